@@ -1,0 +1,291 @@
+"""The application service: the only thing that saves. Commands validate, record, and return
+plain data; reads return plain data too."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from palabre.domain.contribution import Checkpoint, Contributed, NewContribution
+from palabre.domain.document import Document
+from palabre.domain.errors import Conflict, NotFound, PositionConflict, Unauthenticated
+from palabre.domain.ids import (
+    DocumentId,
+    MemberId,
+    catalogue_id,
+    contribution_log_id,
+    credential_id_for,
+    organisation_id_for,
+)
+from palabre.domain.member import Credential, Member
+from palabre.domain.organisation import Organisation
+from palabre.domain.roles import Country, Role
+
+TOKEN_PREFIX = "plb_"
+MAX_TOKEN_LENGTH = 128
+CATALOGUE_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class Listed(DomainEvent):
+    """An entry in a catalogue log: lets lists be read without scanning the whole event log."""
+
+    entity_id: UUID
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: DocumentId
+    title: str
+    created_at: datetime
+    created_by: UUID | None
+    contributions: int
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    id: UUID
+    name: str
+    country: Country
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    id: MemberId
+    name: str
+    organisation: OrganisationInfo
+    roles: Mapping[str, Role]
+
+    def role_on(self, document_id: UUID) -> Role | None:
+        return self.roles.get(str(document_id)) or self.roles.get("*")
+
+
+@dataclass(frozen=True)
+class IssuedMember:
+    member: MemberInfo
+    token: str  # shown once, never stored
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class PalabreApplication(Application[UUID]):
+    name = "Palabre"
+
+    def __init__(
+        self, env: Mapping[str, str] | None = None, transcoder: Transcoder | None = None
+    ) -> None:
+        self._transcoder = transcoder
+        super().__init__(env=env)
+        assert self.snapshots is not None, "the checkpoint store needs IS_SNAPSHOTTING_ENABLED"
+        self.checkpoints = self.snapshots
+
+    def construct_transcoder(self) -> Transcoder:
+        if self._transcoder is not None:
+            return self._transcoder
+        return super().construct_transcoder()
+
+    # Documents -------------------------------------------------------------------------------
+
+    def create_document(self, title: str) -> DocumentInfo:
+        document = Document.start(title)
+        self._save_listed("documents", document)
+        return self._document_info(document)
+
+    def document(self, document_id: UUID) -> DocumentInfo:
+        return self._document_info(self._get(Document, document_id, "document"))
+
+    def documents(self) -> list[DocumentInfo]:
+        return [self.document(entry.entity_id) for entry in self._catalogue("documents").get()]
+
+    def _document_info(self, document: Document) -> DocumentInfo:
+        return DocumentInfo(
+            id=DocumentId(document.id),
+            title=document.title,
+            created_at=document.created_on,
+            created_by=document.created_by,
+            contributions=self.contribution_count(DocumentId(document.id)),
+        )
+
+    # Organisations and members ---------------------------------------------------------------
+
+    def register_organisation(self, name: str, country: Country) -> OrganisationInfo:
+        try:
+            existing = self._get(Organisation, organisation_id_for(name), "organisation")
+        except NotFound:
+            organisation = Organisation.register(name, country)
+            try:
+                self._save_listed("organisations", organisation)
+            except IntegrityError:  # registered concurrently by another process
+                return self.register_organisation(name, country)
+            return _organisation_info(organisation)
+        if existing.country is not country:
+            raise Conflict(
+                f"organisation {existing.name!r} is registered in {existing.country.value}, "
+                f"not {country.value}"
+            )
+        return _organisation_info(existing)
+
+    def organisation(self, organisation_id: UUID) -> OrganisationInfo:
+        return _organisation_info(self._get(Organisation, organisation_id, "organisation"))
+
+    def add_member(
+        self,
+        name: str,
+        organisation_name: str,
+        country: Country,
+        role: Role,
+        document_id: UUID | None = None,
+    ) -> IssuedMember:
+        if document_id is not None:
+            self.document(document_id)  # the document must exist
+        organisation = self.register_organisation(organisation_name, country)
+        member = Member.register(name, organisation.id)
+        member.grant(role, document_id)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        credential = Credential.issue(hash_token(token), member.id)
+        self._save_listed("members", member, credential)
+        return IssuedMember(self._member_info(member), token)
+
+    def member(self, member_id: UUID) -> MemberInfo:
+        return self._member_info(self._get(Member, member_id, "member"))
+
+    def authenticate(self, token: str) -> MemberInfo:
+        """The member a token identifies; Unauthenticated for anything else."""
+        if not token or len(token) > MAX_TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
+            raise Unauthenticated("missing or malformed token")
+        try:
+            credential = self.repository.get(credential_id_for(hash_token(token)))
+        except AggregateNotFoundError:
+            raise Unauthenticated("unknown token") from None
+        assert isinstance(credential, Credential)
+        if credential.revoked:
+            raise Unauthenticated("revoked token")
+        return self.member(credential.member_id)
+
+    def _member_info(self, member: Member) -> MemberInfo:
+        return MemberInfo(
+            id=MemberId(member.id),
+            name=member.name,
+            organisation=self.organisation(member.organisation_id),
+            roles=dict(member.roles),
+        )
+
+    # Contributions and checkpoints -----------------------------------------------------------
+
+    def contribution_count(self, document_id: DocumentId) -> int:
+        last = self._contribution_log(document_id).get_last()
+        return 0 if last is None else last.originator_version
+
+    def append_contributions(
+        self, document_id: DocumentId, expected: int, batch: Sequence[NewContribution]
+    ) -> int:
+        """Append after position ``expected`` in one transaction; returns the new position.
+
+        All or nothing: on PositionConflict nothing of the batch is stored."""
+        log = self._contribution_log(document_id)
+        events = [
+            log.trigger_event(
+                next_originator_version=expected + index,
+                document_id=document_id,
+                member_id=item.member_id,
+                session_id=item.session_id,
+                update=item.update,
+                updates=item.updates,
+            )
+            for index, item in enumerate(batch, start=1)
+        ]
+        try:
+            self.save(*events)
+        except IntegrityError:
+            raise PositionConflict(expected, self.contribution_count(document_id)) from None
+        return expected + len(events)
+
+    def contributions(
+        self, document_id: DocumentId, after: int = 0, upto: int | None = None
+    ) -> Iterator[Contributed]:
+        """Contributions with position in (after, upto], oldest first, read lazily in pages."""
+        log = self._contribution_log(document_id)
+        position = after
+        while upto is None or position < upto:
+            page = list(log.get(gt=position, lte=upto, limit=1000))
+            if not page:
+                return
+            yield from page
+            position = page[-1].originator_version
+
+    def latest_checkpoint(
+        self, document_id: DocumentId, upto: int | None = None
+    ) -> Checkpoint | None:
+        found = list(
+            self.checkpoints.get(contribution_log_id(document_id), lte=upto, desc=True, limit=1)
+        )
+        if not found:
+            return None
+        checkpoint = found[0]
+        assert isinstance(checkpoint, Checkpoint)
+        return checkpoint
+
+    def store_checkpoint(self, document_id: DocumentId, position: int, state: bytes) -> None:
+        checkpoint = Checkpoint(
+            originator_id=contribution_log_id(document_id),
+            originator_version=position,
+            timestamp=Checkpoint.create_timestamp(),
+            state=state,
+        )
+        try:
+            self.checkpoints.put([checkpoint])
+        except IntegrityError:
+            pass  # another process checkpointed the same position: same bytes, nothing to do
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def _contribution_log(self, document_id: DocumentId) -> EventSourcedLog[Contributed]:
+        return EventSourcedLog(self.events, contribution_log_id(document_id), Contributed)
+
+    def _catalogue(self, kind: str) -> EventSourcedLog[Listed]:
+        return EventSourcedLog(self.events, catalogue_id(kind), Listed)
+
+    def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None:
+        """Save a new aggregate with its catalogue entry, atomically; retry the entry's
+        position if another process listed something at the same moment."""
+        catalogue = self._catalogue(kind)
+        pending = [e for agg in (aggregate, *others) for e in agg.collect_events()]
+        for _attempt in range(CATALOGUE_RETRIES):
+            entry = catalogue.trigger_event(entity_id=aggregate.id)
+            try:
+                self.save(*pending, entry)
+                return
+            except IntegrityError:
+                if self._exists(aggregate.id):
+                    raise
+        raise Conflict(f"could not list the new {kind[:-1]}: too many concurrent writers")
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(list(self.events.get(aggregate_id, limit=1)))
+
+    def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {what} {aggregate_id}")
+        return aggregate
+
+
+def _organisation_info(organisation: Organisation) -> OrganisationInfo:
+    return OrganisationInfo(id=organisation.id, name=organisation.name, country=organisation.country)
+
+
+

@@ -1,0 +1,1 @@
+"""The edges and the composition root: settings, storage, HTTP and websocket endpoints, rooms."""

@@ -1,0 +1,136 @@
+"""The ``palabre`` command. Each command prints its result alone on its last line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+
+from palabre.domain.errors import PalabreError
+from palabre.domain.ids import parse_id
+from palabre.domain.roles import Country, Role
+from palabre.server.app import create_app
+from palabre.server.settings import Settings
+from palabre.server.storage import Database, open_application
+
+TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"']+")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="palabre",
+        description="Event-sourced collaborative editing of the référentiel commun. "
+        "The store is PALABRE_DATABASE (default sqlite:///./palabre.sqlite3).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP and websocket service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+
+    documents = commands.add_parser("documents", help="create and list documents")
+    doc_commands = documents.add_subparsers(dest="action", required=True)
+    create = doc_commands.add_parser("create", help="create a document; prints its id")
+    create.add_argument("title")
+    doc_commands.add_parser("list", help="one line per document: id, contributions, title")
+
+    members = commands.add_parser("members", help="add members")
+    member_commands = members.add_subparsers(dest="action", required=True)
+    add = member_commands.add_parser("add", help="add a member; prints their token, once")
+    add.add_argument("name")
+    add.add_argument("--organisation", required=True)
+    add.add_argument("--country", required=True, choices=[c.value for c in Country])
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--document", help="the role holds on this document only "
+                     "(without it, on every document)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "serve":
+            return serve(settings, args.host, args.port)
+        return run_command(settings, args)
+    except PalabreError as error:
+        print(f"palabre: {error}", file=sys.stderr)
+        return 2
+
+
+def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    application = open_application(Database(settings.database))
+    try:
+        if args.command == "documents" and args.action == "create":
+            print(application.create_document(args.title).id)
+        elif args.command == "documents" and args.action == "list":
+            for info in application.documents():
+                print(f"{info.id}\t{info.contributions}\t{info.title}")
+        elif args.command == "members" and args.action == "add":
+            document = None if args.document is None else parse_id(args.document, "document id")
+            issued = application.add_member(
+                args.name, args.organisation, Country.parse(args.country),
+                Role.parse(args.role), document,
+            )
+            print(f"member {issued.member.id} ({issued.member.name}, "
+                  f"{issued.member.organisation.name}, {args.role}); token:", file=sys.stderr)
+            print(issued.token)
+        return 0
+    finally:
+        application.close()
+
+
+def serve(settings: Settings, host: str, port: int) -> int:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(RedactTokens())
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        ws="websockets-sansio",
+        # A little above our own limit, so that our named 4413 close is what clients see.
+        ws_max_size=settings.max_message_bytes + 4096,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        timeout_graceful_shutdown=30,
+        lifespan="on",
+    )
+    _Server(config).run()
+    return 0
+
+
+class RedactTokens(logging.Filter):
+    """Tokens travel in websocket URLs; keep them out of every log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                TOKEN_IN_URL.sub(r"\1***", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        record.msg = TOKEN_IN_URL.sub(r"\1***", str(record.msg))
+        return True
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, announcing the bound address (useful with --port 0)."""
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        for server in self.servers:
+            for sock in server.sockets:
+                host, port = sock.getsockname()[:2]
+                print(f"palabre listening on http://{host}:{port}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""A live room: one document's CRDT replica, its connections, and the batcher that persists
+their contributions.
+
+Flow of an update: a client frame is parsed and applied to the replica; what it changed is
+sent at once to every other connection and appended to the pending runs. The flusher task
+writes the pending runs, one contribution event per run of consecutive updates by the same
+connection, at most ``batch_window_ms`` later (sooner when a batch is full), in one
+transaction.
+
+What a crash loses: only updates received in the last batch window, never a committed
+contribution. Clients still hold those updates and resend them when they resync after
+reconnecting (sync step 1 / step 2). A client that asked for acknowledgements (``?acks=1``)
+learns exactly which of its updates are durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from palabre.domain.errors import PositionConflict
+from palabre.domain.ids import DocumentId
+from palabre.server import crdt
+from palabre.server.close_codes import CloseCode
+from palabre.server.connection import Connection
+from palabre.server.presence import Presence
+from palabre.server.settings import Settings
+from palabre.server.store import PendingRun, Store
+
+log = logging.getLogger("palabre.room")
+
+MAX_BACKOFF_SECONDS = 5.0
+Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
+
+
+@dataclass
+class _Run:
+    connection: Connection
+    updates: list[bytes] = field(default_factory=list)
+
+
+class Room:
+    def __init__(
+        self,
+        document_id: DocumentId,
+        live: crdt.LiveText,
+        position: int,
+        checkpointed: int,
+        store: Store,
+        settings: Settings,
+        spawn: Spawn,
+    ) -> None:
+        self.document_id = document_id
+        self.live = live
+        self.position = position  # contributions stored and reflected in ``live``
+        self.connections: set[Connection] = set()
+        self.refs = 0
+        self.presence = Presence()
+        self._store = store
+        self._settings = settings
+        self._spawn = spawn
+        self._checkpointed = checkpointed
+        self._checkpointing = False
+        self._runs: list[_Run] = []
+        self._pending_updates = 0
+        self._pending_bytes = 0
+        self._failures = 0
+        self._wake = asyncio.Event()
+        self._urgent = False
+        self._flushed = asyncio.Condition()
+        self._below_limit = asyncio.Event()
+        self._below_limit.set()
+        self._in_flight = False
+        self._flusher = spawn(self._flush_loop())
+
+    # Connections -----------------------------------------------------------------------------
+
+    def join(self, connection: Connection) -> None:
+        self.connections.add(connection)
+        connection.send(self.live.sync_step1())
+        snapshot = self.presence.snapshot()
+        if snapshot is not None:
+            connection.send(crdt.awareness_message(snapshot))
+
+    def leave(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        gone = self.presence.remove(connection.session_id)
+        if gone is not None:
+            self._broadcast(crdt.awareness_message(gone), exclude=None)
+
+    def receive(self, connection: Connection, frame: bytes) -> None:
+        """Handle one frame. Raises crdt.InvalidUpdate for anything malformed."""
+        message = crdt.parse_message(frame)
+        if isinstance(message, crdt.SyncStep1):
+            connection.send(self.live.answer_step1(message.frame))
+        elif isinstance(message, crdt.DocumentUpdate):
+            self._receive_update(connection, message.update)
+        elif isinstance(message, crdt.AwarenessUpdate):
+            forward = self.presence.apply(
+                connection.session_id, message.payload, _stamp(connection)
+            )
+            if forward is not None:
+                self._broadcast(crdt.awareness_message(forward), exclude=connection)
+        elif isinstance(message, crdt.QueryAwareness):
+            snapshot = self.presence.snapshot()
+            if snapshot is not None:
+                connection.send(crdt.awareness_message(snapshot))
+
+    def _receive_update(self, connection: Connection, update: bytes) -> None:
+        if not connection.can_edit:
+            if update != crdt.EMPTY_UPDATE:
+                connection.send(
+                    crdt.permission_denied_message(
+                        f"role {connection.role.value} cannot edit; update refused"
+                    )
+                )
+            return
+        changes = self.live.apply(update)
+        connection.received_updates += 1
+        for change in changes:
+            self._broadcast(crdt.update_message(change), exclude=connection)
+            self._record(connection, change)
+        if connection.wants_acks:
+            self._wake.set()
+
+    def _broadcast(self, frame: bytes, exclude: Connection | None) -> None:
+        for connection in self.connections:
+            if connection is not exclude:
+                connection.send(frame)
+
+    # Batching --------------------------------------------------------------------------------
+
+    def _record(self, connection: Connection, change: bytes) -> None:
+        if self._runs and self._runs[-1].connection is connection:
+            self._runs[-1].updates.append(change)
+        else:
+            self._runs.append(_Run(connection, [change]))
+        self._pending_updates += 1
+        self._pending_bytes += len(change)
+        if (
+            self._pending_updates >= self._settings.batch_max_updates
+            or self._pending_bytes >= self._settings.batch_max_bytes
+        ):
+            self._urgent = True
+        if self._pending_bytes >= self._settings.max_pending_bytes:
+            self._below_limit.clear()
+        self._wake.set()
+
+    async def backpressure(self) -> None:
+        """Wait while too much is pending (the store is slow or down): stop reading clients."""
+        await self._below_limit.wait()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            if not self._urgent:
+                await asyncio.sleep(self._settings.batch_window_ms / 1000)
+            self._wake.clear()
+            self._urgent = False
+            ok = await self._flush_once()
+            if not ok:
+                self._failures += 1
+                await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.05 * 2**self._failures))
+                self._wake.set()
+
+    async def _flush_once(self) -> bool:
+        runs, self._runs = self._runs, []
+        pending_updates, pending_bytes = self._pending_updates, self._pending_bytes
+        self._pending_updates = self._pending_bytes = 0
+        acks = {c: c.received_updates for c in self.connections if c.wants_acks}
+        self._in_flight = True
+        try:
+            if runs:
+                batch = [
+                    PendingRun(r.connection.member.id, r.connection.session_id, r.updates)
+                    for r in runs
+                ]
+                await self._append(batch)
+        except Exception:
+            log.exception("document %s: storing %d updates failed; retrying", self.document_id,
+                          pending_updates)
+            self._runs = runs + self._runs
+            self._pending_updates += pending_updates
+            self._pending_bytes += pending_bytes
+            return False
+        finally:
+            self._in_flight = False
+        self._failures = 0
+        if self._pending_bytes < self._settings.max_pending_bytes:
+            self._below_limit.set()
+        for connection, count in acks.items():
+            if count > connection.acked_updates:
+                connection.acked_updates = count
+                connection.send(crdt.saved_message(count))
+        async with self._flushed:
+            self._flushed.notify_all()
+        if self.position - self._checkpointed >= self._settings.checkpoint_every:
+            self._start_checkpoint(self._settings.checkpoint_every)
+        return True
+
+    async def _append(self, batch: list[PendingRun]) -> None:
+        while True:
+            try:
+                self.position = await self._store.append(self.document_id, self.position, batch)
+                return
+            except PositionConflict:
+                await self.catch_up()
+
+    async def catch_up(self) -> None:
+        """Apply contributions another process stored after ours, and pass them on."""
+        for position, update in await self._store.tail(self.document_id, self.position):
+            for change in self.live.apply(update):
+                self._broadcast(crdt.update_message(change), exclude=None)
+            self.position = position
+
+    async def flush(self) -> None:
+        """Return once everything received so far is stored (waits through retries)."""
+        async with self._flushed:
+            while self._runs or self._in_flight:
+                self._urgent = True
+                self._wake.set()
+                await self._flushed.wait()
+
+    def _start_checkpoint(self, minimum_tail: int) -> None:
+        if self._checkpointing:
+            return
+        self._checkpointing = True
+
+        async def checkpoint() -> None:
+            try:
+                position = await self._store.checkpoint(self.document_id, minimum_tail)
+                if position is not None:
+                    self._checkpointed = position
+            except Exception:
+                log.exception("document %s: checkpoint failed", self.document_id)
+            finally:
+                self._checkpointing = False
+
+        self._spawn(checkpoint())
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    async def close(self, code: CloseCode) -> None:
+        """Flush, close every connection, stop the flusher, and checkpoint if worth it."""
+        for connection in list(self.connections):
+            connection.close(code)
+        await self.flush()
+        self._flusher.cancel()
+        if self.position - self._checkpointed >= max(1, self._settings.checkpoint_every // 10):
+            try:
+                await self._store.checkpoint(self.document_id, 1)
+            except Exception:
+                log.exception("document %s: checkpoint on close failed", self.document_id)
+
+    @property
+    def pending_updates(self) -> int:
+        return self._pending_updates
+
+
+def _stamp(connection: Connection) -> dict[str, str]:
+    member = connection.member
+    return {
+        "id": str(member.id),
+        "name": member.name,
+        "organisation": member.organisation.name,
+        "country": member.organisation.country.value,
+        "role": connection.role.value,
+    }

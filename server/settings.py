@@ -1,0 +1,55 @@
+"""Configuration: read from the environment once, at start-up, into one frozen object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+from palabre.domain.errors import InvalidInput
+
+DEFAULT_DATABASE = "sqlite:///./palabre.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, its environment variable, and its default. The README lists them all."""
+
+    database: str = DEFAULT_DATABASE
+    batch_window_ms: int = 50
+    batch_max_updates: int = 512
+    batch_max_bytes: int = 1 << 20
+    checkpoint_every: int = 1000
+    max_message_bytes: int = 8 << 20
+    send_queue: int = 4096
+    max_pending_bytes: int = 64 << 20
+    store_threads: int = 4
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            name = env_name(field.name)
+            if name not in environ:
+                continue
+            raw = environ[name].strip()
+            if field.type == "int":
+                try:
+                    number = int(raw)
+                except ValueError:
+                    raise InvalidInput(f"{name} must be a whole number, not {raw!r}") from None
+                if number < 1:
+                    raise InvalidInput(f"{name} must be at least 1, not {number}")
+                values[field.name] = number
+            else:
+                values[field.name] = raw
+        settings = cls(**values)  # type: ignore[arg-type]
+        if settings.log_level not in ("critical", "error", "warning", "info", "debug"):
+            raise InvalidInput(f"PALABRE_LOG_LEVEL: unknown level {settings.log_level!r}")
+        return settings
+
+
+def env_name(field_name: str) -> str:
+    return "PALABRE_" + field_name.upper()
