@@ -103,10 +103,15 @@ class LiveDocument:
     # Editing ---------------------------------------------------------------------------------
 
     def insert(self, index: int, value: str) -> None:
-        self.text.insert(index, value)
+        """Insert ``value`` at code-point ``index``."""
+        current = self.value
+        self.text.insert(_utf8_offset(current, index), value)
 
     def delete(self, index: int, length: int) -> None:
-        del self.text[index : index + length]
+        """Delete ``length`` code points from code-point ``index``."""
+        current = self.value
+        start = _utf8_offset(current, index)
+        del self.text[start : start + _utf8_offset(current[index:], length)]
 
     @property
     def value(self) -> str:
@@ -115,6 +120,16 @@ class LiveDocument:
     @property
     def connected(self) -> bool:
         return self._ws is not None
+
+    @property
+    def sent(self) -> int:
+        """Update messages sent on the current connection (our sync step 2 included)."""
+        return self._sent
+
+    @property
+    def saved(self) -> int:
+        """Of those, how many the server reported durable."""
+        return self._saved
 
     @property
     def unsaved(self) -> int:
@@ -213,6 +228,13 @@ class LiveDocument:
             return
         self._sent += 1
         self._outbox.put_nowait(create_update_message(event.update))
+
+
+def _utf8_offset(text: str, index: int) -> int:
+    """pycrdt 0.14 indexes Text by UTF-8 bytes, not code points (y-crdt/pycrdt#308)."""
+    if not 0 <= index <= len(text):
+        raise IndexError(f"index {index} outside a text of {len(text)} characters")
+    return index if text.isascii() else len(text[:index].encode("utf-8"))
 
 
 async def _drain(ws: ClientConnection, outbox: asyncio.Queue[bytes]) -> None:

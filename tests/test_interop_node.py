@@ -1,0 +1,346 @@
+"""Interoperability with stock Yjs clients: the npm packages ``yjs`` and ``y-websocket``,
+unmodified, editing a Palabre document alongside Python clients (tests/interop/yclient.mjs)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pycrdt import Assoc
+
+from palabre.client import LiveDocument, PalabreClient
+from tests.conftest import Seed
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.node
+
+REPO = Path(__file__).resolve().parents[1]
+INTEROP = REPO / "tests" / "interop"
+SCRIPT = INTEROP / "yclient.mjs"
+READ_TIMEOUT = 30.0  # seconds; every read from the Node process is bounded by a timeout
+
+
+def _require_node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("Node.js is required for the interoperability tests: `node` is not on PATH")
+    if not (INTEROP / "node_modules" / "y-websocket").is_dir():
+        pytest.fail(
+            "tests/interop/node_modules is missing: run `npm ci --prefix tests/interop` "
+            "to install the pinned yjs / y-websocket / ws packages"
+        )
+    return node
+
+
+class NodeClient:
+    """One ``yclient.mjs`` process: a stock ``y-websocket`` provider driven over JSON lines."""
+
+    def __init__(self, process: asyncio.subprocess.Process, name: str) -> None:
+        self.process = process
+        self.name = name
+        self.events: list[dict[str, Any]] = []  # unsolicited lines, in arrival order
+        self.stderr = ""
+        self._replies: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._event_seen = asyncio.Event()
+        self._eof = False
+        self._stdout_task = asyncio.get_running_loop().create_task(self._read_stdout())
+        self._stderr_task = asyncio.get_running_loop().create_task(self._read_stderr())
+
+    @classmethod
+    async def start(cls, ws_url: str, document_id: str, token: str, name: str) -> NodeClient:
+        node = _require_node()
+        process = await asyncio.create_subprocess_exec(
+            node, str(SCRIPT.relative_to(REPO)), ws_url, document_id, token,
+            cwd=REPO,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        return cls(process, name)
+
+    async def _read_stdout(self) -> None:
+        assert self.process.stdout is not None
+        while line := await self.process.stdout.readline():
+            message = json.loads(line)
+            if "event" in message:
+                self.events.append(message)
+                self._event_seen.set()
+            else:
+                await self._replies.put(message)
+        self._eof = True
+        self._event_seen.set()
+        await self._replies.put(None)
+
+    async def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        self.stderr = (await self.process.stderr.read()).decode(errors="replace")
+
+    def _failure(self, what: str) -> str:
+        return f"node client {self.name}: {what}; events={self.events}; stderr={self.stderr!r}"
+
+    async def request(self, command: dict[str, Any], timeout: float = READ_TIMEOUT) -> dict[str, Any]:
+        """Send one command and return its reply; fails on a timeout, an exit or ``ok: false``."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command).encode() + b"\n")
+        await self.process.stdin.drain()
+        try:
+            reply = await asyncio.wait_for(self._replies.get(), timeout)
+        except asyncio.TimeoutError:
+            pytest.fail(self._failure(f"no reply to {command['cmd']} within {timeout} s"))
+        if reply is None:
+            await self._stderr_task
+            pytest.fail(self._failure(f"exited (code {self.process.returncode}) during {command}"))
+        if not reply.get("ok"):
+            pytest.fail(self._failure(f"{command['cmd']} failed: {reply.get('error')}"))
+        return reply
+
+    async def wait_synced(self) -> None:
+        await self.request({"cmd": "wait_synced", "timeout_ms": 20000})
+
+    async def insert(self, index: int, text: str) -> None:
+        await self.request({"cmd": "insert", "index": index, "text": text})
+
+    async def type(self, text: str, at: int | str, delay_ms: int) -> None:
+        await self.request({"cmd": "type", "text": text, "at": at, "delay_ms": delay_ms}, 120)
+
+    async def text(self) -> str:
+        return str((await self.request({"cmd": "text"}))["text"])
+
+    async def wait_text(self, text: str) -> None:
+        await self.request({"cmd": "wait_text", "text": text, "timeout_ms": 20000})
+
+    async def presence(self) -> list[dict[str, Any]]:
+        """The server-stamped ``member`` of every awareness state this client holds."""
+        states = (await self.request({"cmd": "awareness"}))["states"]
+        return [state["member"] for state in states.values() if "member" in state]
+
+    async def wait_event(self, name: str, timeout: float = READ_TIMEOUT) -> dict[str, Any]:
+        """The first event called ``name`` (already received or still to come)."""
+
+        async def first() -> dict[str, Any]:
+            while True:
+                for event in self.events:
+                    if event["event"] == name:
+                        return event
+                if self._eof:
+                    pytest.fail(self._failure(f"exited before a {name!r} event"))
+                self._event_seen.clear()
+                await self._event_seen.wait()
+
+        try:
+            return await asyncio.wait_for(first(), timeout)
+        except asyncio.TimeoutError:
+            pytest.fail(self._failure(f"no {name!r} event within {timeout} s"))
+
+    async def close(self) -> None:
+        """Destroy the provider; the script then exits 0."""
+        await self.request({"cmd": "close"})
+        assert await asyncio.wait_for(self.process.wait(), READ_TIMEOUT) == 0
+
+    async def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+        await asyncio.wait_for(self.process.wait(), READ_TIMEOUT)
+        for task in (self._stdout_task, self._stderr_task):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, READ_TIMEOUT)
+
+
+@contextlib.asynccontextmanager
+async def node_client(
+    server: ServerProcess, document_id: str, token: str, name: str
+) -> AsyncIterator[NodeClient]:
+    """A Node client for the whole block, always killed at the end."""
+    client = await NodeClient.start(server.ws_url, document_id, token, name)
+    try:
+        yield client
+    finally:
+        await client.kill()
+
+
+async def type_python(live: LiveDocument, text: str, at: int | str, delay: float) -> None:
+    """Type like yclient.mjs does: one character per transaction (one update each); with a
+    numeric ``at`` the cursor follows our own last character, whatever others insert."""
+    index = len(live.text) if at == "end" else int(at)
+    for char in text:
+        if at == "end":
+            index = len(live.text)
+        live.insert(index, char)
+        cursor = live.text.sticky_index(index, Assoc.AFTER)
+        await asyncio.sleep(delay)
+        index = cursor.get_index() + 1
+
+
+async def wait_rooms_unloaded(http: PalabreClient, timeout: float = 20) -> None:
+    """Until the server has stored everything and unloaded the room (its text then comes from
+    the database, not from the live replica)."""
+    async with asyncio.timeout(timeout):
+        while (await http.health())["rooms"] != 0:
+            await asyncio.sleep(0.05)
+
+
+# Four sentences over disjoint alphabets, so that the characters of the final text can be
+# traced back to whoever typed them. "|" (typed by nobody) separates the start from the end.
+SEPARATOR = "|"
+PY_START = "bonjour_depuis_python_au_debut"
+NODE_START = "AKWABA DEPUIS NODE AU DEBUT"
+PY_END = "2025/11/23=42*3+7-1%8"
+NODE_END = "«éèêàçùôî—ûâëï…»"
+ALPHABETS = [set(PY_START), set(NODE_START), set(PY_END), set(NODE_END), {SEPARATOR}]
+
+
+def test_sentences_use_disjoint_alphabets() -> None:
+    for i, first in enumerate(ALPHABETS):
+        for second in ALPHABETS[i + 1 :]:
+            assert not first & second
+
+
+def only(text: str, sentence: str) -> str:
+    return "".join(c for c in text if c in set(sentence))
+
+
+async def test_python_and_node_clients_type_concurrently_and_converge(
+    server: ServerProcess, seed: Seed
+) -> None:
+    doc = seed.document_id
+    async with (
+        LiveDocument(server.base_url, doc, seed.editor) as py_start,
+        LiveDocument(server.base_url, doc, seed.editor2) as py_end,
+        node_client(server, doc, seed.editor, "start") as node_start,
+        node_client(server, doc, seed.editor2, "end") as node_end,
+    ):
+        py_start.insert(0, SEPARATOR)
+        await py_start.wait_saved()
+        for node in (node_start, node_end):
+            await node.wait_synced()
+            await node.wait_text(SEPARATOR)
+        await py_end.wait_for_text(SEPARATOR)
+
+        # All four type at once, one character per update: two before the separator, two after.
+        await asyncio.gather(
+            type_python(py_start, PY_START, at=0, delay=0.005),
+            node_start.type(NODE_START, at=0, delay_ms=5),
+            type_python(py_end, PY_END, at="end", delay=0.005),
+            node_end.type(NODE_END, at="end", delay_ms=5),
+        )
+
+        total = len(SEPARATOR) + len(PY_START) + len(NODE_START) + len(PY_END) + len(NODE_END)
+        async with asyncio.timeout(20):
+            while True:
+                texts = [py_start.value, py_end.value, await node_start.text(),
+                         await node_end.text()]
+                if len(set(texts)) == 1 and len(texts[0]) == total:
+                    break
+                await asyncio.sleep(0.05)
+        final = texts[0]
+
+        # Every character present once, each sentence in its typing order, on its own side.
+        start, separator, end = final.partition(SEPARATOR)
+        assert separator == SEPARATOR
+        assert only(start, PY_START) == PY_START
+        assert only(start, NODE_START) == NODE_START
+        assert only(end, PY_END) == PY_END
+        assert only(end, NODE_END) == NODE_END
+        assert len(start) == len(PY_START) + len(NODE_START)
+        assert len(end) == len(PY_END) + len(NODE_END)
+        assert sorted(final) == sorted(SEPARATOR + PY_START + NODE_START + PY_END + NODE_END)
+
+        await py_start.wait_saved()
+        await py_end.wait_saved()
+        async with PalabreClient(server.base_url, seed.editor) as http:
+            assert await http.text(doc) == final  # the server's live replica
+
+        await node_start.close()
+        await node_end.close()
+        # Stock clients only ever receive standard messages: nothing unknown, nothing refused.
+        for node in (node_start, node_end):
+            assert node.events == [], node.events
+
+    async with PalabreClient(server.base_url, seed.editor) as http:
+        await wait_rooms_unloaded(http)
+        assert await http.text(doc) == final  # what the database holds
+        assert (await http.document(doc))["contributions"] >= 5
+
+
+async def test_node_observer_reads_but_cannot_write(server: ServerProcess, seed: Seed) -> None:
+    doc = seed.document_id
+    async with (
+        PalabreClient(server.base_url, seed.editor) as http,
+        LiveDocument(server.base_url, doc, seed.editor) as editor,
+        node_client(server, doc, seed.observer, "observer") as observer,
+    ):
+        editor.insert(0, "Texte public.")
+        await editor.wait_saved()
+        await observer.wait_synced()
+        await observer.wait_text("Texte public.")  # the observer reads live edits
+        contributions = (await http.document(doc))["contributions"]
+        assert contributions >= 1
+
+        await observer.insert(len("Texte public."), " OBSERVATEUR")
+        denied = await observer.wait_event("permission-denied", timeout=10)
+        assert "observer" in denied["reason"]
+        await asyncio.sleep(1)
+        assert editor.value == "Texte public."
+        assert await http.text(doc) == "Texte public."
+        assert (await http.document(doc))["contributions"] == contributions
+
+        # Still connected and still reading; its refused insert only exists in its own replica.
+        editor.insert(0, "Suite : ")
+        await editor.wait_saved()
+        await observer.wait_text("Suite : Texte public. OBSERVATEUR")
+        assert await http.text(doc) == "Suite : Texte public."
+        assert [e for e in observer.events if e["event"] != "permission-denied"] == []
+        await observer.close()
+
+
+async def test_node_clients_see_each_others_presence(server: ServerProcess, seed: Seed) -> None:
+    """The server stamps awareness states with the member's name and organisation, which are
+    not ASCII here: a stock client must decode them (lib0 strings are UTF-8 byte-length
+    prefixed) and see the other client's member."""
+    doc = seed.document_id
+    async with (
+        node_client(server, doc, seed.editor, "yann") as yann,
+        node_client(server, doc, seed.editor2, "afi") as afi,
+    ):
+        for node in (yann, afi):
+            await node.wait_synced()
+        seen: dict[str, list[dict[str, Any]]] = {}
+        async with asyncio.timeout(10):
+            for name, node in (("yann", yann), ("afi", afi)):
+                while not (seen.get(name)):
+                    seen[name] = await node.presence()
+                    await asyncio.sleep(0.05)
+        assert [(m["name"], m["organisation"], m["country"], m["role"]) for m in seen["yann"]] == [
+            ("Afi Mensah", "Fédération des ONG du Togo", "TG", "editor")
+        ]
+        assert [(m["name"], m["organisation"], m["country"], m["role"]) for m in seen["afi"]] == [
+            ("Yann Le Gall", "Chambre régionale de l'ESS", "FR", "editor")
+        ]
+        for node in (yann, afi):
+            assert node.events == [], node.events
+            await node.close()
+
+
+@pytest.mark.parametrize(
+    ("case", "code"), [("bad token", 4401), ("unknown document", 4404)]
+)
+async def test_node_client_refused_with_close_code(
+    server: ServerProcess, seed: Seed, case: str, code: int
+) -> None:
+    token, doc = ("not-a-valid-token", seed.document_id)
+    if case == "unknown document":
+        token, doc = (seed.editor, str(uuid.uuid4()))
+    async with node_client(server, doc, token, case) as node:
+        closed = await node.wait_event("close")
+        assert closed["code"] == code
+        # y-websocket treats 4400-4499 as final: it stops reconnecting and says so.
+        final = await node.wait_event("closed")
+        assert final["code"] == code
+        await node.close()
