@@ -15,7 +15,6 @@ from pycrdt import (
     Awareness,
     Decoder,
     Doc,
-    Encoder,
     Text,
     TransactionEvent,
     YMessageType,
@@ -174,12 +173,14 @@ def parse_message(frame: bytes) -> Message:
 
 
 def _read_exact(frame: bytes, offset: int) -> bytes:
-    """The length-prefixed payload starting at ``offset``, which must end the frame."""
+    """The length-prefixed payload starting at ``offset``, which must end the frame exactly."""
     decoder = Decoder(frame[offset:])
-    payload = decoder.read_message()
-    if payload is None or len(payload) != len(frame) - offset - len(write_var_uint(len(payload))):
-        raise InvalidUpdate("length prefix does not match the frame")
-    return payload
+    announced = decoder.read_var_uint()
+    if announced != decoder.length:
+        raise InvalidUpdate(
+            f"length prefix says {announced} bytes but {decoder.length} follow"
+        )
+    return frame[len(frame) - announced :] if announced else b""
 
 
 def update_message(update: bytes) -> bytes:
@@ -226,11 +227,13 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
 
 
 def encode_awareness(entries: Iterable[AwarenessEntry]) -> bytes:
-    encoder = Encoder()
+    """lib0 encoding. Strings are prefixed with their UTF-8 length, written here by hand:
+    pycrdt 0.14's ``Encoder.write_var_string`` writes the code-point count instead, which
+    corrupts every state holding an accent ("Région", "Lomé")."""
     listed = list(entries)
-    encoder.write_var_uint(len(listed))
+    parts = [write_var_uint(len(listed))]
     for entry in listed:
-        encoder.write_var_uint(entry.client_id)
-        encoder.write_var_uint(entry.clock)
-        encoder.write_var_string(entry.state)
-    return encoder.to_bytes()
+        state = entry.state.encode("utf-8")
+        parts += [write_var_uint(entry.client_id), write_var_uint(entry.clock),
+                  write_var_uint(len(state)), state]
+    return b"".join(parts)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from palabre.client import LiveDocument, PalabreClient
 from pycrdt import Assoc
 
-from palabre.client import LiveDocument, PalabreClient
 from tests.conftest import Seed
 from tests.support.server import ServerProcess
 
@@ -68,7 +68,10 @@ class NodeClient:
     async def _read_stdout(self) -> None:
         assert self.process.stdout is not None
         while line := await self.process.stdout.readline():
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except ValueError:  # not ours: keep it for the failure message
+                message = {"event": "stdout", "line": line.decode(errors="replace")}
             if "event" in message:
                 self.events.append(message)
                 self._event_seen.set()
@@ -83,19 +86,25 @@ class NodeClient:
         self.stderr = (await self.process.stderr.read()).decode(errors="replace")
 
     def _failure(self, what: str) -> str:
-        return f"node client {self.name}: {what}; events={self.events}; stderr={self.stderr!r}"
+        return (
+            f"node client {self.name} (pid {self.process.pid}): {what}; "
+            f"events={self.events}; stderr={self.stderr!r}"
+        )
 
-    async def request(self, command: dict[str, Any], timeout: float = READ_TIMEOUT) -> dict[str, Any]:
-        """Send one command and return its reply; fails on a timeout, an exit or ``ok: false``."""
+    async def request(self, command: dict[str, Any], limit: float = READ_TIMEOUT) -> dict[str, Any]:
+        """Send one command and return its reply; fails after ``limit`` seconds, on an exit of
+        the process, or on ``ok: false``."""
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(command).encode() + b"\n")
         await self.process.stdin.drain()
         try:
-            reply = await asyncio.wait_for(self._replies.get(), timeout)
-        except asyncio.TimeoutError:
-            pytest.fail(self._failure(f"no reply to {command['cmd']} within {timeout} s"))
+            reply = await asyncio.wait_for(self._replies.get(), limit)
+        except TimeoutError:
+            pytest.fail(self._failure(f"no reply to {command['cmd']} within {limit} s"))
         if reply is None:
-            await self._stderr_task
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 5)
+                await asyncio.wait_for(self._stderr_task, 5)
             pytest.fail(self._failure(f"exited (code {self.process.returncode}) during {command}"))
         if not reply.get("ok"):
             pytest.fail(self._failure(f"{command['cmd']} failed: {reply.get('error')}"))
@@ -108,7 +117,7 @@ class NodeClient:
         await self.request({"cmd": "insert", "index": index, "text": text})
 
     async def type(self, text: str, at: int | str, delay_ms: int) -> None:
-        await self.request({"cmd": "type", "text": text, "at": at, "delay_ms": delay_ms}, 120)
+        await self.request({"cmd": "type", "text": text, "at": at, "delay_ms": delay_ms}, limit=120)
 
     async def text(self) -> str:
         return str((await self.request({"cmd": "text"}))["text"])
@@ -116,12 +125,7 @@ class NodeClient:
     async def wait_text(self, text: str) -> None:
         await self.request({"cmd": "wait_text", "text": text, "timeout_ms": 20000})
 
-    async def presence(self) -> list[dict[str, Any]]:
-        """The server-stamped ``member`` of every awareness state this client holds."""
-        states = (await self.request({"cmd": "awareness"}))["states"]
-        return [state["member"] for state in states.values() if "member" in state]
-
-    async def wait_event(self, name: str, timeout: float = READ_TIMEOUT) -> dict[str, Any]:
+    async def wait_event(self, name: str, limit: float = READ_TIMEOUT) -> dict[str, Any]:
         """The first event called ``name`` (already received or still to come)."""
 
         async def first() -> dict[str, Any]:
@@ -135,9 +139,9 @@ class NodeClient:
                 await self._event_seen.wait()
 
         try:
-            return await asyncio.wait_for(first(), timeout)
-        except asyncio.TimeoutError:
-            pytest.fail(self._failure(f"no {name!r} event within {timeout} s"))
+            return await asyncio.wait_for(first(), limit)
+        except TimeoutError:
+            pytest.fail(self._failure(f"no {name!r} event within {limit} s"))
 
     async def close(self) -> None:
         """Destroy the provider; the script then exits 0."""
@@ -168,21 +172,24 @@ async def node_client(
 async def type_python(live: LiveDocument, text: str, at: int | str, delay: float) -> None:
     """Type like yclient.mjs does: one character per transaction (one update each); with a
     numeric ``at`` the cursor follows our own last character, whatever others insert."""
-    index = len(live.text) if at == "end" else int(at)
+    index = len(live.value) if at == "end" else int(at)
     for char in text:
         if at == "end":
-            index = len(live.text)
-        live.insert(index, char)
-        cursor = live.text.sticky_index(index, Assoc.AFTER)
+            index = len(live.value)
+        live.insert(index, char)  # a code-point index
+        # pycrdt 0.14 sticky indices count UTF-8 bytes, like its Text indices.
+        cursor = live.text.sticky_index(len(live.value[:index].encode()), Assoc.AFTER)
         await asyncio.sleep(delay)
-        index = cursor.get_index() + 1
+        index = len(live.value.encode()[: cursor.get_index()].decode()) + 1
 
 
-async def wait_rooms_unloaded(http: PalabreClient, timeout: float = 20) -> None:
+async def wait_rooms_unloaded(http: PalabreClient) -> None:
     """Until the server has stored everything and unloaded the room (its text then comes from
     the database, not from the live replica)."""
-    async with asyncio.timeout(timeout):
-        while (await http.health())["rooms"] != 0:
+    async with asyncio.timeout(20):
+        while True:
+            if (await http.health())["rooms"] == 0:
+                return
             await asyncio.sleep(0.05)
 
 
@@ -284,7 +291,7 @@ async def test_node_observer_reads_but_cannot_write(server: ServerProcess, seed:
         assert contributions >= 1
 
         await observer.insert(len("Texte public."), " OBSERVATEUR")
-        denied = await observer.wait_event("permission-denied", timeout=10)
+        denied = await observer.wait_event("permission-denied", limit=10)
         assert "observer" in denied["reason"]
         await asyncio.sleep(1)
         assert editor.value == "Texte public."
@@ -301,36 +308,49 @@ async def test_node_observer_reads_but_cannot_write(server: ServerProcess, seed:
 
 
 async def test_node_clients_see_each_others_presence(server: ServerProcess, seed: Seed) -> None:
-    """The server stamps awareness states with the member's name and organisation, which are
-    not ASCII here: a stock client must decode them (lib0 strings are UTF-8 byte-length
-    prefixed) and see the other client's member."""
+    """Presence goes through the server, which stamps each awareness state with the member's
+    name and organisation, not ASCII here: a stock client must decode them (lib0 strings are
+    prefixed with their length in UTF-8 bytes) and see the other client's state plus
+    ``member``. (The initial ``{}`` state has clock 0, which stock peers ignore, so each client
+    sets a state of its own first, as applications do.)"""
     doc = seed.document_id
     async with (
         node_client(server, doc, seed.editor, "yann") as yann,
         node_client(server, doc, seed.editor2, "afi") as afi,
     ):
-        for node in (yann, afi):
+        for node, colour in ((yann, "vert émeraude"), (afi, "orange brûlé")):
             await node.wait_synced()
-        seen: dict[str, list[dict[str, Any]]] = {}
-        async with asyncio.timeout(10):
-            for name, node in (("yann", yann), ("afi", afi)):
-                while not (seen.get(name)):
-                    seen[name] = await node.presence()
+            await node.request({"cmd": "set_awareness", "state": {"user": {"colour": colour}}})
+
+        async def other(node: NodeClient) -> dict[str, Any]:
+            """The one other client's state, once it arrived; its member id must be a UUID."""
+            async with asyncio.timeout(10):
+                while True:
+                    states = (await node.request({"cmd": "awareness"}))["states"]
+                    stamped = [state for state in states.values() if "member" in state]
+                    if stamped:
+                        break
                     await asyncio.sleep(0.05)
-        assert [(m["name"], m["organisation"], m["country"], m["role"]) for m in seen["yann"]] == [
-            ("Afi Mensah", "Fédération des ONG du Togo", "TG", "editor")
-        ]
-        assert [(m["name"], m["organisation"], m["country"], m["role"]) for m in seen["afi"]] == [
-            ("Yann Le Gall", "Chambre régionale de l'ESS", "FR", "editor")
-        ]
+            assert len(stamped) == 1, stamped
+            uuid.UUID(stamped[0]["member"].pop("id"))
+            return dict(stamped[0])
+
+        assert await other(yann) == {
+            "user": {"colour": "orange brûlé"},
+            "member": {"name": "Afi Mensah", "organisation": "Fédération des ONG du Togo",
+                       "country": "TG", "role": "editor"},
+        }
+        assert await other(afi) == {
+            "user": {"colour": "vert émeraude"},
+            "member": {"name": "Yann Le Gall", "organisation": "Chambre régionale de l'ESS",
+                       "country": "FR", "role": "editor"},
+        }
         for node in (yann, afi):
             assert node.events == [], node.events
             await node.close()
 
 
-@pytest.mark.parametrize(
-    ("case", "code"), [("bad token", 4401), ("unknown document", 4404)]
-)
+@pytest.mark.parametrize(("case", "code"), [("bad token", 4401), ("unknown document", 4404)])
 async def test_node_client_refused_with_close_code(
     server: ServerProcess, seed: Seed, case: str, code: int
 ) -> None:

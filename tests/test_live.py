@@ -1,11 +1,18 @@
-"""Live editing against a real server process."""
+"""Live editing against a real server process: convergence, roles, refusals, isolation."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+from uuid import uuid4
 
-from palabre.client import LiveDocument, PalabreClient
+import orjson
+import pytest
+from pycrdt import Awareness, Doc, Text, create_awareness_message, create_update_message
+
+from palabre.client import LiveDocument, LiveError, PalabreClient
 from tests.conftest import Seed
+from tests.support.live import close_code_for, converged, ws_url
 from tests.support.server import ServerProcess
 
 
@@ -14,13 +21,176 @@ async def test_two_python_clients_converge(server: ServerProcess, seed: Seed) ->
         LiveDocument(server.base_url, seed.document_id, seed.editor) as a,
         LiveDocument(server.base_url, seed.document_id, seed.editor2) as b,
     ):
-        a.insert(0, "Bonjour ")
-        b.insert(0, "Akwaba ")
-        await a.wait_for_text(b.value if a.value == b.value else "", timeout=1) if False else None
-        await asyncio.sleep(0.2)
-        assert a.value == b.value
+        a.insert(0, "Bonjour à tous. ")
+        b.insert(0, "Akwaba ! ")
+        text = await converged(a, b)
+        assert sorted(text) == sorted("Bonjour à tous. Akwaba ! ")
+        await a.wait_saved()
+        await b.wait_saved()
+        a.delete(0, 3)
+        await converged(a, b)
+        await a.wait_saved()
+    async with PalabreClient(server.base_url, seed.editor) as http:
+        assert await http.text(seed.document_id) == a.value
+        assert (await http.document(seed.document_id))["contributions"] == 3
+
+
+async def test_observer_reads_but_its_updates_are_refused(server: ServerProcess, seed: Seed) -> None:
+    async with (
+        LiveDocument(server.base_url, seed.document_id, seed.editor) as editor,
+        LiveDocument(server.base_url, seed.document_id, seed.observer) as observer,
+        LiveDocument(server.base_url, seed.document_id, seed.commenter) as commenter,
+    ):
+        editor.insert(0, "Texte validé")
+        await observer.wait_for_text("Texte validé")
+        await editor.wait_saved()
+        observer.insert(0, "OBSERVER ")
+        commenter.insert(0, "COMMENTER ")
+        await _until(lambda: bool(observer.denied) and bool(commenter.denied))
+        assert "observer cannot edit" in observer.denied[0]
+        assert "commenter cannot edit" in commenter.denied[0]
+        await asyncio.sleep(0.3)  # longer than a batch window
+        assert editor.value == "Texte validé"
+    async with PalabreClient(server.base_url, seed.observer) as http:
+        assert await http.text(seed.document_id) == "Texte validé"
+        assert (await http.document(seed.document_id))["contributions"] == 1
+
+
+@pytest.mark.parametrize(
+    ("token_of", "document_of", "expected"),
+    [
+        (lambda s: "", lambda s: s.document_id, 4401),
+        (lambda s: "plb_not-a-real-token", lambda s: s.document_id, 4401),
+        (lambda s: "garbage", lambda s: s.document_id, 4401),
+        (lambda s: s.editor, lambda s: str(uuid4()), 4404),
+        (lambda s: s.editor, lambda s: "not-a-uuid", 4404),
+    ],
+    ids=["missing-token", "unknown-token", "malformed-token", "unknown-document", "bad-id"],
+)
+async def test_refusals_have_named_close_codes(
+    server: ServerProcess, seed: Seed, token_of: object, document_of: object, expected: int
+) -> None:
+    assert callable(token_of) and callable(document_of)
+    url = ws_url(server.base_url, document_of(seed), token_of(seed))
+    code, reason = await close_code_for(url)
+    assert code == expected
+    assert reason
+
+
+async def test_member_of_another_document_is_forbidden(
+    server: ServerProcess, seed: Seed
+) -> None:
+    async with PalabreClient(server.base_url, seed.coordinator) as http:
+        other = (await http.create_document("Autre document"))["id"]
+    code, _ = await close_code_for(ws_url(server.base_url, other, seed.editor))
+    assert code == 4403
+
+
+@pytest.mark.parametrize(
+    ("frame", "reason"),
+    [
+        (b"\x00\x02\x05\xff\xff\x00\x01\x02", "CRDT engine"),  # update the engine refuses
+        (b"\x00\x02\x7f\x01", "length prefix"),  # update shorter than announced
+        (b"\x00\x09\x00", "unknown sync type"),
+        (b"\x07", "unknown message type"),
+        (b"", "empty frame"),
+        ("texte", "text frames"),
+        (b"\x01\x09\x01\x01\x01\x05hello", "not JSON"),  # awareness state that is not JSON
+    ],
+    ids=["corrupt-update", "truncated", "sync-type", "message-type", "empty", "text", "awareness"],
+)
+async def test_garbage_closes_only_that_connection(
+    server: ServerProcess, seed: Seed, frame: bytes | str, reason: str
+) -> None:
+    async with (
+        LiveDocument(server.base_url, seed.document_id, seed.editor) as a,
+        LiveDocument(server.base_url, seed.document_id, seed.editor2) as b,
+    ):
+        a.insert(0, "avant ")
+        await converged(a, b)
+        code, said = await close_code_for(ws_url(server.base_url, seed.document_id, seed.editor),
+                                          frame)
+        assert code == 4400
+        assert reason in said
+        b.insert(len(b.value), "après")
+        assert await converged(a, b) == "avant après"
         await a.wait_saved()
         await b.wait_saved()
     async with PalabreClient(server.base_url, seed.editor) as http:
-        assert await http.text(seed.document_id) == a.value
-        assert (await http.document(seed.document_id))["contributions"] == 2
+        assert await http.text(seed.document_id) == "avant après"
+
+
+async def test_oversized_frame_is_refused_with_4413(seed: Seed, database_url: str) -> None:
+    server = ServerProcess(database_url, {"PALABRE_MAX_MESSAGE_BYTES": "1000"}).start()
+    try:
+        big = create_update_message(_update_inserting("x" * 2000))
+        code, _ = await close_code_for(ws_url(server.base_url, seed.document_id, seed.editor), big)
+        assert code == 4413
+        async with LiveDocument(server.base_url, seed.document_id, seed.editor) as live:
+            live.insert(0, "petit")
+            await live.wait_saved()
+        async with PalabreClient(server.base_url, seed.editor) as http:
+            assert await http.text(seed.document_id) == "petit"
+    finally:
+        server.kill()
+
+
+async def test_presence_is_relayed_and_stamped_by_the_server(
+    server: ServerProcess, seed: Seed
+) -> None:
+    """Awareness carries the member the server authenticated, whatever the client claims."""
+    from websockets.asyncio.client import connect
+
+    async with connect(ws_url(server.base_url, seed.document_id, seed.observer)) as watcher:
+        doc = Doc()
+        async with connect(ws_url(server.base_url, seed.document_id, seed.editor)) as spoofer:
+            awareness = Awareness(doc)
+            awareness.set_local_state({"cursor": 3, "member": {"name": "Quelqu'un d'autre"}})
+            update = awareness.encode_awareness_update([doc.client_id])
+            await spoofer.send(create_awareness_message(update))
+            state = (await _awareness_states(watcher))[doc.client_id]
+            assert state["cursor"] == 3
+            assert state["member"] == {
+                "id": state["member"]["id"],
+                "name": "Yann Le Gall",
+                "organisation": "Chambre régionale de l'ESS",
+                "country": "FR",
+                "role": "editor",
+            }
+        # The spoofer left: the server tells the others its presence is gone.
+        assert (await _awareness_states(watcher))[doc.client_id] is None
+
+
+async def test_client_cannot_reuse_a_closed_role(server: ServerProcess, seed: Seed) -> None:
+    live = LiveDocument(server.base_url, seed.document_id, "plb_revoked", reconnect=True)
+    await live.start()
+    with pytest.raises(LiveError) as raised:
+        await live.wait_synced(timeout=10)
+    assert raised.value.code == 4401
+    await live.close()
+
+
+async def _awareness_states(ws: object, timeout: float = 10) -> dict[int, Any]:
+    from websockets.asyncio.client import ClientConnection
+
+    from tests.support.awareness import decode_awareness_frame
+
+    assert isinstance(ws, ClientConnection)
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = await ws.recv()
+            if isinstance(frame, bytes) and frame[:1] == b"\x01":
+                return {cid: orjson.loads(state) for cid, state in decode_awareness_frame(frame)}
+
+
+def _update_inserting(value: str) -> bytes:
+    doc = Doc()
+    doc.get("body", type=Text).insert(0, value)
+    return doc.get_update()
+
+
+async def _until(predicate: object, timeout: float = 10) -> None:
+    assert callable(predicate)
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.02)

@@ -14,6 +14,7 @@
 //   {"cmd":"type","text":"...","at":"end"|N,"delay_ms":5}      -> {"ok":true}
 //   {"cmd":"text"}                                             -> {"ok":true,"text":"..."}
 //   {"cmd":"wait_text","text":"...","timeout_ms":20000}        -> {"ok":true}
+//   {"cmd":"set_awareness","state":{...}}                      -> {"ok":true}
 //   {"cmd":"awareness"}                      -> {"ok":true,"states":{"<client id>":{...}}}
 //   {"cmd":"close"}                                            -> {"ok":true}, then exit 0
 // A failed command answers {"ok":false,"error":"..."}. Unsolicited lines carry an "event" key:
@@ -121,6 +122,9 @@ const commands = {
   text: () => ({ text: ytext.toString() }),
   wait_text: ({ text, timeout_ms: timeoutMs = 20000 }) =>
     until(() => ytext.toString() === text, timeoutMs, 'wait_text'),
+  // Presence. The initial local state `{}` has clock 0, which stock peers ignore (y-protocols
+  // only applies a clock above the one it knows), so apps, and the tests, set their own.
+  set_awareness: ({ state }) => provider.awareness.setLocalState(state),
   // Everyone's presence as this client sees it (the server stamps each state with `member`).
   awareness: () => ({ states: Object.fromEntries(provider.awareness.getStates()) }),
   close: async () => {
