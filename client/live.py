@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from pycrdt import Decoder as _Decoder
 from pycrdt import (
     Doc,
     Text,
@@ -23,7 +24,6 @@ from pycrdt import (
     create_update_message,
     handle_sync_message,
 )
-from pycrdt import Decoder as _Decoder
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -31,7 +31,6 @@ log = logging.getLogger("palabre.client")
 
 MESSAGE_AUTH = 2
 MESSAGE_SAVED = 100
-REMOTE = "remote"
 # Close codes after which reconnecting cannot help.
 FINAL_CLOSE_CODES = {4400, 4401, 4403, 4404, 4413}
 
@@ -55,13 +54,13 @@ class LiveDocument:
         *,
         reconnect: bool = True,
         max_size: int = 16 << 20,
-        doc: Doc | None = None,
+        doc: Doc[Any] | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
         query = f"token={quote(token)}&acks=1"
         self.url = urlunsplit((scheme, parts.netloc, f"/ws/{document_id}", query, ""))
-        self.doc = doc if doc is not None else Doc()
+        self.doc: Doc[Any] = doc if doc is not None else Doc()
         self.text: Text = self.doc.get("body", type=Text)
         self.reconnect = reconnect
         self.max_size = max_size
@@ -77,6 +76,7 @@ class LiveDocument:
         self._stopped = False
         self._task: asyncio.Task[None] | None = None
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._applying_remote = False  # set while a server update is applied: not ours to send
         self._subscription = self.doc.observe(self._on_local_change)
 
     async def __aenter__(self) -> LiveDocument:
@@ -85,7 +85,10 @@ class LiveDocument:
         return self
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.close()
 
@@ -159,7 +162,7 @@ class LiveDocument:
 
         try:
             await asyncio.wait_for(loop(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise LiveError(f"timed out waiting for {what}", self.close_code) from None
 
     # Connection ------------------------------------------------------------------------------
@@ -175,7 +178,7 @@ class LiveDocument:
                 frame = closed.rcvd
                 self.close_code = frame.code if frame is not None else None
                 self.close_reason = frame.reason if frame is not None else ""
-            except (OSError, asyncio.TimeoutError, InvalidStatus) as error:
+            except (TimeoutError, OSError, InvalidStatus) as error:
                 log.debug("connect to %s failed: %r", self.url, error)
             finally:
                 self._ws = None
@@ -184,8 +187,9 @@ class LiveDocument:
             if self._stopped:
                 return
             if self.close_code in FINAL_CLOSE_CODES or not self.reconnect:
-                raise LiveError(f"closed by server: {self.close_code} {self.close_reason}",
-                                self.close_code)
+                raise LiveError(
+                    f"closed by server: {self.close_code} {self.close_reason}", self.close_code
+                )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
 
@@ -211,8 +215,11 @@ class LiveDocument:
         kind = frame[0]
         if kind == YMessageType.SYNC:
             sync_kind = frame[1]
-            with self.doc.transaction(origin=REMOTE):
+            self._applying_remote = True
+            try:
                 reply = handle_sync_message(frame[1:], self.doc)
+            finally:
+                self._applying_remote = False
             if reply is not None:
                 self._sent += 1  # our step 2 counts as one update on the server's side
                 self._outbox.put_nowait(reply)
@@ -224,7 +231,7 @@ class LiveDocument:
             self.denied.append(_Decoder(frame[2:]).read_var_string())
 
     def _on_local_change(self, event: TransactionEvent) -> None:
-        if event.transaction.origin == REMOTE or self._ws is None:
+        if self._applying_remote or self._ws is None:
             return
         self._sent += 1
         self._outbox.put_nowait(create_update_message(event.update))

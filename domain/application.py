@@ -3,18 +3,18 @@ plain data; reads return plain data too."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, Transcoder
-
 from palabre.domain.contribution import Checkpoint, Contributed, NewContribution
 from palabre.domain.document import Document
 from palabre.domain.errors import Conflict, NotFound, PositionConflict, Unauthenticated
@@ -30,6 +30,7 @@ from palabre.domain.member import Credential, Member
 from palabre.domain.organisation import Organisation
 from palabre.domain.roles import Country, Role
 
+A = TypeVar("A")
 TOKEN_PREFIX = "plb_"
 MAX_TOKEN_LENGTH = 128
 CATALOGUE_RETRIES = 8
@@ -165,10 +166,9 @@ class PalabreApplication(Application[UUID]):
         if not token or len(token) > MAX_TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
             raise Unauthenticated("missing or malformed token")
         try:
-            credential = self.repository.get(credential_id_for(hash_token(token)))
-        except AggregateNotFoundError:
+            credential = self._get(Credential, credential_id_for(hash_token(token)), "credential")
+        except NotFound:
             raise Unauthenticated("unknown token") from None
-        assert isinstance(credential, Credential)
         if credential.revoked:
             raise Unauthenticated("revoked token")
         return self.member(credential.member_id)
@@ -243,10 +243,9 @@ class PalabreApplication(Application[UUID]):
             timestamp=Checkpoint.create_timestamp(),
             state=state,
         )
-        try:
+        # Another process may have checkpointed the same position: same bytes, nothing to do.
+        with contextlib.suppress(IntegrityError):
             self.checkpoints.put([checkpoint])
-        except IntegrityError:
-            pass  # another process checkpointed the same position: same bytes, nothing to do
 
     # Helpers ---------------------------------------------------------------------------------
 
@@ -274,9 +273,9 @@ class PalabreApplication(Application[UUID]):
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(list(self.events.get(aggregate_id, limit=1)))
 
-    def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any:
+    def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} {aggregate_id}") from None
         if not isinstance(aggregate, cls):
@@ -285,7 +284,6 @@ class PalabreApplication(Application[UUID]):
 
 
 def _organisation_info(organisation: Organisation) -> OrganisationInfo:
-    return OrganisationInfo(id=organisation.id, name=organisation.name, country=organisation.country)
-
-
-
+    return OrganisationInfo(
+        id=organisation.id, name=organisation.name, country=organisation.country
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-
 from palabre.domain.actor import acting_member
 from palabre.domain.errors import InvalidInput
 

@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-
 from palabre.domain.actor import acting_member
 from palabre.domain.ids import credential_id_for
 from palabre.domain.organisation import clean_name
@@ -19,8 +18,11 @@ EVERY_DOCUMENT = "*"
 class Member(Aggregate):
     @classmethod
     def register(cls, name: str, organisation_id: UUID) -> Member:
-        return cls(name=clean_name(name, "a member"), organisation_id=organisation_id,
-                   registered_by=acting_member.get())
+        return cls(
+            name=clean_name(name, "a member"),
+            organisation_id=organisation_id,
+            registered_by=acting_member.get(),
+        )
 
     @event("Registered")
     def __init__(self, name: str, organisation_id: UUID, registered_by: UUID | None) -> None:

@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-
 from palabre.domain.actor import acting_member
 from palabre.domain.errors import InvalidInput
 from palabre.domain.ids import organisation_id_for
@@ -31,8 +30,11 @@ class Organisation(Aggregate):
 
     @classmethod
     def register(cls, name: str, country: Country) -> Organisation:
-        return cls(name=clean_name(name, "an organisation"), country=country.value,
-                   registered_by=acting_member.get())
+        return cls(
+            name=clean_name(name, "an organisation"),
+            country=country.value,
+            registered_by=acting_member.get(),
+        )
 
     @event("Registered")
     def __init__(self, name: str, country: str, registered_by: UUID | None) -> None:

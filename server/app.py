@@ -6,9 +6,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from starlette.applications import Starlette
-from starlette.routing import Route, WebSocketRoute
-
 from palabre.domain.application import PalabreApplication
 from palabre.server.http import Api
 from palabre.server.live import LiveEndpoint
@@ -16,6 +13,8 @@ from palabre.server.rooms import Rooms
 from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
 from palabre.server.store import Store
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
 
 log = logging.getLogger("palabre")
 

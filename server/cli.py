@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
-
 from palabre.domain.errors import PalabreError
 from palabre.domain.ids import parse_id
 from palabre.domain.roles import Country, Role
@@ -46,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--organisation", required=True)
     add.add_argument("--country", required=True, choices=[c.value for c in Country])
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    add.add_argument("--document", help="the role holds on this document only "
-                     "(without it, on every document)")
+    add.add_argument(
+        "--document", help="the role holds on this document only (without it, on every document)"
+    )
     return parser
 
 
@@ -74,11 +74,17 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
         elif args.command == "members" and args.action == "add":
             document = None if args.document is None else parse_id(args.document, "document id")
             issued = application.add_member(
-                args.name, args.organisation, Country.parse(args.country),
-                Role.parse(args.role), document,
+                args.name,
+                args.organisation,
+                Country.parse(args.country),
+                Role.parse(args.role),
+                document,
             )
-            print(f"member {issued.member.id} ({issued.member.name}, "
-                  f"{issued.member.organisation.name}, {args.role}); token:", file=sys.stderr)
+            print(
+                f"member {issued.member.id} ({issued.member.name}, "
+                f"{issued.member.organisation.name}, {args.role}); token:",
+                file=sys.stderr,
+            )
             print(issued.token)
         return 0
     finally:

@@ -13,11 +13,10 @@ import logging
 from collections import deque
 from uuid import uuid4
 
-from starlette.websockets import WebSocket
-
 from palabre.domain.application import MemberInfo
 from palabre.domain.roles import Role
 from palabre.server.close_codes import CloseCode
+from starlette.websockets import WebSocket
 
 log = logging.getLogger("palabre.connection")
 

@@ -44,7 +44,7 @@ class LiveText:
 
     def __init__(self) -> None:
         # The server never authors content, so its client id never appears in any update.
-        self._doc: Doc = Doc(client_id=0)
+        self._doc: Doc[Text] = Doc(client_id=0)
         self._text: Text = self._doc.get(BODY, type=Text)
         self._captured: list[bytes] = []
         self._doc.observe(self._capture)
@@ -177,9 +177,7 @@ def _read_exact(frame: bytes, offset: int) -> bytes:
     decoder = Decoder(frame[offset:])
     announced = decoder.read_var_uint()
     if announced != decoder.length:
-        raise InvalidUpdate(
-            f"length prefix says {announced} bytes but {decoder.length} follow"
-        )
+        raise InvalidUpdate(f"length prefix says {announced} bytes but {decoder.length} follow")
     return frame[len(frame) - announced :] if announced else b""
 
 
@@ -234,6 +232,10 @@ def encode_awareness(entries: Iterable[AwarenessEntry]) -> bytes:
     parts = [write_var_uint(len(listed))]
     for entry in listed:
         state = entry.state.encode("utf-8")
-        parts += [write_var_uint(entry.client_id), write_var_uint(entry.clock),
-                  write_var_uint(len(state)), state]
+        parts += [
+            write_var_uint(entry.client_id),
+            write_var_uint(entry.clock),
+            write_var_uint(len(state)),
+            state,
+        ]
     return b"".join(parts)

@@ -8,9 +8,6 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from starlette.requests import Request
-from starlette.responses import Response
-
 from palabre.domain.actor import acting_member
 from palabre.domain.application import DocumentInfo, MemberInfo
 from palabre.domain.errors import Forbidden, InvalidInput, PalabreError, Unauthenticated
@@ -18,6 +15,8 @@ from palabre.domain.ids import DocumentId, parse_id
 from palabre.server.errors import PayloadTooLarge, http_status
 from palabre.server.rooms import Rooms
 from palabre.server.store import Store
+from starlette.requests import Request
+from starlette.responses import Response
 
 MAX_JSON_BODY = 64 * 1024
 Handler = Callable[[Request], Awaitable[Response]]

@@ -9,8 +9,6 @@ import asyncio
 import contextlib
 import logging
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
-
 from palabre.domain.errors import InvalidInput, NotFound, Unauthenticated
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.server import crdt
@@ -20,6 +18,7 @@ from palabre.server.room import Room
 from palabre.server.rooms import Rooms
 from palabre.server.settings import Settings
 from palabre.server.store import Store
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 log = logging.getLogger("palabre.live")
 
@@ -34,9 +33,7 @@ class LiveEndpoint:
         await websocket.accept()
         try:
             member = await self._store.authenticate(websocket.query_params.get("token", ""))
-            document_id = DocumentId(
-                parse_id(websocket.path_params["document_id"], "document id")
-            )
+            document_id = DocumentId(parse_id(websocket.path_params["document_id"], "document id"))
             await self._store.document(document_id)
         except Unauthenticated as error:
             await _refuse(websocket, CloseCode.UNAUTHORIZED, str(error))
@@ -92,8 +89,9 @@ class LiveEndpoint:
             try:
                 room.receive(connection, frame)
             except crdt.InvalidUpdate as error:
-                log.info("closing %s (%s): %s", connection.session_id, connection.member.name,
-                         error)
+                log.info(
+                    "closing %s (%s): %s", connection.session_id, connection.member.name, error
+                )
                 connection.close(CloseCode.BAD_MESSAGE, str(error))
                 return
             await room.backpressure()

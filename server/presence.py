@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-
 from palabre.server.crdt import AwarenessEntry, InvalidUpdate, decode_awareness, encode_awareness
 
 MAX_STATE_BYTES = 16 * 1024

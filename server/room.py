@@ -180,8 +180,11 @@ class Room:
                 ]
                 await self._append(batch)
         except Exception:
-            log.exception("document %s: storing %d updates failed; retrying", self.document_id,
-                          pending_updates)
+            log.exception(
+                "document %s: storing %d updates failed; retrying",
+                self.document_id,
+                pending_updates,
+            )
             self._runs = runs + self._runs
             self._pending_updates += pending_updates
             self._pending_bytes += pending_bytes

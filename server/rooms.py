@@ -74,8 +74,12 @@ class Rooms:
     async def _load(self, document_id: DocumentId) -> Room:
         stored = await self._store.load(document_id)
         live = crdt.rebuild(stored.updates())
-        log.info("document %s: loaded at position %d (%d after checkpoint)",
-                 document_id, stored.position, len(stored.tail))
+        log.info(
+            "document %s: loaded at position %d (%d after checkpoint)",
+            document_id,
+            stored.position,
+            len(stored.tail),
+        )
         return Room(
             document_id,
             live,

@@ -25,7 +25,9 @@ class Database:
         common = {"IS_SNAPSHOTTING_ENABLED": "y", "CREATE_TABLE": "y"}
         if parts.scheme == "sqlite":
             # sqlite:///relative/path, sqlite:////absolute/path, or sqlite:///:memory:
-            path = unquote(self.url[len("sqlite:///") :]) if self.url.startswith("sqlite:///") else ""
+            path = (
+                unquote(self.url[len("sqlite:///") :]) if self.url.startswith("sqlite:///") else ""
+            )
             if not path:
                 raise InvalidInput(f"PALABRE_DATABASE: no file in {self.url!r}")
             if path != ":memory:":

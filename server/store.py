@@ -105,8 +105,9 @@ class Store:
 
         def write() -> int:
             batch = [
-                NewContribution(run.member_id, run.session_id, crdt.merge(run.updates),
-                                len(run.updates))
+                NewContribution(
+                    run.member_id, run.session_id, crdt.merge(run.updates), len(run.updates)
+                )
                 for run in runs
             ]
             return self.application.append_contributions(document_id, expected, batch)
@@ -127,4 +128,3 @@ class Store:
             document_id, state.position, crdt.compact(state.updates())
         )
         return state.position
-

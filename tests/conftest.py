@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
 from palabre.server.storage import Database, open_application
+
 from tests.support.postgres import fresh_database, private_cluster
 from tests.support.server import ServerProcess
 
-BACKENDS = [b.strip() for b in os.environ.get("PALABRE_TEST_BACKENDS", "sqlite,postgresql").split(",")]
+BACKENDS = [
+    b.strip() for b in os.environ.get("PALABRE_TEST_BACKENDS", "sqlite,postgresql").split(",")
+]
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from palabre.client import LiveDocument, PalabreClient
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.server import crdt
 from palabre.server.storage import Database, open_application
+
 from tests.conftest import Seed
 from tests.support.live import converged
 from tests.support.server import ServerProcess
@@ -55,13 +56,15 @@ async def test_sigkill_keeps_every_acknowledged_edit_and_clients_resync(
         connections = {id(a): a.connections, id(b): b.connections}
         saved = {id(a): a.saved, id(b): b.saved}
         acknowledged = {
-            t.token for t in log
+            t.token
+            for t in log
             if t.connection == connections[id(t.live)] and t.sent <= saved[id(t.live)]
         }
         await typing  # the rest is typed while the server is down
 
         stored, count = _stored_text(database_url, seed.document_id)
-        assert count > 0 and len(acknowledged) > 20
+        assert count > 0
+        assert len(acknowledged) > 20
         missing = sorted(t for t in acknowledged if t not in stored)
         assert not missing, f"acknowledged but lost: {missing[:10]}"
         assert len(stored) < len(a.value)  # offline edits exist that the server lacks
@@ -72,7 +75,8 @@ async def test_sigkill_keeps_every_acknowledged_edit_and_clients_resync(
         await a.wait_saved()
         await b.wait_saved()
         await converged(a, b)
-        assert a.connections >= 2 and b.connections >= 2
+        assert a.connections >= 2
+        assert b.connections >= 2
         final = a.value
     for t in log:
         assert t.token in final

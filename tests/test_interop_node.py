@@ -57,7 +57,11 @@ class NodeClient:
     async def start(cls, ws_url: str, document_id: str, token: str, name: str) -> NodeClient:
         node = _require_node()
         process = await asyncio.create_subprocess_exec(
-            node, str(SCRIPT.relative_to(REPO)), ws_url, document_id, token,
+            node,
+            str(SCRIPT.relative_to(REPO)),
+            ws_url,
+            document_id,
+            token,
             cwd=REPO,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -241,8 +245,12 @@ async def test_python_and_node_clients_type_concurrently_and_converge(
         total = len(SEPARATOR) + len(PY_START) + len(NODE_START) + len(PY_END) + len(NODE_END)
         async with asyncio.timeout(20):
             while True:
-                texts = [py_start.value, py_end.value, await node_start.text(),
-                         await node_end.text()]
+                texts = [
+                    py_start.value,
+                    py_end.value,
+                    await node_start.text(),
+                    await node_end.text(),
+                ]
                 if len(set(texts)) == 1 and len(texts[0]) == total:
                     break
                 await asyncio.sleep(0.05)
@@ -337,13 +345,21 @@ async def test_node_clients_see_each_others_presence(server: ServerProcess, seed
 
         assert await other(yann) == {
             "user": {"colour": "orange brûlé"},
-            "member": {"name": "Afi Mensah", "organisation": "Fédération des ONG du Togo",
-                       "country": "TG", "role": "editor"},
+            "member": {
+                "name": "Afi Mensah",
+                "organisation": "Fédération des ONG du Togo",
+                "country": "TG",
+                "role": "editor",
+            },
         }
         assert await other(afi) == {
             "user": {"colour": "vert émeraude"},
-            "member": {"name": "Yann Le Gall", "organisation": "Chambre régionale de l'ESS",
-                       "country": "FR", "role": "editor"},
+            "member": {
+                "name": "Yann Le Gall",
+                "organisation": "Chambre régionale de l'ESS",
+                "country": "FR",
+                "role": "editor",
+            },
         }
         for node in (yann, afi):
             assert node.events == [], node.events

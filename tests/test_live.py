@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
 import orjson
 import pytest
+from palabre.client import LiveDocument, LiveError, PalabreClient
 from pycrdt import Awareness, Doc, Text, create_awareness_message, create_update_message
 
-from palabre.client import LiveDocument, LiveError, PalabreClient
 from tests.conftest import Seed
 from tests.support.live import close_code_for, converged, ws_url
 from tests.support.server import ServerProcess
@@ -35,7 +36,9 @@ async def test_two_python_clients_converge(server: ServerProcess, seed: Seed) ->
         assert (await http.document(seed.document_id))["contributions"] == 3
 
 
-async def test_observer_reads_but_its_updates_are_refused(server: ServerProcess, seed: Seed) -> None:
+async def test_observer_reads_but_its_updates_are_refused(
+    server: ServerProcess, seed: Seed
+) -> None:
     async with (
         LiveDocument(server.base_url, seed.document_id, seed.editor) as editor,
         LiveDocument(server.base_url, seed.document_id, seed.observer) as observer,
@@ -68,18 +71,19 @@ async def test_observer_reads_but_its_updates_are_refused(server: ServerProcess,
     ids=["missing-token", "unknown-token", "malformed-token", "unknown-document", "bad-id"],
 )
 async def test_refusals_have_named_close_codes(
-    server: ServerProcess, seed: Seed, token_of: object, document_of: object, expected: int
+    server: ServerProcess,
+    seed: Seed,
+    token_of: Callable[[Seed], str],
+    document_of: Callable[[Seed], str],
+    expected: int,
 ) -> None:
-    assert callable(token_of) and callable(document_of)
     url = ws_url(server.base_url, document_of(seed), token_of(seed))
     code, reason = await close_code_for(url)
     assert code == expected
     assert reason
 
 
-async def test_member_of_another_document_is_forbidden(
-    server: ServerProcess, seed: Seed
-) -> None:
+async def test_member_of_another_document_is_forbidden(server: ServerProcess, seed: Seed) -> None:
     async with PalabreClient(server.base_url, seed.coordinator) as http:
         other = (await http.create_document("Autre document"))["id"]
     code, _ = await close_code_for(ws_url(server.base_url, other, seed.editor))
@@ -108,8 +112,9 @@ async def test_garbage_closes_only_that_connection(
     ):
         a.insert(0, "avant ")
         await converged(a, b)
-        code, said = await close_code_for(ws_url(server.base_url, seed.document_id, seed.editor),
-                                          frame)
+        code, said = await close_code_for(
+            ws_url(server.base_url, seed.document_id, seed.editor), frame
+        )
         assert code == 4400
         assert reason in said
         b.insert(len(b.value), "après")
@@ -142,7 +147,7 @@ async def test_presence_is_relayed_and_stamped_by_the_server(
     from websockets.asyncio.client import connect
 
     async with connect(ws_url(server.base_url, seed.document_id, seed.observer)) as watcher:
-        doc = Doc()
+        doc: Doc[Any] = Doc()
         async with connect(ws_url(server.base_url, seed.document_id, seed.editor)) as spoofer:
             awareness = Awareness(doc)
             awareness.set_local_state({"cursor": 3, "member": {"name": "Quelqu'un d'autre"}})
@@ -184,13 +189,12 @@ async def _awareness_states(ws: object, timeout: float = 10) -> dict[int, Any]:
 
 
 def _update_inserting(value: str) -> bytes:
-    doc = Doc()
+    doc: Doc[Any] = Doc()
     doc.get("body", type=Text).insert(0, value)
     return doc.get_update()
 
 
-async def _until(predicate: object, timeout: float = 10) -> None:
-    assert callable(predicate)
+async def _until(predicate: Callable[[], bool], timeout: float = 10) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.02)

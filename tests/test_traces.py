@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-
-from pycrdt import Doc, Text
+from typing import Any
 
 from palabre.client import LiveDocument, PalabreClient
+from pycrdt import Doc, Text
+
 from tests.conftest import Seed
 from tests.support import traces
 from tests.support.server import ServerProcess
@@ -47,7 +48,9 @@ async def test_concurrent_trace_converges_with_one_client_per_agent(
     trace = traces.load("friendsforever")
     tokens = [seed.editor, seed.editor2]
     assert trace.agents <= len(tokens)
-    lives = [LiveDocument(server.base_url, seed.document_id, tokens[a]) for a in range(trace.agents)]
+    lives = [
+        LiveDocument(server.base_url, seed.document_id, tokens[a]) for a in range(trace.agents)
+    ]
     for live in lives:
         await live.__aenter__()
     try:
@@ -67,7 +70,7 @@ async def _replay_concurrently(trace: traces.Trace, lives: list[LiveDocument]) -
     """Each agent edits its own replica, which holds exactly the transaction's ancestors.
     A transaction waits until its agent's live client has received every ancestor from the
     server, then its update goes out through that live client."""
-    replicas = [Doc(client_id=7000 + agent) for agent in range(trace.agents)]
+    replicas: list[Doc[Any]] = [Doc(client_id=7000 + agent) for agent in range(trace.agents)]
     texts = [replica.get("body", type=Text) for replica in replicas]
     captured: list[bytes] = []
     for replica in replicas:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from palabre.client import LiveDocument
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-
-from palabre.client import LiveDocument
 
 
 async def converged(*lives: LiveDocument, timeout: float = 30) -> str:
@@ -26,14 +25,16 @@ def ws_url(base_url: str, document_id: str, token: str) -> str:
 
 async def closed_with(ws: ClientConnection, timeout: float = 10) -> tuple[int, str]:
     """Read until the server closes; return its close code and reason."""
+    frame = None
     try:
         async with asyncio.timeout(timeout):
             while True:
                 await ws.recv()
     except ConnectionClosed as closed:
-        assert closed.rcvd is not None, "closed without a close frame"
-        return closed.rcvd.code, closed.rcvd.reason
-    raise AssertionError("unreachable")
+        frame = closed.rcvd
+    if frame is None:
+        raise AssertionError("closed without a close frame")
+    return frame.code, frame.reason
 
 
 async def close_code_for(url: str, send: bytes | str | None = None) -> tuple[int, str]:

@@ -31,7 +31,11 @@ class ServerProcess:
         # Reuse the same port across restarts so reconnecting clients find the server again.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "palabre.server.cli", "serve", "--port", str(self._port)],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         ready = threading.Event()
         self._pumper = threading.Thread(target=self._pump, args=(self.process, ready), daemon=True)

@@ -69,7 +69,7 @@ def apply_txn(text: Text, txn: Txn, current: str) -> str:
 
 def updates_of(trace: Trace) -> Iterator[bytes]:
     """The Yjs update of each transaction of a sequential trace, replayed on one replica."""
-    doc = Doc()
+    doc: Doc[Any] = Doc()
     text = doc.get("body", type=Text)
     captured: list[bytes] = []
     doc.observe(lambda event: captured.append(event.update))

@@ -1,0 +1,58 @@
+# Every developer command, in one place. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
+TYPECHECK_ROOT := build/typecheck
+
+.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare clean
+
+help:
+	@echo "make serve          install and run the service on ./palabre.sqlite3"
+	@echo "make test           install everything, then lint, typecheck and run every test"
+	@echo "make test-sqlite    the tests on SQLite only (no PostgreSQL needed)"
+	@echo "make lint           ruff check and ruff format --check"
+	@echo "make typecheck      mypy --strict on the code and the tests"
+	@echo "make bench          the live benchmark (fan-out, ingest, late join, RSS)"
+	@echo "make bench-compare  the same, side by side with pycrdt-websocket"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+
+serve: $(BIN)/python
+	$(BIN)/pip install --quiet .
+	$(BIN)/palabre serve
+
+test: install lint typecheck pytest
+
+test-sqlite: install
+	PALABRE_TEST_BACKENDS=sqlite $(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	rm -rf $(TYPECHECK_ROOT) && mkdir -p $(TYPECHECK_ROOT)/palabre
+	for package in server domain projections client; do \
+	  ln -s ../../../$$package $(TYPECHECK_ROOT)/palabre/$$package; done
+	MYPYPATH=$(TYPECHECK_ROOT) $(BIN)/mypy --cache-dir build/mypy-cache -p palabre.server -p palabre.domain \
+	  -p palabre.projections -p palabre.client
+	MYPYPATH=$(TYPECHECK_ROOT) $(BIN)/mypy --cache-dir build/mypy-cache tests
+
+pytest:
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m tests.benchmarks.live
+
+bench-compare: install
+	$(BIN)/python -m tests.benchmarks.live --compare
+
+clean:
+	rm -rf build $(VENV) tests/interop/node_modules .mypy_cache .ruff_cache .pytest_cache
