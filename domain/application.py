@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import random
 import secrets
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +35,7 @@ from palabre.domain.roles import Country, Role
 A = TypeVar("A")
 TOKEN_PREFIX = "plb_"
 MAX_TOKEN_LENGTH = 128
-CATALOGUE_RETRIES = 8
+CATALOGUE_RETRIES = 50
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,7 @@ class PalabreApplication(Application[UUID]):
         position if another process listed something at the same moment."""
         catalogue = self._catalogue(kind)
         pending = [e for agg in (aggregate, *others) for e in agg.collect_events()]
-        for _attempt in range(CATALOGUE_RETRIES):
+        for attempt in range(CATALOGUE_RETRIES):
             entry = catalogue.trigger_event(entity_id=aggregate.id)
             try:
                 self.save(*pending, entry)
@@ -268,6 +270,7 @@ class PalabreApplication(Application[UUID]):
             except IntegrityError:
                 if self._exists(aggregate.id):
                     raise
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # break lockstep
         raise Conflict(f"could not list the new {kind[:-1]}: too many concurrent writers")
 
     def _exists(self, aggregate_id: UUID) -> bool:

@@ -1,0 +1,115 @@
+"""The ``palabre`` command, run as a real process against the same store as a live server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from uuid import UUID
+
+from palabre.client import LiveDocument, PalabreClient
+from tests.support.server import REPO, ServerProcess
+
+
+def palabre(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "palabre.server.cli", *args],
+        cwd=REPO,
+        env=os.environ | {"PALABRE_DATABASE": database_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+async def test_cli_works_while_the_server_runs(server: ServerProcess, database_url: str) -> None:
+    coordinator = last_line(
+        palabre(
+            database_url,
+            "members",
+            "add",
+            "Awa Koffi",
+            "--organisation",
+            "Coordination Lomé",
+            "--country",
+            "TG",
+            "--role",
+            "coordinator",
+        )
+    )
+    document = last_line(palabre(database_url, "documents", "create", "Référentiel commun"))
+    UUID(document)
+    editor = last_line(
+        palabre(
+            database_url,
+            "members",
+            "add",
+            "Yann",
+            "--organisation",
+            "CRESS",
+            "--country",
+            "FR",
+            "--role",
+            "editor",
+            "--document",
+            document,
+        )
+    )
+    assert editor.startswith("plb_")
+    async with LiveDocument(server.base_url, document, editor) as live:
+        live.insert(0, "# Référentiel")
+        await live.wait_saved()
+    async with PalabreClient(server.base_url, coordinator) as http:
+        assert await http.text(document) == "# Référentiel"
+    listing = palabre(database_url, "documents", "list")
+    assert listing.stdout.strip() == f"{document}\t1\tRéférentiel commun"
+
+
+def test_cli_refuses_bad_input_clearly(database_url: str) -> None:
+    unknown = palabre(
+        database_url,
+        "members",
+        "add",
+        "X",
+        "--organisation",
+        "O",
+        "--country",
+        "FR",
+        "--role",
+        "editor",
+        "--document",
+        "00000000-0000-0000-0000-000000000000",
+    )
+    assert unknown.returncode == 2
+    assert "no document" in unknown.stderr
+    country = palabre(
+        database_url,
+        "members",
+        "add",
+        "X",
+        "--organisation",
+        "O",
+        "--country",
+        "BE",
+        "--role",
+        "editor",
+    )
+    assert country.returncode == 2
+    assert "invalid choice" in country.stderr
+    title = palabre(database_url, "documents", "create", "   ")
+    assert title.returncode == 2
+    assert "needs a title" in title.stderr
+    bad_store = subprocess.run(
+        [sys.executable, "-m", "palabre.server.cli", "documents", "list"],
+        cwd=REPO,
+        env=os.environ | {"PALABRE_DATABASE": "mysql://nope"},
+        capture_output=True,
+        text=True,
+    )
+    assert bad_store.returncode == 2
+    assert "PALABRE_DATABASE" in bad_store.stderr

@@ -1,0 +1,97 @@
+"""The HTTP interface of a real server: authentication, roles, validation, content types."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from palabre.client import PalabreClient, PalabreHTTPError
+from tests.conftest import Seed
+from tests.support.server import ServerProcess
+
+
+async def test_health(server: ServerProcess) -> None:
+    async with PalabreClient(server.base_url) as anonymous:
+        health = await anonymous.health()
+    assert health["status"] == "ok"
+    assert health["database"] in ("sqlite", "postgresql")
+    assert health["rooms"] == 0
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer plb_nope", "Basic abc", "plb_x"])
+async def test_missing_or_bad_credentials_get_401(
+    server: ServerProcess, seed: Seed, header: str | None
+) -> None:
+    headers = {"Authorization": header} if header else {}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        response = await http.get(f"/api/documents/{seed.document_id}")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"]["code"] == "unauthenticated"
+
+
+async def test_documents_are_listed_to_their_members_only(
+    server: ServerProcess, seed: Seed
+) -> None:
+    async with PalabreClient(server.base_url, seed.coordinator) as coordinator:
+        other = await coordinator.create_document("  Compte rendu   de séance ")
+        assert other["title"] == "Compte rendu de séance"
+        assert other["contributions"] == 0
+        assert {d["id"] for d in await coordinator.documents()} == {seed.document_id, other["id"]}
+    async with PalabreClient(server.base_url, seed.editor) as editor:
+        assert [d["id"] for d in await editor.documents()] == [seed.document_id]
+        with pytest.raises(PalabreHTTPError) as forbidden:
+            await editor.document(other["id"])
+        assert forbidden.value.status == 403
+
+
+async def test_only_a_global_coordinator_creates_documents(
+    server: ServerProcess, seed: Seed
+) -> None:
+    async with PalabreClient(server.base_url, seed.editor) as editor:
+        with pytest.raises(PalabreHTTPError) as refused:
+            await editor.create_document("Nouveau")
+    assert refused.value.status == 403
+    assert refused.value.code == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"{not json", 400),
+        (b"[]", 400),
+        (b'{"title": 3}', 400),
+        (b'{"title": "   "}', 400),
+        (b'{"title": "' + b"x" * 70_000 + b'"}', 413),
+    ],
+    ids=["not-json", "not-object", "not-string", "blank", "too-large"],
+)
+async def test_bad_bodies_are_refused_clearly(
+    server: ServerProcess, seed: Seed, body: bytes, status: int
+) -> None:
+    headers = {"Authorization": f"Bearer {seed.coordinator}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        response = await http.post("/api/documents", content=body)
+        assert response.status_code == status
+        assert response.json()["error"]["message"]
+        listed = (await http.get("/api/documents")).json()["documents"]
+    assert [d["id"] for d in listed] == [seed.document_id]  # nothing was created
+
+
+@pytest.mark.parametrize("document", [str(uuid4()), "pas-un-identifiant"])
+async def test_unknown_documents(server: ServerProcess, seed: Seed, document: str) -> None:
+    async with PalabreClient(server.base_url, seed.coordinator) as http:
+        with pytest.raises(PalabreHTTPError) as missing:
+            await http.text(document)
+    assert missing.value.status in (400, 404)
+
+
+async def test_text_is_markdown_in_utf8(server: ServerProcess, seed: Seed) -> None:
+    headers = {"Authorization": f"Bearer {seed.observer}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        response = await http.get(f"/api/documents/{seed.document_id}/text")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/markdown; charset=utf-8"
+    assert response.text == ""

@@ -1,0 +1,77 @@
+"""Room lifecycle on a real server: checkpoints, unload when empty, reload from checkpoint plus
+tail, and the flush of pending batches on shutdown."""
+
+from __future__ import annotations
+
+import re
+
+from palabre.client import LiveDocument, PalabreClient
+from palabre.domain.ids import DocumentId, parse_id
+from palabre.server.storage import Database, open_application
+from tests.conftest import Seed
+from tests.support.live import converged
+from tests.support.server import ServerProcess
+
+LOADED = re.compile(r"loaded at position (\d+) \((\d+) after checkpoint\)")
+
+
+async def test_rooms_checkpoint_unload_and_reload(seed: Seed, database_url: str) -> None:
+    server = ServerProcess(
+        database_url, {"PALABRE_CHECKPOINT_EVERY": "5", "PALABRE_BATCH_WINDOW_MS": "5"}
+    ).start()
+    try:
+        async with LiveDocument(server.base_url, seed.document_id, seed.editor) as live:
+            for k in range(23):
+                live.insert(len(live.value), f"phrase {k}. ")
+                await live.wait_saved()
+            text = live.value
+        async with PalabreClient(server.base_url, seed.editor) as http:
+            await _until_unloaded(http)
+            assert (await http.document(seed.document_id))["contributions"] == 23
+        async with LiveDocument(server.base_url, seed.document_id, seed.observer) as again:
+            assert again.value == text
+        loads = [tuple(map(int, m)) for m in LOADED.findall(server.log())]
+        assert loads[0] == (0, 0)
+        position, tail = loads[-1]
+        assert position == 23
+        assert tail < 5  # opened from a checkpoint, not from the whole history
+    finally:
+        server.kill()
+    app = open_application(Database(database_url))
+    try:
+        checkpoint = app.latest_checkpoint(DocumentId(parse_id(seed.document_id)))
+        assert checkpoint is not None
+        assert checkpoint.originator_version > 18
+    finally:
+        app.close()
+
+
+async def test_shutdown_flushes_pending_batches(seed: Seed, database_url: str) -> None:
+    """With a long batch window, edits are still pending when SIGTERM arrives: they must be
+    stored before the process exits."""
+    server = ServerProcess(database_url, {"PALABRE_BATCH_WINDOW_MS": "5000"}).start()
+    async with (
+        LiveDocument(server.base_url, seed.document_id, seed.editor, reconnect=False) as a,
+        LiveDocument(server.base_url, seed.document_id, seed.editor2, reconnect=False) as b,
+    ):
+        a.insert(0, "Ce qui est tapé ")
+        b.insert(0, "juste avant l'arrêt. ")
+        text = await converged(a, b)
+        assert a.unsaved > 0  # not yet stored: the window is five seconds
+        server.stop()
+    assert "every received update is stored" in server.log()
+    server.restart()
+    try:
+        async with PalabreClient(server.base_url, seed.editor) as http:
+            assert await http.text(seed.document_id) == text
+            assert (await http.document(seed.document_id))["contributions"] == 2
+    finally:
+        server.kill()
+
+
+async def _until_unloaded(http: PalabreClient) -> None:
+    import asyncio
+
+    async with asyncio.timeout(10):
+        while (await http.health())["rooms"] != 0:
+            await asyncio.sleep(0.05)
