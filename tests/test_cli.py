@@ -8,6 +8,7 @@ import sys
 from uuid import UUID
 
 from palabre.client import LiveDocument, PalabreClient
+
 from tests.support.server import REPO, ServerProcess
 
 

@@ -6,8 +6,8 @@ from uuid import uuid4
 
 import httpx
 import pytest
-
 from palabre.client import PalabreClient, PalabreHTTPError
+
 from tests.conftest import Seed
 from tests.support.server import ServerProcess
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from palabre.domain.errors import InvalidInput
 from palabre.server.settings import DEFAULT_DATABASE, Settings
 from palabre.server.storage import Database

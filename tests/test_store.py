@@ -6,8 +6,6 @@ import threading
 from uuid import uuid4
 
 import pytest
-from pycrdt import Doc, Text
-
 from palabre.domain.application import PalabreApplication
 from palabre.domain.contribution import NewContribution
 from palabre.domain.errors import (
@@ -22,6 +20,7 @@ from palabre.domain.roles import Country, Role
 from palabre.server import crdt
 from palabre.server.storage import Database, open_application
 from palabre.server.store import Store
+from pycrdt import Doc, Text
 
 
 def _typed_updates(count: int) -> list[bytes]:

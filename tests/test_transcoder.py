@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
-
 from palabre.server.transcoder import CompactTranscoder, TranscodingError
 
 
