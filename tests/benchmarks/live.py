@@ -88,6 +88,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ORGANISATION = "Banc d'essai"
 JOINS = 5
 POLL_SECONDS = 0.05
+STALL_SECONDS = 1.0
 REFERENCE_STORE = "pycrdt-ystore.sqlite3"
 
 # Targets: (comparison, threshold).
@@ -605,7 +606,7 @@ class IngestRun:
     send_seconds: float
     durable_seconds: float | None  # None: no acks (reference) or timed out
     visible_seconds: float | None  # None: timed out
-    joins_tried: int
+    follower_syncs_ms: list[float]  # each (re)connection of the follower: connect to step 2
     text_ok: bool | None  # None: no HTTP API
 
 
@@ -625,15 +626,57 @@ async def join_text(url: str, patience: float) -> str | None:
     return str(doc.get(BODY, type=Text))
 
 
-async def wait_visible(url: str, end: str, deadline: float) -> tuple[float | None, int]:
-    """Join again and again until a joiner gets ``end``: (when, joins tried)."""
-    tries = 0
-    while (remaining := deadline - time.perf_counter()) > 0:
-        tries += 1
-        if await join_text(url, remaining) == end:
-            return time.perf_counter(), tries
-        await asyncio.sleep(POLL_SECONDS)
-    return None, tries
+class Follower:
+    """A client that joins once the replay is sent, then applies every broadcast until its
+    text is the final one. Like a real client it syncs again on a fresh connection if the
+    server closes it, or if nothing arrives for ``STALL_SECONDS`` (a dropped broadcast)."""
+
+    def __init__(self, url: str, end: str) -> None:
+        self.url = url
+        self.end = end
+        self.size = len(end.encode("utf-8"))  # pycrdt measures text in UTF-8 bytes
+        self.syncs_ms: list[float] = []
+
+    async def follow(self, deadline: float) -> float | None:
+        """When the text was complete, or None at the deadline."""
+        while time.perf_counter() < deadline:
+            done = await self._session(deadline)
+            if done is not None:
+                return done
+            await asyncio.sleep(POLL_SECONDS)
+        return None
+
+    async def _session(self, deadline: float) -> float | None:
+        start = time.perf_counter()
+        try:
+            ws = await open_socket(self.url, max(0.1, deadline - start))
+        except (OSError, TimeoutError, ConnectionClosed):
+            return None
+        doc: Doc[Text] = Doc()
+        try:
+            async with asyncio.timeout(deadline - start):
+                await handshake(ws, doc)
+            self.syncs_ms.append((time.perf_counter() - start) * 1000)
+            return await self._apply_until_complete(ws, doc, deadline)
+        except (TimeoutError, ConnectionClosed):
+            return None
+        finally:
+            await close_quietly(ws)
+
+    async def _apply_until_complete(
+        self, ws: ClientConnection, doc: Doc[Text], deadline: float
+    ) -> float | None:
+        text = doc.get(BODY, type=Text)
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + deadline - time.perf_counter()
+        async with asyncio.timeout(None) as limit:
+            while len(text) != self.size or str(text) != self.end:
+                limit.reschedule(min(give_up, loop.time() + STALL_SECONDS))
+                frame = await ws.recv()
+                if is_sync(frame, SYNC_UPDATE) or is_sync(frame, SYNC_STEP2):
+                    assert isinstance(frame, bytes)
+                    handle_sync_message(frame[1:], doc)
+        return time.perf_counter()
 
 
 async def send_all(ws: ClientConnection, frames: list[bytes]) -> None:
@@ -651,7 +694,8 @@ async def ingest_once(server: Endpoints, run: int, trace: Trace, patience: float
         await asyncio.wait_for(send_all(ws, trace.frames), patience)
         sent = time.perf_counter()
         deadline = sent + patience
-        visible, tries = await wait_visible(server.joiners[run], trace.end, deadline)
+        follower = Follower(server.joiners[run], trace.end)
+        visible = await follower.follow(deadline)
         durable = (
             await watcher.wait(len(trace.frames) + answered, deadline) if server.acks else None
         )
@@ -664,7 +708,7 @@ async def ingest_once(server: Endpoints, run: int, trace: Trace, patience: float
         send_seconds=sent - start,
         durable_seconds=None if durable is None else durable - start,
         visible_seconds=None if visible is None else visible - start,
-        joins_tried=tries,
+        follower_syncs_ms=follower.syncs_ms,
         text_ok=text_ok,
     )
 
@@ -817,7 +861,7 @@ async def bench_reference(directory: Path, trace: Trace, args: argparse.Namespac
             f"ws://127.0.0.1:{reference.port}",
             reference.process.pid,
             args.clients,
-            args.reference_ingest_runs,
+            args.ingest_runs,
         )
         return await run_suite(endpoints, trace, args)
     finally:
@@ -1032,10 +1076,12 @@ def describe_ingest(s: SuiteResult) -> list[str]:
         durable = "n/a" if run.durable_seconds is None else f"{run.durable_seconds:.2f} s"
         visible = "timeout" if run.visible_seconds is None else f"{run.visible_seconds:.2f} s"
         text = {None: "n/a", True: "OK", False: "MISMATCH"}[run.text_ok]
+        syncs = ", ".join(f"{ms:.0f}" for ms in run.follower_syncs_ms) or "none completed"
         lines.append(
             f"  run {i}: {run.updates} updates sent in {run.send_seconds:.2f} s; "
-            f"acked durable after {durable}; visible to a new client after {visible} "
-            f"({run.joins_tried} joins); server text over HTTP: {text}"
+            f"acked durable after {durable}; visible to a new client after {visible}; "
+            f"server text over HTTP: {text}; the new client synced {len(run.follower_syncs_ms)} "
+            f"time(s), each sync taking (ms, during the flood): {syncs}"
         )
     lines += [f"  {error}" for error in s.ingest_errors]
     return lines
@@ -1069,7 +1115,7 @@ def report(args: argparse.Namespace, p: SuiteResult, r: SuiteResult | None) -> N
     print(
         f"\nLoad: {args.clients} clients, {args.writers} writers x {args.rate} edits/s x "
         f"{args.seconds} s; ingest of {TRACE.name}, {args.ingest_runs} run(s) on palabre"
-        + (f", {args.reference_ingest_runs} on pycrdt-websocket" if r else "")
+        + (" and on pycrdt-websocket" if r else "")
         + "; late joins after the last replay.\n"
     )
     print_table(fanout_rows(p, r) + other_rows(p, r), compare=r is not None)
@@ -1097,12 +1143,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="fan-out load duration")
     parser.add_argument("--ingest-runs", type=int, default=3)
     parser.add_argument(
-        "--reference-ingest-runs",
-        type=int,
-        default=1,
-        help="ingest runs on pycrdt-websocket (slow; default 1)",
-    )
-    parser.add_argument(
         "--timeout", type=float, default=30.0, help="bound on every wait for a server (s)"
     )
     parser.add_argument("--compare", action="store_true", help="also run pycrdt-websocket")
@@ -1110,7 +1150,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 < args.writers <= args.clients or args.ingest_runs < 1:
         parser.error("need 0 < writers <= clients and at least one ingest run")
-    args.reference_ingest_runs = max(1, args.reference_ingest_runs)
     return args
 
 

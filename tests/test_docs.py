@@ -1,0 +1,64 @@
+"""The README is part of the interface: every setting, close code, route, command and make
+target must be in it."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from starlette.routing import Route, WebSocketRoute
+
+from palabre.server.app import create_app
+from palabre.server.cli import build_parser
+from palabre.server.close_codes import CloseCode
+from palabre.server.settings import Settings, env_name
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", [env_name(f.name) for f in fields(Settings)])
+def test_every_setting_is_documented(name: str) -> None:
+    assert f"`{name}`" in README
+
+
+@pytest.mark.parametrize("code", list(CloseCode))
+def test_every_close_code_is_documented(code: CloseCode) -> None:
+    assert re.search(rf"^\| {int(code)} \| ", README, re.MULTILINE), code.name
+
+
+def test_every_route_is_documented(tmp_path: Path) -> None:
+    app = create_app(Settings(database=f"sqlite:///{tmp_path / 'docs.sqlite3'}"))
+    app.state.store.close()
+    for route in app.routes:
+        assert isinstance(route, Route | WebSocketRoute)
+        methods = sorted((route.methods or set()) - {"HEAD"}) if isinstance(route, Route) else []
+        for method in methods:
+            assert f"`{method} {route.path}" in README, f"{method} {route.path}"
+        if isinstance(route, WebSocketRoute):
+            assert f"/ws/{{document_id}}?token=TOKEN" in README
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: str = "palabre") -> list[str]:
+    found: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _commands(sub, f"{prefix} {name}") or [f"{prefix} {name}"]
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(build_parser()))
+def test_every_command_is_documented(command: str) -> None:
+    assert f"`{command}" in README
+
+
+def test_every_make_target_is_documented() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    described = re.findall(r'@echo "make ([\w-]+)', makefile)
+    assert described
+    for target in described:
+        assert f"`make {target}`" in README
