@@ -75,6 +75,7 @@ class Room:
         self._below_limit.set()
         self._in_flight = False
         self._flusher = spawn(self._flush_loop())
+        self._flusher.add_done_callback(self._flusher_ended)
 
     # Connections -----------------------------------------------------------------------------
 
@@ -130,6 +131,17 @@ class Room:
         for connection in self.connections:
             if connection is not exclude:
                 connection.send(frame)
+
+    def _flusher_ended(self, task: asyncio.Task[Any]) -> None:
+        """The flusher only ends by cancellation. If a bug ends it otherwise, fail closed:
+        disconnect everyone (clients keep their edits and resync later) rather than go on
+        accepting updates that would never be stored."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.critical("document %s: the flusher died; closing the room",
+                     self.document_id, exc_info=task.exception())
+        for connection in list(self.connections):
+            connection.close(CloseCode.INTERNAL_ERROR, "room failed; reconnect to resync")
 
     # Batching --------------------------------------------------------------------------------
 

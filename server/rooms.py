@@ -18,6 +18,8 @@ from palabre.server.store import Store
 
 log = logging.getLogger("palabre.rooms")
 
+SHUTDOWN_FLUSH_SECONDS = 25  # within uvicorn's graceful shutdown and compose's grace period
+
 
 class Rooms:
     def __init__(self, store: Store, settings: Settings) -> None:
@@ -115,11 +117,17 @@ class Rooms:
         rooms = list(self._rooms.values())
         self._rooms.clear()
         results = await asyncio.gather(
-            *(room.close(CloseCode.GOING_AWAY) for room in rooms), return_exceptions=True
+            *(asyncio.wait_for(room.close(CloseCode.GOING_AWAY), SHUTDOWN_FLUSH_SECONDS)
+              for room in rooms),
+            return_exceptions=True,
         )
         for room, result in zip(rooms, results, strict=True):
             if isinstance(result, BaseException):
-                log.error("document %s: close failed: %r", room.document_id, result)
+                log.critical(
+                    "document %s: %d updates could not be stored before shutdown (%r); "
+                    "clients that still hold them will resend them on reconnection",
+                    room.document_id, room.pending_updates, result,
+                )
         pending = [task for task in self._tasks if not task.done()]
         if pending:
             await asyncio.wait(pending, timeout=30)

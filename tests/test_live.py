@@ -34,6 +34,8 @@ async def test_two_python_clients_converge(server: ServerProcess, seed: Seed) ->
     async with PalabreClient(server.base_url, seed.editor) as http:
         assert await http.text(seed.document_id) == a.value
         assert (await http.document(seed.document_id))["contributions"] == 3
+    assert "/ws/" in server.log()  # connections are logged...
+    assert seed.editor not in server.log()  # ...but never with their token
 
 
 async def test_observer_reads_but_its_updates_are_refused(
