@@ -27,8 +27,8 @@ def pg_admin_url() -> Iterator[str]:
     if configured:
         yield configured
         return
-    with private_cluster() as url:
-        yield url
+    with private_cluster() as cluster:
+        yield cluster.url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -58,6 +58,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -65,7 +66,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -73,7 +74,14 @@ import psutil  # type: ignore[import-untyped]
 import uvicorn
 from palabre.domain.roles import Country, Role
 from palabre.server.storage import Database, open_application
-from pycrdt import Doc, Text, TransactionEvent, create_sync_message, handle_sync_message
+from pycrdt import (
+    Doc,
+    Text,
+    TransactionEvent,
+    create_sync_message,
+    handle_sync_message,
+    merge_updates,
+)
 from pycrdt import create_update_message as update_message
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -288,6 +296,7 @@ class Endpoints:
     joiners: list[str]  # per ingest run, a late joiner's URL
     acks: bool
     fetch_text: Callable[[int], Awaitable[str]] | None  # the stored text of ingest run i
+    log: Callable[[], str]  # what the server printed so far
 
 
 @dataclass(frozen=True)
@@ -335,19 +344,22 @@ def palabre_endpoints(server: ServerProcess, seeded: Seeded) -> Endpoints:
         joiners=[f"{ws}/ws/{d}?token={token}" for d in seeded.ingest_documents],
         acks=True,
         fetch_text=fetch_text,
+        log=server.log,
     )
 
 
-def reference_endpoints(base_ws: str, pid: int, clients: int, runs: int) -> Endpoints:
-    rooms = [f"{base_ws}/ingest-{i}" for i in range(runs)]
+def reference_endpoints(reference: ReferenceProcess, clients: int, rooms: list[str]) -> Endpoints:
+    base = f"ws://127.0.0.1:{reference.port}"
+    assert reference.process is not None
     return Endpoints(
         name="pycrdt-websocket",
-        pid=pid,
-        fanout=[f"{base_ws}/fanout"] * clients,
-        writers=rooms,
-        joiners=rooms,
+        pid=reference.process.pid,
+        fanout=[f"{base}/fanout"] * clients,
+        writers=[base + room for room in rooms],
+        joiners=[base + room for room in rooms],
         acks=False,
         fetch_text=None,
+        log=reference.log,
     )
 
 
@@ -606,12 +618,26 @@ class IngestRun:
     send_seconds: float
     durable_seconds: float | None  # None: no acks (reference) or timed out
     visible_seconds: float | None  # None: timed out
-    follower_syncs_ms: list[float]  # each (re)connection of the follower: connect to step 2
+    syncs_ms: list[float]  # each sync of the observing client(s): connect to step 2
     text_ok: bool | None  # None: no HTTP API
 
 
-async def join_text(url: str, patience: float) -> str | None:
-    """Connect, sync, return the text (None if the server refused or was too slow)."""
+@dataclass(frozen=True)
+class Joined:
+    """A client that has just synced: its document, how long that took, its open socket."""
+
+    doc: Doc[Text]
+    seconds: float
+    ws: ClientConnection
+
+    @property
+    def text(self) -> str:
+        return str(self.doc.get(BODY, type=Text))
+
+
+async def join(url: str, patience: float) -> Joined | None:
+    """Connect and sync; the clock stops at sync step 2. None if refused or too slow."""
+    start = time.perf_counter()
     try:
         ws = await open_socket(url, patience)
     except (OSError, TimeoutError, ConnectionClosed):
@@ -620,10 +646,30 @@ async def join_text(url: str, patience: float) -> str | None:
     try:
         await asyncio.wait_for(handshake(ws, doc), patience)
     except (TimeoutError, ConnectionClosed):
-        return None
-    finally:
         await close_quietly(ws)
-    return str(doc.get(BODY, type=Text))
+        return None
+    return Joined(doc, time.perf_counter() - start, ws)
+
+
+async def poll_joins(url: str, end: str, deadline: float) -> tuple[float | None, list[float]]:
+    """New clients join one after the other until one gets ``end`` in its sync step 2.
+    Each leaves at once (closing in the background). Returns (when, each sync's ms)."""
+    syncs: list[float] = []
+    closing: list[asyncio.Task[None]] = []
+    try:
+        while (remaining := deadline - time.perf_counter()) > 0:
+            joined = await join(url, remaining)
+            if joined is None:
+                continue
+            seen = time.perf_counter()
+            syncs.append(joined.seconds * 1000)
+            closing.append(asyncio.create_task(close_quietly(joined.ws)))
+            if joined.text == end:
+                return seen, syncs
+            await asyncio.sleep(POLL_SECONDS)
+        return None, syncs
+    finally:
+        await asyncio.gather(*closing)
 
 
 class Follower:
@@ -639,43 +685,30 @@ class Follower:
 
     async def follow(self, deadline: float) -> float | None:
         """When the text was complete, or None at the deadline."""
-        while time.perf_counter() < deadline:
-            done = await self._session(deadline)
-            if done is not None:
-                return done
-            await asyncio.sleep(POLL_SECONDS)
+        while (remaining := deadline - time.perf_counter()) > 0:
+            joined = await join(self.url, remaining)
+            if joined is None:
+                continue
+            self.syncs_ms.append(joined.seconds * 1000)
+            try:
+                return await self._apply_until_complete(joined, deadline)
+            except (TimeoutError, ConnectionClosed):
+                pass
+            finally:
+                await close_quietly(joined.ws)
         return None
 
-    async def _session(self, deadline: float) -> float | None:
-        start = time.perf_counter()
-        try:
-            ws = await open_socket(self.url, max(0.1, deadline - start))
-        except (OSError, TimeoutError, ConnectionClosed):
-            return None
-        doc: Doc[Text] = Doc()
-        try:
-            async with asyncio.timeout(deadline - start):
-                await handshake(ws, doc)
-            self.syncs_ms.append((time.perf_counter() - start) * 1000)
-            return await self._apply_until_complete(ws, doc, deadline)
-        except (TimeoutError, ConnectionClosed):
-            return None
-        finally:
-            await close_quietly(ws)
-
-    async def _apply_until_complete(
-        self, ws: ClientConnection, doc: Doc[Text], deadline: float
-    ) -> float | None:
-        text = doc.get(BODY, type=Text)
+    async def _apply_until_complete(self, joined: Joined, deadline: float) -> float:
+        text = joined.doc.get(BODY, type=Text)
         loop = asyncio.get_running_loop()
         give_up = loop.time() + deadline - time.perf_counter()
         async with asyncio.timeout(None) as limit:
             while len(text) != self.size or str(text) != self.end:
                 limit.reschedule(min(give_up, loop.time() + STALL_SECONDS))
-                frame = await ws.recv()
+                frame = await joined.ws.recv()
                 if is_sync(frame, SYNC_UPDATE) or is_sync(frame, SYNC_STEP2):
                     assert isinstance(frame, bytes)
-                    handle_sync_message(frame[1:], doc)
+                    handle_sync_message(frame[1:], joined.doc)
         return time.perf_counter()
 
 
@@ -684,31 +717,43 @@ async def send_all(ws: ClientConnection, frames: list[bytes]) -> None:
         await ws.send(frame)
 
 
-async def ingest_once(server: Endpoints, run: int, trace: Trace, patience: float) -> IngestRun:
+async def observe_ingest(
+    server: Endpoints, run: int, end: str, deadline: float, follow: bool
+) -> tuple[float | None, list[float]]:
+    """When the replayed text reached a client that joined after the last send."""
+    if follow:
+        follower = Follower(server.joiners[run], end)
+        return await follower.follow(deadline), follower.syncs_ms
+    return await poll_joins(server.joiners[run], end, deadline)
+
+
+async def ingest_once(
+    server: Endpoints, run: int, trace: Trace, patience: float, follow: bool
+) -> IngestRun:
     ws = await open_socket(server.writers[run])
     watcher = AckWatcher()
+    reader: asyncio.Task[None] | None = None
     try:
-        answered = await asyncio.wait_for(handshake(ws, Doc()), 30)
+        answered = await asyncio.wait_for(handshake(ws, Doc()), patience)
         reader = asyncio.create_task(watcher.run(ws))
         start = time.perf_counter()
         await asyncio.wait_for(send_all(ws, trace.frames), patience)
         sent = time.perf_counter()
         deadline = sent + patience
-        follower = Follower(server.joiners[run], trace.end)
-        visible = await follower.follow(deadline)
-        durable = (
-            await watcher.wait(len(trace.frames) + answered, deadline) if server.acks else None
-        )
+        visible, syncs = await observe_ingest(server, run, trace.end, deadline, follow)
+        target = len(trace.frames) + answered
+        durable = await watcher.wait(target, deadline) if server.acks else None
         text_ok = None if server.fetch_text is None else await server.fetch_text(run) == trace.end
     finally:
         await close_quietly(ws)
-    reader.cancel()
+        if reader is not None:
+            reader.cancel()
     return IngestRun(
         updates=len(trace.frames),
         send_seconds=sent - start,
         durable_seconds=None if durable is None else durable - start,
         visible_seconds=None if visible is None else visible - start,
-        follower_syncs_ms=follower.syncs_ms,
+        syncs_ms=syncs,
         text_ok=text_ok,
     )
 
@@ -716,16 +761,14 @@ async def ingest_once(server: Endpoints, run: int, trace: Trace, patience: float
 # Late joins --------------------------------------------------------------------------------
 
 
-async def timed_join(url: str, end: str, patience: float) -> float | None:
-    start = time.perf_counter()
-    text = await join_text(url, patience)
-    return time.perf_counter() - start if text == end else None
-
-
 async def timed_joins(url: str, end: str, patience: float, pause: float) -> list[float | None]:
-    times = []
+    """``JOINS`` joins one after the other: seconds to a complete sync, None if incomplete."""
+    times: list[float | None] = []
     for _ in range(JOINS):
-        times.append(await timed_join(url, end, patience))
+        joined = await join(url, patience)
+        if joined is not None:
+            await close_quietly(joined.ws)
+        times.append(joined.seconds if joined is not None and joined.text == end else None)
         await asyncio.sleep(pause)
     return times
 
@@ -739,12 +782,12 @@ class JoinResult:
 async def measure_joins(url: str, end: str, pid: int, patience: float) -> JoinResult:
     await settle(pid)
     idle = await timed_joins(url, end, patience, pause=0.5)  # lets Palabre unload the room
-    holder = await open_socket(url)
+    holder = await join(url, patience)
     try:
-        await asyncio.wait_for(handshake(holder, Doc()), patience)
         warm = await timed_joins(url, end, patience, pause=0.1)
     finally:
-        await close_quietly(holder)
+        if holder is not None:
+            await close_quietly(holder.ws)
     return JoinResult(warm=warm, idle=idle)
 
 
@@ -756,40 +799,68 @@ class SuiteResult:
     name: str
     fanout: FanoutResult | None
     fanout_error: str
-    ingest: list[IngestRun]
+    ingest: list[IngestRun]  # observed by new clients joining
+    followed: IngestRun | None  # observed by one client connected during the replay
     ingest_errors: list[str]
     joins: JoinResult | None
     rss_mb: float
     other_cores: float  # CPU used by unrelated processes meanwhile
+    tracebacks: int  # in the server's output
+    notes: list[str] = field(default_factory=list)
 
 
 async def run_ingests(
     server: Endpoints, trace: Trace, patience: float
 ) -> tuple[list[IngestRun], list[str]]:
+    """Every run but the last polled by new clients; the last one followed."""
     runs: list[IngestRun] = []
     errors: list[str] = []
     for run in range(len(server.writers)):
+        follow = run == len(server.writers) - 1
         await settle(server.pid)
         try:
-            runs.append(await ingest_once(server, run, trace, patience))
+            runs.append(await ingest_once(server, run, trace, patience, follow))
         except (OSError, TimeoutError, ConnectionClosed, httpx.HTTPError) as error:
             errors.append(f"ingest run {run + 1}: {error!r}")
         print(f"  {server.name}: ingest run {run + 1}/{len(server.writers)} done", flush=True)
     return runs, errors
 
 
+async def run_fanout(
+    server: Endpoints, args: argparse.Namespace
+) -> tuple[FanoutResult | None, str]:
+    print(f"  {server.name}: fan-out ({len(server.fanout)} clients)...", flush=True)
+    try:
+        return await measure_fanout(server.fanout, args), ""
+    except (OSError, TimeoutError, ConnectionClosed) as error:
+        return None, repr(error)
+
+
 async def run_suite(server: Endpoints, trace: Trace, args: argparse.Namespace) -> SuiteResult:
     with PeakRss(server.pid) as rss, OtherLoad([server.pid, os.getpid()]) as other:
-        print(f"  {server.name}: fan-out ({len(server.fanout)} clients)...", flush=True)
-        fanout, fanout_error = None, ""
-        try:
-            fanout = await measure_fanout(server.fanout, args)
-        except (OSError, TimeoutError, ConnectionClosed) as error:
-            fanout_error = repr(error)
+        fanout, fanout_error = await run_fanout(server, args)
         runs, errors = await run_ingests(server, trace, args.timeout)
         joins = await measure_joins(server.joiners[-1], trace.end, server.pid, args.timeout)
+    followed = runs.pop() if len(runs) == len(server.writers) else None
     return SuiteResult(
-        server.name, fanout, fanout_error, runs, errors, joins, rss.megabytes, other.cores
+        server.name,
+        fanout,
+        fanout_error,
+        runs,
+        followed,
+        errors,
+        joins,
+        rss.megabytes,
+        other.cores,
+        count_tracebacks(server.log()),
+    )
+
+
+def count_tracebacks(log: str) -> int:
+    return sum(
+        1
+        for line in log.splitlines()
+        if line.startswith("Traceback") or line.startswith("  + Exception Group Traceback")
     )
 
 
@@ -798,7 +869,7 @@ async def run_suite(server: Endpoints, trace: Trace, args: argparse.Namespace) -
 
 async def bench_palabre(directory: Path, trace: Trace, args: argparse.Namespace) -> SuiteResult:
     database_url = f"sqlite:///{directory / 'palabre.sqlite3'}"
-    seeded = seed_palabre(database_url, args.clients, args.ingest_runs)
+    seeded = seed_palabre(database_url, args.clients, args.ingest_runs + 1)
     server = ServerProcess(database_url).start()
     try:
         return await run_suite(palabre_endpoints(server, seeded), trace, args)
@@ -855,17 +926,39 @@ class ReferenceProcess:
 
 async def bench_reference(directory: Path, trace: Trace, args: argparse.Namespace) -> SuiteResult:
     reference = ReferenceProcess(directory).start()
+    rooms = [f"/ingest-{i}" for i in range(args.ingest_runs + 1)]
     try:
+        result = await run_suite(reference_endpoints(reference, args.clients, rooms), trace, args)
         assert reference.process is not None
-        endpoints = reference_endpoints(
-            f"ws://127.0.0.1:{reference.port}",
-            reference.process.pid,
-            args.clients,
-            args.ingest_runs,
-        )
-        return await run_suite(endpoints, trace, args)
+        waited = await settle(reference.process.pid, args.timeout)
+        notes = [f"its store, read {waited:.0f} s after the last load (SQLite file):"]
+        notes += inspect_reference_store(directory / REFERENCE_STORE, rooms, trace.end)
+        return replace(result, notes=notes)
     finally:
         reference.stop()
+
+
+def inspect_reference_store(database: Path, rooms: list[str], end: str) -> list[str]:
+    """What the reference's SQLite store holds for each ingest room."""
+    lines = []
+    try:
+        uri = f"file:{database}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+            for room in rooms:
+                query = "SELECT yupdate FROM yupdates WHERE path = ?"
+                updates = [bytes(row[0]) for row in db.execute(query, (room,))]
+                complete = "complete" if stored_text(updates) == end else "INCOMPLETE"
+                lines.append(f"  room {room}: {len(updates)} update rows, stored text {complete}")
+    except sqlite3.Error as error:
+        lines.append(f"  store unreadable: {error!r}")
+    return lines
+
+
+def stored_text(updates: list[bytes]) -> str:
+    doc: Doc[Text] = Doc()
+    if updates:
+        doc.apply_update(merge_updates(*updates))
+    return str(doc.get(BODY, type=Text))
 
 
 def serve_reference(portfile: Path) -> None:
@@ -972,6 +1065,12 @@ def ingest_rate(s: SuiteResult | None, pick: Callable[[IngestRun], float | None]
     return median([rate(run.updates, pick(run)) for run in s.ingest])
 
 
+def followed_rate(s: SuiteResult | None) -> float | None:
+    if s is None or s.followed is None:
+        return None
+    return rate(s.followed.updates, s.followed.visible_seconds)
+
+
 def join_ms(s: SuiteResult | None, warm: bool) -> float | None:
     if s is None or s.joins is None:
         return None
@@ -993,6 +1092,14 @@ def other_rows(p: SuiteResult, r: SuiteResult | None) -> list[Row]:
             "ingest, visible to a new client (updates/s)",
             ingest_rate(p, lambda i: i.visible_seconds),
             ingest_rate(r, lambda i: i.visible_seconds),
+            False,
+            None,
+            0,
+        ),
+        Row(
+            "ingest, reached a client connected during it (/s)",
+            followed_rate(p),
+            followed_rate(r),
             False,
             None,
             0,
@@ -1070,19 +1177,27 @@ def describe_fanout(s: SuiteResult) -> list[str]:
     ]
 
 
+def describe_run(label: str, run: IngestRun, observer: str) -> str:
+    durable = "n/a" if run.durable_seconds is None else f"{run.durable_seconds:.2f} s"
+    visible = "timeout" if run.visible_seconds is None else f"{run.visible_seconds:.2f} s"
+    text = {None: "n/a", True: "OK", False: "MISMATCH"}[run.text_ok]
+    syncs = ", ".join(f"{ms:.0f}" for ms in run.syncs_ms) or "none completed"
+    return (
+        f"  {label}: {run.updates} updates sent in {run.send_seconds:.2f} s; acked durable "
+        f"after {durable}; complete for {observer} after {visible}; server text over HTTP: "
+        f"{text}; syncs during the run took (ms): {syncs}"
+    )
+
+
 def describe_ingest(s: SuiteResult) -> list[str]:
-    lines = [f"ingest: {len(s.ingest)} run(s) reported (median), {len(s.ingest_errors)} failed"]
+    lines = [
+        f"ingest: {len(s.ingest)} run(s) observed by new clients (median reported), then one "
+        f"observed by a client connected during it; {len(s.ingest_errors)} run(s) failed"
+    ]
     for i, run in enumerate(s.ingest, 1):
-        durable = "n/a" if run.durable_seconds is None else f"{run.durable_seconds:.2f} s"
-        visible = "timeout" if run.visible_seconds is None else f"{run.visible_seconds:.2f} s"
-        text = {None: "n/a", True: "OK", False: "MISMATCH"}[run.text_ok]
-        syncs = ", ".join(f"{ms:.0f}" for ms in run.follower_syncs_ms) or "none completed"
-        lines.append(
-            f"  run {i}: {run.updates} updates sent in {run.send_seconds:.2f} s; "
-            f"acked durable after {durable}; visible to a new client after {visible}; "
-            f"server text over HTTP: {text}; the new client synced {len(run.follower_syncs_ms)} "
-            f"time(s), each sync taking (ms, during the flood): {syncs}"
-        )
+        lines.append(describe_run(f"run {i}", run, "a new client"))
+    if s.followed is not None:
+        lines.append(describe_run("followed run", s.followed, "the connected client"))
     lines += [f"  {error}" for error in s.ingest_errors]
     return lines
 
@@ -1103,8 +1218,9 @@ def describe_joins(s: SuiteResult) -> list[str]:
 def print_details(results: list[SuiteResult]) -> None:
     for s in results:
         print(f"\n{s.name}:")
-        for line in describe_fanout(s) + describe_ingest(s) + describe_joins(s):
+        for line in describe_fanout(s) + describe_ingest(s) + describe_joins(s) + s.notes:
             print(f"  {line}")
+        print(f"  tracebacks in the server's output: {s.tracebacks}")
         print(
             f"  other processes on this machine used {s.other_cores:.2f} cores on average "
             "meanwhile (the machine has 2; anything above ~0.1 makes the figures noisier)"

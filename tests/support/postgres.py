@@ -45,9 +45,44 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class Cluster:
+    """A running private cluster; ``stop`` and ``start`` simulate a database outage."""
+
+    def __init__(self, bindir: Path, root: Path, port: int, as_user: list[str]) -> None:
+        self.bindir = bindir
+        self.data = root / "data"
+        self.log = root / "server.log"
+        self.port = port
+        self.as_user = as_user
+        self.options = (
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, text=True)
+
+    def start(self) -> None:
+        self.run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            self.options,
+            "-w",
+            "start",
+        )
+        _wait_ready(self.url)
+
+    def stop(self) -> None:
+        self.run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
 @contextmanager
-def private_cluster() -> Iterator[str]:
-    """Yield an admin URL (``postgresql://postgres@127.0.0.1:PORT/postgres``)."""
+def private_cluster() -> Iterator[Cluster]:
     bindir = find_bindir()
     if bindir is None:
         raise RuntimeError(
@@ -55,22 +90,16 @@ def private_cluster() -> Iterator[str]:
             "PALABRE_TEST_PG_BINDIR, or PALABRE_TEST_BACKENDS=sqlite to run SQLite only)"
         )
     root = Path(tempfile.mkdtemp(prefix="palabre-pg-"))
-    data = root / "data"
-    port = free_port()
     as_user: list[str] = []
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(root, user.pw_uid, user.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
-    log = root / "server.log"
-
-    def run(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, capture_output=True, text=True)
-
-    run(
+    cluster = Cluster(bindir, root, free_port(), as_user)
+    cluster.run(
         str(bindir / "initdb"),
         "-D",
-        str(data),
+        str(cluster.data),
         "-U",
         "postgres",
         "-A",
@@ -80,18 +109,12 @@ def private_cluster() -> Iterator[str]:
         "UTF8",
         "--locale=C",
     )
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     try:
-        _wait_ready(url)
-        yield url
+        cluster.start()
+        yield cluster
     finally:
         subprocess.run(
-            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(cluster.data), "-m", "immediate", "stop"],
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
