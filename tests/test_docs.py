@@ -9,12 +9,11 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from starlette.routing import Route, WebSocketRoute
-
 from palabre.server.app import create_app
 from palabre.server.cli import build_parser
 from palabre.server.close_codes import CloseCode
 from palabre.server.settings import Settings, env_name
+from starlette.routing import Route, WebSocketRoute
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -39,7 +38,7 @@ def test_every_route_is_documented(tmp_path: Path) -> None:
         for method in methods:
             assert f"`{method} {route.path}" in README, f"{method} {route.path}"
         if isinstance(route, WebSocketRoute):
-            assert f"/ws/{{document_id}}?token=TOKEN" in README
+            assert "/ws/{document_id}?token=TOKEN" in README
 
 
 def _commands(parser: argparse.ArgumentParser, prefix: str = "palabre") -> list[str]:
