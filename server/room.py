@@ -38,8 +38,12 @@ Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
 
 @dataclass
 class _Run:
+    """Consecutive changes from one connection; bounded so one run fits in one batch."""
+
     connection: Connection
     updates: list[bytes] = field(default_factory=list)
+    size: int = 0
+    last_received: int = 0  # the connection's update count when the last change arrived
 
 
 class Room:
@@ -146,20 +150,62 @@ class Room:
     # Batching --------------------------------------------------------------------------------
 
     def _record(self, connection: Connection, change: bytes) -> None:
-        if self._runs and self._runs[-1].connection is connection:
-            self._runs[-1].updates.append(change)
-        else:
-            self._runs.append(_Run(connection, [change]))
+        settings = self._settings
+        run = self._runs[-1] if self._runs else None
+        if (
+            run is None
+            or run.connection is not connection
+            or len(run.updates) >= settings.batch_max_updates
+            or run.size >= settings.batch_max_bytes
+        ):
+            run = _Run(connection)
+            self._runs.append(run)
+        run.updates.append(change)
+        run.size += len(change)
+        run.last_received = connection.received_updates
         self._pending_updates += 1
         self._pending_bytes += len(change)
         if (
-            self._pending_updates >= self._settings.batch_max_updates
-            or self._pending_bytes >= self._settings.batch_max_bytes
+            self._pending_updates >= settings.batch_max_updates
+            or self._pending_bytes >= settings.batch_max_bytes
         ):
             self._urgent = True
-        if self._pending_bytes >= self._settings.max_pending_bytes:
+        if self._pending_bytes >= settings.max_pending_bytes:
             self._below_limit.clear()
         self._wake.set()
+
+    def _take_batch(self) -> list[_Run]:
+        """The oldest runs, up to the batch limits (at least one run)."""
+        taken = updates = size = 0
+        for run in self._runs:
+            if taken and (
+                updates + len(run.updates) > self._settings.batch_max_updates
+                or size + run.size > self._settings.batch_max_bytes
+            ):
+                break
+            taken += 1
+            updates += len(run.updates)
+            size += run.size
+        batch, self._runs = self._runs[:taken], self._runs[taken:]
+        self._pending_updates -= updates
+        self._pending_bytes -= size
+        return batch
+
+    def _acks_after(self, batch: list[_Run]) -> dict[Connection, int]:
+        """What each acknowledging connection may be told once ``batch`` is stored: all it
+        sent if nothing of it is still pending, else up to its last change in the batch."""
+        acks: dict[Connection, int] = {}
+        waiting = {id(run.connection) for run in self._runs}
+        for connection in self.connections:
+            if not connection.wants_acks:
+                continue
+            if id(connection) not in waiting:
+                acks[connection] = connection.received_updates
+            else:
+                mine = [run.last_received for run in batch if run.connection is connection]
+                if mine:
+                    acks[connection] = max(mine)
+        return acks
 
     async def backpressure(self) -> None:
         """Wait while too much is pending (the store is slow or down): stop reading clients."""
@@ -179,33 +225,31 @@ class Room:
                 self._wake.set()
 
     async def _flush_once(self) -> bool:
-        runs, self._runs = self._runs, []
-        pending_updates, pending_bytes = self._pending_updates, self._pending_bytes
-        self._pending_updates = self._pending_bytes = 0
-        acks = {c: c.received_updates for c in self.connections if c.wants_acks}
+        runs = self._take_batch()
+        acks = self._acks_after(runs)
         self._in_flight = True
         try:
             if runs:
-                batch = [
-                    PendingRun(r.connection.member.id, r.connection.session_id, r.updates)
-                    for r in runs
-                ]
-                await self._append(batch)
+                await self._append(
+                    [PendingRun(r.connection.member.id, r.connection.session_id, r.updates)
+                     for r in runs]
+                )
         except Exception:
-            log.exception(
-                "document %s: storing %d updates failed; retrying",
-                self.document_id,
-                pending_updates,
-            )
+            count = sum(len(run.updates) for run in runs)
+            log.exception("document %s: storing %d updates failed; retrying",
+                          self.document_id, count)
             self._runs = runs + self._runs
-            self._pending_updates += pending_updates
-            self._pending_bytes += pending_bytes
+            self._pending_updates += count
+            self._pending_bytes += sum(run.size for run in runs)
             return False
         finally:
             self._in_flight = False
         self._failures = 0
         if self._pending_bytes < self._settings.max_pending_bytes:
             self._below_limit.set()
+        if self._runs:
+            self._urgent = True  # more than one batch was waiting: go on at once
+            self._wake.set()
         for connection, count in acks.items():
             if count > connection.acked_updates:
                 connection.acked_updates = count

@@ -76,3 +76,32 @@ async def _until_unloaded(http: PalabreClient) -> None:
     async with asyncio.timeout(10):
         while (await http.health())["rooms"] != 0:
             await asyncio.sleep(0.05)
+
+
+async def test_batches_are_bounded_and_acknowledged_in_order(
+    seed: Seed, database_url: str
+) -> None:
+    server = ServerProcess(
+        database_url, {"PALABRE_BATCH_MAX_UPDATES": "7", "PALABRE_BATCH_WINDOW_MS": "200"}
+    ).start()
+    try:
+        async with (
+            LiveDocument(server.base_url, seed.document_id, seed.editor) as a,
+            LiveDocument(server.base_url, seed.document_id, seed.editor2) as b,
+        ):
+            for k in range(60):  # one long run from a, then b: runs must be cut at 7
+                (a if k < 50 else b).insert(0, f"{k},")
+            await converged(a, b)
+            await a.wait_saved()
+            await b.wait_saved()
+            assert a.saved == a.sent
+    finally:
+        server.kill()
+    app = open_application(Database(database_url))
+    try:
+        contributions = list(app.contributions(DocumentId(parse_id(seed.document_id))))
+    finally:
+        app.close()
+    assert sum(c.updates for c in contributions) == 60
+    assert max(c.updates for c in contributions) <= 7
+    assert len({c.session_id for c in contributions}) == 2
