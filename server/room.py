@@ -16,6 +16,7 @@ learns exactly which of its updates are durable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ class Room:
         self._pending_bytes = 0
         self._failures = 0
         self._wake = asyncio.Event()
-        self._urgent = False
+        self._hurry = asyncio.Event()  # cut the batch window short (batch full, flush)
         self._flushed = asyncio.Condition()
         self._below_limit = asyncio.Event()
         self._below_limit.set()
@@ -142,8 +143,11 @@ class Room:
         accepting updates that would never be stored."""
         if task.cancelled() or task.exception() is None:
             return
-        log.critical("document %s: the flusher died; closing the room",
-                     self.document_id, exc_info=task.exception())
+        log.critical(
+            "document %s: the flusher died; closing the room",
+            self.document_id,
+            exc_info=task.exception(),
+        )
         for connection in list(self.connections):
             connection.close(CloseCode.INTERNAL_ERROR, "room failed; reconnect to resync")
 
@@ -169,7 +173,7 @@ class Room:
             self._pending_updates >= settings.batch_max_updates
             or self._pending_bytes >= settings.batch_max_bytes
         ):
-            self._urgent = True
+            self._hurry.set()
         if self._pending_bytes >= settings.max_pending_bytes:
             self._below_limit.clear()
         self._wake.set()
@@ -214,10 +218,10 @@ class Room:
     async def _flush_loop(self) -> None:
         while True:
             await self._wake.wait()
-            if not self._urgent:
-                await asyncio.sleep(self._settings.batch_window_ms / 1000)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._hurry.wait(), self._settings.batch_window_ms / 1000)
             self._wake.clear()
-            self._urgent = False
+            self._hurry.clear()
             ok = await self._flush_once()
             if not ok:
                 self._failures += 1
@@ -231,13 +235,16 @@ class Room:
         try:
             if runs:
                 await self._append(
-                    [PendingRun(r.connection.member.id, r.connection.session_id, r.updates)
-                     for r in runs]
+                    [
+                        PendingRun(r.connection.member.id, r.connection.session_id, r.updates)
+                        for r in runs
+                    ]
                 )
         except Exception:
             count = sum(len(run.updates) for run in runs)
-            log.exception("document %s: storing %d updates failed; retrying",
-                          self.document_id, count)
+            log.exception(
+                "document %s: storing %d updates failed; retrying", self.document_id, count
+            )
             self._runs = runs + self._runs
             self._pending_updates += count
             self._pending_bytes += sum(run.size for run in runs)
@@ -247,8 +254,8 @@ class Room:
         self._failures = 0
         if self._pending_bytes < self._settings.max_pending_bytes:
             self._below_limit.set()
-        if self._runs:
-            self._urgent = True  # more than one batch was waiting: go on at once
+        if self._runs:  # more than one batch was waiting: go on at once
+            self._hurry.set()
             self._wake.set()
         for connection, count in acks.items():
             if count > connection.acked_updates:
@@ -279,7 +286,7 @@ class Room:
         """Return once everything received so far is stored (waits through retries)."""
         async with self._flushed:
             while self._runs or self._in_flight:
-                self._urgent = True
+                self._hurry.set()
                 self._wake.set()
                 await self._flushed.wait()
 

@@ -117,8 +117,10 @@ class Rooms:
         rooms = list(self._rooms.values())
         self._rooms.clear()
         results = await asyncio.gather(
-            *(asyncio.wait_for(room.close(CloseCode.GOING_AWAY), SHUTDOWN_FLUSH_SECONDS)
-              for room in rooms),
+            *(
+                asyncio.wait_for(room.close(CloseCode.GOING_AWAY), SHUTDOWN_FLUSH_SECONDS)
+                for room in rooms
+            ),
             return_exceptions=True,
         )
         for room, result in zip(rooms, results, strict=True):
@@ -126,7 +128,9 @@ class Rooms:
                 log.critical(
                     "document %s: %d updates could not be stored before shutdown (%r); "
                     "clients that still hold them will resend them on reconnection",
-                    room.document_id, room.pending_updates, result,
+                    room.document_id,
+                    room.pending_updates,
+                    result,
                 )
         pending = [task for task in self._tasks if not task.done()]
         if pending:

@@ -78,9 +78,7 @@ async def _until_unloaded(http: PalabreClient) -> None:
             await asyncio.sleep(0.05)
 
 
-async def test_batches_are_bounded_and_acknowledged_in_order(
-    seed: Seed, database_url: str
-) -> None:
+async def test_batches_are_bounded_and_acknowledged_in_order(seed: Seed, database_url: str) -> None:
     server = ServerProcess(
         database_url, {"PALABRE_BATCH_MAX_UPDATES": "7", "PALABRE_BATCH_WINDOW_MS": "200"}
     ).start()
