@@ -22,6 +22,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 log = logging.getLogger("palabre.live")
 
+FRAMES_BETWEEN_YIELDS = 16
+
 
 class LiveEndpoint:
     def __init__(self, store: Store, rooms: Rooms, settings: Settings) -> None:
@@ -72,6 +74,7 @@ class LiveEndpoint:
 
     async def _read(self, room: Room, connection: Connection, websocket: WebSocket) -> None:
         limit = self._settings.max_message_bytes
+        received = 0
         while connection.open:
             try:
                 message = await websocket.receive()
@@ -86,6 +89,11 @@ class LiveEndpoint:
             if len(frame) > limit:
                 connection.close(CloseCode.MESSAGE_TOO_LARGE, f"frame above {limit} bytes")
                 return
+            received += 1
+            if received % FRAMES_BETWEEN_YIELDS == 0:
+                # The transport hands over a whole socket read of frames without suspending:
+                # let the other connections' writers run, or one flooding client starves them.
+                await asyncio.sleep(0)
             try:
                 room.receive(connection, frame)
             except crdt.InvalidUpdate as error:

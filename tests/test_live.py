@@ -200,3 +200,23 @@ async def _until(predicate: Callable[[], bool], timeout: float = 10) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.02)
+
+
+async def test_a_flooding_client_does_not_starve_the_others(
+    server: ServerProcess, seed: Seed
+) -> None:
+    """One client sends a whole editing history as fast as it can; a client connected
+    meanwhile receives every update, stays connected, and ends with the same text."""
+    from websockets.asyncio.client import connect
+
+    from tests.support import traces
+
+    trace = traces.load("sveltecomponent")
+    frames = [create_update_message(update) for update in traces.updates_of(trace)]
+    async with LiveDocument(server.base_url, seed.document_id, seed.editor2) as reader:
+        url = ws_url(server.base_url, seed.document_id, seed.editor)
+        async with connect(url, max_size=None) as flooder:
+            for frame in frames:
+                await flooder.send(frame)
+            await reader.wait_for_text(trace.end, timeout=120)
+        assert reader.connections == 1  # never closed as too slow

@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    python -m tests.benchmarks.live              # Palabre only (about 1.5 minutes)
-    python -m tests.benchmarks.live --compare    # Palabre, then pycrdt-websocket, side by side
+    python -m tests.benchmarks.live              # Palabre only (about 1 minute on 2 cores)
+    python -m tests.benchmarks.live --compare    # then pycrdt-websocket, side by side (2-3 min)
 
 What is measured, on a server started as a subprocess on a fresh SQLite file in a temp dir:
 
@@ -22,17 +22,23 @@ ingest
     The editing trace ``../shared/traces/seph-blog1.json.gz`` (137,154 transactions) is
     turned into one update per transaction on a local pycrdt document before timing (pycrdt's
     Text indexes are UTF-8 byte offsets, the trace's are code points: they are converted).
-    One client then sends every update, as fast as it can, into a new document. Two clocks
-    run from the first send: "acked durable" stops when Palabre acknowledges every update as
-    stored (``?acks=1``, message 100); "visible to a new client" stops when a client joining
-    after the last send receives the whole final text in its sync step 2 (it joins again
-    every 50 ms until then). pycrdt-websocket has no acknowledgements, so only the second
-    clock compares the two servers. Palabre's stored text is checked over HTTP afterwards.
+    One client then sends every update, as fast as it can, into a new document. Clocks run
+    from the first send: "acked durable" stops when Palabre acknowledges every update as
+    stored (``?acks=1``, message 100); "visible to a new client" stops when a client that
+    joins after the last send gets the whole final text in its sync step 2 (new clients join
+    one after the other, each leaving at once, until one does). pycrdt-websocket has no
+    acknowledgements, so only the second clock compares the two servers. ``--ingest-runs``
+    runs, each into a new document, give the medians; Palabre's text is then read over HTTP.
+    One more run measures "reached a client connected during it": a client joins after the
+    last send and stays, applying broadcasts until its text is the final one (syncing again
+    if the server closes it or sends nothing for a second). For the reference, the SQLite
+    store is finally read back to see what it kept.
 late join
     After the replay, with another client connected (the room is loaded), a new client
     connects, sends sync step 1, and the clock stops when its sync step 2 gives the final
-    text; the time includes the websocket handshake. Also measured with nobody else connected
-    (Palabre then loads the document from SQLite: checkpoint plus tail). Medians of 5.
+    text; the time includes the websocket handshake, not the close. Also measured with nobody
+    else connected (Palabre then loads the document from SQLite: checkpoint plus tail; the
+    reference keeps it in memory). Medians of 5.
 memory
     The server's peak RSS over the whole run, polled every 50 ms with psutil.
 
@@ -68,6 +74,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import psutil  # type: ignore[import-untyped]
@@ -85,6 +92,9 @@ from pycrdt import (
 from pycrdt import create_update_message as update_message
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+
+if TYPE_CHECKING:
+    from pycrdt.websocket import WebsocketServer
 
 from tests.support.server import REPO, ServerProcess
 
@@ -138,12 +148,8 @@ def update_key(frame: bytes) -> tuple[int, int] | None:
 
 
 def is_sync(frame: bytes | str, kind: int) -> bool:
-    return (
-        isinstance(frame, bytes)
-        and len(frame) > 1
-        and frame[0] == MESSAGE_SYNC
-        and (frame[1] == kind)
-    )
+    """Whether a frame is a sync message of this kind (step 1, step 2 or update)."""
+    return isinstance(frame, bytes) and frame[:2] == bytes((MESSAGE_SYNC, kind))
 
 
 def saved_count(frame: bytes | str) -> int | None:
@@ -465,6 +471,7 @@ class FanoutResult:
     byte_identical: int
     decoded: int
     unknown: int
+    incomplete_updates: int  # updates that did not reach every other client
     disconnected: int
     drain_seconds: float
     client_cpu_percent: float
@@ -478,14 +485,14 @@ class FanoutResult:
 
 
 async def connect_peers(urls: list[str], writers: int, book: Book) -> list[Peer]:
-    async def join(index: int, url: str) -> Peer:
+    async def enter(index: int, url: str) -> Peer:
         ws = await open_socket(url, patience=60)
         peer = Peer(index, ws, book, writer=index < writers)
         await asyncio.wait_for(handshake(ws, peer.doc or Doc()), 60)
         return peer
 
-    first = await join(0, urls[0])  # the room exists before the crowd arrives
-    rest = await asyncio.gather(*(join(i, url) for i, url in enumerate(urls) if i > 0))
+    first = await enter(0, urls[0])  # the room exists before the crowd arrives
+    rest = await asyncio.gather(*(enter(i, url) for i, url in enumerate(urls) if i > 0))
     return [first, *rest]
 
 
@@ -522,8 +529,8 @@ async def measure_fanout(urls: list[str], args: argparse.Namespace) -> FanoutRes
     cpu_before, wall_before = sum(cpu.cpu_times()[:2]), time.perf_counter()
     start = time.perf_counter() + 0.5
     await asyncio.gather(*(write_steadily(p, args, start) for p in peers[: args.writers]))
-    updates = len(book.by_frame)
-    expected = updates * (len(peers) - 1)
+    updates, receivers = len(book.by_frame), len(peers) - 1
+    expected = updates * receivers
     drained = await drain(book, expected, args.timeout)
     cpu_used = sum(cpu.cpu_times()[:2]) - cpu_before
     wall = time.perf_counter() - wall_before
@@ -537,6 +544,7 @@ async def measure_fanout(urls: list[str], args: argparse.Namespace) -> FanoutRes
         byte_identical=book.byte_identical,
         decoded=book.decoded,
         unknown=book.unknown,
+        incomplete_updates=sum(1 for sent in book.by_frame.values() if sent.received < receivers),
         disconnected=sum(1 for p in peers if p.closed_by_server not in (None, 1000)),
         drain_seconds=drained,
         client_cpu_percent=100 * cpu_used / wall,
@@ -616,9 +624,11 @@ class AckWatcher:
 class IngestRun:
     updates: int
     send_seconds: float
+    acks: bool  # whether the server acknowledges durable updates
     durable_seconds: float | None  # None: no acks (reference) or timed out
     visible_seconds: float | None  # None: timed out
     syncs_ms: list[float]  # each sync of the observing client(s): connect to step 2
+    sessions: list[str]  # for a followed run, how each connection of the follower went
     text_ok: bool | None  # None: no HTTP API
 
 
@@ -660,6 +670,7 @@ async def poll_joins(url: str, end: str, deadline: float) -> tuple[float | None,
         while (remaining := deadline - time.perf_counter()) > 0:
             joined = await join(url, remaining)
             if joined is None:
+                await asyncio.sleep(POLL_SECONDS)
                 continue
             seen = time.perf_counter()
             syncs.append(joined.seconds * 1000)
@@ -682,21 +693,36 @@ class Follower:
         self.end = end
         self.size = len(end.encode("utf-8"))  # pycrdt measures text in UTF-8 bytes
         self.syncs_ms: list[float] = []
+        self.sessions: list[str] = []  # how each connection went
+        self._received = 0
 
     async def follow(self, deadline: float) -> float | None:
         """When the text was complete, or None at the deadline."""
         while (remaining := deadline - time.perf_counter()) > 0:
             joined = await join(self.url, remaining)
             if joined is None:
+                await asyncio.sleep(POLL_SECONDS)
                 continue
             self.syncs_ms.append(joined.seconds * 1000)
+            self._received = 0
             try:
-                return await self._apply_until_complete(joined, deadline)
-            except (TimeoutError, ConnectionClosed):
-                pass
+                done = await self._apply_until_complete(joined, deadline)
+                self._log("complete")
+                return done
+            except TimeoutError:
+                stalled = time.perf_counter() < deadline
+                self._log(f"nothing for {STALL_SECONDS:g} s" if stalled else "deadline")
+            except ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd is not None else "no close frame"
+                self._log(f"closed by the server ({code})")
             finally:
                 await close_quietly(joined.ws)
         return None
+
+    def _log(self, end: str) -> None:
+        self.sessions.append(
+            f"synced in {self.syncs_ms[-1]:.0f} ms, {self._received} updates received, {end}"
+        )
 
     async def _apply_until_complete(self, joined: Joined, deadline: float) -> float:
         text = joined.doc.get(BODY, type=Text)
@@ -709,6 +735,7 @@ class Follower:
                 if is_sync(frame, SYNC_UPDATE) or is_sync(frame, SYNC_STEP2):
                     assert isinstance(frame, bytes)
                     handle_sync_message(frame[1:], joined.doc)
+                    self._received += 1
         return time.perf_counter()
 
 
@@ -719,12 +746,13 @@ async def send_all(ws: ClientConnection, frames: list[bytes]) -> None:
 
 async def observe_ingest(
     server: Endpoints, run: int, end: str, deadline: float, follow: bool
-) -> tuple[float | None, list[float]]:
-    """When the replayed text reached a client that joined after the last send."""
+) -> tuple[float | None, list[float], list[str]]:
+    """When the replayed text reached a client that joined after the last send; the sync
+    times; how each of the follower's connections went."""
     if follow:
         follower = Follower(server.joiners[run], end)
-        return await follower.follow(deadline), follower.syncs_ms
-    return await poll_joins(server.joiners[run], end, deadline)
+        return await follower.follow(deadline), follower.syncs_ms, follower.sessions
+    return *await poll_joins(server.joiners[run], end, deadline), []
 
 
 async def ingest_once(
@@ -740,7 +768,7 @@ async def ingest_once(
         await asyncio.wait_for(send_all(ws, trace.frames), patience)
         sent = time.perf_counter()
         deadline = sent + patience
-        visible, syncs = await observe_ingest(server, run, trace.end, deadline, follow)
+        visible, syncs, sessions = await observe_ingest(server, run, trace.end, deadline, follow)
         target = len(trace.frames) + answered
         durable = await watcher.wait(target, deadline) if server.acks else None
         text_ok = None if server.fetch_text is None else await server.fetch_text(run) == trace.end
@@ -751,9 +779,11 @@ async def ingest_once(
     return IngestRun(
         updates=len(trace.frames),
         send_seconds=sent - start,
+        acks=server.acks,
         durable_seconds=None if durable is None else durable - start,
         visible_seconds=None if visible is None else visible - start,
         syncs_ms=syncs,
+        sessions=sessions,
         text_ok=text_ok,
     )
 
@@ -809,21 +839,30 @@ class SuiteResult:
     notes: list[str] = field(default_factory=list)
 
 
-async def run_ingests(
-    server: Endpoints, trace: Trace, patience: float
-) -> tuple[list[IngestRun], list[str]]:
-    """Every run but the last polled by new clients; the last one followed."""
-    runs: list[IngestRun] = []
-    errors: list[str] = []
+@dataclass
+class Ingests:
+    polled: list[IngestRun] = field(default_factory=list)  # observed by new clients joining
+    followed: IngestRun | None = None  # observed by a client connected during the replay
+    errors: list[str] = field(default_factory=list)
+
+
+async def run_ingests(server: Endpoints, trace: Trace, patience: float) -> Ingests:
+    """Every run but the last observed by new clients; the last one followed."""
+    ingests = Ingests()
     for run in range(len(server.writers)):
         follow = run == len(server.writers) - 1
         await settle(server.pid)
         try:
-            runs.append(await ingest_once(server, run, trace, patience, follow))
+            result = await ingest_once(server, run, trace, patience, follow)
         except (OSError, TimeoutError, ConnectionClosed, httpx.HTTPError) as error:
-            errors.append(f"ingest run {run + 1}: {error!r}")
+            ingests.errors.append(f"ingest run {run + 1}: {error!r}")
+        else:
+            if follow:
+                ingests.followed = result
+            else:
+                ingests.polled.append(result)
         print(f"  {server.name}: ingest run {run + 1}/{len(server.writers)} done", flush=True)
-    return runs, errors
+    return ingests
 
 
 async def run_fanout(
@@ -839,20 +878,19 @@ async def run_fanout(
 async def run_suite(server: Endpoints, trace: Trace, args: argparse.Namespace) -> SuiteResult:
     with PeakRss(server.pid) as rss, OtherLoad([server.pid, os.getpid()]) as other:
         fanout, fanout_error = await run_fanout(server, args)
-        runs, errors = await run_ingests(server, trace, args.timeout)
+        ingests = await run_ingests(server, trace, args.timeout)
         joins = await measure_joins(server.joiners[-1], trace.end, server.pid, args.timeout)
-    followed = runs.pop() if len(runs) == len(server.writers) else None
     return SuiteResult(
-        server.name,
-        fanout,
-        fanout_error,
-        runs,
-        followed,
-        errors,
-        joins,
-        rss.megabytes,
-        other.cores,
-        count_tracebacks(server.log()),
+        name=server.name,
+        fanout=fanout,
+        fanout_error=fanout_error,
+        ingest=ingests.polled,
+        followed=ingests.followed,
+        ingest_errors=ingests.errors,
+        joins=joins,
+        rss_mb=rss.megabytes,
+        other_cores=other.cores,
+        tracebacks=count_tracebacks(server.log()),
     )
 
 
@@ -967,35 +1005,15 @@ def serve_reference(portfile: Path) -> None:
 
 
 async def _serve_reference(portfile: Path, database: Path) -> None:
-    from pycrdt.store import SQLiteYStore
-    from pycrdt.websocket import ASGIServer, WebsocketServer, YRoom, exception_logger
+    from pycrdt.websocket import ASGIServer
 
-    store_class = type("BenchYStore", (SQLiteYStore,), {"db_path": str(database)})
-
-    class StoredRooms(WebsocketServer):
-        """Each room backed by the SQLite store; rooms are created one at a time."""
-
-        lock = asyncio.Lock()
-
-        async def get_room(self, name: str) -> YRoom:
-            async with self.lock:
-                if name not in self.rooms:
-                    self.rooms[name] = YRoom(
-                        ystore=store_class(path=name),
-                        exception_handler=exception_logger,
-                        log=self.log,
-                    )
-                room: YRoom = self.rooms[name]
-                await self.start_room(room)
-            return room
-
-    rooms = StoredRooms(auto_clean_rooms=False, exception_handler=exception_logger)
+    rooms = reference_rooms(database)
     async with rooms:
         config = uvicorn.Config(
             ASGIServer(rooms),
             host="127.0.0.1",
             port=0,
-            ws="websockets-sansio",
+            ws="websockets-sansio",  # Palabre's websocket settings (palabre.server.cli)
             ws_max_size=(8 << 20) + 4096,
             ws_ping_interval=20,
             ws_ping_timeout=20,
@@ -1003,6 +1021,32 @@ async def _serve_reference(portfile: Path, database: Path) -> None:
             lifespan="on",
         )
         await AnnouncingServer(config, portfile).serve()
+
+
+def reference_rooms(database: Path) -> WebsocketServer:
+    """pycrdt-websocket's server, each room a YRoom whose updates go to one SQLite file.
+    Imported here so that the default mode does not need pycrdt-websocket."""
+    from pycrdt.store import SQLiteYStore
+    from pycrdt.websocket import WebsocketServer, YRoom, exception_logger
+
+    store_class = type("BenchYStore", (SQLiteYStore,), {"db_path": str(database)})
+
+    class StoredRooms(WebsocketServer):
+        """Rooms are created one at a time: two first clients must not both start one."""
+
+        lock = asyncio.Lock()
+
+        async def get_room(self, name: str) -> YRoom:
+            async with self.lock:
+                if name not in self.rooms:
+                    self.rooms[name] = YRoom(
+                        ystore=store_class(path=name), exception_handler=exception_logger
+                    )
+                room: YRoom = self.rooms[name]
+                await self.start_room(room)
+            return room
+
+    return StoredRooms(auto_clean_rooms=False, exception_handler=exception_logger)
 
 
 class AnnouncingServer(uvicorn.Server):
@@ -1169,16 +1213,19 @@ def describe_fanout(s: SuiteResult) -> list[str]:
         return [f"fan-out failed: {s.fanout_error}"]
     return [
         f"fan-out: {f.updates} updates x {f.expected // max(1, f.updates)} receivers = "
-        f"{f.expected} deliveries expected, {f.delivered} received, {f.lost} lost "
-        f"(drain {f.drain_seconds:.1f} s); broadcasts byte-identical to the writer's update: "
-        f"{f.byte_identical}, matched by decoding: {f.decoded}, unmatched frames: {f.unknown}; "
-        f"clients closed by the server: {f.disconnected}; benchmark process CPU during the "
-        f"load: {f.client_cpu_percent:.0f}% of one core",
+        f"{f.expected} deliveries expected, {f.delivered} received, {f.lost} lost, "
+        f"{f.incomplete_updates} updates missing somewhere (waited {f.drain_seconds:.1f} s "
+        f"after the last send); update frames received byte-identical to what the writer sent: "
+        f"{f.byte_identical}, matched by decoding (client, clock): {f.decoded}, unmatched: "
+        f"{f.unknown}; clients closed by the server: {f.disconnected}; benchmark process CPU "
+        f"during the load: {f.client_cpu_percent:.0f}% of one core",
     ]
 
 
 def describe_run(label: str, run: IngestRun, observer: str) -> str:
-    durable = "n/a" if run.durable_seconds is None else f"{run.durable_seconds:.2f} s"
+    durable = "n/a (no acks)" if not run.acks else "timeout"
+    if run.durable_seconds is not None:
+        durable = f"{run.durable_seconds:.2f} s"
     visible = "timeout" if run.visible_seconds is None else f"{run.visible_seconds:.2f} s"
     text = {None: "n/a", True: "OK", False: "MISMATCH"}[run.text_ok]
     syncs = ", ".join(f"{ms:.0f}" for ms in run.syncs_ms) or "none completed"
@@ -1198,6 +1245,7 @@ def describe_ingest(s: SuiteResult) -> list[str]:
         lines.append(describe_run(f"run {i}", run, "a new client"))
     if s.followed is not None:
         lines.append(describe_run("followed run", s.followed, "the connected client"))
+        lines += [f"    connection {i}: {text}" for i, text in enumerate(s.followed.sessions, 1)]
     lines += [f"  {error}" for error in s.ingest_errors]
     return lines
 
@@ -1230,16 +1278,17 @@ def print_details(results: list[SuiteResult]) -> None:
 def report(args: argparse.Namespace, p: SuiteResult, r: SuiteResult | None) -> None:
     print(
         f"\nLoad: {args.clients} clients, {args.writers} writers x {args.rate} edits/s x "
-        f"{args.seconds} s; ingest of {TRACE.name}, {args.ingest_runs} run(s) on palabre"
-        + (" and on pycrdt-websocket" if r else "")
-        + "; late joins after the last replay.\n"
+        f"{args.seconds} s; ingest of {TRACE.name}: {args.ingest_runs} run(s) per server "
+        "observed by new clients, plus one followed by a connected client; late joins after "
+        "the last replay.\n"
     )
     print_table(fanout_rows(p, r) + other_rows(p, r), compare=r is not None)
     if r is not None:
         print(
             "\nratio P/R = palabre / pycrdt-websocket; for ms, MB and lost a ratio below 1 "
             "favours palabre, for updates/s a ratio above 1 does. pycrdt-websocket has no "
-            "save acknowledgements: only 'visible to a new client' compares ingest."
+            "save acknowledgements: the two other ingest lines compare it; it keeps idle "
+            "rooms in memory, where palabre reloads them from SQLite."
         )
     print_details([p] if r is None else [p, r])
 
