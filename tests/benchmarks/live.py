@@ -97,6 +97,7 @@ if TYPE_CHECKING:
     from pycrdt.websocket import WebsocketServer
 
 from tests.support.server import REPO, ServerProcess
+from tests.support.state_vector import read_var_uint
 
 TRACE = REPO.parent / "shared" / "traces" / "seph-blog1.json.gz"
 BODY = "body"
@@ -118,18 +119,6 @@ LOST = ("=", 0.0)
 
 
 # Protocol helpers --------------------------------------------------------------------------
-
-
-def read_var_uint(data: bytes, offset: int) -> tuple[int, int]:
-    """A lib0 variable-length unsigned integer at ``offset``; returns (value, next offset)."""
-    value = shift = 0
-    while True:
-        byte = data[offset]
-        offset += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, offset
-        shift += 7
 
 
 def update_key(frame: bytes) -> tuple[int, int] | None:
