@@ -17,9 +17,16 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, Transcoder
+from palabre.domain.committee_commands import CommitteeCommands
 from palabre.domain.contribution import Checkpoint, Contributed, NewContribution
 from palabre.domain.document import Document
-from palabre.domain.errors import Conflict, NotFound, PositionConflict, Unauthenticated
+from palabre.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PositionConflict,
+    Unauthenticated,
+)
 from palabre.domain.ids import (
     DocumentId,
     MemberId,
@@ -67,9 +74,15 @@ class MemberInfo:
     name: str
     organisation: OrganisationInfo
     roles: Mapping[str, Role]
+    votes: Mapping[str, bool]
+    active: bool = True  # False once every credential is revoked
 
     def role_on(self, document_id: UUID) -> Role | None:
         return self.roles.get(str(document_id)) or self.roles.get("*")
+
+    def votes_on(self, document_id: UUID) -> bool:
+        scope = str(document_id) if str(document_id) in self.roles else "*"
+        return self.votes.get(scope, False)
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class PalabreApplication(Application[UUID]):
+class PalabreApplication(CommitteeCommands, Application[UUID]):
     name = "Palabre"
 
     def __init__(
@@ -149,16 +162,94 @@ class PalabreApplication(Application[UUID]):
         country: Country,
         role: Role,
         document_id: UUID | None = None,
+        votes: bool = False,
+        delegate: bool = False,
     ) -> IssuedMember:
+        """Add a member by organisation name (registering it if new): the CLI's way."""
         if document_id is not None:
             self.document(document_id)  # the document must exist
         organisation = self.register_organisation(organisation_name, country)
-        member = Member.register(name, organisation.id)
-        member.grant(role, document_id)
+        return self._add_member(name, organisation.id, role, document_id, votes, delegate)
+
+    def add_member_to(
+        self,
+        document_id: UUID,
+        name: str,
+        organisation_id: UUID,
+        role: Role,
+        votes: bool = False,
+        delegate: bool = False,
+    ) -> IssuedMember:
+        """Add a member to one document, in an organisation registered before."""
+        self.organisation(organisation_id)
+        return self._add_member(name, organisation_id, role, document_id, votes, delegate)
+
+    def _add_member(
+        self,
+        name: str,
+        organisation_id: UUID,
+        role: Role,
+        document_id: UUID | None,
+        votes: bool,
+        delegate: bool,
+    ) -> IssuedMember:
+        if (votes or delegate) and document_id is None:
+            raise InvalidInput("voting rights and delegation are given per document")
+        if delegate and not votes:
+            raise InvalidInput("a delegate needs voting rights")
+        member = Member.register(name, organisation_id)
+        member.grant(role, document_id, votes)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         credential = Credential.issue(hash_token(token), member.id)
-        self._save_listed("members", member, credential)
+        member.record_credential(credential.id)
+        others: list[Any] = [credential]
+        if document_id is not None and (votes or delegate):
+            document = self._get(Document, document_id, "document")
+            if votes and str(organisation_id) not in document.voting:
+                document.set_voting(organisation_id, True)  # first voter: the organisation votes
+            if delegate:
+                document.designate_delegate(organisation_id, member.id)
+            others.append(document)
+        self._save_listed("members", member, *others)
         return IssuedMember(self._member_info(member), token)
+
+    def members(self, document_id: UUID) -> list[MemberInfo]:
+        self.document(document_id)
+        listed = (self.member(entry.entity_id) for entry in self._catalogue("members").get())
+        return [m for m in listed if m.active and m.role_on(document_id) is not None]
+
+    def change_role(
+        self, document_id: UUID, member_id: UUID, role: Role, votes: bool
+    ) -> MemberInfo:
+        self.document(document_id)
+        member = self._get(Member, member_id, "member")
+        if member.role_on(document_id) is None:
+            raise NotFound(f"member {member_id} has no role on this document")
+        member.grant(role, document_id, votes)
+        document = self._get(Document, document_id, "document")
+        if votes and str(member.organisation_id) not in document.voting:
+            document.set_voting(member.organisation_id, True)
+        self.save(member, document)
+        return self._member_info(member)
+
+    def remove_member(self, document_id: UUID, member_id: UUID) -> MemberInfo:
+        """Take the member's role on this document away; once they have no role anywhere,
+        their tokens are revoked too."""
+        member = self._get(Member, member_id, "member")
+        if str(document_id) not in member.roles:
+            raise NotFound(f"member {member_id} has no role of their own on this document")
+        member.remove_from(document_id)
+        revoked = []
+        if not member.roles:
+            for credential_id in member.credentials:
+                credential = self._get(Credential, credential_id, "credential")
+                credential.revoke()
+                revoked.append(credential)
+        self.save(member, *revoked)
+        return self._member_info(member)
+
+    def organisations(self) -> list[OrganisationInfo]:
+        return [self.organisation(e.entity_id) for e in self._catalogue("organisations").get()]
 
     def member(self, member_id: UUID) -> MemberInfo:
         return self._member_info(self._get(Member, member_id, "member"))
@@ -181,6 +272,8 @@ class PalabreApplication(Application[UUID]):
             name=member.name,
             organisation=self.organisation(member.organisation_id),
             roles=dict(member.roles),
+            votes=dict(member.votes),
+            active=bool(member.roles),
         )
 
     # Contributions and checkpoints -----------------------------------------------------------
@@ -250,6 +343,9 @@ class PalabreApplication(Application[UUID]):
             self.checkpoints.put([checkpoint])
 
     # Helpers ---------------------------------------------------------------------------------
+
+    def _commit(self, *aggregates: Any) -> None:
+        self.save(*aggregates)
 
     def _contribution_log(self, document_id: DocumentId) -> EventSourcedLog[Contributed]:
         return EventSourcedLog(self.events, contribution_log_id(document_id), Contributed)

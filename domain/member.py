@@ -30,20 +30,46 @@ class Member(Aggregate):
         self.organisation_id = organisation_id
         self.registered_by = registered_by
         self.roles: dict[str, Role] = {}
+        self.votes: dict[str, bool] = {}  # scope -> has voting rights there
+        self.credentials: list[UUID] = []
 
-    def grant(self, role: Role, document_id: UUID | None) -> None:
-        scope = EVERY_DOCUMENT if document_id is None else str(document_id)
-        if self.roles.get(scope) is role:
+    def grant(self, role: Role, document_id: UUID | None, votes: bool = False) -> None:
+        scope = _scope(document_id)
+        if self.roles.get(scope) is role and self.votes.get(scope, False) is votes:
             return
-        self._role_granted(scope=scope, role=role.value, granted_by=acting_member.get())
+        self._role_granted(
+            scope=scope, role=role.value, votes=votes, granted_by=acting_member.get()
+        )
 
     @event("RoleGranted")
-    def _role_granted(self, scope: str, role: str, granted_by: UUID | None) -> None:
+    def _role_granted(self, scope: str, role: str, votes: bool, granted_by: UUID | None) -> None:
         self.roles[scope] = Role(role)
+        self.votes[scope] = votes
+
+    def remove_from(self, document_id: UUID | None) -> None:
+        scope = _scope(document_id)
+        if scope in self.roles:
+            self._role_revoked(scope=scope, revoked_by=acting_member.get())
+
+    @event("RoleRevoked")
+    def _role_revoked(self, scope: str, revoked_by: UUID | None) -> None:
+        self.roles.pop(scope, None)
+        self.votes.pop(scope, None)
+
+    def record_credential(self, credential_id: UUID) -> None:
+        self._credential_recorded(credential_id=credential_id)
+
+    @event("CredentialRecorded")
+    def _credential_recorded(self, credential_id: UUID) -> None:
+        self.credentials.append(credential_id)
 
     def role_on(self, document_id: UUID) -> Role | None:
         """The role for this document: a document-specific grant wins over a global one."""
         return self.roles.get(str(document_id)) or self.roles.get(EVERY_DOCUMENT)
+
+
+def _scope(document_id: UUID | None) -> str:
+    return EVERY_DOCUMENT if document_id is None else str(document_id)
 
 
 class Credential(Aggregate):
