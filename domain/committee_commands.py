@@ -13,7 +13,7 @@ from uuid import UUID
 from palabre.domain.actor import acting_member
 from palabre.domain.committee import Choice, Rule
 from palabre.domain.document import Document, Meeting, Proposal
-from palabre.domain.errors import Conflict, Forbidden, InvalidInput
+from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from palabre.domain.roles import Role
 
 if TYPE_CHECKING:
@@ -65,7 +65,11 @@ class CommitteeCommands:
     ) -> Meeting:
         document = self._as(document_id, COORDINATORS)
         for member_id in present:
-            if self.member(member_id).role_on(document_id) is None:
+            try:
+                role = self.member(member_id).role_on(document_id)
+            except NotFound:
+                role = None
+            if role is None:
                 raise InvalidInput(f"member {member_id} has no role on this document")
         document.record_attendance(meeting_id, list(present))
         self._commit(document)
