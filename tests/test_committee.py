@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -123,7 +124,7 @@ class Committee:
         with as_member(who):
             self.app.vote(self.document, proposal, choice, reason)
 
-    def close(self, proposal: str) -> tuple[Outcome | None, int | None, dict[str, object]]:
+    def close(self, proposal: str) -> tuple[Outcome | None, int | None, dict[str, Any]]:
         with as_member(self.coordinator):
             closed = self.app.close_proposal(self.document, proposal)
         assert closed.tally is not None
