@@ -7,12 +7,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from palabre.domain.application import PalabreApplication
+from palabre.server.committee_http import CommitteeApi
+from palabre.server.events import EventHub, EventsEndpoint
 from palabre.server.http import Api
 from palabre.server.live import LiveEndpoint
+from palabre.server.openapi import openapi_json
 from palabre.server.rooms import Rooms
 from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
 from palabre.server.store import Store
+from palabre.server.versions import open_versions, version_routes
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
@@ -25,7 +29,11 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
     store = Store(application or open_application(database), settings.store_threads)
     rooms = Rooms(store, settings)
     api = Api(store, rooms, database.engine)
+    hub = EventHub()
+    committee = CommitteeApi(store, rooms, hub)
+    events = EventsEndpoint(store, hub)
     live = LiveEndpoint(store, rooms, settings)
+    versions = open_versions(database, store.application)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -33,19 +41,60 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
         try:
             yield
         finally:
+            hub.close()
             await rooms.close()
             store.close()
+            versions.close()
             log.info("palabre stopped; every received update is stored")
 
+    endpoint = api.endpoint  # authenticates, sets the acting member, translates errors
+    document = "/api/documents/{document_id}"
+    organisations = document + "/organisations"
+    member = document + "/members/{member_id}"
+    meeting = document + "/meetings/{meeting_id}"
+    proposal = document + "/proposals/{proposal_id}"
     routes = [
-        Route("/healthz", api.healthz),
-        Route("/api/documents", api.endpoint(api.list_documents), methods=["GET"]),
-        Route("/api/documents", api.endpoint(api.create_document), methods=["POST"]),
-        Route("/api/documents/{document_id}", api.endpoint(api.get_document)),
-        Route("/api/documents/{document_id}/text", api.endpoint(api.get_text)),
+        Route("/healthz", api.healthz, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/api/documents", endpoint(api.list_documents), methods=["GET"]),
+        Route("/api/documents", endpoint(api.create_document), methods=["POST"]),
+        Route(document, endpoint(api.get_document), methods=["GET"]),
+        Route(document + "/text", endpoint(api.get_text), methods=["GET"]),
+        # The committee: organisations, members, voting rights, rule.
+        Route("/api/organisations", endpoint(committee.list_organisations), methods=["GET"]),
+        Route("/api/organisations", endpoint(committee.create_organisation), methods=["POST"]),
+        Route(organisations, endpoint(committee.document_organisations), methods=["GET"]),
+        Route(
+            organisations + "/{organisation_id}",
+            endpoint(committee.set_organisation_voting),
+            methods=["PUT"],
+        ),
+        Route(document + "/members", endpoint(committee.list_members), methods=["GET"]),
+        Route(document + "/members", endpoint(committee.add_member), methods=["POST"]),
+        Route(member, endpoint(committee.change_member), methods=["PATCH"]),
+        Route(member, endpoint(committee.remove_member), methods=["DELETE"]),
+        Route(document + "/rule", endpoint(committee.get_rule), methods=["GET"]),
+        Route(document + "/rule", endpoint(committee.set_rule), methods=["PUT"]),
+        # Meetings, proposals, votes, decisions, and their live channel.
+        Route(document + "/meetings", endpoint(committee.list_meetings), methods=["GET"]),
+        Route(document + "/meetings", endpoint(committee.open_meeting), methods=["POST"]),
+        Route(meeting, endpoint(committee.get_meeting), methods=["GET"]),
+        Route(meeting + "/attendance", endpoint(committee.record_attendance), methods=["PUT"]),
+        Route(meeting + "/close", endpoint(committee.close_meeting), methods=["POST"]),
+        Route(meeting + "/minutes", endpoint(committee.get_minutes), methods=["GET"]),
+        Route(document + "/proposals", endpoint(committee.list_proposals), methods=["GET"]),
+        Route(document + "/proposals", endpoint(committee.propose), methods=["POST"]),
+        Route(proposal, endpoint(committee.get_proposal), methods=["GET"]),
+        Route(proposal + "/votes", endpoint(committee.vote), methods=["POST"]),
+        Route(proposal + "/close", endpoint(committee.close_proposal), methods=["POST"]),
+        Route(document + "/events", endpoint(events.stream, query_token=True), methods=["GET"]),
+        # Approved versions, rebuilt from the events and checked against their pinned hash.
+        *version_routes(api, store, versions),
         WebSocketRoute("/ws/{document_id}", live.handle),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.rooms = rooms
     app.state.store = store
+    app.state.events = hub
+    app.state.versions = versions
     return app

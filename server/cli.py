@@ -14,8 +14,10 @@ from palabre.domain.errors import PalabreError
 from palabre.domain.ids import parse_id
 from palabre.domain.roles import Country, Role
 from palabre.server.app import create_app
+from palabre.server.events import EventHub
 from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
+from palabre.server.versions import versions_command
 
 TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"']+")
 
@@ -48,6 +50,31 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--document", help="the role holds on this document only (without it, on every document)"
     )
+
+    versions = commands.add_parser("versions", help="read the approved versions of a document")
+    version_commands = versions.add_subparsers(dest="action", required=True)
+    listing = version_commands.add_parser(
+        "list", help="one line per approved version: number, SHA-256, ok or MISMATCH, label"
+    )
+    listing.add_argument("document")
+    show = version_commands.add_parser(
+        "show", help="an approved version: its Markdown on stdout, its metadata on stderr"
+    )
+    show.add_argument("document")
+    show.add_argument("number", type=int)
+
+    projections = commands.add_parser("projections", help="maintain the read models")
+    projection_commands = projections.add_subparsers(dest="action", required=True)
+    projection_commands.add_parser(
+        "rebuild", help="rebuild the approved versions from position zero; prints N versions"
+    )
+
+    verify = commands.add_parser(
+        "verify",
+        help="rebuild every approved version of a document from the events and check its "
+        "hash; exit status 1 on any mismatch",
+    )
+    verify.add_argument("document")
     return parser
 
 
@@ -86,6 +113,8 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             print(issued.token)
+        elif args.command in ("versions", "projections", "verify"):
+            return versions_command(application, Database(settings.database), args)
         return 0
     finally:
         application.close()
@@ -97,8 +126,9 @@ def serve(settings: Settings, host: str, port: int) -> int:
     )
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(RedactTokens())
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_level=settings.log_level,
@@ -110,7 +140,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
         timeout_graceful_shutdown=30,
         lifespan="on",
     )
-    _Server(config).run()
+    _Server(config, app.state.events).run()
     return 0
 
 
@@ -128,7 +158,17 @@ class RedactTokens(logging.Filter):
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, announcing the bound address (useful with --port 0)."""
+    """uvicorn's server, announcing the bound address (useful with --port 0), and ending the
+    event streams first at shutdown: they never finish by themselves, and uvicorn would wait
+    its whole graceful timeout for them."""
+
+    def __init__(self, config: uvicorn.Config, events: EventHub) -> None:
+        super().__init__(config)
+        self._events = events
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        self._events.close()
+        await super().shutdown(sockets)
 
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)

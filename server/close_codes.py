@@ -9,6 +9,9 @@ class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001  # the server is shutting down; reconnect later
     TRANSPORT_TOO_BIG = 1009  # sent by the websocket layer itself for frames past its limit
+    # The member's role changed: reconnect to go on with the new one. Outside 4400-4499 on
+    # purpose, since stock y-websocket clients stop reconnecting on those (hocuspocus: 4205).
+    RESET_CONNECTION = 4205
     BAD_MESSAGE = 4400  # malformed frame, text frame, or an update the CRDT engine refused
     UNAUTHORIZED = 4401  # missing, unknown or revoked token
     FORBIDDEN = 4403  # authenticated, but no role on this document
@@ -26,6 +29,7 @@ _MEANINGS = {
     CloseCode.NORMAL: "normal closure",
     CloseCode.GOING_AWAY: "server shutting down",
     CloseCode.TRANSPORT_TOO_BIG: "frame too large for the transport",
+    CloseCode.RESET_CONNECTION: "role changed; reconnect",
     CloseCode.BAD_MESSAGE: "malformed message",
     CloseCode.UNAUTHORIZED: "missing or invalid token",
     CloseCode.FORBIDDEN: "no role on this document",

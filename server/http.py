@@ -51,6 +51,16 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
+def request_token(request: Request) -> str:
+    """The bearer token, or else the ``token`` query parameter."""
+    if request.headers.get("authorization"):
+        return bearer_token(request)
+    token = request.query_params.get("token", "").strip()
+    if not token:
+        raise Unauthenticated("send Authorization: Bearer TOKEN (or ?token=TOKEN)")
+    return token
+
+
 async def read_json(request: Request) -> dict[str, Any]:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY:
@@ -69,6 +79,13 @@ async def read_json(request: Request) -> dict[str, Any]:
     return value
 
 
+def require_global_coordinator(member: MemberInfo, action: str) -> None:
+    """Things that concern every document (creating one, registering an organisation) are for
+    coordinators of every document."""
+    if "*" not in member.roles or not member.roles["*"].can_create_documents:
+        raise Forbidden(f"only a coordinator of every document can {action}")
+
+
 def document_json(info: DocumentInfo) -> dict[str, Any]:
     return {
         "id": info.id,
@@ -85,17 +102,26 @@ class Api:
         self._rooms = rooms
         self._engine = database_engine
 
-    def endpoint(self, handler: Callable[[Request, MemberInfo], Awaitable[Response]]) -> Handler:
-        """Wrap a handler: authenticate, set the acting member, translate domain errors."""
+    def endpoint(
+        self,
+        handler: Callable[[Request, MemberInfo], Awaitable[Response]],
+        *,
+        query_token: bool = False,
+    ) -> Handler:
+        """Wrap a handler: authenticate, set the acting member, translate domain errors.
+
+        ``query_token`` also accepts ``?token=`` when no header is sent: browsers' EventSource
+        cannot set headers (the server's log filter keeps tokens out of access logs)."""
 
         async def wrapped(request: Request) -> Response:
             try:
-                member = await self._store.authenticate(bearer_token(request))
-                token = acting_member.set(member.id)
+                token = request_token(request) if query_token else bearer_token(request)
+                member = await self._store.authenticate(token)
+                acting = acting_member.set(member.id)
                 try:
                     return await handler(request, member)
                 finally:
-                    acting_member.reset(token)
+                    acting_member.reset(acting)
             except PalabreError as error:
                 return error_response(error)
 
@@ -114,8 +140,7 @@ class Api:
         return JSONResponse({"documents": visible})
 
     async def create_document(self, request: Request, member: MemberInfo) -> Response:
-        if "*" not in member.roles or not member.roles["*"].can_create_documents:
-            raise Forbidden("only a coordinator of every document can create documents")
+        require_global_coordinator(member, "create documents")
         body = await read_json(request)
         title = body.get("title")
         if not isinstance(title, str):
@@ -135,8 +160,13 @@ class Api:
         return Response(text.encode("utf-8"), media_type="text/markdown; charset=utf-8")
 
     async def _readable(self, request: Request, member: MemberInfo) -> DocumentId:
-        document_id = DocumentId(parse_id(request.path_params["document_id"], "document id"))
-        await self._store.document(document_id)  # NotFound first
-        if member.role_on(document_id) is None:
-            raise Forbidden("no role on this document")
-        return document_id
+        return await readable_document(self._store, request, member)
+
+
+async def readable_document(store: Store, request: Request, member: MemberInfo) -> DocumentId:
+    """The document named in the path, if it exists (404 first) and the member has a role."""
+    document_id = DocumentId(parse_id(request.path_params["document_id"], "document id"))
+    await store.document(document_id)
+    if member.role_on(document_id) is None:
+        raise Forbidden("no role on this document")
+    return document_id

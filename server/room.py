@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from palabre.domain.errors import PositionConflict
 from palabre.domain.ids import DocumentId
@@ -96,6 +97,15 @@ class Room:
         gone = self.presence.remove(connection.session_id)
         if gone is not None:
             self._broadcast(crdt.awareness_message(gone), exclude=None)
+
+    def disconnect(self, member_id: UUID, code: CloseCode, reason: str) -> int:
+        """Close every connection of one member (removed, or given another role), so the role
+        a connection was opened with never outlives the grant. What they sent before is still
+        stored. Returns how many connections were closed."""
+        theirs = [c for c in self.connections if c.member.id == member_id and c.open]
+        for connection in theirs:
+            connection.close(code, reason)
+        return len(theirs)
 
     def receive(self, connection: Connection, frame: bytes) -> None:
         """Handle one frame. Raises crdt.InvalidUpdate for anything malformed."""

@@ -5,9 +5,11 @@ shutdown can find and finish them all."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
+from uuid import UUID
 
 from palabre.domain.ids import DocumentId
 from palabre.server import crdt
@@ -91,6 +93,27 @@ class Rooms:
             settings=self._settings,
             spawn=self.spawn,
         )
+
+    def disconnect(
+        self, document_id: DocumentId, member_id: UUID, code: CloseCode, reason: str
+    ) -> int:
+        """Close one member's live connections on one document (in this process); returns
+        how many were closed."""
+        room = self._rooms.get(document_id)
+        return 0 if room is None else room.disconnect(member_id, code, reason)
+
+    async def flush(self, document_id: DocumentId) -> None:
+        """Return once everything this process received for the document is stored, so that
+        a read of the store sees the text as the people in the room see it (a proposal pins
+        exactly that). Nothing to do when no room is loaded."""
+        unloading = self._unloading.get(document_id)
+        if unloading is not None:  # its close flushes; wait for it, whatever its outcome
+            with contextlib.suppress(Exception):
+                await asyncio.shield(unloading)
+            return
+        room = self._rooms.get(document_id)
+        if room is not None:
+            await room.flush()
 
     def release(self, room: Room) -> None:
         room.refs -= 1

@@ -1,0 +1,172 @@
+"""Where the approved-versions projection keeps its rows and its position.
+
+The view is a second eventsourcing application, ``ApprovedVersions``, in the same database as
+Palabre's event log, so it works on SQLite and PostgreSQL without SQL written per engine:
+
+- a row is one ``VersionApproved`` event, in one stream per document and generation, whose
+  ``originator_version`` is the version number (so a row can never be stored twice);
+- the position is eventsourcing's ``Tracking``, written by the process recorder in the same
+  transaction as the row: row and position are stored together or not at all;
+- a rebuild writes a new *generation* next to the current one and switches to it when done
+  (``GenerationPublished``), so readers never see a half-built view, a running server keeps
+  answering meanwhile, and nothing needs deleting. Generations superseded by a rebuild stay
+  (a few rows per approved version), which also lets a rebuild be compared with the rows it
+  replaced.
+
+Nothing here is a fact of the committee: all of it can be dropped and rebuilt from the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.application import Application, EventSourcedLog
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
+from eventsourcing.sqlite import SQLiteFactory, SQLiteProcessRecorder
+from palabre.domain.errors import Conflict
+from palabre.domain.ids import NAMESPACE
+
+FIRST_GENERATION = 1  # built incrementally from the start, without any rebuild
+PUBLISH_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class VersionApproved(DomainEvent):
+    """One row of the view: an approved version as rebuilt from the contribution events.
+
+    ``originator_version`` is the version number and ``timestamp`` the decision's own time,
+    so rebuilding from the same log gives equal rows."""
+
+    document_id: UUID
+    label: str
+    position: int
+    pinned_sha256: str
+    sha256: str | None  # of the text rebuilt at ``position``; None if it could not be rebuilt
+    ok: bool
+    problem: str  # empty when ok
+    markdown: str
+    meeting_id: str | None
+    decision: str
+    tally: dict[str, Any]
+    proposal_id: str
+    decided_by: str | None
+
+
+@dataclass(frozen=True)
+class RebuildStarted(DomainEvent):
+    """A rebuild claimed generation ``originator_version``: two rebuilds never share one."""
+
+
+@dataclass(frozen=True)
+class GenerationPublished(DomainEvent):
+    """From now on, readers use ``generation``."""
+
+    generation: int
+
+
+def rows_stream(generation: int, document_id: UUID) -> UUID:
+    return uuid5(NAMESPACE, f"approved-versions:{generation}:{document_id}")
+
+
+REBUILDS = uuid5(NAMESPACE, "approved-versions:rebuilds")
+PUBLISHED = uuid5(NAMESPACE, "approved-versions:published")
+
+
+class VersionsStore(Application[UUID]):
+    name = "ApprovedVersions"
+
+    def __init__(self, env: Mapping[str, str], transcoder: Transcoder) -> None:
+        self._transcoder = transcoder
+        # No snapshots: on SQLite the snapshot table is shared by every application of a file.
+        super().__init__(env=dict(env) | {"IS_SNAPSHOTTING_ENABLED": "n"})
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        self._process_recorder = recorder
+
+    def construct_transcoder(self) -> Transcoder:
+        return self._transcoder
+
+    def construct_recorder(self) -> ProcessRecorder:
+        """A process recorder, which writes events and tracking in one transaction.
+
+        PostgreSQL names the tables after the application (``approvedversions_events``), but
+        eventsourcing's SQLite factory names every application's events table
+        ``stored_events``: the rows would land in Palabre's own log. So on SQLite the table is
+        named here; the tracking table is shared there, and the tracking key tells apart."""
+        factory = self.factory
+        if not isinstance(factory, SQLiteFactory):
+            return factory.process_recorder()
+        recorder = SQLiteProcessRecorder(
+            factory.datastore, events_table_name=f"{self.name.lower()}_events"
+        )
+        if factory.env_create_table():
+            recorder.create_table()
+        return recorder
+
+    # Position --------------------------------------------------------------------------------
+
+    def tracking(self, source: str, generation: int, notification_id: int) -> Tracking:
+        """The position in ``source``'s log reached by one generation of this view."""
+        return Tracking(self._tracking_key(source, generation), notification_id)
+
+    def position(self, source: str, generation: int) -> int:
+        return self._process_recorder.max_tracking_id(self._tracking_key(source, generation)) or 0
+
+    def _tracking_key(self, source: str, generation: int) -> str:
+        """Names the source log, this view and the generation: on SQLite, every application
+        of a file shares one tracking table."""
+        return f"{source}>{self.name}#{generation}"
+
+    def record(self, row: VersionApproved | None, tracking: Tracking) -> None:
+        """Store a row (if any) and the position reached, atomically. Raises IntegrityError if
+        another process stored this row or went past this position first."""
+        if row is None:
+            self._process_recorder.insert_tracking(tracking)
+        else:
+            self.events.put([row], tracking=tracking)
+
+    # Rows ------------------------------------------------------------------------------------
+
+    def rows(self, generation: int, document_id: UUID) -> list[VersionApproved]:
+        return list(self._rows(generation, document_id).get())
+
+    def row(self, generation: int, document_id: UUID, number: int) -> VersionApproved | None:
+        found = list(self._rows(generation, document_id).get(gt=number - 1, lte=number))
+        return found[0] if found else None
+
+    def _rows(self, generation: int, document_id: UUID) -> EventSourcedLog[VersionApproved]:
+        return EventSourcedLog(self.events, rows_stream(generation, document_id), VersionApproved)
+
+    # Generations -----------------------------------------------------------------------------
+
+    def current_generation(self) -> int:
+        last = EventSourcedLog(self.events, PUBLISHED, GenerationPublished).get_last()
+        return FIRST_GENERATION if last is None else last.generation
+
+    def start_generation(self) -> int:
+        """Claim a fresh generation for a rebuild; Conflict if another rebuild claims it too."""
+        log = EventSourcedLog(self.events, REBUILDS, RebuildStarted)
+        last = log.get_last()
+        generation = (FIRST_GENERATION if last is None else last.originator_version) + 1
+        try:
+            self.save(log.trigger_event(next_originator_version=generation))
+        except IntegrityError:
+            raise Conflict("another rebuild of the approved versions is running") from None
+        return generation
+
+    def publish(self, generation: int) -> None:
+        """Switch readers to ``generation``, unless a later one is already published."""
+        log = EventSourcedLog(self.events, PUBLISHED, GenerationPublished)
+        for _ in range(PUBLISH_ATTEMPTS):
+            if self.current_generation() >= generation:
+                return
+            try:
+                self.save(log.trigger_event(generation=generation))
+                return
+            except IntegrityError:  # another rebuild published at the same moment
+                continue
+        raise Conflict("could not publish the rebuilt approved versions: too many rebuilds")
