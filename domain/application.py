@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import random
 import secrets
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +15,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, Transcoder
-from palabre.domain.committee_commands import CommitteeCommands
+from palabre.domain.committee_commands import COORDINATORS, CommitteeCommands
 from palabre.domain.contribution import Checkpoint, Contributed, NewContribution
 from palabre.domain.document import Document
 from palabre.domain.errors import (
@@ -37,12 +35,12 @@ from palabre.domain.ids import (
 )
 from palabre.domain.member import Credential, Member
 from palabre.domain.organisation import Organisation
+from palabre.domain.retry import retried
 from palabre.domain.roles import Country, Role
 
 A = TypeVar("A")
 TOKEN_PREFIX = "plb_"
 MAX_TOKEN_LENGTH = 128
-CATALOGUE_RETRIES = 50
 
 
 @dataclass(frozen=True)
@@ -113,6 +111,7 @@ class PalabreApplication(CommitteeCommands, Application[UUID]):
 
     # Documents -------------------------------------------------------------------------------
 
+    @retried
     def create_document(self, title: str) -> DocumentInfo:
         document = Document.start(title)
         self._save_listed("documents", document)
@@ -135,15 +134,13 @@ class PalabreApplication(CommitteeCommands, Application[UUID]):
 
     # Organisations and members ---------------------------------------------------------------
 
+    @retried
     def register_organisation(self, name: str, country: Country) -> OrganisationInfo:
         try:
             existing = self._get(Organisation, organisation_id_for(name), "organisation")
         except NotFound:
             organisation = Organisation.register(name, country)
-            try:
-                self._save_listed("organisations", organisation)
-            except IntegrityError:  # registered concurrently by another process
-                return self.register_organisation(name, country)
+            self._save_listed("organisations", organisation)
             return _organisation_info(organisation)
         if existing.country is not country:
             raise Conflict(
@@ -155,6 +152,7 @@ class PalabreApplication(CommitteeCommands, Application[UUID]):
     def organisation(self, organisation_id: UUID) -> OrganisationInfo:
         return _organisation_info(self._get(Organisation, organisation_id, "organisation"))
 
+    @retried
     def add_member(
         self,
         name: str,
@@ -171,6 +169,7 @@ class PalabreApplication(CommitteeCommands, Application[UUID]):
         organisation = self.register_organisation(organisation_name, country)
         return self._add_member(name, organisation.id, role, document_id, votes, delegate)
 
+    @retried
     def add_member_to(
         self,
         document_id: UUID,
@@ -181,6 +180,7 @@ class PalabreApplication(CommitteeCommands, Application[UUID]):
         delegate: bool = False,
     ) -> IssuedMember:
         """Add a member to one document, in an organisation registered before."""
+        self._as(document_id, COORDINATORS)
         self.organisation(organisation_id)
         return self._add_member(name, organisation_id, role, document_id, votes, delegate)
 
@@ -218,6 +218,7 @@ class PalabreApplication(CommitteeCommands, Application[UUID]):
         listed = (self.member(entry.entity_id) for entry in self._catalogue("members").get())
         return [m for m in listed if m.active and m.role_on(document_id) is not None]
 
+    @retried
     def change_role(
         self, document_id: UUID, member_id: UUID, role: Role, votes: bool
     ) -> MemberInfo:
@@ -232,9 +233,11 @@ class PalabreApplication(CommitteeCommands, Application[UUID]):
         self.save(member, document)
         return self._member_info(member)
 
+    @retried
     def remove_member(self, document_id: UUID, member_id: UUID) -> MemberInfo:
         """Take the member's role on this document away; once they have no role anywhere,
         their tokens are revoked too."""
+        self._as(document_id, COORDINATORS)
         member = self._get(Member, member_id, "member")
         if str(document_id) not in member.roles:
             raise NotFound(f"member {member_id} has no role of their own on this document")
@@ -354,23 +357,11 @@ class PalabreApplication(CommitteeCommands, Application[UUID]):
         return EventSourcedLog(self.events, catalogue_id(kind), Listed)
 
     def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None:
-        """Save a new aggregate with its catalogue entry, atomically; retry the entry's
-        position if another process listed something at the same moment."""
-        catalogue = self._catalogue(kind)
-        pending = [e for agg in (aggregate, *others) for e in agg.collect_events()]
-        for attempt in range(CATALOGUE_RETRIES):
-            entry = catalogue.trigger_event(entity_id=aggregate.id)
-            try:
-                self.save(*pending, entry)
-                return
-            except IntegrityError:
-                if self._exists(aggregate.id):
-                    raise
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # break lockstep
-        raise Conflict(f"could not list the new {kind[:-1]}: too many concurrent writers")
-
-    def _exists(self, aggregate_id: UUID) -> bool:
-        return bool(list(self.events.get(aggregate_id, limit=1)))
+        """Save a new aggregate with its catalogue entry, atomically. If another process
+        listed something at the same moment, the IntegrityError reaches the command's
+        ``@retried``, which runs the command again from scratch."""
+        entry = self._catalogue(kind).trigger_event(entity_id=aggregate.id)
+        self.save(aggregate, *others, entry)
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:

@@ -14,6 +14,7 @@ from palabre.domain.actor import acting_member
 from palabre.domain.committee import Choice, Rule
 from palabre.domain.document import Document, Meeting, Proposal
 from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from palabre.domain.retry import retried
 from palabre.domain.roles import Role
 
 if TYPE_CHECKING:
@@ -38,12 +39,14 @@ class CommitteeCommands:
         document: Document = self._get(Document, document_id, "document")
         return document
 
+    @retried
     def set_rule(self, document_id: UUID, rule: Rule) -> Rule:
         document = self._as(document_id, COORDINATORS)
         document.set_rule(rule)
         self._commit(document)
         return document.rule
 
+    @retried
     def set_organisation_voting(
         self, document_id: UUID, organisation_id: UUID, votes: bool
     ) -> None:
@@ -54,12 +57,14 @@ class CommitteeCommands:
 
     # Meetings --------------------------------------------------------------------------------
 
+    @retried
     def open_meeting(self, document_id: UUID, title: str, day: str) -> Meeting:
         document = self._as(document_id, COORDINATORS)
         meeting = document.open_meeting(title, day)
         self._commit(document)
         return meeting
 
+    @retried
     def record_attendance(
         self, document_id: UUID, meeting_id: str, present: Sequence[UUID]
     ) -> Meeting:
@@ -75,6 +80,7 @@ class CommitteeCommands:
         self._commit(document)
         return document.meeting(meeting_id)
 
+    @retried
     def close_meeting(self, document_id: UUID, meeting_id: str) -> Meeting:
         document = self._as(document_id, COORDINATORS)
         for proposal_id in document.meeting(meeting_id).proposals:
@@ -86,6 +92,7 @@ class CommitteeCommands:
 
     # Proposals -------------------------------------------------------------------------------
 
+    @retried
     def propose(self, document_id: UUID, label: str, position: int, sha256: str) -> Proposal:
         """Pin the text at ``position``, whose canonical hash the caller computed."""
         document = self._as(document_id, COORDINATORS)
@@ -95,6 +102,7 @@ class CommitteeCommands:
         self._commit(document)
         return proposal
 
+    @retried
     def vote(self, document_id: UUID, proposal_id: str, choice: Choice, reason: object) -> Proposal:
         voter = self._acting()
         if voter is None:
@@ -106,6 +114,7 @@ class CommitteeCommands:
         self._commit(document)
         return document.proposal(proposal_id)
 
+    @retried
     def close_proposal(self, document_id: UUID, proposal_id: str) -> Proposal:
         document = self._as(document_id, COORDINATORS)
         proposal = document.close_proposal(proposal_id)

@@ -60,6 +60,7 @@ class Proposal:
     sha256: str
     meeting_id: str | None
     opened_by: str | None
+    rule: Rule  # the rule in force when it opened: changing it later does not affect it
     votes: dict[str, CastVote] = field(default_factory=dict)  # the last vote per organisation
     casts: int = 0  # every cast and change, for the record
     outcome: Outcome | None = None
@@ -187,6 +188,7 @@ class Document(Aggregate):
             position=position,
             sha256=sha256,
             meeting_id=meeting.id if meeting else None,
+            rule=self.rule.as_dict(),
             by=_actor(),
         )
         return self.proposals[proposal_id]
@@ -200,10 +202,11 @@ class Document(Aggregate):
         position: int,
         sha256: str,
         meeting_id: str | None,
+        rule: dict[str, Any],
         by: str | None,
     ) -> None:
         self.proposals[proposal_id] = Proposal(
-            proposal_id, number, label, position, sha256, meeting_id, by
+            proposal_id, number, label, position, sha256, meeting_id, by, Rule.parse(rule)
         )
         if meeting_id is not None:
             self.meetings[meeting_id].proposals.append(proposal_id)
@@ -253,7 +256,7 @@ class Document(Aggregate):
 
     def close_proposal(self, proposal_id: str) -> Proposal:
         proposal = self._open_proposal(proposal_id)
-        outcome, tally = decide(self.rule, self.voting_organisations, proposal.votes)
+        outcome, tally = decide(proposal.rule, self.voting_organisations, proposal.votes)
         version = len(self.versions) + 1 if outcome is Outcome.ACCEPTED else None
         self._proposal_closed(
             proposal_id=proposal_id,

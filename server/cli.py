@@ -50,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--document", help="the role holds on this document only (without it, on every document)"
     )
+    add.add_argument(
+        "--votes",
+        action="store_true",
+        help="the member may cast their organisation's vote (needs --document)",
+    )
+    add.add_argument(
+        "--delegate",
+        action="store_true",
+        help="the organisation's voting delegate: only they vote for it (needs --votes)",
+    )
 
     versions = commands.add_parser("versions", help="read the approved versions of a document")
     version_commands = versions.add_subparsers(dest="action", required=True)
@@ -106,6 +116,8 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
                 Country.parse(args.country),
                 Role.parse(args.role),
                 document,
+                votes=args.votes,
+                delegate=args.delegate,
             )
             print(
                 f"member {issued.member.id} ({issued.member.name}, "

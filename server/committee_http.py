@@ -14,14 +14,12 @@ Ballot secrecy is applied here, at the edge, in one place (``_View.proposal``, a
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
 from palabre.domain.application import MemberInfo, OrganisationInfo, PalabreApplication
 from palabre.domain.committee import Ballot, Choice, Rule, canonical_sha256
 from palabre.domain.document import Document, Meeting, Proposal
@@ -47,7 +45,6 @@ Json = dict[str, Any]
 
 # Commands on one document aggregate conflict when they run at once (16 organisations voting
 # in the same second): the loser's save fails whole, so the command is simply run again.
-COMMAND_RETRIES = 30
 FLUSH_TIMEOUT_SECONDS = 10.0
 
 
@@ -348,14 +345,9 @@ class CommitteeApi:
         return document_id
 
     async def _command(self, command: Callable[[], T]) -> T:
-        """Run a command in the store's threads; run it again if another command saved the
-        same aggregate first (it reloads it, so it decides on the new state)."""
-        for attempt in range(COMMAND_RETRIES):
-            try:
-                return await self._store.call(command)
-            except IntegrityError:
-                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-        raise Conflict("too many simultaneous changes to this document; try again")
+        """Run a command in the store's threads (the domain re-runs it itself when another
+        writer saved the same aggregate first)."""
+        return await self._store.call(command)
 
     @staticmethod
     def _exists(read: Callable[[], object]) -> bool:
@@ -457,7 +449,7 @@ class _View:
     def proposal(self, proposal: Proposal) -> Json:
         """The proposal as anyone with a role may see it: under a secret ballot, an open
         proposal shows who voted, not how (the tally waits for the decision)."""
-        ballot = self.document.rule.ballot if proposal.is_open else _closed_ballot(proposal)
+        ballot = proposal.rule.ballot  # fixed when the proposal opened
         hidden = proposal.is_open and ballot is Ballot.SECRET
         votes = [self.vote(proposal, UUID(o)) for o in sorted(proposal.votes)]
         return {
@@ -512,12 +504,6 @@ def meeting_summary(meeting: Meeting) -> Json:
 def meeting_summary_of(record: Mapping[str, Any]) -> Json:
     keys = ("id", "title", "date", "status", "opened_by", "present", "proposal_ids")
     return {key: record[key] for key in keys}
-
-
-def _closed_ballot(proposal: Proposal) -> Ballot:
-    """The ballot in force when the proposal was decided, as its tally recorded it."""
-    tally = proposal.tally or {}
-    return Ballot(str(tally.get("rule", {}).get("ballot", Ballot.OPEN.value)))
 
 
 def _secret(vote: Mapping[str, Any]) -> Json:

@@ -114,3 +114,49 @@ def test_cli_refuses_bad_input_clearly(database_url: str) -> None:
     )
     assert bad_store.returncode == 2
     assert "PALABRE_DATABASE" in bad_store.stderr
+
+
+def test_cli_adds_voting_members_and_delegates(database_url: str) -> None:
+    document = last_line(palabre(database_url, "documents", "create", "Référentiel"))
+    delegate = palabre(
+        database_url,
+        "members",
+        "add",
+        "Afi",
+        "--organisation",
+        "FONGTO",
+        "--country",
+        "TG",
+        "--role",
+        "editor",
+        "--document",
+        document,
+        "--votes",
+        "--delegate",
+    )
+    last_line(delegate)
+    refused = palabre(
+        database_url,
+        "members",
+        "add",
+        "Kossi",
+        "--organisation",
+        "FONGTO",
+        "--country",
+        "TG",
+        "--role",
+        "editor",
+        "--votes",
+    )
+    assert refused.returncode == 2
+    assert "per document" in refused.stderr
+    from palabre.domain.ids import parse_id
+    from palabre.server.storage import Database, open_application
+
+    app = open_application(Database(database_url))
+    try:
+        committee = app.committee(parse_id(document))
+        assert len(committee.voting_organisations) == 1
+        assert len(committee.delegates) == 1
+    finally:
+        app.close()

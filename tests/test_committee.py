@@ -256,3 +256,49 @@ def test_removing_a_member_revokes_their_token(committee: Committee) -> None:
     assert committee.silent.member.id not in {m.id for m in app.members(committee.document)}
     with pytest.raises(NotFound):
         app.remove_member(committee.document, committee.silent.member.id)
+
+
+def test_the_rule_is_fixed_when_a_proposal_opens(committee: Committee) -> None:
+    proposal = committee.propose()  # majority, open ballot
+    committee.vote(committee.fr, proposal, Choice.APPROVE)
+    committee.vote(committee.tg, proposal, Choice.OBJECT, "Non")
+    committee.vote(committee.uni, proposal, Choice.APPROVE)
+    with as_member(committee.coordinator):
+        committee.app.set_rule(committee.document, Rule(0.5, Mode.CONSENT, Ballot.SECRET))
+    state = committee.app.committee(committee.document).proposal(proposal)
+    assert state.rule == Rule(0.5, Mode.MAJORITY, Ballot.OPEN)
+    outcome, _, tally = committee.close(proposal)
+    assert outcome is Outcome.ACCEPTED  # under consent the objection would have rejected it
+    assert tally["rule"]["mode"] == "majority"
+
+
+def test_simultaneous_votes_are_all_recorded(committee: Committee, database_url: str) -> None:
+    """Organisations voting at the same moment, through separate application objects (as
+    separate server processes would): every vote is stored, none is lost to a race."""
+    import threading
+
+    from palabre.server.storage import Database, open_application
+
+    proposal = committee.propose()
+    voters = [committee.fr, committee.tg, committee.uni]
+    apps = [open_application(Database(database_url)) for _ in voters]
+    errors: list[BaseException] = []
+
+    def vote(app: PalabreApplication, who: IssuedMember) -> None:
+        token = acting_member.set(who.member.id)
+        try:
+            app.vote(committee.document, proposal, Choice.APPROVE, "")
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            acting_member.reset(token)
+
+    threads = [threading.Thread(target=vote, args=pair) for pair in zip(apps, voters, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for app in apps:
+        app.close()
+    assert not errors
+    assert len(committee.app.committee(committee.document).proposal(proposal).votes) == 3
