@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
@@ -218,6 +220,34 @@ async def test_a_committee_validates_three_versions(
     ):
         assert expected in minutes, expected
     assert [p["number"] for p in await coordinator.proposals(doc)] == [1, 2, 3]
+
+    # The approved versions, rebuilt from the events, and exactly the edits between them.
+    versions = await coordinator.versions(doc)
+    assert [(v["number"], v["sha256"], v["ok"]) for v in versions] == [
+        (1, first["sha256"], True),
+        (2, third["sha256"], True),
+    ]
+    assert (await coordinator.version(doc, 1))["markdown"] == first_text
+    assert (await coordinator.version(doc, 2))["markdown"] == third_text
+    diff = await coordinator.diff(doc, 1, 2)
+    assert third_text.startswith(first_text)  # every later edit was appended
+    inserted = "".join(w["text"] for w in diff["words"] if w["op"] == "insert")
+    assert "".join(inserted.split()) == "".join(third_text[len(first_text) :].split())
+    assert not [w for w in diff["words"] if w["op"] == "delete"]
+    assert "+## Les mutuelles" in diff["unified"]
+    verify = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "palabre.server.cli",
+        "verify",
+        doc,
+        env=os.environ | {"PALABRE_DATABASE": server.database_url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(verify.communicate(), 60)
+    assert verify.returncode == 0, output.decode()
+    assert "all 2 approved versions match their pinned hash" in output.decode()
 
 
 async def test_minutes_are_markdown_in_utf8(
