@@ -23,11 +23,12 @@ from uuid import UUID
 from palabre.domain.application import MemberInfo, OrganisationInfo, PalabreApplication
 from palabre.domain.committee import Ballot, Choice, Rule, canonical_sha256
 from palabre.domain.document import Document, Meeting, Proposal
-from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import Forbidden, InvalidInput, NotFound
 from palabre.domain.ids import DocumentId, organisation_id_for, parse_id
 from palabre.domain.roles import Country, Role
 from palabre.server import crdt
 from palabre.server.close_codes import CloseCode
+from palabre.server.errors import StoreUnavailable
 from palabre.server.events import EventHub
 from palabre.server.http import (
     JSONResponse,
@@ -48,7 +49,7 @@ Json = dict[str, Any]
 FLUSH_TIMEOUT_SECONDS = 10.0
 
 
-class TextNotStored(Conflict):
+class TextNotStored(StoreUnavailable):
     """The live room could not store what it received in time: a proposal would pin a text
     that differs from what people see."""
 

@@ -34,3 +34,10 @@ class PayloadTooLarge(InvalidInput):
 
 
 HTTP_STATUS[PayloadTooLarge] = (413, "payload_too_large")
+
+
+class StoreUnavailable(PalabreError):
+    """The store did not answer in time: nothing was decided, the client may try again."""
+
+
+HTTP_STATUS[StoreUnavailable] = (503, "unavailable")

@@ -63,6 +63,7 @@ class LiveEndpoint:
         writer = asyncio.get_running_loop().create_task(connection.run_writer())
         try:
             room.join(connection)
+            await self._recheck(connection, document_id)
             await self._read(room, connection, websocket)
         finally:
             room.leave(connection)
@@ -71,6 +72,20 @@ class LiveEndpoint:
             with contextlib.suppress(asyncio.TimeoutError, Exception):
                 await asyncio.wait_for(writer, timeout=5)
             writer.cancel()
+
+    async def _recheck(self, connection: Connection, document_id: DocumentId) -> None:
+        """A removal or role change made while this connection was joining could not close
+        it (it was not in the room yet): check once more now that it is."""
+        try:
+            member = await self._store.authenticate(connection.websocket.query_params["token"])
+        except Unauthenticated:
+            connection.close(CloseCode.UNAUTHORIZED, "token revoked")
+            return
+        role = member.role_on(document_id)
+        if role is None:
+            connection.close(CloseCode.FORBIDDEN, "no role on this document")
+        elif role is not connection.role:
+            connection.close(CloseCode.RESET_CONNECTION, "role changed; reconnect")
 
     async def _read(self, room: Room, connection: Connection, websocket: WebSocket) -> None:
         limit = self._settings.max_message_bytes
