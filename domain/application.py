@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, Transcoder
+from palabre.domain.comment_commands import CommentCommands
 from palabre.domain.committee_commands import COORDINATORS, CommitteeCommands
 from palabre.domain.contribution import Checkpoint, Contributed, NewContribution
 from palabre.domain.document import Document
@@ -93,7 +94,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class PalabreApplication(CommitteeCommands, Application[UUID]):
+class PalabreApplication(CommitteeCommands, CommentCommands, Application[UUID]):
     name = "Palabre"
 
     def __init__(

@@ -2,14 +2,22 @@
 decisions. Mixed into the application service, the only thing that saves.
 
 Who may do what is checked here, from the acting member (``domain.actor``): the operator at
-the command line (no acting member) may do everything."""
+the command line (no acting member) may do everything.
+
+A decision records the head of the audit chain (``projections/audit_chain.py`` documents its
+byte layout). The link function is defined here, in the domain, because the domain must not
+import projections yet needs a head when nothing better is injected: by default it is computed
+by scanning the log; the server sets ``chain_head`` to the audit projection's stored head."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import hashlib
+import struct
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
+from eventsourcing.persistence import ApplicationRecorder, Notification
 from palabre.domain.actor import acting_member
 from palabre.domain.committee import Choice, Rule
 from palabre.domain.document import Document, Meeting, Proposal
@@ -23,10 +31,63 @@ if TYPE_CHECKING:
 COORDINATORS = (Role.COORDINATOR,)
 VOTERS = (Role.COORDINATOR, Role.EDITOR)
 
+# The audit chain ------------------------------------------------------------------------------
+
+GENESIS = "0" * 64  # link 0: the link "before" the first event
+SCAN_PAGE = 500
+_INTEGER = struct.Struct(">Q")  # every integer: 8 bytes, unsigned, big-endian
+
+
+class ChainHead(NamedTuple):
+    """The audit chain at one moment: the link of notification ``position`` (0 and
+    :data:`GENESIS` for an empty log)."""
+
+    position: int
+    link: str
+
+
+def chain_record(notification: Notification) -> bytes:
+    """The canonical encoding of one stored event: notification id, originator id (its text),
+    originator version, topic, state bytes; integers fixed-width, the rest length-prefixed."""
+    originator = str(notification.originator_id).encode("utf-8")
+    topic = notification.topic.encode("utf-8")
+    return b"".join(
+        (
+            _INTEGER.pack(notification.id),
+            _INTEGER.pack(len(originator)),
+            originator,
+            _INTEGER.pack(notification.originator_version),
+            _INTEGER.pack(len(topic)),
+            topic,
+            _INTEGER.pack(len(notification.state)),
+            bytes(notification.state),
+        )
+    )
+
+
+def chain_link(previous: str, notification: Notification) -> str:
+    """link_n = SHA-256(link_{n-1} as 32 bytes || record_n), as 64 lowercase hex digits."""
+    return hashlib.sha256(bytes.fromhex(previous) + chain_record(notification)).hexdigest()
+
+
+def scan_chain_head(recorder: ApplicationRecorder) -> ChainHead:
+    """The head computed from the whole log, page by page: correct but linear in the log's
+    size, so the server injects the audit projection's stored head instead."""
+    head = ChainHead(0, GENESIS)
+    while page := recorder.select_notifications(head.position, SCAN_PAGE, inclusive_of_start=False):
+        for notification in page:
+            head = ChainHead(notification.id, chain_link(head.link, notification))
+    return head
+
 
 class CommitteeCommands:
+    #: The audit chain's current head; the server composition sets it (the audit projection's
+    #: head). Left unset, decisions compute it by scanning the log.
+    chain_head: Callable[[], ChainHead] | None = None
+
     # Provided by the application service.
     if TYPE_CHECKING:
+        recorder: ApplicationRecorder
 
         def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
         def _commit(self, *aggregates: Any) -> None: ...
@@ -116,8 +177,12 @@ class CommitteeCommands:
 
     @retried
     def close_proposal(self, document_id: UUID, proposal_id: str) -> Proposal:
+        """Decide on the proposal. The chain head is read after the document, before the
+        decision is stored: it is the link of an event stored before the decision (the last
+        one, unless another process stored events in between)."""
         document = self._as(document_id, COORDINATORS)
-        proposal = document.close_proposal(proposal_id)
+        head = self.chain_head() if self.chain_head is not None else scan_chain_head(self.recorder)
+        proposal = document.close_proposal(proposal_id, head.link, head.position)
         self._commit(document)
         return proposal
 

@@ -8,6 +8,7 @@ replays the editing history; it holds only facts that happen at the pace of meet
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,6 +30,7 @@ from palabre.domain.committee import (
 from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 MAX_TITLE_LENGTH = 200
+CHAIN_LINK = re.compile(r"[0-9a-f]{64}")
 
 
 def clean_title(title: str, what: str = "a document") -> str:
@@ -67,6 +69,11 @@ class Proposal:
     tally: dict[str, Any] | None = None
     version: int | None = None
     closed_by: str | None = None
+    # The audit chain's head when the decision was made (None for decisions stored before
+    # the chain existed): the link of notification ``chain_position``, an event stored before
+    # the decision. It seals the history the decision was made on.
+    chain_head: str | None = None
+    chain_position: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -254,8 +261,12 @@ class Document(Aggregate):
         )
         proposal.casts += 1
 
-    def close_proposal(self, proposal_id: str) -> Proposal:
+    def close_proposal(self, proposal_id: str, chain_head: str, chain_position: int) -> Proposal:
+        """Decide, recording the audit chain's head (the link of notification
+        ``chain_position``): the decision then names the exact history it was made on."""
         proposal = self._open_proposal(proposal_id)
+        if chain_position < 0 or not CHAIN_LINK.fullmatch(chain_head):
+            raise InvalidInput("a decision records the audit chain's head: a position and a link")
         outcome, tally = decide(proposal.rule, self.voting_organisations, proposal.votes)
         version = len(self.versions) + 1 if outcome is Outcome.ACCEPTED else None
         self._proposal_closed(
@@ -264,6 +275,8 @@ class Document(Aggregate):
             tally=tally,
             version=version,
             by=_actor(),
+            chain_head=chain_head,
+            chain_position=chain_position,
         )
         return proposal
 
@@ -275,12 +288,16 @@ class Document(Aggregate):
         tally: dict[str, Any],
         version: int | None,
         by: str | None,
+        chain_head: str | None = None,  # absent from decisions stored before the chain
+        chain_position: int | None = None,
     ) -> None:
         proposal = self.proposals[proposal_id]
         proposal.outcome = Outcome(outcome)
         proposal.tally = tally
         proposal.version = version
         proposal.closed_by = by
+        proposal.chain_head = chain_head
+        proposal.chain_position = chain_position
         if version is not None:
             self.versions.append(proposal_id)
 

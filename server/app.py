@@ -7,6 +7,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from palabre.domain.application import PalabreApplication
+from palabre.server.audit_http import audit_routes, open_audit
+from palabre.server.comments_http import comment_routes
 from palabre.server.committee_http import CommitteeApi
 from palabre.server.events import EventHub, EventsEndpoint
 from palabre.server.http import Api
@@ -34,6 +36,8 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
     events = EventsEndpoint(store, hub)
     live = LiveEndpoint(store, rooms, settings)
     versions = open_versions(database, store.application)
+    audit = open_audit(database, store.application)
+    store.application.chain_head = audit.head  # decisions record the stored chain's head
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -45,6 +49,7 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
             await rooms.close()
             store.close()
             versions.close()
+            audit.close()
             log.info("palabre stopped; every received update is stored")
 
     endpoint = api.endpoint  # authenticates, sets the acting member, translates errors
@@ -90,6 +95,10 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
         Route(document + "/events", endpoint(events.stream, query_token=True), methods=["GET"]),
         # Approved versions, rebuilt from the events and checked against their pinned hash.
         *version_routes(api, store, versions),
+        # The audit trail: the document's events with their hash-chain links.
+        *audit_routes(api, store, audit),
+        # Comments anchored to passages; changes pushed on the same live channel.
+        *comment_routes(api, store, rooms, hub),
         WebSocketRoute("/ws/{document_id}", live.handle),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
@@ -97,4 +106,5 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
     app.state.store = store
     app.state.events = hub
     app.state.versions = versions
+    app.state.audit = audit
     return app

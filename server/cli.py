@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 import uvicorn
+from palabre.domain.application import PalabreApplication
 from palabre.domain.errors import PalabreError
 from palabre.domain.ids import parse_id
 from palabre.domain.roles import Country, Role
+from palabre.projections.audit_chain import AuditChain
 from palabre.server.app import create_app
+from palabre.server.audit_http import audit_lines, open_audit
 from palabre.server.events import EventHub
 from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
@@ -81,10 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser(
         "verify",
-        help="rebuild every approved version of a document from the events and check its "
-        "hash; exit status 1 on any mismatch",
+        help="check the audit chain over the whole event log, then rebuild every approved "
+        "version of a document from the events and check its hash; exit status 1 on any "
+        "broken link or mismatch",
     )
     verify.add_argument("document")
+
+    audit = commands.add_parser("audit", help="the tamper-evident audit trail")
+    audit_commands = audit.add_subparsers(dest="action", required=True)
+    export = audit_commands.add_parser(
+        "export", help="a document's complete event history as JSON Lines, with chain hashes"
+    )
+    export.add_argument("document")
+    export.add_argument("-o", "--output", help="write to this file instead of standard output")
     return parser
 
 
@@ -125,11 +138,67 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             print(issued.token)
-        elif args.command in ("versions", "projections", "verify"):
+        elif args.command == "verify":
+            return verify(application, Database(settings.database), args)
+        elif args.command == "audit" and args.action == "export":
+            return export_audit(application, Database(settings.database), args)
+        elif args.command in ("versions", "projections"):
             return versions_command(application, Database(settings.database), args)
         return 0
     finally:
         application.close()
+
+
+def verify(application: PalabreApplication, database: Database, args: argparse.Namespace) -> int:
+    """The audit chain first (its lines come before the versions' summary, which stays the
+    last line), then the approved versions; 1 if either is broken."""
+    application.document(parse_id(args.document, "document id"))  # an unknown one: status 2
+    audit = open_audit(database, application)
+    try:
+        chain_ok = verify_chain_command(audit)
+    finally:
+        audit.close()
+    versions = versions_command(application, database, args)
+    return versions if chain_ok else 1
+
+
+def verify_chain_command(audit: AuditChain) -> bool:
+    """Check the links stored so far; only an intact chain is extended with the events
+    stored since the last catch-up."""
+    report = audit.verify()
+    if report.broken is not None:
+        broken = report.broken
+        print(f"chain\tBROKEN\tnotification {broken.notification_id}: {broken.problem}")
+        print(f"MISMATCH: the audit chain breaks at notification {broken.notification_id}")
+        return False
+    linked = audit.catch_up()
+    head = audit.head()
+    print(
+        f"chain\tok\t{report.checked} events match their links; {linked} newer events "
+        f"linked now; head {head.link} at notification {head.position}"
+    )
+    return True
+
+
+def export_audit(
+    application: PalabreApplication, database: Database, args: argparse.Namespace
+) -> int:
+    """JSON Lines on standard output (or the file), streamed; the count on standard error."""
+    audit = open_audit(database, application)
+    try:
+        lines = audit_lines(audit.history(parse_id(args.document, "document id")))
+        with contextlib.ExitStack() as stack:
+            out: BinaryIO = (
+                stack.enter_context(open(args.output, "wb")) if args.output else sys.stdout.buffer
+            )
+            count = 0
+            for line in lines:
+                out.write(line)
+                count += 1
+        print(f"{count} events exported", file=sys.stderr)
+        return 0
+    finally:
+        audit.close()
 
 
 def serve(settings: Settings, host: str, port: int) -> int:

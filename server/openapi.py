@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from palabre.server.audit_http import openapi_paths as audit_openapi_paths
+from palabre.server.comments_http import openapi_paths as comment_paths
 from palabre.server.http import JSONResponse
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,7 +46,7 @@ def openapi_document() -> Json:
                 "ws://HOST/ws/{document_id}?token=TOKEN (y-websocket protocol; see the README)."
             ),
         },
-        "paths": _paths(),
+        "paths": _paths() | comment_paths(),
         "components": {
             "schemas": SCHEMAS,
             "responses": _error_responses(),
@@ -108,6 +110,7 @@ def _paths() -> Json:
             item["parameters"] = _path_parameters(op.path)
         item[op.method.lower()] = op.describe()
     paths[DOCUMENT + "/events"]["get"] |= _events_extras()
+    paths |= audit_openapi_paths()
     return paths
 
 

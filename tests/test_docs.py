@@ -33,6 +33,7 @@ def test_every_route_is_documented(tmp_path: Path) -> None:
     app = create_app(Settings(database=f"sqlite:///{tmp_path / 'docs.sqlite3'}"))
     app.state.store.close()
     app.state.versions.close()
+    app.state.audit.close()
     for route in app.routes:
         assert isinstance(route, Route | WebSocketRoute)
         methods = sorted((route.methods or set()) - {"HEAD"}) if isinstance(route, Route) else []

@@ -1,0 +1,125 @@
+"""Comment commands and reads, mixed into the application service (the only thing that saves).
+
+Who may do what is checked here, from the acting member (``domain.actor``): coordinators,
+editors and commenters comment and reply, observers only read; the author or a coordinator
+resolves and reopens; only authors edit their own words. The operator at the command line (no
+acting member) may resolve and reopen, but writes no comments: every remark has an author.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from palabre.domain.actor import acting_member
+from palabre.domain.comment import Anchor, Comment, Reply, Thread
+from palabre.domain.errors import Forbidden, InvalidInput, NotFound
+from palabre.domain.retry import retried
+from palabre.domain.roles import Role
+
+if TYPE_CHECKING:
+    from eventsourcing.application import EventSourcedLog
+    from palabre.domain.application import DocumentInfo, Listed, MemberInfo
+
+COMMENTERS = (Role.COORDINATOR, Role.EDITOR, Role.COMMENTER)
+STATUSES = ("open", "resolved")
+
+
+def comments_catalogue(document_id: UUID) -> str:
+    """The catalogue kind listing one document's comments, oldest first."""
+    return f"comments:{document_id}"
+
+
+class CommentCommands:
+    # Provided by the application service.
+    if TYPE_CHECKING:
+
+        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
+        def _commit(self, *aggregates: Any) -> None: ...
+        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
+        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
+        def document(self, document_id: UUID) -> DocumentInfo: ...
+        def member(self, member_id: UUID) -> MemberInfo: ...
+
+    @retried
+    def comment(self, document_id: UUID, body: str, anchor: Anchor) -> Thread:
+        author = self._commenter(document_id, "observers cannot comment")
+        comment = Comment.start(document_id, author, body, anchor)
+        self._save_listed(comments_catalogue(document_id), comment)
+        return comment.thread()
+
+    @retried
+    def reply_to_comment(self, document_id: UUID, comment_id: UUID, body: str) -> Reply:
+        author = self._commenter(document_id, "observers cannot reply")
+        comment = self._comment(document_id, comment_id)
+        reply = comment.reply(author, body)
+        self._commit(comment)
+        return reply
+
+    @retried
+    def edit_comment(
+        self, document_id: UUID, comment_id: UUID, body: str, reply_id: str | None = None
+    ) -> Thread:
+        author = self._commenter(document_id, "observers cannot edit comments")
+        comment = self._comment(document_id, comment_id)
+        comment.edit(author, body, reply_id)
+        self._commit(comment)
+        return comment.thread()
+
+    @retried
+    def resolve_comment(self, document_id: UUID, comment_id: UUID) -> Thread:
+        comment = self._moderated(document_id, comment_id, "resolve")
+        comment.resolve(acting_member.get())
+        self._commit(comment)
+        return comment.thread()
+
+    @retried
+    def reopen_comment(self, document_id: UUID, comment_id: UUID) -> Thread:
+        comment = self._moderated(document_id, comment_id, "reopen")
+        comment.reopen(acting_member.get())
+        self._commit(comment)
+        return comment.thread()
+
+    # Reads -----------------------------------------------------------------------------------
+
+    def comment_thread(self, document_id: UUID, comment_id: UUID) -> Thread:
+        return self._comment(document_id, comment_id).thread()
+
+    def comments(self, document_id: UUID, status: str | None = None) -> list[Thread]:
+        """The document's threads, oldest first; ``status`` keeps only open or resolved ones."""
+        if status is not None and status not in STATUSES:
+            raise InvalidInput(f"unknown status {status!r}; expected open or resolved")
+        self.document(document_id)
+        listed = self._catalogue(comments_catalogue(document_id)).get()
+        threads = (self._comment(document_id, entry.entity_id).thread() for entry in listed)
+        return [t for t in threads if status is None or t.status == status]
+
+    # Helpers ---------------------------------------------------------------------------------
+
+    def _comment(self, document_id: UUID, comment_id: UUID) -> Comment:
+        comment: Comment = self._get(Comment, comment_id, "comment")
+        if comment.document_id != document_id:  # never reach a comment through another document
+            raise NotFound(f"no comment {comment_id} on this document")
+        return comment
+
+    def _commenter(self, document_id: UUID, refusal: str) -> UUID:
+        """The acting member, if their role on the document lets them write comments."""
+        self.document(document_id)
+        member_id = acting_member.get()
+        if member_id is None:
+            raise Forbidden("comments are written by members, not from the command line")
+        role = self.member(member_id).role_on(document_id)
+        if role not in COMMENTERS:
+            raise Forbidden("no role on this document" if role is None else refusal)
+        return member_id
+
+    def _moderated(self, document_id: UUID, comment_id: UUID, action: str) -> Comment:
+        """The comment, if the acting member wrote it or coordinates the document."""
+        self.document(document_id)
+        comment = self._comment(document_id, comment_id)
+        member_id = acting_member.get()
+        if member_id is None or member_id == comment.author_id:
+            return comment
+        if self.member(member_id).role_on(document_id) is not Role.COORDINATOR:
+            raise Forbidden(f"only the comment's author or a coordinator may {action} it")
+        return comment

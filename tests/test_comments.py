@@ -1,0 +1,482 @@
+"""Comments anchored to passages: the domain's rules against the real store (SQLite and
+PostgreSQL), anchors resolved with real pycrdt documents, and the HTTP interface against a
+real server with live typing and the live event channel."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from palabre.client import LiveDocument, PalabreClient, PalabreHTTPError
+from palabre.client.comments import Comments
+from palabre.domain.actor import acting_member
+from palabre.domain.application import PalabreApplication
+from palabre.domain.comment import MAX_BODY, Anchor
+from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from palabre.domain.roles import Country, Role
+from palabre.server import crdt
+from pycrdt import Doc, Text, write_var_uint
+
+from tests.conftest import Seed
+from tests.support.server import ServerProcess
+
+Json = dict[str, Any]
+QUOTE = "économie sociale et solidaire"
+TEXT = f"# Le projet\n\nRelier les acteurs de l'{QUOTE} en Bretagne et au Togo.\n"
+
+
+# The domain ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class People:
+    document_id: UUID
+    coordinator: UUID
+    editor: UUID
+    editor2: UUID
+    commenter: UUID
+    observer: UUID
+
+
+@pytest.fixture
+def people(application: PalabreApplication) -> People:
+    document = application.create_document("Référentiel commun")
+
+    def add(name: str, organisation: str, country: Country, role: Role) -> UUID:
+        issued = application.add_member(name, organisation, country, role, document.id)
+        return issued.member.id
+
+    return People(
+        document_id=document.id,
+        coordinator=add("Awa Koffi", "Coordination Lomé", Country.TG, Role.COORDINATOR),
+        editor=add("Yann Le Gall", "Chambre régionale de l'ESS", Country.FR, Role.EDITOR),
+        editor2=add("Afi Mensah", "Fédération des ONG du Togo", Country.TG, Role.EDITOR),
+        commenter=add("Maëlle Tanguy", "Université", Country.FR, Role.COMMENTER),
+        observer=add("Kodjo Amegah", "Association Akwaba", Country.TG, Role.OBSERVER),
+    )
+
+
+@contextmanager
+def acting(member_id: UUID | None) -> Iterator[None]:
+    token = acting_member.set(member_id)
+    try:
+        yield
+    finally:
+        acting_member.reset(token)
+
+
+def anchor(quote: str = QUOTE, section: str = "Le projet") -> Anchor:
+    return Anchor.parse(quote, section, None)
+
+
+def test_commenters_editors_and_coordinators_comment_and_reply_observers_read(
+    application: PalabreApplication, people: People
+) -> None:
+    doc = people.document_id
+    for author in (people.commenter, people.editor, people.coordinator):
+        with acting(author):
+            thread = application.comment(doc, f"Remarque de {author}", anchor())
+            application.reply_to_comment(doc, thread.id, "Merci")
+        assert thread.author_id == author
+    with acting(people.observer):
+        with pytest.raises(Forbidden, match="observers cannot comment"):
+            application.comment(doc, "Je ne peux pas", anchor())
+        with pytest.raises(Forbidden, match="observers cannot reply"):
+            application.reply_to_comment(doc, thread.id, "Moi non plus")
+        assert len(application.comments(doc)) == 3  # but they read
+    with pytest.raises(Forbidden, match="command line"):
+        application.comment(doc, "L'opérateur", anchor())
+
+
+def test_only_authors_edit_their_own_words(application: PalabreApplication, people: People) -> None:
+    doc = people.document_id
+    with acting(people.commenter):
+        thread = application.comment(doc, "Premier jet", anchor())
+    with acting(people.editor):
+        reply = application.reply_to_comment(doc, thread.id, "Une réponse")
+    for other in (people.editor, people.coordinator):
+        with acting(other), pytest.raises(Forbidden, match="only its author"):
+            application.edit_comment(doc, thread.id, "Réécrit")
+    with acting(people.commenter), pytest.raises(Forbidden, match="only its author"):
+        application.edit_comment(doc, thread.id, "Réécrit", reply.id)
+    with acting(people.commenter):
+        edited = application.edit_comment(doc, thread.id, "Version corrigée")
+    with acting(people.editor):
+        edited = application.edit_comment(doc, thread.id, "Réponse corrigée", reply.id)
+    assert edited.body == "Version corrigée"
+    assert edited.edited_at is not None
+    assert [(r.body, r.edited_at is not None) for r in edited.replies] == [
+        ("Réponse corrigée", True)
+    ]
+    with acting(people.commenter), pytest.raises(NotFound, match="no reply"):
+        application.edit_comment(doc, thread.id, "x", str(uuid4()))
+
+
+def test_the_author_or_a_coordinator_resolves_and_reopens(
+    application: PalabreApplication, people: People
+) -> None:
+    doc = people.document_id
+    with acting(people.commenter):
+        thread = application.comment(doc, "À revoir", anchor())
+    with acting(people.editor), pytest.raises(Forbidden, match="author or a coordinator"):
+        application.resolve_comment(doc, thread.id)
+    with acting(people.commenter):
+        resolved = application.resolve_comment(doc, thread.id)
+        with pytest.raises(Conflict, match="already resolved"):
+            application.resolve_comment(doc, thread.id)
+    assert resolved.status == "resolved"
+    assert resolved.resolved_by == people.commenter
+    with acting(people.editor), pytest.raises(Forbidden, match="author or a coordinator"):
+        application.reopen_comment(doc, thread.id)
+    with acting(people.coordinator):
+        reopened = application.reopen_comment(doc, thread.id)
+        with pytest.raises(Conflict, match="open already"):
+            application.reopen_comment(doc, thread.id)
+        assert application.resolve_comment(doc, thread.id).resolved_by == people.coordinator
+    assert reopened.status == "open"
+    assert reopened.resolved_by is None
+
+
+def test_listing_per_document_and_status(application: PalabreApplication, people: People) -> None:
+    doc = people.document_id
+    other = application.create_document("Autre référentiel").id
+    with acting(people.coordinator), pytest.raises(Forbidden, match="no role"):
+        application.comment(other, "Pas ici", anchor())
+    everywhere = application.add_member("Ama Dzifa", "Université de Lomé", Country.TG, Role.EDITOR)
+    with acting(everywhere.member.id):
+        first = application.comment(doc, "Un", anchor())
+        second = application.comment(doc, "Deux", anchor())
+        application.comment(other, "Ailleurs", anchor())
+    with acting(people.coordinator):
+        application.resolve_comment(doc, first.id)
+    assert [t.body for t in application.comments(doc)] == ["Un", "Deux"]
+    assert [t.id for t in application.comments(doc, "resolved")] == [first.id]
+    assert [t.id for t in application.comments(doc, "open")] == [second.id]
+    assert [t.body for t in application.comments(other)] == ["Ailleurs"]
+    with pytest.raises(NotFound, match="on this document"):
+        application.comment_thread(other, first.id)
+    with pytest.raises(InvalidInput, match="unknown status"):
+        application.comments(doc, "closed")
+    with pytest.raises(NotFound):
+        application.comments(uuid4())
+
+
+def test_bodies_quotes_and_anchors_are_bounded(
+    application: PalabreApplication, people: People
+) -> None:
+    doc = people.document_id
+    refused: list[tuple[str, Anchor | None, str]] = [
+        ("", None, "body must not be empty"),
+        ("   \n", None, "body must not be empty"),
+        ("x" * (MAX_BODY + 1), None, "longer than 10000"),
+        ("bip\x07", None, "control characters"),
+    ]
+    with acting(people.editor):
+        for body, where, message in refused:
+            with pytest.raises(InvalidInput, match=message):
+                application.comment(doc, body, where or anchor())
+        assert application.comment(doc, "x" * MAX_BODY, anchor()).body == "x" * MAX_BODY
+        assert application.comment(doc, "  deux lignes\n\tici ", anchor()).body == (
+            "deux lignes\n\tici"
+        )
+    position = base64.b64encode(b"\x00\x01\x02\x00").decode()
+    for quote, positions, message in [
+        ("", None, "quote must not be empty"),
+        (7, None, "quote must be a string"),
+        ("q" * 2001, None, "quote is longer"),
+        (QUOTE, {"start": position}, "anchor.end must be a base64"),
+        (QUOTE, {"start": "%%%", "end": position}, "not valid base64"),
+        (QUOTE, {"start": "A" * 400, "end": position}, "at most 128 bytes"),
+        (QUOTE, {"start": position, "end": position, "x": 1}, "anchor must be an object"),
+        (QUOTE, ["start"], "anchor must be an object"),
+    ]:
+        with pytest.raises(InvalidInput, match=message):
+            Anchor.parse(quote, "", positions)
+    with pytest.raises(InvalidInput, match="section is longer"):
+        Anchor.parse(QUOTE, "s" * 301)
+    kept = Anchor.parse(QUOTE, None, {"start": position, "end": position})
+    assert (kept.section, kept.start, kept.end) == ("", position, position)
+
+
+# Anchors in the CRDT -------------------------------------------------------------------------
+
+
+def relative_position(client: int, clock: int, assoc: int) -> bytes:
+    """A Yjs relative position on an item, encoded as ``Y.encodeRelativePosition`` does.
+    Built by hand: pycrdt 0.14's ``StickyIndex.new`` takes the item offset in UTF-8 bytes
+    where Yjs ids count UTF-16 units, so after an accent it names the wrong character
+    (decoding, which the server does, is right)."""
+    return (
+        b"\x00"
+        + write_var_uint(client)
+        + write_var_uint(clock)
+        + (b"\x41" if assoc < 0 else b"\x00")
+    )
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def quote_positions(client: int, inserted: str, quote: str) -> tuple[bytes, bytes]:
+    """Positions of ``quote`` in text a client inserted in one go (clocks 0, 1, ...): the start
+    sticks to the quote's first character, the end to its last."""
+    start = inserted.index(quote)
+    first = relative_position(client, utf16(inserted[:start]), 0)
+    last = relative_position(client, utf16(inserted[: start + len(quote)]) - 1, -1)
+    return first, last
+
+
+class Writer:
+    """A client replica: edits in characters (pycrdt counts UTF-8 bytes), makes relative
+    positions as a Yjs client would, and hands its state to a server replica."""
+
+    def __init__(self, text: str = TEXT) -> None:
+        self.doc: Doc[Text] = Doc()
+        self.text: Text = self.doc.get(crdt.BODY, type=Text)
+        self.text += text
+        self.inserted = text
+
+    def _bytes(self, index: int) -> int:
+        return len(str(self.text)[:index].encode("utf-8"))
+
+    def insert(self, index: int, value: str) -> None:
+        self.text.insert(self._bytes(index), value)
+
+    def delete(self, index: int, length: int) -> None:
+        del self.text[self._bytes(index) : self._bytes(index + length)]
+
+    def positions(self, quote: str = QUOTE) -> tuple[bytes, bytes]:
+        """The quote's positions, as a Yjs client makes them; valid while the text is still
+        the one insert of ``__init__``."""
+        return quote_positions(self.doc.client_id, self.inserted, quote)
+
+    def server(self) -> crdt.LiveText:
+        return crdt.rebuild([self.doc.get_update()])
+
+
+def located(writer: Writer, positions: tuple[bytes, bytes]) -> crdt.AnchorRange:
+    return crdt.locate_anchor(writer.server(), QUOTE, *positions)
+
+
+def test_an_anchor_follows_inserts_and_deletes_around_it() -> None:
+    writer = Writer()
+    positions = writer.positions()
+    start = TEXT.index(QUOTE)
+    assert located(writer, positions) == crdt.AnchorRange(start, start + len(QUOTE), False)
+    writer.insert(0, "Préambule à Lomé.\n")  # accents before it: bytes are not characters
+    writer.delete(str(writer.text).index("Relier"), len("Relier "))
+    writer.insert(len(str(writer.text)), "Fin.")
+    writer.insert(str(writer.text).index(QUOTE) + len(QUOTE), " (ESS)")  # just after it
+    writer.insert(str(writer.text).index(QUOTE), "l'")  # just before it
+    now = str(writer.text).index(QUOTE)
+    where = located(writer, positions)
+    assert where == crdt.AnchorRange(now, now + len(QUOTE), False)
+    assert str(writer.text)[now : now + len(QUOTE)] == QUOTE
+
+
+def test_an_anchor_follows_the_live_replica_update_by_update() -> None:
+    writer = Writer()
+    live = writer.server()
+    positions = writer.positions()
+    before = writer.doc.get_state()
+    writer.insert(0, "Été : ")
+    live.apply(writer.doc.get_update(before))
+    now = str(writer.text).index(QUOTE)
+    assert crdt.locate_anchor(live, QUOTE, *positions) == crdt.AnchorRange(
+        now, now + len(QUOTE), False
+    )
+
+
+def test_an_anchor_detaches_when_its_text_is_deleted() -> None:
+    writer = Writer()
+    positions = writer.positions()
+    writer.delete(TEXT.index(QUOTE), len(QUOTE))
+    where = located(writer, positions)
+    assert where.detached
+    assert where.start == where.end
+    writer.insert(0, QUOTE + " ")  # the same words typed elsewhere are another passage
+    assert located(writer, positions).detached
+
+
+def test_an_anchor_detaches_when_part_of_its_text_is_deleted() -> None:
+    writer = Writer()
+    positions = writer.positions()
+    writer.delete(TEXT.index(QUOTE), len("économie "))
+    assert located(writer, positions).detached
+
+
+def test_without_usable_positions_the_unique_quote_is_found() -> None:
+    writer = Writer()
+    live = writer.server()
+    start = TEXT.index(QUOTE)
+    expected = crdt.AnchorRange(start, start + len(QUOTE), False)
+    assert crdt.locate_anchor(live, QUOTE, None, None) == expected
+    for garbage in (b"", b"\xff\xff\xff", b"\x00\x01", b"\x02\x01\x01", b"\x00\x01\x02\x00\x00"):
+        assert crdt.locate_anchor(live, QUOTE, garbage, garbage) == expected
+    assert crdt.locate_anchor(live, "Togo.\n#", None, None).detached  # absent
+    assert crdt.locate_anchor(live, "e", None, None).detached  # ambiguous
+
+
+def test_positions_on_items_the_server_lacks_fall_back_without_a_panic() -> None:
+    writer = Writer()
+    stored = writer.server()
+    writer.insert(0, "Ajout pas encore reçu : ")
+    after = utf16(TEXT)  # the client's next clocks
+    client = writer.doc.client_id
+    positions = relative_position(client, after, 0), relative_position(client, after + 4, -1)
+    assert not crdt.locate_anchor(writer.server(), "Ajout", *positions).detached
+    assert crdt.locate_anchor(stored, "Ajout", *positions).detached  # not in the text yet
+    assert not crdt.locate_anchor(stored, QUOTE, *positions).detached  # the quote is
+
+
+def test_positions_on_the_whole_text_stand_for_its_ends() -> None:
+    writer = Writer("Tout le texte")
+    start = b"\x01\x04body\x41"  # type-level, assoc -1: the start
+    end = b"\x01\x04body\x00"  # type-level, assoc 0: the end
+    assert crdt.locate_anchor(writer.server(), "Tout le texte", start, end) == (
+        crdt.AnchorRange(0, 13, False)
+    )
+    other = b"\x01\x05other\x00"
+    assert crdt.locate_anchor(writer.server(), "le", other, end).start == 5  # fallback
+
+
+# Over HTTP, against a real server ------------------------------------------------------------
+
+
+async def status_of(call: Any) -> int:
+    try:
+        await call
+    except PalabreHTTPError as error:
+        return error.status
+    return 200
+
+
+async def typed(server: ServerProcess, seed: Seed) -> tuple[bytes, bytes]:
+    """The editor types the text live; the anchor's positions come from their replica."""
+    async with LiveDocument(server.base_url, seed.document_id, seed.editor) as live:
+        await live.wait_synced()
+        live.insert(0, TEXT)
+        await live.wait_saved()
+        return quote_positions(live.doc.client_id, TEXT, QUOTE)
+
+
+async def test_a_thread_over_http_with_live_events(server: ServerProcess, seed: Seed) -> None:
+    doc = seed.document_id
+    start, end = await typed(server, seed)
+    async with (
+        PalabreClient(server.base_url, seed.commenter) as commenter_http,
+        PalabreClient(server.base_url, seed.editor) as editor_http,
+        PalabreClient(server.base_url, seed.coordinator) as coordinator_http,
+        coordinator_http.events(doc, read_timeout=30) as events,
+    ):
+        commenter, editor = Comments(commenter_http), Comments(editor_http)
+        coordinator = Comments(coordinator_http)
+        created = await commenter.create(
+            doc, "Préciser les acteurs", QUOTE, "Le projet", start, end
+        )
+        assert created["author"]["name"] == "Maëlle Tanguy"
+        assert (created["detached"], created["status"], created["quote"]) == (
+            False,
+            "open",
+            QUOTE,
+        )
+        assert created["range"] == {"start": TEXT.index(QUOTE), "end": TEXT.index(QUOTE) + 29}
+        cid = created["id"]
+        replied = await editor.reply(doc, cid, "D'accord, je m'en charge")
+        assert replied["reply"]["author"]["name"] == "Yann Le Gall"
+        edited = await editor.edit(doc, cid, "Je m'en charge", replied["reply"]["id"])
+        assert [r["body"] for r in edited["replies"]] == ["Je m'en charge"]
+        assert (await commenter.resolve(doc, cid))["status"] == "resolved"
+        assert (await coordinator.reopen(doc, cid))["resolved_by"] is None
+        kinds = [(await anext(events)).event for _ in range(5)]
+        assert kinds == [
+            "comment.created",
+            "comment.replied",
+            "comment.edited",
+            "comment.resolved",
+            "comment.reopened",
+        ]
+        assert [c["id"] for c in await coordinator.threads(doc, "open")] == [cid]
+        assert await coordinator.threads(doc, "resolved") == []
+
+
+async def test_a_deleted_passage_shows_as_detached(server: ServerProcess, seed: Seed) -> None:
+    doc = seed.document_id
+    start, end = await typed(server, seed)
+    async with PalabreClient(server.base_url, seed.commenter) as http:
+        comments = Comments(http)
+        cid = (await comments.create(doc, "À vérifier", QUOTE, "", start, end))["id"]
+        fallback = (await comments.create(doc, "Sans positions", QUOTE))["id"]
+        async with LiveDocument(server.base_url, doc, seed.editor) as live:
+            await live.wait_synced()
+            live.insert(0, "Préambule.\n")
+            await live.wait_saved()  # the server has it: its room holds the same text
+            [thread, other] = await comments.threads(doc)
+            shift = len("Préambule.\n")
+            assert thread["range"]["start"] == TEXT.index(QUOTE) + shift
+            assert not thread["detached"]
+            assert not other["detached"]
+            live.delete(live.value.index(QUOTE), len(QUOTE))
+            await live.wait_saved()
+            assert (await comments.get(doc, cid))["detached"]  # against the live room
+            assert (await comments.get(doc, fallback))["detached"]
+        [thread, other] = await comments.threads(doc)  # kept, whichever text is used
+        assert (thread["id"], thread["detached"], thread["quote"]) == (cid, True, QUOTE)
+
+
+async def test_refusals_over_http(server: ServerProcess, seed: Seed) -> None:
+    doc = seed.document_id
+    async with (
+        PalabreClient(server.base_url, seed.commenter) as commenter_http,
+        PalabreClient(server.base_url, seed.editor2) as editor2_http,
+        PalabreClient(server.base_url, seed.observer) as observer_http,
+        PalabreClient(server.base_url, seed.coordinator) as coordinator_http,
+    ):
+        commenter, editor2 = Comments(commenter_http), Comments(editor2_http)
+        observer, coordinator = Comments(observer_http), Comments(coordinator_http)
+        cid = (await commenter.create(doc, "Une remarque", "le passage"))["id"]
+        assert await status_of(observer.create(doc, "Non", "le passage")) == 403
+        assert await status_of(observer.reply(doc, cid, "Non")) == 403
+        assert len(await observer.threads(doc)) == 1
+        assert await status_of(editor2.edit(doc, cid, "Pas à moi")) == 403
+        assert await status_of(editor2.resolve(doc, cid)) == 403
+        assert await status_of(coordinator.edit(doc, cid, "Pas à moi non plus")) == 403
+        assert await status_of(coordinator.resolve(doc, cid)) == 200
+        assert await status_of(coordinator.resolve(doc, cid)) == 409
+        assert await status_of(commenter.get(doc, str(uuid4()))) == 404
+        assert await status_of(commenter.get(doc, "pas-un-id")) == 400
+        assert await status_of(commenter.create(doc, "", "le passage")) == 400
+        assert await status_of(commenter.create(doc, "x" * 10_001, "le passage")) == 400
+        assert await status_of(commenter.threads(doc, "fermé")) == 400
+        raw = await commenter_http._http.post(
+            f"/api/documents/{doc}/comments",
+            json={"body": "b", "quote": "q", "anchor": {"start": "!!", "end": "!!"}},
+        )
+        assert raw.status_code == 400
+
+
+def test_many_anchors_at_once_with_emoji_and_concurrent_inserts() -> None:
+    """One copy of the document for a whole list; characters outside the BMP count as one."""
+    inserted = "🌍 Bretagne 🤝 Togo : économie sociale et solidaire, et coopération."
+    writer = Writer(inserted)
+    quotes = ["Bretagne", "Togo", QUOTE, "coopération"]
+    queries = [
+        crdt.AnchorQuery(q, *quote_positions(writer.doc.client_id, inserted, q)) for q in quotes
+    ]
+    other: Doc[Text] = Doc()  # a second person types at the same places, concurrently
+    other.apply_update(writer.doc.get_update())
+    other_text = other.get(crdt.BODY, type=Text)
+    other_text.insert(len("🌍 Bretagne".encode()), " (FR)")
+    writer.insert(0, "👋 ")
+    writer.doc.apply_update(other.get_update(writer.doc.get_state()))
+    text = str(writer.text)
+    assert "🌍 Bretagne (FR) 🤝" in text
+    found = crdt.locate_anchors(writer.server(), queries)
+    for quote, where in zip(quotes, found, strict=True):
+        assert where == crdt.AnchorRange(text.index(quote), text.index(quote) + len(quote), False)
