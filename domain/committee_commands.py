@@ -4,21 +4,18 @@ decisions. Mixed into the application service, the only thing that saves.
 Who may do what is checked here, from the acting member (``domain.actor``): the operator at
 the command line (no acting member) may do everything.
 
-A decision records the head of the audit chain (``projections/audit_chain.py`` documents its
-byte layout). The link function is defined here, in the domain, because the domain must not
-import projections yet needs a head when nothing better is injected: by default it is computed
-by scanning the log; the server sets ``chain_head`` to the audit projection's stored head."""
+A decision records the head of the audit chain (``domain/chain.py``): by default computed by
+scanning the log; the server sets ``chain_head`` to the audit projection's stored head."""
 
 from __future__ import annotations
 
-import hashlib
-import struct
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import ApplicationRecorder
 from palabre.domain.actor import acting_member
+from palabre.domain.chain import ChainHead, scan_chain_head
 from palabre.domain.committee import Choice, Rule
 from palabre.domain.document import Document, Meeting, Proposal
 from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -30,54 +27,6 @@ if TYPE_CHECKING:
 
 COORDINATORS = (Role.COORDINATOR,)
 VOTERS = (Role.COORDINATOR, Role.EDITOR)
-
-# The audit chain ------------------------------------------------------------------------------
-
-GENESIS = "0" * 64  # link 0: the link "before" the first event
-SCAN_PAGE = 500
-_INTEGER = struct.Struct(">Q")  # every integer: 8 bytes, unsigned, big-endian
-
-
-class ChainHead(NamedTuple):
-    """The audit chain at one moment: the link of notification ``position`` (0 and
-    :data:`GENESIS` for an empty log)."""
-
-    position: int
-    link: str
-
-
-def chain_record(notification: Notification) -> bytes:
-    """The canonical encoding of one stored event: notification id, originator id (its text),
-    originator version, topic, state bytes; integers fixed-width, the rest length-prefixed."""
-    originator = str(notification.originator_id).encode("utf-8")
-    topic = notification.topic.encode("utf-8")
-    return b"".join(
-        (
-            _INTEGER.pack(notification.id),
-            _INTEGER.pack(len(originator)),
-            originator,
-            _INTEGER.pack(notification.originator_version),
-            _INTEGER.pack(len(topic)),
-            topic,
-            _INTEGER.pack(len(notification.state)),
-            bytes(notification.state),
-        )
-    )
-
-
-def chain_link(previous: str, notification: Notification) -> str:
-    """link_n = SHA-256(link_{n-1} as 32 bytes || record_n), as 64 lowercase hex digits."""
-    return hashlib.sha256(bytes.fromhex(previous) + chain_record(notification)).hexdigest()
-
-
-def scan_chain_head(recorder: ApplicationRecorder) -> ChainHead:
-    """The head computed from the whole log, page by page: correct but linear in the log's
-    size, so the server injects the audit projection's stored head instead."""
-    head = ChainHead(0, GENESIS)
-    while page := recorder.select_notifications(head.position, SCAN_PAGE, inclusive_of_start=False):
-        for notification in page:
-            head = ChainHead(notification.id, chain_link(head.link, notification))
-    return head
 
 
 class CommitteeCommands:

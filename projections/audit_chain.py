@@ -30,7 +30,7 @@ In Python::
     for n, originator_id, version, topic, state in events_by_notification_id:
         link = sha256(bytes.fromhex(link) + record(n, ...)).hexdigest()
 
-The link function is defined in the domain (``domain.committee_commands.chain_link``): a
+The link function is defined in the domain (``domain.chain.chain_link``): a
 decision records the chain's head (``ProposalClosed.chain_head`` and ``chain_position``), and
 the domain imports no projection.
 
@@ -62,7 +62,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Mapper, Notification
 from eventsourcing.utils import get_topic
 from palabre.domain.application import PalabreApplication
-from palabre.domain.committee_commands import GENESIS, ChainHead, chain_link
+from palabre.domain.chain import GENESIS, ChainHead, chain_link
 from palabre.domain.document import Document
 from palabre.domain.ids import DocumentId, contribution_log_id
 from palabre.projections.audit_store import CHAIN, AuditStore, LinkRecorded

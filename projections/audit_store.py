@@ -25,7 +25,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import ProcessRecorder, Tracking, Transcoder
 from eventsourcing.sqlite import SQLiteFactory, SQLiteProcessRecorder
-from palabre.domain.committee_commands import GENESIS, ChainHead
+from palabre.domain.chain import GENESIS, ChainHead
 from palabre.domain.ids import NAMESPACE
 
 PAGE = 500  # links read per query

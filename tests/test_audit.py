@@ -22,8 +22,8 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 from palabre.domain.actor import acting_member
 from palabre.domain.application import PalabreApplication
+from palabre.domain.chain import GENESIS, ChainHead, chain_link, scan_chain_head
 from palabre.domain.committee import Choice
-from palabre.domain.committee_commands import GENESIS, ChainHead, chain_link, scan_chain_head
 from palabre.domain.contribution import NewContribution
 from palabre.domain.document import Document
 from palabre.domain.ids import DocumentId, contribution_log_id
