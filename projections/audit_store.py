@@ -17,16 +17,15 @@ would bless whatever the events say now, which is what the chain exists to check
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from uuid import UUID, uuid5
+from uuid import uuid5
 
-from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import ProcessRecorder, Tracking, Transcoder
-from eventsourcing.sqlite import SQLiteFactory, SQLiteProcessRecorder
+from eventsourcing.persistence import Tracking
 from palabre.domain.chain import GENESIS, ChainHead
 from palabre.domain.ids import NAMESPACE
+from palabre.projections.view_store import ViewStore
 
 PAGE = 500  # links read per query
 CHAIN = uuid5(NAMESPACE, "audit-chain")
@@ -52,33 +51,8 @@ class LinkRecorded(DomainEvent):
         return f"{self.event_originator_id} v{self.event_originator_version} ({self.topic})"
 
 
-class AuditStore(Application[UUID]):
+class AuditStore(ViewStore):
     name = "AuditChain"
-
-    def __init__(self, env: Mapping[str, str], transcoder: Transcoder) -> None:
-        self._transcoder = transcoder
-        # No snapshots: on SQLite the snapshot table is shared by every application of a file.
-        super().__init__(env=dict(env) | {"IS_SNAPSHOTTING_ENABLED": "n"})
-        recorder = self.recorder
-        assert isinstance(recorder, ProcessRecorder)
-        self._process_recorder = recorder
-
-    def construct_transcoder(self) -> Transcoder:
-        return self._transcoder
-
-    def construct_recorder(self) -> ProcessRecorder:
-        """A process recorder (links and tracking in one transaction). eventsourcing's SQLite
-        factory names every application's events table ``stored_events``, which would put
-        the links into Palabre's own log (and chain them): name the table here."""
-        factory = self.factory
-        if not isinstance(factory, SQLiteFactory):
-            return factory.process_recorder()
-        recorder = SQLiteProcessRecorder(
-            factory.datastore, events_table_name=f"{self.name.lower()}_events"
-        )
-        if factory.env_create_table():
-            recorder.create_table()
-        return recorder
 
     def tracking(self, source: str, notification_id: int) -> Tracking:
         return Tracking(self._tracking_key(source), notification_id)

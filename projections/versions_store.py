@@ -18,17 +18,16 @@ Nothing here is a fact of the committee: all of it can be dropped and rebuilt fr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.application import Application, EventSourcedLog
+from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking, Transcoder
-from eventsourcing.sqlite import SQLiteFactory, SQLiteProcessRecorder
+from eventsourcing.persistence import IntegrityError, Tracking
 from palabre.domain.errors import Conflict
 from palabre.domain.ids import NAMESPACE
+from palabre.projections.view_store import ViewStore
 
 FIRST_GENERATION = 1  # built incrementally from the start, without any rebuild
 PUBLISH_ATTEMPTS = 5
@@ -76,36 +75,8 @@ REBUILDS = uuid5(NAMESPACE, "approved-versions:rebuilds")
 PUBLISHED = uuid5(NAMESPACE, "approved-versions:published")
 
 
-class VersionsStore(Application[UUID]):
+class VersionsStore(ViewStore):
     name = "ApprovedVersions"
-
-    def __init__(self, env: Mapping[str, str], transcoder: Transcoder) -> None:
-        self._transcoder = transcoder
-        # No snapshots: on SQLite the snapshot table is shared by every application of a file.
-        super().__init__(env=dict(env) | {"IS_SNAPSHOTTING_ENABLED": "n"})
-        recorder = self.recorder
-        assert isinstance(recorder, ProcessRecorder)
-        self._process_recorder = recorder
-
-    def construct_transcoder(self) -> Transcoder:
-        return self._transcoder
-
-    def construct_recorder(self) -> ProcessRecorder:
-        """A process recorder, which writes events and tracking in one transaction.
-
-        PostgreSQL names the tables after the application (``approvedversions_events``), but
-        eventsourcing's SQLite factory names every application's events table
-        ``stored_events``: the rows would land in Palabre's own log. So on SQLite the table is
-        named here; the tracking table is shared there, and the tracking key tells apart."""
-        factory = self.factory
-        if not isinstance(factory, SQLiteFactory):
-            return factory.process_recorder()
-        recorder = SQLiteProcessRecorder(
-            factory.datastore, events_table_name=f"{self.name.lower()}_events"
-        )
-        if factory.env_create_table():
-            recorder.create_table()
-        return recorder
 
     # Position --------------------------------------------------------------------------------
 
