@@ -40,7 +40,7 @@ lint:
 typecheck:
 	rm -rf $(TYPECHECK_ROOT) && mkdir -p $(TYPECHECK_ROOT)/palabre
 	for package in server domain projections client; do \
-	  ln -s ../../../$$package $(TYPECHECK_ROOT)/palabre/$$package; done
+	  ln -sfn ../../../$$package $(TYPECHECK_ROOT)/palabre/$$package; done
 	MYPYPATH=$(TYPECHECK_ROOT) $(BIN)/mypy --cache-dir build/mypy-cache -p palabre.server -p palabre.domain \
 	  -p palabre.projections -p palabre.client
 	MYPYPATH=$(TYPECHECK_ROOT) $(BIN)/mypy --cache-dir build/mypy-cache tests

@@ -11,6 +11,7 @@ from palabre.server.audit_http import audit_routes, open_audit
 from palabre.server.comments_http import comment_routes
 from palabre.server.committee_http import CommitteeApi
 from palabre.server.events import EventHub, EventsEndpoint
+from palabre.server.history_http import history_routes
 from palabre.server.http import Api
 from palabre.server.live import LiveEndpoint
 from palabre.server.openapi import openapi_json
@@ -99,6 +100,8 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
         *audit_routes(api, store, audit),
         # Comments anchored to passages; changes pushed on the same live channel.
         *comment_routes(api, store, rooms, hub),
+        # History: the text at any point, diffs between points, authorship, editing sessions.
+        *history_routes(api, store, rooms),
         WebSocketRoute("/ws/{document_id}", live.handle),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

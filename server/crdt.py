@@ -483,3 +483,56 @@ class _Reader:
         text = self._data[self._at : self._at + size].decode("utf-8")
         self._at += size
         return text
+
+
+# Change deltas, for authorship and history ---------------------------------------------------
+
+# ``("retain", n)``, ``("delete", n)`` (n in UTF-8 bytes) or ``("insert", text)``: the shape
+# ``palabre.projections.authorship.DeltaOp`` reads.
+DeltaOp = tuple[str, int | str]
+
+
+class DeltaReplay:
+    """A replica that reports, for each stored update it applies, the change deltas the engine
+    computed for the ``body`` text (``projections/authorship.py`` reads them). The engine
+    derives them from the items it integrated, so concurrent edits come out as what each
+    update really inserted and deleted. Counts are in UTF-8 bytes in pycrdt 0.14."""
+
+    def __init__(self) -> None:
+        self._doc: Doc[Text] = Doc(client_id=0)
+        self._text: Text = self._doc.get(BODY, type=Text)
+        self._seen: list[list[DeltaOp]] = []
+        # pycrdt 0.14's TextEvent declares ``delta`` in ``__slots__`` only, untyped.
+        self._subscription = self._text.observe(
+            lambda event: self._record(event.delta)  # type: ignore[attr-defined]
+        )
+
+    def _record(self, delta: list[dict[str, object]]) -> None:
+        self._seen.append([op for raw in delta if (op := _delta_op(raw)) is not None])
+
+    def apply(self, update: bytes) -> list[list[DeltaOp]]:
+        """The deltas of one update, in order (one per transaction: usually one, none for an
+        update that changed nothing in the text)."""
+        self._seen = []
+        try:
+            self._doc.apply_update(update)
+        except Exception as error:
+            raise InvalidUpdate(f"stored update refused by the CRDT engine: {error}") from None
+        return self._seen
+
+    @property
+    def text(self) -> str:
+        return str(self._text)
+
+
+def _delta_op(raw: dict[str, object]) -> DeltaOp | None:
+    """One of the engine's delta entries as a plain op; embeds and formatting, which Palabre
+    never writes, are left out."""
+    inserted, retained, deleted = raw.get("insert"), raw.get("retain"), raw.get("delete")
+    if isinstance(inserted, str):
+        return ("insert", inserted)
+    if isinstance(retained, int):
+        return ("retain", retained)
+    if isinstance(deleted, int):
+        return ("delete", deleted)
+    return None
