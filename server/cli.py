@@ -16,6 +16,7 @@ from palabre.domain.errors import PalabreError
 from palabre.domain.ids import parse_id
 from palabre.domain.roles import Country, Role
 from palabre.projections.audit_chain import AuditChain
+from palabre.server import history_cli
 from palabre.server.app import create_app
 from palabre.server.audit_http import audit_lines, open_audit
 from palabre.server.events import EventHub
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("document")
     export.add_argument("-o", "--output", help="write to this file instead of standard output")
+    history_cli.add_parsers(commands)
     return parser
 
 
@@ -116,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
     application = open_application(Database(settings.database))
     try:
+        if args.command in ("history", "comments"):
+            return history_cli.run(application, args)
         if args.command == "documents" and args.action == "create":
             print(application.create_document(args.title).id)
         elif args.command == "documents" and args.action == "list":

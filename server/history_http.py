@@ -119,6 +119,22 @@ class HistoryReader:
         except NotFound:
             return None
 
+    def authorship_report(self, document_id: DocumentId, at: int | None = None) -> Json:
+        """Who wrote what at position ``at`` (default: now), as the HTTP API answers it."""
+        upto = self._app.contribution_count(document_id) if at is None else at
+        runs = self.authorship(document_id, upto).runs
+        people = _people(self.member, {run.author for run in runs})
+        return {"position": upto, **authorship_json(runs, people)}
+
+    def sessions_report(self, document_id: DocumentId, wanted: SessionFilter) -> list[Json]:
+        """The editing sessions the filter keeps, as the HTTP API answers them."""
+        count = self._app.contribution_count(document_id)
+        after = 0 if wanted.start is None else self.position_at(document_id, wanted.start, False)
+        upto = count if wanted.end is None else self.position_at(document_id, wanted.end)
+        found = sessions(self.edits(document_id, after, upto)) if after < upto else []
+        people = _people(self.member, {session.member for session in found})
+        return [session_json(s, people[s.member]) for s in found if wanted.keeps(people[s.member])]
+
 
 # HTTP ---------------------------------------------------------------------------------------
 
@@ -174,12 +190,12 @@ class HistoryApi:
         document_id = await readable_document(self._store, request, member)
         raw = request.query_params.get("at")
         at = await self._position(document_id, raw, "at") if raw is not None else None
-        return JSONResponse(await self._store.call(self._authorship, document_id, at))
+        return JSONResponse(await self._store.call(self._reader.authorship_report, document_id, at))
 
     async def history(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
         wanted = session_filter(request.query_params)
-        found = await self._store.call(self._sessions, document_id, wanted)
+        found = await self._store.call(self._reader.sessions_report, document_id, wanted)
         return JSONResponse({"sessions": found})
 
     async def _position(self, document_id: DocumentId, raw: str, name: str) -> int:
@@ -191,20 +207,6 @@ class HistoryApi:
         if int(raw) > count:
             raise InvalidInput(f"{name}={raw} is beyond the document's {count} contributions")
         return int(raw)
-
-    def _authorship(self, document_id: DocumentId, at: int | None) -> Json:
-        upto = self._store.application.contribution_count(document_id) if at is None else at
-        runs = self._reader.authorship(document_id, upto).runs
-        people = _people(self._reader.member, {run.author for run in runs})
-        return {"position": upto, **authorship_json(runs, people)}
-
-    def _sessions(self, document_id: DocumentId, wanted: SessionFilter) -> list[Json]:
-        reader, count = self._reader, self._store.application.contribution_count(document_id)
-        after = 0 if wanted.start is None else reader.position_at(document_id, wanted.start, False)
-        upto = count if wanted.end is None else reader.position_at(document_id, wanted.end)
-        found = sessions(reader.edits(document_id, after, upto)) if after < upto else []
-        people = _people(reader.member, {session.member for session in found})
-        return [session_json(s, people[s.member]) for s in found if wanted.keeps(people[s.member])]
 
 
 MARKDOWN = "text/markdown; charset=utf-8"

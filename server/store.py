@@ -57,8 +57,12 @@ class Store:
         return await asyncio.get_running_loop().run_in_executor(self._executor, bound)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        self.shutdown_threads()
         self.application.close()
+
+    def shutdown_threads(self) -> None:
+        """Stop the pool but leave the application open (its owner closes it)."""
+        self._executor.shutdown(wait=True)
 
     # Reads -----------------------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from palabre.projections.authorship import Authorship, Run, Sections, shares
 from palabre.projections.history import Edit, sessions
 from palabre.server import crdt
 from palabre.server.history_http import (
-    HistoryApi,
     HistoryReader,
     diff_json,
     session_filter,
@@ -336,12 +335,12 @@ async def test_edits_after_a_checkpoint_match_a_full_replay(
 def test_sessions_are_filtered_by_member_organisation_country_and_time(
     application: PalabreApplication, store: Store, story: Story
 ) -> None:
-    api = HistoryApi(store)
+    reader = HistoryReader(application)
     stamps = [c.timestamp for c in application.contributions(story.document_id)]
     afi = application.member(story.afi)
 
     def members(**query: str) -> list[tuple[str, int]]:
-        found = api._sessions(story.document_id, session_filter(query))
+        found = reader.sessions_report(story.document_id, session_filter(query))
         return [(s["member"], s["contributions"]) for s in found]
 
     assert members() == [("Yann Le Gall", 3), ("Afi Mensah", 2)]
@@ -407,3 +406,32 @@ async def test_history_over_http_refuses_bad_parameters(
                 await call()
             assert refused.value.status == 400
         assert await history.text_at(document_id, 0) == ""
+
+
+def test_the_command_line_reads_the_same_history(
+    application: PalabreApplication, story: Story, database_url: str
+) -> None:
+    from tests.test_cli import last_line, palabre
+
+    document = str(story.document_id)
+    for position in (0, 3, 5):
+        at = palabre(database_url, "history", "at", document, "--position", str(position))
+        assert at.returncode == 0, at.stderr
+        assert at.stdout == crdt.rebuild(story.updates[:position]).text
+    diff = palabre(database_url, "history", "diff", document, "1", "5")
+    assert diff.returncode == 0, diff.stderr
+    assert diff.stdout.startswith("--- position 1")
+    sessions = palabre(database_url, "history", "sessions", document).stdout.splitlines()
+    assert sorted(line.split("\t")[2] for line in sessions) == ["Afi Mensah", "Yann Le Gall"]
+    shares = palabre(database_url, "history", "authorship", document)
+    totals = last_line(shares)
+    fr, tg = (int(part.split()[1]) for part in totals.split("\t"))
+    assert fr + tg == len(story.final)
+    assert fr > 0
+    assert tg > 0
+    beyond = palabre(database_url, "history", "at", document, "--position", "6")
+    assert beyond.returncode == 2
+    assert "outside 0..5" in beyond.stderr
+    empty = palabre(database_url, "comments", "list", document)
+    assert empty.returncode == 0
+    assert empty.stdout == ""

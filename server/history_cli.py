@@ -1,0 +1,115 @@
+"""The ``palabre history …`` and ``palabre comments list`` commands: the same reads as the
+HTTP API, against the configured store, for people auditing from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from palabre.domain.application import PalabreApplication
+from palabre.domain.errors import InvalidInput
+from palabre.domain.ids import DocumentId, parse_id
+from palabre.server import crdt
+from palabre.server.comments_http import anchor_query
+from palabre.server.history_http import (
+    HistoryReader,
+    diff_json,
+    parse_time,
+    session_filter,
+    text_at,
+)
+from palabre.server.store import Store
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    history = commands.add_parser(
+        "history", help="the text's history: any point, diffs, editing sessions, authorship"
+    )
+    actions = history.add_subparsers(dest="action", required=True)
+    at = actions.add_parser("at", help="the Markdown at a position or a time")
+    at.add_argument("document")
+    when = at.add_mutually_exclusive_group(required=True)
+    when.add_argument("--position", type=int, help="a number of contributions")
+    when.add_argument("--time", help="an ISO-8601 time with its offset, e.g. 2026-10-14T10:00Z")
+    diff = actions.add_parser("diff", help="the unified diff between two positions")
+    diff.add_argument("document")
+    diff.add_argument("old", type=int)
+    diff.add_argument("new", type=int)
+    sessions = actions.add_parser("sessions", help="editing sessions, one per line")
+    sessions.add_argument("document")
+    authorship = actions.add_parser("authorship", help="characters written per organisation")
+    authorship.add_argument("document")
+    authorship.add_argument("--at", type=int, help="a position (default: now)")
+    comments = commands.add_parser("comments", help="read comment threads")
+    comment_actions = comments.add_subparsers(dest="action", required=True)
+    listing = comment_actions.add_parser("list", help="one line per thread")
+    listing.add_argument("document")
+    listing.add_argument("--status", choices=["open", "resolved"])
+
+
+def run(application: PalabreApplication, args: argparse.Namespace) -> int:
+    store = Store(application, threads=1)
+    try:
+        return _run(store, args)
+    finally:
+        store.shutdown_threads()
+
+
+def _run(store: Store, args: argparse.Namespace) -> int:
+    application = store.application
+    document = DocumentId(parse_id(args.document, "document id"))
+    count = application.document(document).contributions
+    if args.command == "comments":
+        return _comments(store, document, args.status)
+    reader = HistoryReader(application)
+    if args.action == "at":
+        position = (
+            _position(args.position, count)
+            if args.position is not None
+            else reader.position_at(document, parse_time(args.time, "--time"))
+        )
+        print(_text_at(store, document, position), end="")
+    elif args.action == "diff":
+        old, new = _position(args.old, count), _position(args.new, count)
+        before, after = (_text_at(store, document, p) for p in (old, new))
+        print(diff_json(old, new, before, after)["unified"], end="")
+    elif args.action == "sessions":
+        for s in reader.sessions_report(document, session_filter({})):
+            print(
+                f"{s['start']}\t{s['end']}\t{s['member']}\t{s['organisation']}\t"
+                f"{s['country']}\t{s['contributions']}\t+{s['added']}\t-{s['removed']}\t"
+                f"{' | '.join(s['sections'])}"
+            )
+    else:
+        at = None if args.at is None else _position(args.at, count)
+        report = reader.authorship_report(document, at)
+        shares = report["shares"]
+        for organisation, chars in sorted(shares["organisations"].items()):
+            print(f"{organisation}\t{chars}")
+        countries = shares["countries"]
+        print(f"FR {countries.get('FR', 0)}\tTG {countries.get('TG', 0)}")
+    return 0
+
+
+def _position(value: int, count: int) -> int:
+    if not 0 <= value <= count:
+        raise InvalidInput(f"position {value} is outside 0..{count}")
+    return value
+
+
+def _text_at(store: Store, document: DocumentId, position: int) -> str:
+    return asyncio.run(text_at(store, document, position))
+
+
+def _comments(store: Store, document: DocumentId, status: str | None) -> int:
+    threads = store.application.comments(document, status)
+    updates = asyncio.run(store.load(document)).updates()
+    ranges = crdt.locate_anchors(crdt.rebuild(updates), [anchor_query(t.anchor) for t in threads])
+    for thread, where in zip(threads, ranges, strict=True):
+        state = "detached" if where.detached else "anchored"
+        quote = " ".join(thread.anchor.quote.split())[:60]
+        print(
+            f"{thread.id}\t{thread.status}\t{state}\t{len(thread.replies)} replies\t"
+            f"{thread.anchor.section}\t{quote}"
+        )
+    return 0
