@@ -85,14 +85,22 @@ class CommentCommands:
     def comment_thread(self, document_id: UUID, comment_id: UUID) -> Thread:
         return self._comment(document_id, comment_id).thread()
 
-    def comments(self, document_id: UUID, status: str | None = None) -> list[Thread]:
-        """The document's threads, oldest first; ``status`` keeps only open or resolved ones."""
+    def comments(
+        self, document_id: UUID, status: str | None = None, section: str | None = None
+    ) -> list[Thread]:
+        """The document's threads, oldest first; ``status`` keeps only open or resolved ones,
+        ``section`` only those anchored under that heading."""
         if status is not None and status not in STATUSES:
             raise InvalidInput(f"unknown status {status!r}; expected open or resolved")
         self.document(document_id)
         listed = self._catalogue(comments_catalogue(document_id)).get()
         threads = (self._comment(document_id, entry.entity_id).thread() for entry in listed)
-        return [t for t in threads if status is None or t.status == status]
+        return [
+            t
+            for t in threads
+            if (status is None or t.status == status)
+            and (section is None or t.anchor.section == section)
+        ]
 
     # Helpers ---------------------------------------------------------------------------------
 

@@ -63,7 +63,8 @@ class CommentsApi:
     async def list_comments(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
         status = request.query_params.get("status") or None
-        threads = await self._store.call(self._app.comments, document_id, status)
+        section = request.query_params.get("section")
+        threads = await self._store.call(self._app.comments, document_id, status, section)
         return JSONResponse({"comments": await self._answer(document_id, threads)})
 
     async def get_comment(self, request: Request, member: MemberInfo) -> Response:
@@ -248,7 +249,7 @@ def openapi_paths() -> Json:
         "get": _operation(
             "The document's comment threads, oldest first, with `detached` computed now",
             _json(_object({"comments": {"type": "array", "items": THREAD}})),
-            query=[STATUS_QUERY],
+            query=[STATUS_QUERY, SECTION_QUERY],
             read=True,
         ),
         "post": _operation(
@@ -326,6 +327,13 @@ STATUS_QUERY: Json = {
     "in": "query",
     "required": False,
     "schema": {"type": "string", "enum": ["open", "resolved"]},
+}
+SECTION_QUERY: Json = {
+    "name": "section",
+    "in": "query",
+    "required": False,
+    "description": "only the threads anchored under this heading (exact text)",
+    "schema": {"type": "string"},
 }
 AUTHOR = _object({"id": ID, "name": STRING, "organisation": STRING, "country": STRING})
 POSITIONS = _object({"start": BASE64, "end": BASE64})

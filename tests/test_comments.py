@@ -150,13 +150,15 @@ def test_listing_per_document_and_status(application: PalabreApplication, people
     everywhere = application.add_member("Ama Dzifa", "Université de Lomé", Country.TG, Role.EDITOR)
     with acting(everywhere.member.id):
         first = application.comment(doc, "Un", anchor())
-        second = application.comment(doc, "Deux", anchor())
+        second = application.comment(doc, "Deux", anchor(section="Les acteurs"))
         application.comment(other, "Ailleurs", anchor())
     with acting(people.coordinator):
         application.resolve_comment(doc, first.id)
     assert [t.body for t in application.comments(doc)] == ["Un", "Deux"]
     assert [t.id for t in application.comments(doc, "resolved")] == [first.id]
     assert [t.id for t in application.comments(doc, "open")] == [second.id]
+    assert [t.id for t in application.comments(doc, section="Les acteurs")] == [second.id]
+    assert [t.id for t in application.comments(doc, "open", "Le projet")] == []
     assert [t.body for t in application.comments(other)] == ["Ailleurs"]
     with pytest.raises(NotFound, match="on this document"):
         application.comment_thread(other, first.id)
