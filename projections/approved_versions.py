@@ -74,6 +74,8 @@ class ApprovedVersion:
     proposal_id: str
     decided_at: datetime
     decided_by: str | None
+    chain_head: str | None  # the audit chain's head that the decision sealed
+    chain_position: int | None
 
     @classmethod
     def from_row(cls, row: VersionApproved) -> ApprovedVersion:
@@ -93,6 +95,8 @@ class ApprovedVersion:
             proposal_id=row.proposal_id,
             decided_at=row.timestamp,
             decided_by=row.decided_by,
+            chain_head=row.chain_head,
+            chain_position=row.chain_position,
         )
 
 
@@ -149,6 +153,8 @@ class Approval:
     tally: dict[str, Any]
     decided_at: datetime
     decided_by: str | None
+    chain_head: str | None  # the audit chain's head that the decision sealed
+    chain_position: int | None
 
     @classmethod
     def of(cls, opened: Any, closed: Any) -> Approval:
@@ -164,6 +170,8 @@ class Approval:
             tally=closed.tally,
             decided_at=closed.timestamp,
             decided_by=closed.by,
+            chain_head=getattr(closed, "chain_head", None),
+            chain_position=getattr(closed, "chain_position", None),
         )
 
     def compare(self, text: str | None, failure: str) -> tuple[str | None, str]:
@@ -330,6 +338,8 @@ class ApprovedVersions:
             tally=approval.tally,
             proposal_id=approval.proposal_id,
             decided_by=approval.decided_by,
+            chain_head=approval.chain_head,
+            chain_position=approval.chain_position,
         )
 
     # Rebuilding texts ------------------------------------------------------------------------

@@ -53,6 +53,8 @@ class VersionApproved(DomainEvent):
     tally: dict[str, Any]
     proposal_id: str
     decided_by: str | None
+    chain_head: str | None
+    chain_position: int | None
 
 
 @dataclass(frozen=True)

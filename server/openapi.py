@@ -241,6 +241,8 @@ VERSION_SUMMARY = {
     "proposal_id": ID,
     "decided_at": {"type": "string", "format": "date-time"},
     "decided_by": _nullable(ID),
+    "chain_head": _nullable(SHA256) | {"description": "the audit chain head the decision sealed"},
+    "chain_position": _nullable(INTEGER),
 }
 
 SCHEMAS: Json = {

@@ -89,6 +89,8 @@ def version_json(version: ApprovedVersion, markdown: bool) -> dict[str, Any]:
         "proposal_id": version.proposal_id,
         "decided_at": version.decided_at,
         "decided_by": version.decided_by,
+        "chain_head": version.chain_head,
+        "chain_position": version.chain_position,
     }
     if markdown:
         shown |= {"tally": version.tally, "markdown": version.markdown}

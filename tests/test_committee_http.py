@@ -227,6 +227,8 @@ async def test_a_committee_validates_three_versions(
         (1, first["sha256"], True),
         (2, third["sha256"], True),
     ]
+    assert all(len(v["chain_head"]) == 64 for v in versions)  # sealed by each decision
+    assert versions[0]["chain_position"] < versions[1]["chain_position"]
     assert (await coordinator.version(doc, 1))["markdown"] == first_text
     assert (await coordinator.version(doc, 2))["markdown"] == third_text
     diff = await coordinator.diff(doc, 1, 2)
