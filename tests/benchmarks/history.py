@@ -8,6 +8,7 @@ SQLite file, with the checkpoints a server writes (every PALABRE_CHECKPOINT_EVER
 - ``history/at?position=N``: the text after N contributions (checkpoint at or before N, plus
   the tail), for random positions;
 - ``history/at?time=T``: the same after finding the position by binary search on time;
+- authorship and editing sessions, which replay the whole log on each request (once each);
 - as a reference, a full replay of every contribution from zero (what a version without
   checkpoints would cost), once.
 
@@ -31,7 +32,7 @@ from uuid import uuid4
 from palabre.domain.contribution import NewContribution
 from palabre.domain.ids import DocumentId
 from palabre.server import crdt
-from palabre.server.history_http import HistoryReader, text_at
+from palabre.server.history_http import HistoryReader, session_filter, text_at
 from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
 from palabre.server.store import Store
@@ -92,6 +93,13 @@ async def measure(store: Store, document: DocumentId, count: int, samples: int) 
         found = await store.call(reader.position_at, document, when)
         await text_at(store, document, found)
         at_time.append((time.perf_counter() - started) * 1000)
+    for name, work in (
+        ("authorship now (1 run)", lambda: reader.authorship_report(document)),
+        ("editing sessions (1 run)", lambda: reader.sessions_report(document, session_filter({}))),
+    ):
+        started = time.perf_counter()
+        await store.call(work)
+        print(f"{name:<34}{(time.perf_counter() - started) * 1000:>10.1f} ms")
     started = time.perf_counter()
     full = await store.call(
         lambda: crdt.rebuild(c.update for c in store.application.contributions(document)).text
