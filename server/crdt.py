@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pycrdt import (
-    Awareness,
     Decoder,
     Doc,
     Text,
@@ -90,11 +89,6 @@ class LiveText:
         if reply is None:
             raise InvalidUpdate("malformed sync step 1")
         return reply
-
-    def new_awareness(self) -> Awareness:
-        awareness = Awareness(self._doc)
-        awareness.set_local_state(None)  # the server itself is never present
-        return awareness
 
 
 def rebuild(updates: Iterable[bytes]) -> LiveText:

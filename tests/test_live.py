@@ -168,7 +168,9 @@ async def test_presence_is_relayed_and_stamped_by_the_server(
         assert (await _awareness_states(watcher))[doc.client_id] is None
 
 
-async def test_client_cannot_reuse_a_closed_role(server: ServerProcess, seed: Seed) -> None:
+async def test_the_client_stops_for_good_on_an_unknown_token(
+    server: ServerProcess, seed: Seed
+) -> None:
     live = LiveDocument(server.base_url, seed.document_id, "plb_revoked", reconnect=True)
     await live.start()
     with pytest.raises(LiveError) as raised:
@@ -220,3 +222,30 @@ async def test_a_flooding_client_does_not_starve_the_others(
                 await flooder.send(frame)
             await reader.wait_for_text(trace.end, timeout=120)
         assert reader.connections == 1  # never closed as too slow
+
+
+async def test_a_client_that_falls_behind_is_closed_and_resyncs(
+    seed: Seed, database_url: str
+) -> None:
+    """With a tiny send queue, a burst overflows a reader's queue: it is closed with 4429
+    (TOO_SLOW) instead of slowing the room, reconnects, and resyncs to the same text."""
+    from websockets.asyncio.client import connect
+
+    server = ServerProcess(database_url, {"PALABRE_SEND_QUEUE": "2"}).start()
+    try:
+        async with LiveDocument(server.base_url, seed.document_id, seed.editor2) as reader:
+            url = ws_url(server.base_url, seed.document_id, seed.editor)
+            writer: Doc[Any] = Doc()
+            text = writer.get("body", type=Text)
+            frames: list[bytes] = []
+            writer.observe(lambda event: frames.append(create_update_message(event.update)))
+            for k in range(200):
+                text.insert(len(str(text)), f"{k} ")
+            async with connect(url, max_size=None) as flooder:
+                for frame in frames:
+                    await flooder.send(frame)
+                await reader.wait_for_text(str(text), timeout=60)
+            assert reader.connections >= 2  # it was closed once and came back
+            assert reader.close_code == 4429
+    finally:
+        server.kill()
