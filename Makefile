@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare clean
+.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare clean web web-check web-weight
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -13,6 +13,9 @@ help:
 	@echo "make test-sqlite    the tests on SQLite only (no PostgreSQL needed)"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make typecheck      mypy --strict on the code and the tests"
+	@echo "make web            build the web client (client/web) into server/static"
+	@echo "make web-check      rebuild the web client elsewhere; fail if server/static is stale"
+	@echo "make web-weight     the page's first-load weight, compressed (budget: 400 KB)"
 	@echo "make bench          the live benchmark (fan-out, ingest, late join, RSS)"
 	@echo "make bench-compare  the same, side by side with pycrdt-websocket"
 
@@ -23,12 +26,13 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+	npm ci --prefix client/web --no-audit --no-fund --loglevel=error
 
 serve: $(BIN)/python
 	$(BIN)/pip install --quiet .
 	$(BIN)/palabre serve
 
-test: install lint typecheck pytest
+test: install lint typecheck web-check pytest
 
 test-sqlite: install
 	PALABRE_TEST_BACKENDS=sqlite $(BIN)/pytest
@@ -48,6 +52,20 @@ typecheck:
 pytest:
 	$(BIN)/pytest
 
+# The built web client ships in the package (server/static); Node is needed only to build it.
+web:
+	npm ci --prefix client/web --no-audit --no-fund --loglevel=error
+	node client/web/build.mjs
+
+web-check:
+	rm -rf build/web-check
+	node client/web/build.mjs --out build/web-check
+	diff -r build/web-check server/static || { \
+	  echo "server/static is stale: run 'make web' and commit it" >&2; exit 1; }
+
+web-weight: install
+	$(BIN)/python -m tests.benchmarks.web_weight
+
 bench: install
 	$(BIN)/python -m tests.benchmarks.live
 
@@ -55,4 +73,4 @@ bench-compare: install
 	$(BIN)/python -m tests.benchmarks.live --compare
 
 clean:
-	rm -rf build $(VENV) tests/interop/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf build $(VENV) tests/interop/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache

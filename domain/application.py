@@ -34,6 +34,7 @@ from palabre.domain.ids import (
     credential_id_for,
     organisation_id_for,
 )
+from palabre.domain.invitation_commands import InvitationCommands
 from palabre.domain.member import Credential, Member
 from palabre.domain.organisation import Organisation
 from palabre.domain.retry import retried
@@ -94,7 +95,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class PalabreApplication(CommitteeCommands, CommentCommands, Application[UUID]):
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class PalabreApplication(CommitteeCommands, CommentCommands, InvitationCommands, Application[UUID]):
     name = "Palabre"
 
     def __init__(
@@ -200,7 +205,7 @@ class PalabreApplication(CommitteeCommands, CommentCommands, Application[UUID]):
             raise InvalidInput("a delegate needs voting rights")
         member = Member.register(name, organisation_id)
         member.grant(role, document_id, votes)
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = new_token()
         credential = Credential.issue(hash_token(token), member.id)
         member.record_credential(credential.id)
         others: list[Any] = [credential]

@@ -13,6 +13,7 @@ from palabre.server.committee_http import CommitteeApi
 from palabre.server.events import EventHub, EventsEndpoint
 from palabre.server.history_http import history_routes
 from palabre.server.http import Api
+from palabre.server.invitations_http import invitation_routes
 from palabre.server.live import LiveEndpoint
 from palabre.server.openapi import openapi_json
 from palabre.server.rooms import Rooms
@@ -20,6 +21,7 @@ from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
 from palabre.server.store import Store
 from palabre.server.versions import open_versions, version_routes
+from palabre.server.web import web_routes
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
@@ -102,6 +104,9 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
         *comment_routes(api, store, rooms, hub),
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *history_routes(api, store, rooms),
+        # Invitation links, and the browser client that opens them.
+        *invitation_routes(api, store, settings),
+        *web_routes(),
         WebSocketRoute("/ws/{document_id}", live.handle),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -20,6 +20,7 @@ from palabre.server import history_cli
 from palabre.server.app import create_app
 from palabre.server.audit_http import audit_lines, open_audit
 from palabre.server.events import EventHub
+from palabre.server.invitations_http import invite_command
 from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
 from palabre.server.versions import versions_command
@@ -64,6 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--delegate",
         action="store_true",
         help="the organisation's voting delegate: only they vote for it (needs --votes)",
+    )
+
+    invite = member_commands.add_parser(
+        "invite",
+        help="a new invitation link for a member (signs them in to the web page); prints it",
+    )
+    invite.add_argument("member_id")
+    invite.add_argument(
+        "--document", help="the document to open (needed if the member has roles on several)"
     )
 
     versions = commands.add_parser("versions", help="read the approved versions of a document")
@@ -142,6 +152,8 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             print(issued.token)
+        elif args.command == "members" and args.action == "invite":
+            print(invite_command(application, settings, args))
         elif args.command == "verify":
             return verify(application, Database(settings.database), args)
         elif args.command == "audit" and args.action == "export":

@@ -25,6 +25,7 @@ class Settings:
     max_pending_bytes: int = 64 << 20
     store_threads: int = 4
     log_level: str = "info"
+    public_url: str = ""  # the address members open, for invitation links; "" = as requested
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +49,8 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.log_level not in ("critical", "error", "warning", "info", "debug"):
             raise InvalidInput(f"PALABRE_LOG_LEVEL: unknown level {settings.log_level!r}")
+        if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
+            raise InvalidInput("PALABRE_PUBLIC_URL must start with http:// or https://")
         return settings
 
 

@@ -1,0 +1,37 @@
+// Builds the browser client into server/static/ (the Python package ships it):
+// assets named by their content hash, and index.html pointing at them. The same sources and
+// the same locked packages give the same bytes, so CI can rebuild and compare.
+import * as esbuild from 'esbuild'
+import { readFile, writeFile, rm, mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+// `node build.mjs --out DIR` builds elsewhere (the staleness check compares the two).
+const flag = process.argv.indexOf('--out')
+const out = flag > 0 ? path.resolve(process.argv[flag + 1]) : path.resolve(here, '../../server/static')
+const assets = path.join(out, 'assets')
+
+await rm(out, { recursive: true, force: true })
+await mkdir(assets, { recursive: true })
+const result = await esbuild.build({
+  entryPoints: [path.join(here, 'src/main.js')],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+  outdir: assets,
+  entryNames: 'app-[hash]',
+  assetNames: '[name]-[hash]',
+  legalComments: 'eof',
+  charset: 'utf8',
+  metafile: true,
+  logLevel: 'warning'
+})
+const outputs = Object.keys(result.metafile.outputs).map((file) => path.basename(file))
+const js = outputs.find((name) => name.endsWith('.js'))
+const css = outputs.find((name) => name.endsWith('.css'))
+const page = (await readFile(path.join(here, 'index.html'), 'utf8'))
+  .replace('{{js}}', js).replace('{{css}}', css)
+await writeFile(path.join(out, 'index.html'), page)
+console.log(`built ${js} and ${css} into ${path.relative(process.cwd(), out)}`)

@@ -1,0 +1,193 @@
+// Comments: select a passage, comment on it; threads listed beside the text in the order of
+// their passages, with replies, resolve and reopen; kept current by the live channel.
+// A passage is anchored with Yjs relative positions, so it follows the text as people type.
+import * as Y from 'yjs'
+import { h, fill } from './dom.js'
+import { t, formatTime } from './i18n.js'
+import { documentPath } from './api.js'
+import { sectionAt } from './outline.js'
+
+const MAX_QUOTE = 2000
+
+function toBase64 (bytes) {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
+
+function fromBase64 (text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+}
+
+export class CommentsPanel {
+  constructor ({ api, documentId, live, editor, me, container, onCount }) {
+    Object.assign(this, { api, documentId, live, editor, me, container, onCount })
+    this.threads = new Map()
+    this.filter = 'open'
+    this.draft = null
+    this.canComment = ['coordinator', 'editor', 'commenter'].includes(me.role)
+    this.selection = { from: 0, to: 0 }
+    this.list = h('ol', { class: 'threads' })
+    this.form = h('div', { class: 'new-comment' })
+    this.render()
+  }
+
+  async reload () {
+    const { comments } = await this.api.get(documentPath(this.documentId, '/comments'))
+    this.threads = new Map(comments.map((thread) => [thread.id, thread]))
+    this.render()
+  }
+
+  onEvent (kind, data) {
+    if (kind === 'ready') this.reload().catch(() => {})
+    else if (kind.startsWith('comment.') && data && data.id) {
+      this.threads.set(data.id, data)
+      this.render()
+    }
+  }
+
+  selectionChanged (from, to) {
+    this.selection = { from, to }
+    this.renderForm()
+  }
+
+  // Where a thread's passage stands now, in the editor's positions.
+  range (thread) {
+    if (!thread.anchor || thread.detached) return null
+    const start = Y.createAbsolutePositionFromRelativePosition(
+      Y.decodeRelativePosition(fromBase64(thread.anchor.start)), this.live.doc)
+    const end = Y.createAbsolutePositionFromRelativePosition(
+      Y.decodeRelativePosition(fromBase64(thread.anchor.end)), this.live.doc)
+    if (!start || !end || end.index <= start.index) return null
+    return { from: start.index, to: end.index }
+  }
+
+  textChanged () {
+    clearTimeout(this.marking)
+    this.marking = setTimeout(() => this.markPassages(), 200)
+  }
+
+  markPassages () {
+    const open = [...this.threads.values()].filter((thread) => thread.status === 'open')
+    this.editor.markComments(open.map((thread) => this.range(thread)).filter(Boolean))
+  }
+
+  async create (body) {
+    const { from, to } = this.selection
+    const text = this.live.text.toString()
+    const anchor = {
+      start: toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(this.live.text, from))),
+      end: toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(this.live.text, to, -1)))
+    }
+    const thread = await this.api.post(documentPath(this.documentId, '/comments'), {
+      body, quote: text.slice(from, to), section: sectionAt(text, from), anchor
+    })
+    this.threads.set(thread.id, thread)
+    this.draft = null
+    this.render()
+  }
+
+  async act (thread, action, body) {
+    const path = documentPath(this.documentId, `/comments/${thread.id}/${action}`)
+    const answer = await this.api.post(path, body)
+    this.threads.set(answer.id, answer)
+    this.render()
+  }
+
+  renderForm () {
+    const { from, to } = this.selection
+    if (!this.canComment) {
+      fill(this.form, h('p', { class: 'muted' }, t('comments.readOnly')))
+      return
+    }
+    if (this.draft === null) {
+      const empty = from === to
+      fill(this.form, h('button', {
+        type: 'button',
+        class: 'primary comment-selection',
+        disabled: empty || to - from > MAX_QUOTE,
+        onclick: () => { this.draft = ''; this.renderForm() }
+      }, t('comments.onSelection')),
+      empty ? h('p', { class: 'muted hint' }, t('comments.selectFirst')) : null)
+      return
+    }
+    const area = h('textarea', { rows: 3, class: 'comment-body', 'aria-label': t('comments.body'), maxlength: 10000 })
+    const error = h('p', { class: 'error', role: 'alert' })
+    fill(this.form, h('form', {
+      onsubmit: (event) => {
+        event.preventDefault()
+        if (!area.value.trim()) return
+        this.create(area.value.trim()).catch((e) => { error.textContent = e.message })
+      }
+    },
+    h('blockquote', {}, this.live.text.toString().slice(from, to)),
+    h('label', {}, t('comments.body'), area),
+    h('div', { class: 'row' },
+      h('button', { type: 'submit', class: 'primary' }, t('comments.send')),
+      h('button', { type: 'button', onclick: () => { this.draft = null; this.renderForm() } }, t('common.cancel'))),
+    error))
+    area.focus()
+  }
+
+  renderThread (thread) {
+    const where = this.range(thread)
+    const replyArea = h('textarea', { rows: 2, 'aria-label': t('comments.reply'), maxlength: 10000 })
+    const error = h('p', { class: 'error', role: 'alert' })
+    const fail = (e) => { error.textContent = e.message }
+    const mayResolve = thread.author.id === this.me.id || this.me.role === 'coordinator'
+    return h('li', { class: `thread ${thread.status}`, dataset: { id: thread.id } },
+      h('button', {
+        type: 'button',
+        class: 'quote',
+        disabled: !where,
+        title: where ? t('comments.goTo') : t('comments.detached'),
+        onclick: () => where && this.editor.select(where.from, where.to)
+      }, `« ${thread.quote} »`),
+      thread.detached ? h('p', { class: 'muted' }, t('comments.detached')) : null,
+      h('div', { class: 'message' },
+        h('p', { class: 'byline' }, h('strong', {}, thread.author.name), ` · ${thread.author.organisation} · `,
+          h('time', { datetime: thread.created_at }, formatTime(thread.created_at))),
+        h('p', { class: 'body' }, thread.body)),
+      h('ol', { class: 'replies' }, thread.replies.map((reply) => h('li', { class: 'message' },
+        h('p', { class: 'byline' }, h('strong', {}, reply.author.name), ` · ${reply.author.organisation} · `,
+          h('time', { datetime: reply.created_at }, formatTime(reply.created_at))),
+        h('p', { class: 'body' }, reply.body)))),
+      this.canComment && thread.status === 'open'
+        ? h('form', {
+          class: 'reply',
+          onsubmit: (event) => {
+            event.preventDefault()
+            if (replyArea.value.trim()) this.act(thread, 'replies', { body: replyArea.value.trim() }).catch(fail)
+          }
+        }, replyArea, h('button', { type: 'submit' }, t('comments.reply')))
+        : null,
+      mayResolve
+        ? h('button', {
+          type: 'button',
+          class: 'resolve',
+          onclick: () => this.act(thread, thread.status === 'open' ? 'resolve' : 'reopen').catch(fail)
+        }, thread.status === 'open' ? t('comments.resolve') : t('comments.reopen'))
+        : null,
+      error)
+  }
+
+  render () {
+    const all = [...this.threads.values()]
+    const shown = all.filter((thread) => this.filter === 'all' || thread.status === this.filter)
+    const position = (thread) => (this.range(thread) || { from: Infinity }).from
+    shown.sort((a, b) => position(a) - position(b) || a.created_at.localeCompare(b.created_at))
+    const choice = (value, key) => h('button', {
+      type: 'button',
+      'aria-pressed': String(this.filter === value),
+      onclick: () => { this.filter = value; this.render() }
+    }, t(key))
+    fill(this.list, shown.length ? shown.map((thread) => this.renderThread(thread)) : h('li', { class: 'muted' }, t('comments.none')))
+    fill(this.container,
+      h('div', { class: 'row filters', role: 'group', 'aria-label': t('comments.filter') },
+        choice('open', 'comments.open'), choice('resolved', 'comments.resolved'), choice('all', 'comments.all')),
+      this.form, this.list)
+    this.renderForm()
+    this.markPassages()
+    this.onCount(all.filter((thread) => thread.status === 'open').length)
+  }
+}

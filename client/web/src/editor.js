@@ -1,0 +1,70 @@
+// The editor: CodeMirror 6 with Markdown highlighting, bound to the shared Yjs text by
+// y-codemirror.next (remote cursors and selections included). Read-only for observers and
+// commenters. Passages with open comments are underlined.
+import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
+import {
+  EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
+} from '@codemirror/view'
+import { defaultKeymap, indentWithTab } from '@codemirror/commands'
+import { syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language'
+import { markdown } from '@codemirror/lang-markdown'
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import * as Y from 'yjs'
+
+const setCommented = StateEffect.define()
+const commented = StateField.define({
+  create: () => Decoration.none,
+  update (value, transaction) {
+    value = value.map(transaction.changes)
+    for (const effect of transaction.effects) {
+      if (effect.is(setCommented)) value = effect.value
+    }
+    return value
+  },
+  provide: (field) => EditorView.decorations.from(field)
+})
+const commentMark = Decoration.mark({ class: 'cm-commented' })
+
+export function createEditor ({ parent, live, label, placeholderText, onChange }) {
+  const editable = new Compartment()
+  const undoManager = new Y.UndoManager(live.text)
+  const view = new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: live.text.toString(),
+      extensions: [
+        keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
+        drawSelection(),
+        highlightActiveLine(),
+        EditorView.lineWrapping,
+        markdown(),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        placeholder(placeholderText),
+        editable.of(EditorState.readOnly.of(false)),
+        commented,
+        EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
+        EditorView.updateListener.of((update) => {
+          if (update.docChanged || update.selectionSet) onChange(update)
+        }),
+        yCollab(live.text, live.awareness, { undoManager })
+      ]
+    })
+  })
+  return {
+    view,
+    setReadOnly (readOnly) {
+      view.dispatch({ effects: editable.reconfigure(EditorState.readOnly.of(readOnly)) })
+    },
+    markComments (ranges) {
+      const marks = ranges
+        .filter((r) => r.from < r.to && r.to <= view.state.doc.length)
+        .sort((a, b) => a.from - b.from)
+        .map((r) => commentMark.range(r.from, r.to))
+      view.dispatch({ effects: setCommented.of(Decoration.set(marks, true)) })
+    },
+    select (from, to) {
+      view.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true })
+      view.focus()
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// The document's live channel (server-sent events): committee and comment events. The
+// browser's EventSource reconnects by itself; listeners re-read the state on every `ready`.
+export function openEvents (documentId, token, handlers) {
+  const url = `/api/documents/${encodeURIComponent(documentId)}/events?token=${encodeURIComponent(token)}`
+  const source = new EventSource(url)
+  const kinds = ['ready', 'meeting.opened', 'attendance.recorded', 'meeting.closed',
+    'proposal.opened', 'vote.cast', 'proposal.closed', 'rule.set', 'organisation.voting',
+    'member.added', 'member.changed', 'member.removed', 'comment.created', 'comment.replied',
+    'comment.edited', 'comment.resolved', 'comment.reopened']
+  for (const kind of kinds) {
+    source.addEventListener(kind, (event) => {
+      let data = {}
+      try { data = JSON.parse(event.data) } catch (_) {}
+      for (const handler of handlers) handler(kind, data)
+    })
+  }
+  source.addEventListener('end', () => source.close())
+  return source
+}

@@ -1,0 +1,46 @@
+// Downloads: any version, or the text at any point, in each export format the server offers
+// (GET /api/documents/{id}/export?format=...&version=N|at=POSITION, named by the server).
+import { h } from './dom.js'
+import { t } from './i18n.js'
+import { documentPath } from './api.js'
+
+export const FORMATS = ['md', 'html', 'docx', 'odt', 'pdf', 'json']
+
+export async function download (api, documentId, format, { version, at } = {}) {
+  const query = new URLSearchParams({ format })
+  if (version !== undefined) query.set('version', String(version))
+  if (at !== undefined) query.set('at', String(at))
+  const { blob, name } = await api.file(documentPath(documentId, `/export?${query}`))
+  const url = URL.createObjectURL(blob)
+  const link = h('a', { href: url, download: name, hidden: true })
+  document.body.append(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10000)
+}
+
+// A group of buttons, one per format, for one version (or one position, or the latest text).
+export function exportButtons (api, documentId, point = {}) {
+  const status = h('span', { class: 'error', role: 'alert' })
+  const what = point.version !== undefined ? `v${point.version}` : point.at !== undefined ? `@${point.at}` : ''
+  return h('div', { class: 'exports row', role: 'group', 'aria-label': `${t('export.label')} ${what}` },
+    h('span', { class: 'muted' }, t('export.download')),
+    FORMATS.map((format) => h('button', {
+      type: 'button',
+      class: `export export-${format}`,
+      dataset: { format },
+      onclick: async (event) => {
+        const button = event.currentTarget
+        button.disabled = true
+        status.textContent = ''
+        try {
+          await download(api, documentId, format, point)
+        } catch (error) {
+          status.textContent = t('export.failed', { message: error.message })
+        } finally {
+          button.disabled = false
+        }
+      }
+    }, format.toUpperCase())),
+    status)
+}

@@ -1,0 +1,67 @@
+// The live document: a Yjs doc kept in IndexedDB (edits survive a reload, even offline) and
+// synchronised with the server by the stock y-websocket provider, with Palabre's save
+// acknowledgements (?acks=1) read by one extra message handler.
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import * as decoding from 'lib0/decoding'
+import { SaveTracker } from './status.js'
+
+export const BODY = 'body' // the shared Markdown text (server/crdt.py)
+const MESSAGE_SYNC = 0
+const SYNC_STEP_2 = 1
+const SYNC_UPDATE = 2
+const MESSAGE_SAVED = 100
+
+// A WebSocket that tells the tracker which document messages it sends.
+function countingSocket (tracker) {
+  return class CountingSocket extends WebSocket {
+    constructor (url, protocols) {
+      super(url, protocols)
+      this.addEventListener('open', () => tracker.opened())
+    }
+
+    send (data) {
+      const bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
+      if (bytes[0] === MESSAGE_SYNC && (bytes[1] === SYNC_STEP_2 || bytes[1] === SYNC_UPDATE)) {
+        tracker.sentMessage(bytes[1] === SYNC_STEP_2 ? 'step2' : 'update')
+      }
+      super.send(data)
+    }
+  }
+}
+
+export class LiveDocument {
+  constructor ({ documentId, memberId, token, onClosed }) {
+    this.doc = new Y.Doc()
+    this.text = this.doc.getText(BODY)
+    const name = `palabre-${documentId}-${memberId}`
+    this.tracker = new SaveTracker(window.localStorage, `palabre.unsaved.${documentId}.${memberId}`)
+    this.persistence = new IndexeddbPersistence(name, this.doc)
+    this.doc.on('update', (_update, origin) => {
+      if (origin !== this.provider && origin !== this.persistence) this.tracker.localChange()
+    })
+    const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
+    this.provider = new WebsocketProvider(`${scheme}//${window.location.host}/ws`, documentId,
+      this.doc, {
+        params: { token, acks: '1' },
+        WebSocketPolyfill: countingSocket(this.tracker),
+        maxBackoffTime: 5000,
+        disableBc: true
+      })
+    this.provider.messageHandlers[MESSAGE_SAVED] = (_encoder, decoder) => {
+      this.tracker.acknowledged(decoding.readVarUint(decoder))
+    }
+    this.provider.on('status', ({ status }) => this.tracker.setConnected(status === 'connected'))
+    this.provider.on('sync', (synced) => this.tracker.setSynced(synced))
+    this.provider.on('closed', (event) => onClosed && onClosed(event.code))
+    this.awareness = this.provider.awareness
+    // The browser knows first when the network goes: stop trying, and resume when it is back.
+    window.addEventListener('offline', () => this.provider.disconnect())
+    window.addEventListener('online', () => this.provider.connect())
+  }
+
+  get unsaved () {
+    return this.tracker.unsaved
+  }
+}

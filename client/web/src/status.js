@@ -1,0 +1,90 @@
+// "Never lose a word": which local changes the server has stored, from Palabre's save
+// acknowledgements (message type 100 + varuint N: the first N document updates this
+// connection sent are durable). Each local change is tied to the message that carried it;
+// offline changes ride on the sync step 2 sent when the connection comes back.
+// The count of unsaved changes survives a reload (localStorage) while IndexedDB keeps the
+// changes themselves.
+const UNASSIGNED = -1
+
+export class SaveTracker {
+  constructor (storage, key) {
+    this.storage = storage
+    this.key = key
+    this.connection = 0
+    this.sent = 0
+    this.pending = []
+    this.last = null
+    this.connected = false
+    this.synced = false
+    this.listeners = new Set()
+    const carried = Number(storage.getItem(key) || 0)
+    if (carried > 0) this.pending.push({ connection: UNASSIGNED, message: 0, weight: carried })
+  }
+
+  get unsaved () {
+    return this.pending.reduce((sum, entry) => sum + entry.weight, 0)
+  }
+
+  // 'saved', 'saving' or 'offline'
+  get state () {
+    if (!this.connected) return 'offline'
+    return this.unsaved > 0 || !this.synced ? 'saving' : 'saved'
+  }
+
+  onChange (listener) {
+    this.listeners.add(listener)
+    listener(this)
+  }
+
+  localChange () {
+    this.last = { connection: UNASSIGNED, message: 0, weight: 1 }
+    this.pending.push(this.last)
+    this.changed()
+  }
+
+  opened () {
+    this.connection += 1
+    this.sent = 0
+    for (const entry of this.pending) entry.connection = UNASSIGNED
+  }
+
+  // A document message left on the current connection: 'update' carries the latest local
+  // change, 'step2' everything this browser has that the server lacked.
+  sentMessage (kind) {
+    this.sent += 1
+    const assign = (entry) => {
+      entry.connection = this.connection
+      entry.message = this.sent
+    }
+    if (kind === 'step2') {
+      this.pending.filter((e) => e.connection === UNASSIGNED).forEach(assign)
+    } else if (this.last && this.last.connection === UNASSIGNED) {
+      assign(this.last)
+    }
+    this.last = null
+  }
+
+  acknowledged (count) {
+    const before = this.pending.length
+    this.pending = this.pending.filter(
+      (e) => !(e.connection === this.connection && e.message <= count)
+    )
+    if (this.pending.length !== before) this.changed()
+  }
+
+  setConnected (connected) {
+    this.connected = connected
+    if (!connected) this.synced = false
+    this.changed()
+  }
+
+  setSynced (synced) {
+    this.synced = synced
+    this.changed()
+  }
+
+  changed () {
+    this.storage.setItem(this.key, String(this.unsaved))
+    for (const listener of this.listeners) listener(this)
+  }
+}

@@ -1,0 +1,233 @@
+"""The web client in Debian's Chromium against a real server: invitation links, co-editing in
+one paragraph, presence, read-only observers, offline editing, comments, the committee's vote,
+history and exports. Screenshots of the main screens go to build/screenshots/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.conftest import Seed
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    editor_text,
+    eventually,
+    invitation,
+    open_as,
+    screenshot,
+    server_text,
+)
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.browser
+NewContext = Callable[..., BrowserContext]
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # the browser tests exercise the page; the stores are tested elsewhere
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[NewContext]:
+    """A fresh browser profile per member (its own storage, like a separate computer)."""
+    made: list[BrowserContext] = []
+
+    def make(**options: object) -> BrowserContext:
+        options.setdefault("viewport", {"width": 1366, "height": 850})
+        options.setdefault("timezone_id", "Africa/Lome")
+        context = browser.new_context(**options)  # type: ignore[arg-type]
+        context.set_default_timeout(20_000)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+def join(new_context: NewContext, server: ServerProcess, seed: Seed, token: str) -> Page:
+    return open_as(new_context(), invitation(server, seed.document_id, seed.coordinator, token))
+
+
+def type_at_end(page: Page, text: str) -> None:
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+def saved(page: Page) -> None:
+    expect(page.locator(".status")).to_have_attribute("data-state", "saved")
+
+
+# Joining ------------------------------------------------------------------------------------
+
+
+def test_an_invitation_signs_in_keeps_the_secret_out_of_the_address_and_can_be_revoked(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    link = invitation(server, seed.document_id, seed.coordinator, seed.editor)
+    token = link.split("#invite=", 1)[1]
+    context = new_context()
+    page = open_as(context, link)
+    assert page.url == f"{server.base_url}/d/{seed.document_id}"
+    assert page.evaluate("() => localStorage.getItem('palabre.token')") == token
+    expect(page.locator(".me")).to_contain_text("Yann Le Gall")
+    expect(page.locator(".me")).to_contain_text("rédaction")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+    page.reload()  # the secret is remembered: no link needed any more
+    page.locator(".cm-content").wait_for()
+    member_id = page.evaluate("() => window.palabre.me.id")
+    revoked = httpx.delete(
+        f"{server.base_url}/api/documents/{seed.document_id}/members/{member_id}/invitation",
+        headers={"Authorization": f"Bearer {seed.coordinator}"},
+    )
+    assert revoked.json()["revoked"] == 1
+    page.reload()
+    expect(page.locator(".sign-in .error")).to_contain_text("plus) valable")
+
+    page.goto(link)  # a revoked link stays revoked
+    expect(page.locator(".sign-in .error")).to_be_visible()
+    page.fill("#token", seed.editor)  # a member's own key still signs in
+    page.click(".sign-in button[type=submit]")
+    page.locator(".cm-content").wait_for()
+    page.click(".sign-out")
+    expect(page.locator(".sign-in")).to_be_visible()
+    assert page.evaluate("() => localStorage.getItem('palabre.token')") is None
+
+
+# Editing together ---------------------------------------------------------------------------
+
+
+def test_two_members_typing_in_the_same_paragraph_see_the_same_text_and_each_other(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    afi = join(new_context, server, seed, seed.editor2)
+    type_at_end(yann, "# Le projet\n\nRelier les acteurs de l'ESS")
+    saved(yann)
+    eventually(lambda: "de l'ESS" in editor_text(afi), "Afi sees Yann's paragraph")
+
+    for page in (yann, afi):
+        page.locator(".cm-content").click()
+        page.keyboard.press("Control+End")
+    mine, theirs = " en Bretagne", " et au Togo"
+    for index in range(max(len(mine), len(theirs))):  # interleaved keystrokes, no waiting
+        if index < len(mine):
+            yann.keyboard.type(mine[index])
+        if index < len(theirs):
+            afi.keyboard.type(theirs[index])
+    saved(yann)
+    saved(afi)
+    eventually(lambda: editor_text(yann) == editor_text(afi), "both editors converge")
+    text = editor_text(yann)
+    assert text == server_text(server, seed.document_id, seed.editor).rstrip("\n")
+    paragraph = text.split("\n")[-1]
+    assert sorted(paragraph.replace("Relier les acteurs de l'ESS", "")) == sorted(mine + theirs)
+
+    # Presence: names, organisations and countries the server authenticated.
+    for page in (yann, afi):
+        expect(page.locator(".presence .person")).to_have_count(2)
+        expect(page.locator(".presence")).to_contain_text("Afi Mensah")
+        expect(page.locator(".presence")).to_contain_text("Fédération des ONG du Togo, TG")
+        expect(page.locator(".presence")).to_contain_text("Chambre régionale de l'ESS, FR")
+    afi.keyboard.press("Shift+Home")  # a selection, drawn in Afi's colour at Yann's
+    expect(yann.locator(".cm-ySelection").first).to_be_visible()
+    expect(yann.locator(".cm-ySelectionInfo")).to_have_text("Afi Mensah")
+    screenshot(yann, "editor-presence")
+
+
+def test_a_claimed_name_is_replaced_by_the_authenticated_one(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    afi = join(new_context, server, seed, seed.editor2)
+    afi.evaluate(
+        "() => window.palabre.live.awareness.setLocalState({user: {name: 'Le Président', "
+        "color: '#000', colorLight: '#ccc'}, member: {id: 'x', name: 'Le Président', "
+        "organisation: 'Préfecture', country: 'FR'}})"
+    )
+    type_at_end(afi, "Bonjour")
+    expect(yann.locator(".cm-ySelectionInfo")).to_have_text("Afi Mensah")
+    expect(yann.locator(".presence")).not_to_contain_text("Le Président")
+
+
+def test_an_observer_reads_but_cannot_write(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    kodjo = join(new_context, server, seed, seed.observer)
+    type_at_end(yann, "Texte de départ.")
+    saved(yann)
+    eventually(lambda: editor_text(kodjo) == "Texte de départ.", "the observer reads")
+    content = kodjo.locator(".cm-content")
+    expect(content).to_have_attribute("aria-readonly", "true")
+    expect(kodjo.locator(".note")).to_be_visible()
+    content.click()
+    kodjo.keyboard.press("Control+End")
+    kodjo.keyboard.type(" Ajout interdit.")
+    kodjo.keyboard.press("Backspace")
+    assert editor_text(kodjo) == "Texte de départ."
+    type_at_end(yann, " Suite.")
+    saved(yann)
+    eventually(lambda: editor_text(kodjo) == "Texte de départ. Suite.", "still live")
+    assert server_text(server, seed.document_id, seed.editor) == "Texte de départ. Suite."
+
+
+# Never lose a word --------------------------------------------------------------------------
+
+
+def test_offline_edits_are_kept_across_a_reload_and_merged_on_reconnection(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    afi = join(new_context, server, seed, seed.editor2)
+    context = new_context()
+    yann = open_as(context, invitation(server, seed.document_id, seed.coordinator, seed.editor))
+    type_at_end(yann, "En ligne.")
+    saved(yann)
+
+    context.set_offline(True)
+    status = yann.locator(".status")
+    expect(status).to_have_attribute("data-state", "offline")
+    type_at_end(yann, " Hors ligne.")
+    expect(status).to_have_attribute("data-unsaved", "12")
+    expect(status).to_contain_text("12 modification(s) non enregistrée(s)")
+    type_at_end(afi, " Pendant ce temps.")
+    saved(afi)
+    context.set_offline(False)
+    saved(yann)
+    eventually(lambda: editor_text(yann) == editor_text(afi), "merged after reconnection")
+    assert "Hors ligne." in editor_text(afi)
+    assert "Pendant ce temps." in editor_text(yann)
+
+    # Offline again, then the tab is closed: the browser warns, and keeps the words.
+    context.set_offline(True)
+    expect(status).to_have_attribute("data-state", "offline")
+    type_at_end(yann, " Gardé.")
+    expect(status).to_have_attribute("data-unsaved", "7")
+    leaving = "() => { const e = new Event('beforeunload', {cancelable: true}); "
+    leaving += "window.dispatchEvent(e); return e.defaultPrevented }"
+    assert yann.evaluate(leaving) is True  # the browser asks before closing the tab
+    assert afi.evaluate(leaving) is False  # nothing unsaved there: no question
+    yann.close()
+    assert "Gardé" not in server_text(server, seed.document_id, seed.editor)
+    context.set_offline(False)
+    again = context.new_page()
+    again.goto(f"{server.base_url}/d/{seed.document_id}")
+    again.locator(".cm-content").wait_for()
+    saved(again)
+    eventually(lambda: "Gardé." in server_text(server, seed.document_id, seed.editor), "stored")
+    eventually(lambda: "Gardé." in editor_text(afi), "the other member sees it")
