@@ -231,3 +231,65 @@ def test_offline_edits_are_kept_across_a_reload_and_merged_on_reconnection(
     saved(again)
     eventually(lambda: "Gardé." in server_text(server, seed.document_id, seed.editor), "stored")
     eventually(lambda: "Gardé." in editor_text(afi), "the other member sees it")
+
+
+# Comments -----------------------------------------------------------------------------------
+
+
+def test_a_comment_made_in_one_browser_appears_in_the_other_with_replies_and_resolution(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    maelle = join(new_context, server, seed, seed.commenter)
+    type_at_end(yann, "# Le projet\n\nRelier les acteurs de l'ESS.\n\nSuite du texte.")
+    saved(yann)
+    eventually(lambda: "Suite du texte." in editor_text(maelle), "Maëlle reads the text")
+
+    maelle.locator(".cm-content").click()  # a commenter selects with the keyboard
+    maelle.keyboard.press("Control+Home")
+    maelle.keyboard.press("ArrowDown")
+    maelle.keyboard.press("ArrowDown")
+    maelle.keyboard.press("Shift+End")
+    maelle.click("button.comment-selection")
+    expect(maelle.locator(".new-comment blockquote")).to_have_text("Relier les acteurs de l'ESS.")
+    maelle.fill(".new-comment textarea", "Préciser : quels acteurs ?")
+    maelle.click(".new-comment button[type=submit]")
+
+    thread = yann.locator(".thread")
+    expect(thread).to_have_count(1)
+    expect(thread).to_contain_text("« Relier les acteurs de l'ESS. »")
+    expect(thread).to_contain_text("Maëlle Tanguy")
+    expect(thread).to_contain_text("Préciser : quels acteurs ?")
+    expect(yann.locator(".cm-commented")).to_have_text("Relier les acteurs de l'ESS.")
+    expect(yann.locator(".side-comments")).to_have_text("Commentaires (1)")
+
+    # Yann types before the passage: the anchor follows it; the thread leads to it.
+    yann.locator(".cm-content").click()
+    yann.keyboard.press("Control+Home")
+    yann.keyboard.type("Préambule.\n")
+    saved(yann)
+    thread.locator("button.quote").click()
+    selected = yann.evaluate(
+        "() => { const s = window.palabre.editor.view.state; const r = s.selection.main; "
+        "return s.sliceDoc(r.from, r.to) }"
+    )
+    assert selected == "Relier les acteurs de l'ESS."
+
+    thread.locator("form.reply textarea").fill("Les structures de l'ESS des deux pays.")
+    thread.locator("form.reply button").click()
+    theirs = maelle.locator(".thread")
+    expect(theirs.locator(".replies")).to_contain_text("Les structures de l'ESS des deux pays.")
+    expect(thread.locator("button.resolve")).to_have_count(0)  # only its author or a coordinator
+    theirs.locator("button.resolve").click()
+    expect(yann.locator(".thread")).to_have_count(0)  # the open filter hides it now
+    yann.click(".filters button:has-text('Résolus')")
+    expect(yann.locator(".thread.resolved")).to_contain_text("Préciser : quels acteurs ?")
+    expect(yann.locator(".cm-commented")).to_have_count(0)
+    maelle.click(".filters button:has-text('Tous')")
+    maelle.locator(".thread button.resolve").click()  # reopen
+    yann.click(".filters button:has-text('Ouverts')")
+    expect(yann.locator(".thread.open")).to_have_count(1)
+
+    kodjo = join(new_context, server, seed, seed.observer)
+    expect(kodjo.locator(".thread")).to_have_count(1)
+    expect(kodjo.locator(".new-comment")).to_contain_text("pas d’en écrire")

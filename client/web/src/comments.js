@@ -141,7 +141,10 @@ export class CommentsPanel {
         class: 'quote',
         disabled: !where,
         title: where ? t('comments.goTo') : t('comments.detached'),
-        onclick: () => where && this.editor.select(where.from, where.to)
+        onclick: () => {
+          const now = this.range(thread) // where the passage is at the moment of the click
+          if (now) this.editor.select(now.from, now.to)
+        }
       }, `« ${thread.quote} »`),
       thread.detached ? h('p', { class: 'muted' }, t('comments.detached')) : null,
       h('div', { class: 'message' },
