@@ -17,6 +17,7 @@ from tests.support.browser import (
     editor_text,
     eventually,
     invitation,
+    member,
     open_as,
     screenshot,
     server_text,
@@ -293,3 +294,73 @@ def test_a_comment_made_in_one_browser_appears_in_the_other_with_replies_and_res
     kodjo = join(new_context, server, seed, seed.observer)
     expect(kodjo.locator(".thread")).to_have_count(1)
     expect(kodjo.locator(".new-comment")).to_contain_text("pas d’en écrire")
+
+
+# The committee ------------------------------------------------------------------------------
+
+
+def give_vote(server: ServerProcess, seed: Seed, token: str) -> None:
+    member_id = member(server, seed.document_id, token)["id"]
+    answer = httpx.patch(
+        f"{server.base_url}/api/documents/{seed.document_id}/members/{member_id}",
+        headers={"Authorization": f"Bearer {seed.coordinator}"},
+        json={"votes": True},
+    )
+    answer.raise_for_status()
+
+
+def test_a_vote_from_proposal_to_decision(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    give_vote(server, seed, seed.editor)
+    give_vote(server, seed, seed.editor2)
+    yann = join(new_context, server, seed, seed.editor)
+    afi = join(new_context, server, seed, seed.editor2)
+    awa = join(new_context, server, seed, seed.coordinator)
+    kodjo = join(new_context, server, seed, seed.observer)
+    type_at_end(yann, "# Le projet\n\nRelier les acteurs de l'ESS en Bretagne et au Togo.")
+    saved(yann)
+    for page in (yann, afi, awa, kodjo):
+        page.click("#tab-committee")
+    expect(yann.locator(".meeting h2")).to_have_text("Aucune séance en cours")
+
+    awa.fill(".open-meeting input[name=title]", "Comité de pilotage n° 1")
+    awa.click(".open-meeting button[type=submit]")
+    expect(yann.locator(".meeting h2")).to_contain_text("Comité de pilotage n° 1")
+    for name in ("Yann Le Gall", "Afi Mensah"):
+        awa.locator(".attendance label", has_text=name).locator("input").check()
+    awa.click(".attendance button[type=submit]")
+    expect(yann.locator(".meeting")).to_contain_text("2 présent·e(s)")
+    expect(yann.locator(".attendance")).to_contain_text(
+        "Fédération des ONG du Togo (TG) : Afi Mensah"
+    )
+
+    awa.fill(".open-proposal input[name=label]", "Version 1 du référentiel")
+    awa.click(".open-proposal button[type=submit]")
+    for page in (yann, afi, awa, kodjo):
+        expect(page.locator(".proposal h2")).to_contain_text("Version 1 du référentiel")
+    expect(yann.locator(".proposal .word-diff ins")).to_contain_text("Relier les acteurs")
+    expect(kodjo.locator(".proposal")).to_contain_text("Vous ne votez pas")
+    expect(kodjo.locator(".proposal button.vote")).to_have_count(0)
+
+    yann.click(".proposal .vote-approve")
+    afi.click(".proposal .vote-object")  # an objection needs a reason
+    expect(afi.locator(".error[role=alert]").first).to_have_text("Une objection doit être motivée.")
+    afi.fill(".proposal textarea[name=reason]", "Il manque les structures togolaises.")
+    afi.click(".proposal .vote-object")
+    expect(awa.locator(".tally")).to_contain_text("Approuver : 1 · S’abstenir : 0 · Objecter : 1")
+    expect(awa.locator(".tally")).to_contain_text("Il manque les structures togolaises.")
+    afi.click(".proposal .vote-approve")  # the last vote of an organisation counts
+    expect(afi.locator(".my-vote")).to_have_text("Avis de votre structure : Approuver")
+    expect(yann.locator(".tally")).to_contain_text("Approuver : 2 · S’abstenir : 0 · Objecter : 0")
+    screenshot(awa, "committee-panel")
+
+    awa.click(".proposal .close-proposal")
+    for page in (yann, afi, kodjo):
+        decision = page.locator(".decisions .decision")
+        expect(decision).to_contain_text("n° 1 Version 1 du référentiel : adoptée → v1")
+        expect(decision).to_contain_text("2 pour, 0 abstention(s), 0 objection(s)")
+        expect(decision).to_contain_text("quorum atteint")
+    expect(yann.locator(".proposal h2")).to_have_text("Aucune proposition ouverte")
+    awa.click(".close-meeting")
+    expect(afi.locator(".meeting h2")).to_have_text("Aucune séance en cours")

@@ -157,6 +157,11 @@ export class CommitteePanel {
       h('h2', { id: 'proposal-title' }, `${t('proposal.current')} n° ${proposal.number} : ${proposal.label}`),
       h('p', { class: 'muted' }, t('proposal.pinned', { position: proposal.position }), ' · SHA-256 ',
         h('code', {}, proposal.sha256.slice(0, 16) + '…')),
+      h('p', { class: 'rule' }, t('rule.summary', {
+        mode: t(`rule.${this.state.rule.mode}`),
+        quorum: Math.round(this.state.rule.quorum * 100),
+        ballot: t(`rule.${proposal.ballot}`)
+      })),
       this.renderVoting(proposal),
       this.renderTally(proposal),
       this.coordinator
