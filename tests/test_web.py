@@ -4,7 +4,9 @@ history and exports. Screenshots of the main screens go to build/screenshots/.""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -364,3 +366,109 @@ def test_a_vote_from_proposal_to_decision(
     expect(yann.locator(".proposal h2")).to_have_text("Aucune proposition ouverte")
     awa.click(".close-meeting")
     expect(afi.locator(".meeting h2")).to_have_text("Aucune séance en cours")
+
+
+# History and exports ------------------------------------------------------------------------
+
+
+def approve_version(server: ServerProcess, seed: Seed, label: str) -> None:
+    """Meeting, proposal, one approving vote, decision: version N, over HTTP."""
+    give_vote(server, seed, seed.editor)
+    base = f"{server.base_url}/api/documents/{seed.document_id}"
+    awa = {"Authorization": f"Bearer {seed.coordinator}"}
+    meeting = httpx.post(
+        f"{base}/meetings", headers=awa, json={"title": label, "date": "2026-11-23"}
+    )
+    proposal = httpx.post(f"{base}/proposals", headers=awa, json={"label": label}).json()
+    vote = {"vote": "approve", "reason": None}
+    yann = {"Authorization": f"Bearer {seed.editor}"}
+    httpx.post(f"{base}/proposals/{proposal['id']}/votes", headers=yann, json=vote)
+    closed = httpx.post(f"{base}/proposals/{proposal['id']}/close", headers=awa).json()
+    assert closed["decision"] == "accepted", closed
+    httpx.post(f"{base}/meetings/{meeting.json()['id']}/close", headers=awa)
+
+
+def test_history_reads_any_point_by_author_or_organisation_and_compares(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    afi = join(new_context, server, seed, seed.editor2)
+    type_at_end(yann, "# Le projet\n\nBretagne.")
+    saved(yann)
+    approve_version(server, seed, "Première version")
+    eventually(lambda: "Bretagne." in editor_text(afi), "Afi has Yann's text")
+    type_at_end(afi, " Togo.")
+    saved(afi)
+
+    yann.click("#tab-history")
+    sessions = yann.locator(".timeline li")
+    expect(sessions).to_have_count(2)
+    expect(sessions.first).to_contain_text("Afi Mensah · Fédération des ONG du Togo (TG)")
+    expect(sessions.last).to_contain_text("Yann Le Gall · Chambre régionale de l'ESS (FR)")
+    expect(yann.locator(".history-text pre")).to_have_text("# Le projet\n\nBretagne. Togo.")
+
+    slider = yann.locator(".history-slider")
+    slider.fill("0")
+    expect(yann.locator(".slider-value")).to_contain_text("après 0 contribution(s)")
+    expect(yann.locator(".history-text pre")).to_have_text("")
+    sessions.last.locator("button").click()  # Yann's session: the text as he left it
+    expect(yann.locator(".history-text pre")).to_have_text("# Le projet\n\nBretagne.")
+
+    slider.fill(slider.get_attribute("max") or "0")
+    yann.click(".mode-organisations")
+    legend = yann.locator(".legend")
+    expect(legend).to_contain_text("Chambre régionale de l'ESS (22)")
+    expect(legend).to_contain_text("Fédération des ONG du Togo (6)")
+    expect(yann.locator(".authorship span[title^='Afi Mensah']")).to_have_text(" Togo.")
+    yann.click(".mode-members")
+    expect(legend).to_contain_text("Yann Le Gall")
+
+    versions = yann.locator(".versions .version")
+    expect(versions).to_have_count(1)
+    expect(versions).to_contain_text("v1 — Première version")
+    expect(versions).to_contain_text("vérifiée ✓")
+    expect(versions).to_contain_text("1 pour, 0 abstention(s), 0 objection(s)")
+    yann.select_option(
+        "select[name=from]",
+        label=yann.locator("select[name=from] option", has_text="v1").inner_text(),
+    )
+    yann.click("button.compare")
+    expect(yann.locator(".history-diff ins")).to_have_text(" Togo.")
+    screenshot(yann, "history")
+
+
+def _export_route_is_mounted() -> bool:
+    from palabre.server.openapi import openapi_document
+
+    return "/api/documents/{document_id}/export" in openapi_document()["paths"]
+
+
+@pytest.mark.skipif(
+    not _export_route_is_mounted(),
+    reason="the export route (issue 5, branch export) is not merged into this branch yet",
+)
+def test_the_export_buttons_download_files_that_open(
+    new_context: NewContext, server: ServerProcess, seed: Seed, tmp_path: Path
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    type_at_end(yann, "# Le projet\n\nRelier les acteurs de l'ESS en Bretagne et au Togo.")
+    saved(yann)
+    approve_version(server, seed, "Première version")
+    yann.click("#tab-exports")
+    group = yann.locator(".exports[aria-label$='v1']")
+    with yann.expect_download() as markdown:
+        group.locator("button.export-md").click()
+    path = tmp_path / markdown.value.suggested_filename
+    markdown.value.save_as(path)
+    assert "Relier les acteurs de l'ESS en Bretagne et au Togo." in path.read_text("utf-8")
+    with yann.expect_download() as word:
+        group.locator("button.export-docx").click()
+    path = tmp_path / word.value.suggested_filename
+    word.value.save_as(path)
+    with zipfile.ZipFile(path) as docx:
+        assert "Relier les acteurs" in docx.read("word/document.xml").decode("utf-8")
+    with yann.expect_download() as pdf:
+        yann.locator(".exports").first.locator("button.export-pdf").click()  # the current text
+    path = tmp_path / pdf.value.suggested_filename
+    pdf.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF-")

@@ -7,6 +7,12 @@ import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
 
+// The sections a session touched, without the half-typed headings it passed through.
+function sections (session) {
+  const named = session.sections.filter(Boolean)
+  return named.filter((title, i) => !named.some((other, j) => j !== i && other.length > title.length && other.startsWith(title)))
+}
+
 export class HistoryPanel {
   constructor ({ api, documentId, container }) {
     Object.assign(this, { api, documentId, container })
@@ -29,6 +35,9 @@ export class HistoryPanel {
     this.latest = document.contributions
     this.sessions = sessions.sessions
     this.versions = versions.versions
+    // Each version's decision record: its tally (the list leaves it out).
+    const details = await Promise.all(this.versions.map((v) => this.api.get(this.path(`/versions/${v.number}`))))
+    this.tallies = new Map(details.map((d) => [d.number, d.tally]))
     if (this.position === null || this.position > this.latest) this.position = this.latest
     this.render()
     await this.show(this.position)
@@ -62,6 +71,14 @@ export class HistoryPanel {
         style: `background: ${colourFor(run[key]).light}`,
         title: `${run.member} · ${run.organisation} (${run.country})`
       }, run.text))))
+  }
+
+  renderTally (tally) {
+    if (!tally) return null
+    return h('p', { class: 'decision-record' }, t('decision.tally', {
+      approve: tally.approve, abstain: tally.abstain, object: tally.object,
+      voted: tally.voted, eligible: tally.voting_organisations
+    }), ' · ', tally.quorum_met ? t('decision.quorumMet') : t('decision.quorumMissed'))
   }
 
   async compare (from, to) {
@@ -113,7 +130,7 @@ export class HistoryPanel {
           }, `${formatTime(s.start)} – ${formatTime(s.end)}`),
           ` ${s.member} · ${s.organisation} (${s.country}) · `,
           t('history.sessionStats', { n: s.contributions, added: s.added, removed: s.removed }),
-          s.sections.length ? h('span', { class: 'muted' }, ` · ${s.sections.join(', ')}`) : null)))
+          sections(s).length ? h('span', { class: 'muted' }, ` · ${sections(s).join(', ')}`) : null)))
           : h('p', { class: 'muted' }, t('history.noSessions'))),
       h('section', { class: 'card', 'aria-labelledby': 'at-title' },
         h('h2', { id: 'at-title' }, t('history.at')),
@@ -135,7 +152,9 @@ export class HistoryPanel {
             h('h3', {}, `v${v.number} — ${v.label}`),
             h('p', {}, t('versions.decided', { when: formatTime(v.decided_at) }), ' · ',
               v.ok ? h('span', { class: 'ok' }, t('versions.ok')) : h('span', { class: 'error' }, t('versions.mismatch', { problem: v.problem || '' }))),
+            this.renderTally(this.tallies.get(v.number)),
             h('p', { class: 'muted' }, 'SHA-256 ', h('code', {}, v.sha256), ' · ', t('versions.position', { n: v.position })),
+            v.chain_head ? h('p', { class: 'muted' }, t('versions.chain', { head: v.chain_head.slice(0, 16), position: v.chain_position })) : null,
             h('button', { type: 'button', class: 'link', onclick: () => { slider.value = v.position; this.show(v.position) } }, t('versions.read')),
             exportButtons(this.api, this.documentId, { version: v.number }))))
           : h('p', { class: 'muted' }, t('versions.none'))))
