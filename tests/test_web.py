@@ -472,3 +472,151 @@ def test_the_export_buttons_download_files_that_open(
     path = tmp_path / pdf.value.suggested_filename
     pdf.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF-")
+
+
+# Language, access, phones ----------------------------------------------------------------------
+
+UNLABELLED = """() => [...document.querySelectorAll('button, input, select, textarea')]
+  .filter((e) => e.offsetParent !== null)
+  .filter((e) => !(e.textContent.trim() || e.getAttribute('aria-label') || e.labels?.length
+    || e.getAttribute('title')))
+  .map((e) => e.outerHTML.slice(0, 80))"""
+
+
+def test_french_first_english_on_demand_local_times_and_keyboard_use(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    paris = open_as(
+        new_context(timezone_id="Europe/Paris"),
+        invitation(server, seed.document_id, seed.coordinator, seed.editor2),
+    )
+    type_at_end(yann, "Un passage à commenter.")
+    saved(yann)
+    yann.keyboard.press("Shift+Home")
+    yann.click("button.comment-selection")
+    yann.fill(".new-comment textarea", "Heure ?")
+    yann.click(".new-comment button[type=submit]")
+    lome_time = yann.locator(".thread .byline time").inner_text()
+    paris_time = paris.locator(".thread .byline time").inner_text()
+    lome_hour, paris_hour = (
+        int(text.rsplit(" ", 1)[1].split(":")[0]) for text in (lome_time, paris_time)
+    )
+    assert paris_hour == (lome_hour + 1) % 24  # November: Paris is UTC+1, Lomé UTC
+
+    assert yann.evaluate(UNLABELLED) == []
+    tab = yann.locator("#tab-text")
+    tab.focus()
+    yann.keyboard.press("ArrowRight")
+    expect(yann.locator("#tab-committee")).to_be_focused()
+    expect(yann.locator("#tab-committee")).to_have_attribute("aria-selected", "true")
+    expect(yann.locator("#panel-committee")).to_be_visible()
+    expect(yann.locator("#panel-text")).to_be_hidden()
+    yann.keyboard.press("ArrowLeft")
+    expect(yann.locator("#panel-text")).to_be_visible()
+
+    yann.click("button.lang")
+    expect(yann.locator("html")).to_have_attribute("lang", "en")
+    expect(yann.locator("#tab-history")).to_have_text("History")
+    expect(yann.locator(".status")).to_have_text("Saved")
+    expect(yann.locator(".comment-selection")).to_have_text("Comment on the selection")
+    expect(yann.locator(".tool-bold")).to_have_attribute("aria-label", "Bold")
+    yann.reload()  # the choice is remembered
+    yann.locator(".cm-content").wait_for()
+    expect(yann.locator("#tab-committee")).to_have_text("Committee")
+    assert yann.evaluate(UNLABELLED) == []
+    expect(paris.locator("#tab-committee")).to_have_text("Comité")  # another browser: French
+    yann.click("button.lang")
+    expect(yann.locator("#tab-committee")).to_have_text("Comité")
+
+
+def test_a_phone_screen_gets_one_column_without_sideways_scrolling(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    link = invitation(server, seed.document_id, seed.coordinator, seed.editor)
+    phone = open_as(
+        new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True),
+        link,
+    )
+    type_at_end(phone, "# Le projet\n\nÉcrit depuis un téléphone.")
+    saved(phone)
+    editor = phone.locator(".editor").bounding_box()
+    side = phone.locator(".side").bounding_box()
+    assert editor is not None
+    assert side is not None
+    assert side["y"] >= editor["y"] + editor["height"]  # below, not beside
+    assert editor["width"] > 300
+    wide = "() => document.scrollingElement.scrollWidth <= window.innerWidth"
+    assert phone.evaluate(wide) is True
+    screenshot(phone, "phone-editor")
+    phone.click("#tab-committee")
+    expect(phone.locator(".meeting")).to_be_visible()
+    assert phone.evaluate(wide) is True
+
+
+def test_the_toolbar_outline_and_preview_help_people_who_do_not_know_markdown(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    type_at_end(yann, "Le projet\n\nRelier les acteurs.\n\nLes enjeux\n\nUn mot important.")
+    yann.keyboard.press("Control+Home")
+    yann.keyboard.press("Shift+End")
+    yann.click(".tool-h1")
+    yann.keyboard.press("Control+End")
+    for _ in range(len(" important.")):
+        yann.keyboard.press("ArrowLeft")
+    for _ in range(len("mot")):
+        yann.keyboard.press("Shift+ArrowLeft")
+    yann.click(".tool-bold")
+    yann.locator(".cm-content").click()
+    yann.keyboard.press("Control+Home")
+    for _ in range(4):
+        yann.keyboard.press("ArrowDown")
+    yann.click(".tool-h2")
+    yann.keyboard.press("Control+End")
+    yann.keyboard.type('\n\nÉtape un\nÉtape deux <img src=x onerror="window.hacked=1">')
+    yann.keyboard.press("Shift+ArrowUp")
+    yann.click(".tool-bullets")
+    saved(yann)
+    expected = (
+        "# Le projet\n\nRelier les acteurs.\n\n## Les enjeux\n\nUn **mot** important.\n\n"
+        '- Étape un\n- Étape deux <img src=x onerror="window.hacked=1">'
+    )
+    assert server_text(server, seed.document_id, seed.editor) == expected
+
+    outline = yann.locator(".outline a")
+    expect(outline).to_have_text(["Le projet", "Les enjeux"])
+    outline.nth(1).click()
+    line = yann.evaluate(
+        "() => { const s = window.palabre.editor.view.state; "
+        "return s.doc.lineAt(s.selection.main.head).text }"
+    )
+    assert line == "## Les enjeux"
+
+    yann.click(".side-preview")
+    preview = yann.locator(".preview")
+    expect(preview.locator("h1")).to_have_text("Le projet")
+    expect(preview.locator("h2")).to_have_text("Les enjeux")
+    expect(preview.locator("strong")).to_have_text("mot")
+    expect(preview.locator("li")).to_have_count(2)
+    assert preview.locator("img").get_attribute("onerror") is None  # sanitised
+    assert yann.evaluate("() => window.hacked === undefined") is True
+
+
+def test_a_role_changed_by_a_coordinator_applies_to_the_open_page(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    afi = join(new_context, server, seed, seed.editor2)
+    type_at_end(afi, "Avant.")
+    saved(afi)
+    member_id = member(server, seed.document_id, seed.editor2)["id"]
+    httpx.patch(
+        f"{server.base_url}/api/documents/{seed.document_id}/members/{member_id}",
+        headers={"Authorization": f"Bearer {seed.coordinator}"},
+        json={"role": "observer"},
+    ).raise_for_status()
+    expect(afi.locator(".cm-content")).to_have_attribute("aria-readonly", "true")
+    expect(afi.locator(".me")).to_contain_text("lecture seule")
+    afi.keyboard.type(" Après.")
+    assert editor_text(afi) == "Avant."
+    saved(afi)
