@@ -1,13 +1,15 @@
 // Downloads: any version, or the text at any point, in each export format the server offers
 // (GET /api/documents/{id}/export?format=...&version=N|at=POSITION, named by the server).
 import { h } from './dom.js'
-import { t } from './i18n.js'
+import { t, currentLanguage } from './i18n.js'
 import { documentPath } from './api.js'
 
 export const FORMATS = ['md', 'html', 'docx', 'odt', 'pdf', 'json']
 
 export async function download (api, documentId, format, { version, at } = {}) {
-  const query = new URLSearchParams({ format })
+  // The file speaks the page's language and gives times in the browser's zone.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+  const query = new URLSearchParams({ format, lang: currentLanguage(), tz: zone })
   if (version !== undefined) query.set('version', String(version))
   if (at !== undefined) query.set('at', String(at))
   const { blob, name } = await api.file(documentPath(documentId, `/export?${query}`))
