@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from palabre.domain.errors import InvalidInput
+from palabre.server.settings import Settings
 
 from tests.conftest import Seed
 from tests.support.server import REPO, ServerProcess
@@ -136,3 +138,30 @@ def test_the_first_load_stays_under_its_weight_budget(server: ServerProcess) -> 
         assert asset.headers["content-encoding"] == "gzip"
         total += int(asset.headers["content-length"])
     assert total < 400 * 1024, f"first load is {total / 1024:.0f} KB compressed"
+
+
+def test_the_public_url_must_be_a_web_address() -> None:
+    assert Settings.from_env({"PALABRE_PUBLIC_URL": "https://palabre.example.org"}).public_url
+    with pytest.raises(InvalidInput, match="PALABRE_PUBLIC_URL"):
+        Settings.from_env({"PALABRE_PUBLIC_URL": "palabre.example.org"})
+
+
+def test_the_command_line_asks_which_document_when_it_is_ambiguous(
+    seed: Seed, server: ServerProcess
+) -> None:
+    coordinator = _me(server, seed.document_id, seed.coordinator).json()  # every document
+    env = os.environ | {"PALABRE_DATABASE": server.database_url}
+    command = [sys.executable, "-m", "palabre.server.cli", "members", "invite", coordinator["id"]]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "--document" in done.stderr
+    named = subprocess.run(
+        [*command, "--document", seed.document_id],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.startswith(f"http://127.0.0.1:8000/d/{seed.document_id}#invite=plb_")

@@ -256,6 +256,10 @@ def test_a_comment_made_in_one_browser_appears_in_the_other_with_replies_and_res
     maelle.click("button.comment-selection")
     expect(maelle.locator(".new-comment blockquote")).to_have_text("Relier les acteurs de l'ESS.")
     maelle.fill(".new-comment textarea", "Préciser : quels acteurs ?")
+    type_at_end(yann, "\n\nAjout pendant qu'elle écrit.")  # redraws nothing she typed
+    eventually(lambda: "pendant" in editor_text(maelle), "Maëlle receives the addition")
+    expect(maelle.locator(".new-comment textarea")).to_have_value("Préciser : quels acteurs ?")
+    expect(maelle.locator(".new-comment blockquote")).to_have_text("Relier les acteurs de l'ESS.")
     maelle.click(".new-comment button[type=submit]")
 
     thread = yann.locator(".thread")
@@ -345,10 +349,13 @@ def test_a_vote_from_proposal_to_decision(
     expect(kodjo.locator(".proposal")).to_contain_text("Vous ne votez pas")
     expect(kodjo.locator(".proposal button.vote")).to_have_count(0)
 
-    yann.click(".proposal .vote-approve")
     afi.click(".proposal .vote-object")  # an objection needs a reason
     expect(afi.locator(".error[role=alert]").first).to_have_text("Une objection doit être motivée.")
-    afi.fill(".proposal textarea[name=reason]", "Il manque les structures togolaises.")
+    reason = afi.locator(".proposal textarea[name=reason]")
+    reason.fill("Il manque les structures togolaises.")
+    yann.click(".proposal .vote-approve")  # Afi's panel is redrawn with Yann's vote...
+    expect(afi.locator(".tally")).to_contain_text("Yann Le Gall : Approuver")
+    expect(reason).to_have_value("Il manque les structures togolaises.")  # ...her words kept
     afi.click(".proposal .vote-object")
     expect(awa.locator(".tally")).to_contain_text("Approuver : 1 · S’abstenir : 0 · Objecter : 1")
     expect(awa.locator(".tally")).to_contain_text("Il manque les structures togolaises.")

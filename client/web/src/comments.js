@@ -6,6 +6,7 @@ import { h, fill } from './dom.js'
 import { t, formatTime } from './i18n.js'
 import { documentPath } from './api.js'
 import { sectionAt } from './outline.js'
+import { Drafts } from './drafts.js'
 
 const MAX_QUOTE = 2000
 
@@ -29,6 +30,7 @@ export class CommentsPanel {
     this.selection = { from: 0, to: 0 }
     this.list = h('ol', { class: 'threads' })
     this.form = h('div', { class: 'new-comment' })
+    this.drafts = new Drafts(container)
     this.render()
   }
 
@@ -48,7 +50,7 @@ export class CommentsPanel {
 
   selectionChanged (from, to) {
     this.selection = { from, to }
-    this.renderForm()
+    if (this.draft === null) this.renderForm() // an open draft keeps the passage it quotes
   }
 
   // Where a thread's passage stands now, in the editor's positions.
@@ -72,30 +74,47 @@ export class CommentsPanel {
     this.editor.markComments(open.map((thread) => this.range(thread)).filter(Boolean))
   }
 
+  // An open draft holds its passage as Yjs relative positions: it follows others' typing.
+  openDraft (from, to) {
+    this.draft = {
+      start: Y.createRelativePositionFromTypeIndex(this.live.text, from),
+      end: Y.createRelativePositionFromTypeIndex(this.live.text, to, -1)
+    }
+  }
+
+  draftRange () {
+    const start = Y.createAbsolutePositionFromRelativePosition(this.draft.start, this.live.doc)
+    const end = Y.createAbsolutePositionFromRelativePosition(this.draft.end, this.live.doc)
+    return { from: start ? start.index : 0, to: end ? end.index : 0 }
+  }
+
   async create (body) {
-    const { from, to } = this.selection
+    const { from, to } = this.draftRange()
+    if (to <= from) throw new Error(t('comments.detached'))
     const text = this.live.text.toString()
     const anchor = {
-      start: toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(this.live.text, from))),
-      end: toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(this.live.text, to, -1)))
+      start: toBase64(Y.encodeRelativePosition(this.draft.start)),
+      end: toBase64(Y.encodeRelativePosition(this.draft.end))
     }
     const thread = await this.api.post(documentPath(this.documentId, '/comments'), {
       body, quote: text.slice(from, to), section: sectionAt(text, from), anchor
     })
     this.threads.set(thread.id, thread)
     this.draft = null
+    this.drafts.forget('new-comment')
     this.render()
   }
 
   async act (thread, action, body) {
     const path = documentPath(this.documentId, `/comments/${thread.id}/${action}`)
     const answer = await this.api.post(path, body)
+    this.drafts.forget(`reply:${thread.id}`)
     this.threads.set(answer.id, answer)
     this.render()
   }
 
-  renderForm () {
-    const { from, to } = this.selection
+  renderForm (focus = false) {
+    const { from, to } = this.draft ? this.draftRange() : this.selection
     if (!this.canComment) {
       fill(this.form, h('p', { class: 'muted' }, t('comments.readOnly')))
       return
@@ -106,12 +125,12 @@ export class CommentsPanel {
         type: 'button',
         class: 'primary comment-selection',
         disabled: empty || to - from > MAX_QUOTE,
-        onclick: () => { this.draft = ''; this.renderForm() }
+        onclick: () => { this.openDraft(from, to); this.renderForm(true) }
       }, t('comments.onSelection')),
       empty ? h('p', { class: 'muted hint' }, t('comments.selectFirst')) : null)
       return
     }
-    const area = h('textarea', { rows: 3, class: 'comment-body', 'aria-label': t('comments.body'), maxlength: 10000 })
+    const area = h('textarea', { rows: 3, class: 'comment-body', maxlength: 10000, 'data-draft': 'new-comment' })
     const error = h('p', { class: 'error', role: 'alert' })
     fill(this.form, h('form', {
       onsubmit: (event) => {
@@ -124,14 +143,15 @@ export class CommentsPanel {
     h('label', {}, t('comments.body'), area),
     h('div', { class: 'row' },
       h('button', { type: 'submit', class: 'primary' }, t('comments.send')),
-      h('button', { type: 'button', onclick: () => { this.draft = null; this.renderForm() } }, t('common.cancel'))),
+      h('button', { type: 'button', onclick: () => { this.draft = null; this.drafts.forget('new-comment'); this.renderForm() } }, t('common.cancel'))),
     error))
-    area.focus()
+    this.drafts.restore(null)
+    if (focus) area.focus()
   }
 
   renderThread (thread) {
     const where = this.range(thread)
-    const replyArea = h('textarea', { rows: 2, 'aria-label': t('comments.reply'), maxlength: 10000 })
+    const replyArea = h('textarea', { rows: 2, 'aria-label': t('comments.reply'), maxlength: 10000, 'data-draft': `reply:${thread.id}` })
     const error = h('p', { class: 'error', role: 'alert' })
     const fail = (e) => { error.textContent = e.message }
     const mayResolve = thread.author.id === this.me.id || this.me.role === 'coordinator'
@@ -175,6 +195,7 @@ export class CommentsPanel {
   }
 
   render () {
+    const focus = this.drafts.focused()
     const all = [...this.threads.values()]
     const shown = all.filter((thread) => this.filter === 'all' || thread.status === this.filter)
     const position = (thread) => (this.range(thread) || { from: Infinity }).from
@@ -190,6 +211,7 @@ export class CommentsPanel {
         choice('open', 'comments.open'), choice('resolved', 'comments.resolved'), choice('all', 'comments.all')),
       this.form, this.list)
     this.renderForm()
+    this.drafts.restore(focus)
     this.markPassages()
     this.onCount(all.filter((thread) => thread.status === 'open').length)
   }

@@ -7,6 +7,7 @@ import { t, formatDate } from './i18n.js'
 import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
+import { Drafts } from './drafts.js'
 
 const CHOICES = ['approve', 'abstain', 'object']
 
@@ -16,6 +17,7 @@ export class CommitteePanel {
     this.state = null
     this.pinned = new Map() // proposal id -> {text, diff, base}
     this.error = ''
+    this.drafts = new Drafts(container)
   }
 
   get coordinator () { return this.me.role === 'coordinator' }
@@ -69,6 +71,7 @@ export class CommitteePanel {
     this.error = ''
     try {
       await action()
+      this.drafts.forget()
       await this.reload()
     } catch (error) {
       this.fail(error)
@@ -77,19 +80,21 @@ export class CommitteePanel {
 
   render () {
     if (!this.state) return
+    const focus = this.drafts.focused()
     fill(this.container,
       h('p', { class: 'error', role: 'alert' }, this.error),
       this.renderMeeting(),
       this.renderProposal(),
       this.renderDecisions())
+    this.drafts.restore(focus)
   }
 
   renderMeeting () {
     const meeting = this.state.meeting
     const section = h('section', { class: 'card meeting', 'aria-labelledby': 'meeting-title' })
     if (!meeting) {
-      const title = h('input', { name: 'title', required: true, maxlength: 200 })
-      const date = h('input', { name: 'date', type: 'date', required: true, value: new Date().toISOString().slice(0, 10) })
+      const title = h('input', { name: 'title', required: true, maxlength: 200, 'data-draft': 'meeting-title' })
+      const date = h('input', { name: 'date', type: 'date', required: true, value: new Date().toISOString().slice(0, 10), 'data-draft': 'meeting-date' })
       return fill(section, h('h2', { id: 'meeting-title' }, t('meeting.none')),
         this.coordinator
           ? h('form', {
@@ -114,7 +119,7 @@ export class CommitteePanel {
       },
       h('fieldset', {}, h('legend', {}, t('meeting.attendance')),
         this.state.members.map((m) => h('label', { class: 'check' },
-          h('input', { type: 'checkbox', value: m.id, checked: present.has(m.id) }),
+          h('input', { type: 'checkbox', value: m.id, checked: present.has(m.id), 'data-draft': `present:${m.id}` }),
           ` ${m.name} · ${m.organisation} (${m.country})`))),
       h('button', { type: 'submit' }, t('meeting.saveAttendance')))
       : h('div', { class: 'attendance' }, h('h3', {}, t('meeting.attendance')),
@@ -139,7 +144,7 @@ export class CommitteePanel {
     const proposal = this.openProposal()
     const section = h('section', { class: 'card proposal', 'aria-labelledby': 'proposal-title' })
     if (!proposal) {
-      const label = h('input', { name: 'label', required: true, maxlength: 200 })
+      const label = h('input', { name: 'label', required: true, maxlength: 200, 'data-draft': 'proposal-label' })
       return fill(section, h('h2', { id: 'proposal-title' }, t('proposal.none')),
         this.coordinator
           ? h('form', {
@@ -183,7 +188,7 @@ export class CommitteePanel {
   renderVoting (proposal) {
     if (!this.voter) return h('p', { class: 'muted' }, t('vote.notVoter'))
     const mine = proposal.votes.find((v) => v.organisation_id === this.me.organisation_id)
-    const reason = h('textarea', { rows: 2, name: 'reason', maxlength: 2000, 'aria-label': t('vote.reason') })
+    const reason = h('textarea', { rows: 2, name: 'reason', maxlength: 2000, 'data-draft': `reason:${proposal.id}` })
     const cast = (choice) => this.run(async () => {
       if (choice === 'object' && !reason.value.trim()) throw new Error(t('vote.reasonNeeded'))
       await this.api.post(this.path(`/proposals/${proposal.id}/votes`), {

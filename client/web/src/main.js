@@ -9,7 +9,7 @@ import { createEditor } from './editor.js'
 import { renderToolbar } from './toolbar.js'
 import { renderOutline } from './outline.js'
 import { previewer } from './preview.js'
-import { startPresence } from './presence.js'
+import { startPresence, trustServerNames } from './presence.js'
 import { CommentsPanel } from './comments.js'
 import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
@@ -112,6 +112,7 @@ async function documentPage (api, token, documentId) {
     token,
     onClosed: (code) => { closedCode = code; renderStatus() }
   })
+  trustServerNames(live.awareness)
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' })
   const presence = h('div', { class: 'presence' })
   const who = h('span', { class: 'me' })

@@ -4,6 +4,19 @@
 import { h, fill, colourFor } from './dom.js'
 import { t } from './i18n.js'
 
+// Call before the editor exists, so this runs before y-codemirror draws the cursors.
+export function trustServerNames (awareness) {
+  awareness.on('change', () => {
+    for (const [clientId, state] of awareness.getStates()) {
+      if (clientId === awareness.clientID) continue
+      const member = state.member
+      const colours = colourFor(member ? member.id : clientId)
+      // No stamp (never seen from this server): no name rather than a claimed one.
+      state.user = { name: member ? member.name : '?', color: colours.colour, colorLight: colours.light }
+    }
+  })
+}
+
 export function startPresence (awareness, me, container) {
   const { colour, light } = colourFor(me.id)
   awareness.setLocalStateField('user', { name: me.name, color: colour, colorLight: light })
@@ -11,12 +24,7 @@ export function startPresence (awareness, me, container) {
     const people = new Map()
     for (const [clientId, state] of awareness.getStates()) {
       const member = clientId === awareness.clientID ? me : state.member
-      if (!member) continue
-      if (clientId !== awareness.clientID) {
-        const colours = colourFor(member.id)
-        state.user = { name: member.name, color: colours.colour, colorLight: colours.light }
-      }
-      people.set(member.id, member)
+      if (member) people.set(member.id, member)
     }
     const list = [...people.values()].sort((a, b) => a.name.localeCompare(b.name))
     fill(container,
