@@ -15,6 +15,7 @@ const assets = path.join(out, 'assets')
 await rm(out, { recursive: true, force: true })
 await mkdir(assets, { recursive: true })
 const result = await esbuild.build({
+  absWorkingDir: here, // hashes depend on paths relative to it: fixed, whoever runs the build
   entryPoints: [path.join(here, 'src/main.js')],
   bundle: true,
   minify: true,
