@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from palabre.server.history_index import (
     open_history_index,
 )
 from palabre.server.storage import Database
+from palabre.server.store import Store
 from palabre.server.transcoder import CompactTranscoder
 from pycrdt import Doc, Text
 
@@ -288,3 +290,20 @@ def test_a_record_that_does_not_fit_its_checkpoint_is_passed_over(
         )
     finally:
         index.close()
+
+
+async def test_a_checkpoint_makes_the_index_catch_up_in_the_background(
+    application: PalabreApplication, index: HistoryIndex
+) -> None:
+    document_id, count = type_concurrently(application, 45)
+    store = Store(application, threads=1)
+    store.checkpointed.append(index.schedule)
+    try:
+        assert await store.checkpoint(document_id, minimum_tail=1) == count
+        for _ in range(200):
+            if index.indexed_position(document_id) == count:
+                break
+            await asyncio.sleep(0.05)
+        assert index.indexed_position(document_id) == count  # a record at the checkpoint
+    finally:
+        store.shutdown_threads()
