@@ -340,6 +340,15 @@ class PalabreApplication(CommitteeCommands, CommentCommands, InvitationCommands,
         assert isinstance(checkpoint, Checkpoint)
         return checkpoint
 
+    def next_checkpoint(self, document_id: DocumentId, after: int) -> Checkpoint | None:
+        """The first checkpoint after position ``after``, if any."""
+        found = list(self.checkpoints.get(contribution_log_id(document_id), gt=after, limit=1))
+        if not found:
+            return None
+        checkpoint = found[0]
+        assert isinstance(checkpoint, Checkpoint)
+        return checkpoint
+
     def store_checkpoint(self, document_id: DocumentId, position: int, state: bytes) -> None:
         checkpoint = Checkpoint(
             originator_id=contribution_log_id(document_id),

@@ -2,9 +2,10 @@
 paused for more than five minutes.
 
 Pure Python over one record per contribution (who, when, what it added and removed, which
-sections it touched), which the server derives from the CRDT engine's deltas. Sessions are
-computed on request by replaying the log, not stored: a projection can come later if this
-gets slow. Only one open session per member is held while the contributions stream by.
+sections it touched), which the server derives from the CRDT engine's deltas.
+:class:`SessionTracker` follows the log one edit at a time holding only each member's open
+session, so the server can store its state every thousand contributions and resume from
+there (``server/history_index.py``) instead of replaying the whole log per request.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 PAUSE = timedelta(minutes=5)
 
@@ -55,17 +57,72 @@ class Session:
         self.sections += [s for s in dict.fromkeys(edit.sections) if s not in self.sections]
 
 
-def sessions(edits: Iterable[Edit], pause: timedelta = PAUSE) -> list[Session]:
-    """Sessions in the order they started. Edits come in log order; a member's session
-    closes when their next edit comes more than ``pause`` after their previous one."""
-    closed: list[Session] = []
-    current: dict[str, Session] = {}
-    for edit in edits:
-        session = current.get(edit.member)
-        if session is not None and edit.at - session.end <= pause:
+class SessionTracker:
+    """Sessions as the edits stream by, in log order. A member's session closes when their
+    next edit comes more than ``pause`` after their previous one; closed sessions pile up in
+    :attr:`closed` until :meth:`take_closed`."""
+
+    def __init__(self, open_sessions: Iterable[Session] = (), pause: timedelta = PAUSE) -> None:
+        self.pause = pause
+        self.open: dict[str, Session] = {session.member: session for session in open_sessions}
+        self.closed: list[Session] = []
+
+    def add(self, edit: Edit) -> None:
+        session = self.open.get(edit.member)
+        if session is not None and edit.at - session.end <= self.pause:
             session.add(edit)
-            continue
+            return
         if session is not None:
-            closed.append(session)
-        current[edit.member] = Session.opened_by(edit)
-    return sorted([*closed, *current.values()], key=lambda s: (s.start, s.first))
+            self.closed.append(session)
+        self.open[edit.member] = Session.opened_by(edit)
+
+    def take_closed(self) -> list[Session]:
+        taken, self.closed = self.closed, []
+        return taken
+
+    def open_sessions(self) -> list[Session]:
+        return sorted(self.open.values(), key=started)
+
+
+def started(session: Session) -> tuple[datetime, int]:
+    return (session.start, session.first)
+
+
+def sessions(edits: Iterable[Edit], pause: timedelta = PAUSE) -> list[Session]:
+    """Sessions in the order they started."""
+    tracker = SessionTracker(pause=pause)
+    for edit in edits:
+        tracker.add(edit)
+    return sorted([*tracker.closed, *tracker.open.values()], key=started)
+
+
+# Storage form ------------------------------------------------------------------------------
+
+
+def session_record(session: Session) -> dict[str, Any]:
+    """A session as plain JSON values, for the stored index."""
+    return {
+        "member": session.member,
+        "start": session.start.isoformat(),
+        "end": session.end.isoformat(),
+        "first": session.first,
+        "last": session.last,
+        "contributions": session.contributions,
+        "added": session.added,
+        "removed": session.removed,
+        "sections": list(session.sections),
+    }
+
+
+def session_from_record(record: dict[str, Any]) -> Session:
+    return Session(
+        member=str(record["member"]),
+        start=datetime.fromisoformat(record["start"]),
+        end=datetime.fromisoformat(record["end"]),
+        first=int(record["first"]),
+        last=int(record["last"]),
+        contributions=int(record["contributions"]),
+        added=int(record["added"]),
+        removed=int(record["removed"]),
+        sections=[str(section) for section in record["sections"]],
+    )

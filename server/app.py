@@ -12,6 +12,7 @@ from palabre.server.comments_http import comment_routes
 from palabre.server.committee_http import CommitteeApi
 from palabre.server.events import EventHub, EventsEndpoint
 from palabre.server.history_http import history_routes
+from palabre.server.history_index import open_history_index
 from palabre.server.http import Api
 from palabre.server.invitations_http import invitation_routes
 from palabre.server.live import LiveEndpoint
@@ -40,11 +41,14 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
     live = LiveEndpoint(store, rooms, settings)
     versions = open_versions(database, store.application)
     audit = open_audit(database, store.application)
+    history = open_history_index(database, store.application, settings.checkpoint_every)
+    store.checkpointed.append(history.schedule)
     store.application.chain_head = audit.head  # decisions record the stored chain's head
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         log.info("palabre serving on %s", database.redacted)
+        history.schedule_all()  # index what arrived while no server ran
         try:
             yield
         finally:
@@ -53,6 +57,7 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
             store.close()
             versions.close()
             audit.close()
+            history.close()
             log.info("palabre stopped; every received update is stored")
 
     endpoint = api.endpoint  # authenticates, sets the acting member, translates errors
@@ -103,7 +108,7 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
         # Comments anchored to passages; changes pushed on the same live channel.
         *comment_routes(api, store, rooms, hub),
         # History: the text at any point, diffs between points, authorship, editing sessions.
-        *history_routes(api, store, rooms),
+        *history_routes(api, store, history),
         # Invitation links, and the browser client that opens them.
         *invitation_routes(api, store, settings),
         *web_routes(),

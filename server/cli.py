@@ -20,6 +20,7 @@ from palabre.server import history_cli
 from palabre.server.app import create_app
 from palabre.server.audit_http import audit_lines, open_audit
 from palabre.server.events import EventHub
+from palabre.server.history_index import open_history_index
 from palabre.server.invitations_http import invite_command
 from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
@@ -126,10 +127,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
-    application = open_application(Database(settings.database))
+    database = Database(settings.database)
+    application = open_application(database)
     try:
         if args.command in ("history", "comments"):
-            return history_cli.run(application, args)
+            index = open_history_index(database, application, settings.checkpoint_every)
+            try:
+                return history_cli.run(application, index, args)
+            finally:
+                index.close()
         if args.command == "documents" and args.action == "create":
             print(application.create_document(args.title).id)
         elif args.command == "documents" and args.action == "list":

@@ -518,6 +518,10 @@ class DeltaReplay:
     def text(self) -> str:
         return str(self._text)
 
+    def state(self) -> bytes:
+        """Everything applied so far as one update (what a checkpoint stores)."""
+        return self._doc.get_update()
+
 
 def _delta_op(raw: dict[str, object]) -> DeltaOp | None:
     """One of the engine's delta entries as a plain op; embeds and formatting, which Palabre

@@ -18,6 +18,7 @@ from palabre.server.history_http import (
     session_filter,
     text_at,
 )
+from palabre.server.history_index import HistoryIndex
 from palabre.server.store import Store
 
 
@@ -47,21 +48,21 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     listing.add_argument("--status", choices=["open", "resolved"])
 
 
-def run(application: PalabreApplication, args: argparse.Namespace) -> int:
+def run(application: PalabreApplication, index: HistoryIndex, args: argparse.Namespace) -> int:
     store = Store(application, threads=1)
     try:
-        return _run(store, args)
+        return _run(store, index, args)
     finally:
         store.shutdown_threads()
 
 
-def _run(store: Store, args: argparse.Namespace) -> int:
+def _run(store: Store, index: HistoryIndex, args: argparse.Namespace) -> int:
     application = store.application
     document = DocumentId(parse_id(args.document, "document id"))
     count = application.document(document).contributions
     if args.command == "comments":
         return _comments(store, document, args.status)
-    reader = HistoryReader(application)
+    reader = HistoryReader(application, index)
     if args.action == "at":
         position = (
             _position(args.position, count)

@@ -3,10 +3,10 @@ points, who wrote which characters, and editing sessions.
 
 A *position* is a number of contributions (what ``GET /api/documents/{id}`` reports as
 ``contributions``). Texts at a position come from the latest checkpoint at or before it plus
-the tail. Authorship and sessions replay contributions through the CRDT engine and follow its
-change deltas (``crdt.DeltaReplay`` → ``projections/authorship.py``), so a character belongs
-to the member whose contribution inserted it, concurrent edits included. They are computed on
-request, reading the log page by page; everything runs in the store's threads.
+the tail. Authorship and sessions come from the history index (``server/history_index.py``):
+its stored state at or before the position plus the tail, replayed through the CRDT engine so
+that a character belongs to the member whose contribution inserted it, concurrent edits
+included. Everything runs in the store's threads.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from palabre.domain.errors import InvalidInput, NotFound
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.roles import Country
 from palabre.projections import text_diff
-from palabre.projections.authorship import Authorship, Run, Sections, shares
-from palabre.projections.history import Edit, Session, sessions
+from palabre.projections.authorship import Authorship, Run, shares
+from palabre.projections.history import Edit, Session, SessionTracker
 from palabre.server import crdt
+from palabre.server.history_index import HistoryIndex, Resume, follow
 from palabre.server.http import Api, JSONResponse, readable_document
-from palabre.server.rooms import Rooms
 from palabre.server.store import Store
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,10 +39,8 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 UNKNOWN = "?"  # a member the application no longer knows
 
 
-def history_routes(api: Api, store: Store, rooms: Rooms) -> list[Route]:
-    """``rooms`` is taken for symmetry with the other route sets: positions count stored
-    contributions, so nothing here reads a live room."""
-    handlers = HistoryApi(store)
+def history_routes(api: Api, store: Store, index: HistoryIndex) -> list[Route]:
+    handlers = HistoryApi(store, index)
     return [
         Route(DOCUMENT + "/history/at", api.endpoint(handlers.text_at), methods=["GET"]),
         Route(DOCUMENT + "/diff", api.endpoint(handlers.diff), methods=["GET"]),
@@ -58,8 +56,9 @@ class HistoryReader:
     """Synchronous reads of one application's contribution logs; call from the store's
     threads."""
 
-    def __init__(self, application: PalabreApplication) -> None:
+    def __init__(self, application: PalabreApplication, index: HistoryIndex) -> None:
         self._app = application
+        self._index = index
 
     def timestamp(self, document_id: DocumentId, position: int) -> datetime:
         """One event read: cheap, whatever the length of the log."""
@@ -81,37 +80,21 @@ class HistoryReader:
         return low
 
     def authorship(self, document_id: DocumentId, upto: int) -> Authorship:
-        """Every contribution up to ``upto`` replayed from the start: checkpoints carry no
-        authors."""
-        replay, attributed = crdt.DeltaReplay(), Authorship()
-        for contribution in self._app.contributions(document_id, upto=upto):
-            for delta in replay.apply(contribution.update):
-                attributed.apply(delta, str(contribution.member_id))
-        return attributed
+        """From the history index: the stored runs at or before ``upto`` plus the tail."""
+        return self._index.authorship(document_id, upto)
 
     def edits(self, document_id: DocumentId, after: int, upto: int) -> Iterator[Edit]:
         """What each contribution in ``(after, upto]`` did. Attribution is not needed here,
         only the mirrored text, so the replay starts from the latest checkpoint."""
-        replay, text = crdt.DeltaReplay(), Authorship()
+        resume = Resume(0, crdt.DeltaReplay(), Authorship(), SessionTracker())
         checkpoint = self._app.latest_checkpoint(document_id, after)
-        start = 0
         if checkpoint is not None:
-            for delta in replay.apply(checkpoint.state):
-                text.apply(delta, UNKNOWN)
-            start = checkpoint.originator_version
-        for contribution in self._app.contributions(document_id, after=start, upto=upto):
-            changes = [text.apply(d, "") for d in replay.apply(contribution.update)]
-            if contribution.originator_version <= after:
-                continue
-            sections = Sections.of(text.text)
-            yield Edit(
-                position=contribution.originator_version,
-                member=str(contribution.member_id),
-                at=contribution.timestamp,
-                added=sum(c.added for c in changes),
-                removed=sum(c.removed for c in changes),
-                sections=tuple(sections.at(p) for c in changes for p in c.places),
-            )
+            for delta in resume.replay.apply(checkpoint.state):
+                resume.text.apply(delta, UNKNOWN)
+            resume.position = checkpoint.originator_version
+        for contribution, edit in follow(self._app, document_id, resume, upto):
+            if contribution.originator_version > after:
+                yield edit
 
     def member(self, member_id: str) -> MemberInfo | None:
         try:
@@ -127,11 +110,9 @@ class HistoryReader:
         return {"position": upto, **authorship_json(runs, people)}
 
     def sessions_report(self, document_id: DocumentId, wanted: SessionFilter) -> list[Json]:
-        """The editing sessions the filter keeps, as the HTTP API answers them."""
-        count = self._app.contribution_count(document_id)
-        after = 0 if wanted.start is None else self.position_at(document_id, wanted.start, False)
-        upto = count if wanted.end is None else self.position_at(document_id, wanted.end)
-        found = sessions(self.edits(document_id, after, upto)) if after < upto else []
+        """The editing sessions the filter keeps (whole sessions: a period keeps those that
+        overlap it), as the HTTP API answers them."""
+        found = [s for s in self._index.sessions(document_id) if wanted.overlaps(s)]
         people = _people(self.member, {session.member for session in found})
         return [session_json(s, people[s.member]) for s in found if wanted.keeps(people[s.member])]
 
@@ -147,6 +128,11 @@ class SessionFilter:
     start: datetime | None = None
     end: datetime | None = None
 
+    def overlaps(self, session: Session) -> bool:
+        return (self.start is None or session.end >= self.start) and (
+            self.end is None or session.start <= self.end
+        )
+
     def keeps(self, info: MemberInfo | None) -> bool:
         if self.member is None and self.organisation is None and self.country is None:
             return True
@@ -160,9 +146,9 @@ class SessionFilter:
 class HistoryApi:
     """Any member with a role on the document may read its history."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, index: HistoryIndex) -> None:
         self._store = store
-        self._reader = HistoryReader(store.application)
+        self._reader = HistoryReader(store.application, index)
 
     async def text_at(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
@@ -345,7 +331,8 @@ def openapi_paths() -> Json:
         [_query("at", POSITION)],
     )
     history = _operation(
-        "Editing sessions: each member's contributions, split by pauses over 5 minutes",
+        "Editing sessions: each member's contributions, split by pauses over 5 minutes; "
+        "from/to keep the sessions that overlap the period, whole",
         _json(_object({"sessions": {"type": "array", "items": SESSION}})),
         [
             _query("member", ID),

@@ -49,6 +49,9 @@ class Store:
     def __init__(self, application: PalabreApplication, threads: int) -> None:
         self.application = application
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="store")
+        # Told of each checkpoint stored (in a store thread; must not block): the history
+        # index catches up from there.
+        self.checkpointed: list[Callable[[DocumentId], None]] = []
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` in the pool, carrying the caller's context (the acting member)."""
@@ -131,4 +134,6 @@ class Store:
         self.application.store_checkpoint(
             document_id, state.position, crdt.compact(state.updates())
         )
+        for listener in self.checkpointed:
+            listener(document_id)
         return state.position

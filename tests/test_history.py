@@ -27,6 +27,8 @@ from palabre.server.history_http import (
     session_filter,
     text_at,
 )
+from palabre.server.history_index import HistoryIndex, open_history_index
+from palabre.server.storage import Database
 from palabre.server.store import Store
 from pycrdt import Doc, Text
 
@@ -112,6 +114,13 @@ def story(application: PalabreApplication) -> Story:
 
 
 @pytest.fixture
+def index(database_url: str, application: PalabreApplication) -> Iterator[HistoryIndex]:
+    index = open_history_index(Database(database_url), application, every=10)
+    yield index
+    index.close()
+
+
+@pytest.fixture
 def store(application: PalabreApplication) -> Iterator[Store]:
     store = Store(application, threads=2)
     yield store
@@ -122,9 +131,9 @@ def store(application: PalabreApplication) -> Iterator[Store]:
 
 
 def test_authorship_follows_the_crdt_merge_of_concurrent_edits(
-    application: PalabreApplication, story: Story
+    application: PalabreApplication, index: HistoryIndex, story: Story
 ) -> None:
-    runs = HistoryReader(application).authorship(story.document_id, 5).runs
+    runs = HistoryReader(application, index).authorship(story.document_id, 5).runs
     assert "".join(run.text for run in runs) == story.final
     by = {
         member: "".join(r.text for r in runs if r.author == str(member))
@@ -137,9 +146,9 @@ def test_authorship_follows_the_crdt_merge_of_concurrent_edits(
 
 
 def test_authorship_at_every_position_mirrors_the_text(
-    application: PalabreApplication, story: Story
+    application: PalabreApplication, index: HistoryIndex, story: Story
 ) -> None:
-    reader = HistoryReader(application)
+    reader = HistoryReader(application, index)
     for position in range(6):
         attributed = reader.authorship(story.document_id, position)
         assert attributed.text == crdt.rebuild(story.updates[:position]).text
@@ -150,7 +159,7 @@ def test_authorship_converts_utf8_byte_counts_to_characters() -> None:
     text.apply([("insert", "Lomé, Kpalimé")], "afi")
     change = text.apply([("retain", len("Lomé,".encode())), ("insert", " Sokodé,")], "yann")
     assert text.text == "Lomé, Sokodé, Kpalimé"
-    assert change.places == (5,)
+    assert change.places == (len("Lomé,".encode()),)  # UTF-8 bytes
     change = text.apply([("retain", 1), ("delete", 4)], "yann")  # "omé" is 4 bytes
     assert (text.text, change.removed) == ("L, Sokodé, Kpalimé", 3)
     assert text.runs == [Run("L,", "afi"), Run(" Sokodé,", "yann"), Run(" Kpalimé", "afi")]
@@ -179,9 +188,9 @@ async def test_text_at_a_position_is_the_replay_of_the_first_contributions(
 
 
 def test_position_at_a_time_is_the_last_contribution_at_or_before_it(
-    application: PalabreApplication, story: Story
+    application: PalabreApplication, index: HistoryIndex, story: Story
 ) -> None:
-    reader = HistoryReader(application)
+    reader = HistoryReader(application, index)
     stamps = [c.timestamp for c in application.contributions(story.document_id)]
     assert stamps == sorted(stamps)
     for when in [*stamps, *(s + timedelta(microseconds=1) for s in stamps)]:
@@ -194,10 +203,10 @@ def test_position_at_a_time_is_the_last_contribution_at_or_before_it(
 
 
 async def test_text_at_a_time_is_the_text_at_the_right_position(
-    application: PalabreApplication, store: Store, story: Story
+    application: PalabreApplication, index: HistoryIndex, store: Store, story: Story
 ) -> None:
     stamps = [c.timestamp for c in application.contributions(story.document_id)]
-    position = HistoryReader(application).position_at(story.document_id, stamps[2])
+    position = HistoryReader(application, index).position_at(story.document_id, stamps[2])
     assert stamps[position - 1] == stamps[2]
     assert (
         await text_at(store, story.document_id, position)
@@ -221,7 +230,10 @@ class CountingReads:
 
 
 async def test_text_at_reads_only_the_tail_after_the_checkpoint(
-    application: PalabreApplication, store: Store, monkeypatch: pytest.MonkeyPatch
+    application: PalabreApplication,
+    index: HistoryIndex,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     document_id = DocumentId(application.create_document("Référentiel").id)
     writer = Replica(7)
@@ -235,7 +247,7 @@ async def test_text_at_reads_only_the_tail_after_the_checkpoint(
     assert counting.read == 0  # the checkpoint alone
     counting.read = 0
     when = datetime.now(UTC)
-    assert HistoryReader(application).position_at(document_id, when) == 40
+    assert HistoryReader(application, index).position_at(document_id, when) == 40
     assert counting.read <= math.ceil(math.log2(41))  # a binary search, not a scan
 
 
@@ -299,9 +311,9 @@ def test_sessions_split_at_pauses_over_five_minutes_per_member() -> None:
 
 
 def test_edits_replayed_from_the_log_count_and_place_each_change(
-    application: PalabreApplication, story: Story
+    application: PalabreApplication, index: HistoryIndex, story: Story
 ) -> None:
-    edits = list(HistoryReader(application).edits(story.document_id, 0, 5))
+    edits = list(HistoryReader(application, index).edits(story.document_id, 0, 5))
     assert [(e.position, e.added, e.removed) for e in edits] == [
         (1, len(OPENING), 0),
         (2, len(TOGO), 0),
@@ -324,18 +336,18 @@ def test_edits_replayed_from_the_log_count_and_place_each_change(
 
 
 async def test_edits_after_a_checkpoint_match_a_full_replay(
-    application: PalabreApplication, store: Store, story: Story
+    application: PalabreApplication, index: HistoryIndex, store: Store, story: Story
 ) -> None:
-    reader = HistoryReader(application)
+    reader = HistoryReader(application, index)
     full = list(reader.edits(story.document_id, 0, 5))
     application.store_checkpoint(story.document_id, 3, crdt.compact(story.updates[:3]))
     assert list(reader.edits(story.document_id, 3, 5)) == full[3:]
 
 
 def test_sessions_are_filtered_by_member_organisation_country_and_time(
-    application: PalabreApplication, store: Store, story: Story
+    application: PalabreApplication, index: HistoryIndex, store: Store, story: Story
 ) -> None:
-    reader = HistoryReader(application)
+    reader = HistoryReader(application, index)
     stamps = [c.timestamp for c in application.contributions(story.document_id)]
     afi = application.member(story.afi)
 
@@ -347,8 +359,12 @@ def test_sessions_are_filtered_by_member_organisation_country_and_time(
     assert members(country="tg") == [("Afi Mensah", 2)]
     assert members(member=str(story.yann)) == [("Yann Le Gall", 3)]
     assert members(organisation=str(afi.organisation.id)) == [("Afi Mensah", 2)]
-    assert members(**{"from": stamps[3].isoformat()}) == [("Afi Mensah", 1), ("Yann Le Gall", 1)]
-    assert members(to=stamps[0].isoformat()) == [("Yann Le Gall", 1)]
+    # A period keeps the sessions that overlap it, whole.
+    assert members(**{"from": stamps[4].isoformat()}) == [("Yann Le Gall", 3)]
+    assert members(to=stamps[0].isoformat()) == [("Yann Le Gall", 3)]
+    assert members(to=stamps[1].isoformat()) == [("Yann Le Gall", 3), ("Afi Mensah", 2)]
+    after_all = (stamps[4] + timedelta(microseconds=1)).isoformat()
+    assert members(**{"from": after_all}) == []
     with pytest.raises(InvalidInput):
         session_filter({"from": "2026-11-23T10:00"})
 

@@ -8,7 +8,10 @@ SQLite file, with the checkpoints a server writes (every PALABRE_CHECKPOINT_EVER
 - ``history/at?position=N``: the text after N contributions (checkpoint at or before N, plus
   the tail), for random positions;
 - ``history/at?time=T``: the same after finding the position by binary search on time;
-- authorship and editing sessions, which replay the whole log on each request (once each);
+- indexing the whole log once (what the server's history index does in the background,
+  a thousand contributions at a time, as rooms checkpoint);
+- then authorship at random positions and the list of editing sessions, read from the index
+  (stored state at or before the position plus the tail);
 - as a reference, a full replay of every contribution from zero (what a version without
   checkpoints would cost), once.
 
@@ -33,9 +36,11 @@ from palabre.domain.contribution import NewContribution
 from palabre.domain.ids import DocumentId
 from palabre.server import crdt
 from palabre.server.history_http import HistoryReader, session_filter, text_at
+from palabre.server.history_index import HistoryIndex, HistoryIndexStore
 from palabre.server.settings import Settings
 from palabre.server.storage import Database, open_application
 from palabre.server.store import Store
+from palabre.server.transcoder import CompactTranscoder
 from pycrdt import Doc, Text
 
 from tests.support import traces
@@ -77,7 +82,14 @@ async def build(store: Store, document: DocumentId, every: int) -> tuple[int, fl
     return position, time.perf_counter() - started
 
 
-async def measure(store: Store, document: DocumentId, count: int, samples: int) -> None:
+async def measure(
+    store: Store,
+    views: HistoryIndexStore,
+    document: DocumentId,
+    count: int,
+    samples: int,
+    every: int,
+) -> None:
     rng = random.Random(7)
     positions = [rng.randint(1, count) for _ in range(samples)]
     at_position = []
@@ -85,7 +97,8 @@ async def measure(store: Store, document: DocumentId, count: int, samples: int) 
         started = time.perf_counter()
         await text_at(store, document, position)
         at_position.append((time.perf_counter() - started) * 1000)
-    reader = HistoryReader(store.application)
+    index = HistoryIndex(store.application, views, every)
+    reader = HistoryReader(store.application, index)
     at_time = []
     for position in positions[: samples // 2]:
         when = reader.timestamp(document, position)
@@ -93,13 +106,31 @@ async def measure(store: Store, document: DocumentId, count: int, samples: int) 
         found = await store.call(reader.position_at, document, when)
         await text_at(store, document, found)
         at_time.append((time.perf_counter() - started) * 1000)
-    for name, work in (
-        ("authorship now (1 run)", lambda: reader.authorship_report(document)),
-        ("editing sessions (1 run)", lambda: reader.sessions_report(document, session_filter({}))),
-    ):
+    started = time.perf_counter()
+    await store.call(index.catch_up, document)
+    print(f"indexing the whole log (1 run): {time.perf_counter() - started:.1f} s")
+    authorship = []
+    for position in positions[: samples // 2]:
         started = time.perf_counter()
-        await store.call(work)
-        print(f"{name:<34}{(time.perf_counter() - started) * 1000:>10.1f} ms")
+        await store.call(reader.authorship_report, document, position)
+        authorship.append((time.perf_counter() - started) * 1000)
+    listing = []
+    for _ in range(5):
+        started = time.perf_counter()
+        listed = await store.call(reader.sessions_report, document, session_filter({}))
+        listing.append((time.perf_counter() - started) * 1000)
+    now = []
+    for _ in range(5):
+        started = time.perf_counter()
+        await store.call(reader.authorship_report, document, None)
+        now.append((time.perf_counter() - started) * 1000)
+    print(
+        f"authorship at a random position: median {statistics.median(authorship):.0f} ms, "
+        f"max {max(authorship):.0f} ms ({len(authorship)} runs)"
+    )
+    print(f"authorship now: median {statistics.median(now):.0f} ms (5 runs)")
+    print(f"editing sessions ({len(listed)}): median {statistics.median(listing):.0f} ms (5 runs)")
+    index.close()
     started = time.perf_counter()
     full = await store.call(
         lambda: crdt.rebuild(c.update for c in store.application.contributions(document)).text
@@ -127,10 +158,12 @@ def report(
     print(f"ratio full replay / median at position: {replay_ms / median:.0f}x")
 
 
-async def run(store: Store, document: DocumentId, every: int, samples: int) -> None:
+async def run(
+    store: Store, views: HistoryIndexStore, document: DocumentId, every: int, samples: int
+) -> None:
     count, seconds = await build(store, document, every)
     print(f"built {count:,} contributions in {seconds:.1f} s (checkpoint every {every})")
-    await measure(store, document, count, samples)
+    await measure(store, views, document, count, samples, every)
 
 
 def main() -> None:
@@ -140,10 +173,12 @@ def main() -> None:
     settings = Settings.from_env({})
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{Path(directory) / 'history.sqlite3'}"
-        store = Store(open_application(Database(url)), threads=2)
+        database = Database(url)
+        store = Store(open_application(database), threads=2)
+        views = HistoryIndexStore(env=database.env(), transcoder=CompactTranscoder())
         try:
             document = DocumentId(store.application.create_document("Référentiel").id)
-            asyncio.run(run(store, document, settings.checkpoint_every, args.positions))
+            asyncio.run(run(store, views, document, settings.checkpoint_every, args.positions))
         finally:
             store.close()
 
