@@ -627,3 +627,27 @@ def test_a_role_changed_by_a_coordinator_applies_to_the_open_page(
     afi.keyboard.type(" Après.")
     assert editor_text(afi) == "Avant."
     saved(afi)
+
+
+def test_the_home_page_lists_the_members_documents_and_the_exports_tab_offers_each_format(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann = join(new_context, server, seed, seed.editor)
+    type_at_end(yann, "# Le projet")
+    saved(yann)
+    approve_version(server, seed, "Première version")
+    yann.goto(f"{server.base_url}/")
+    documents = yann.locator(".documents li a")
+    expect(documents).to_have_text(["Référentiel commun"])
+    documents.click()
+    yann.locator(".cm-content").wait_for()
+    assert yann.url == f"{server.base_url}/d/{seed.document_id}"
+    yann.click("#tab-exports")
+    groups = yann.locator("#panel-exports .exports")
+    expect(groups).to_have_count(2)  # the current text, and v1
+    expect(yann.locator("#panel-exports h3")).to_have_text(
+        ["Texte actuel", "v1 — Première version"]
+    )
+    for group in (groups.first, groups.last):
+        expect(group.locator("button")).to_have_text(["MD", "HTML", "DOCX", "ODT", "PDF", "JSON"])
+    screenshot(yann, "exports")
