@@ -464,8 +464,11 @@ def test_the_current_text_is_exported_by_default(world: World) -> None:
     assert "(Europe/Paris, UTC+0" in html
 
 
-def test_an_observer_may_export(world: World) -> None:
+def test_an_observer_may_export_even_through_a_plain_link(world: World) -> None:
     assert world.get(world.observer, format="pdf", version=1).status_code == 200
+    link = f"{world.server.base_url}/api/documents/{world.document_id}/export"
+    query = {"format": "md", "version": "1", "token": world.observer}
+    assert httpx.get(link, params=query).content == V1.encode("utf-8")  # no header sent
 
 
 # Determinism ---------------------------------------------------------------------------------
