@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare clean web web-check web-weight
+.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export clean web web-check web-weight
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -18,6 +18,7 @@ help:
 	@echo "make web-weight     the page's first-load weight, compressed (budget: 400 KB)"
 	@echo "make bench          the live benchmark (fan-out, ingest, late join, RSS)"
 	@echo "make bench-compare  the same, side by side with pycrdt-websocket"
+	@echo "make bench-export   export a 250,000-character document in every format (median s)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +72,9 @@ bench: install
 
 bench-compare: install
 	$(BIN)/python -m tests.benchmarks.live --compare
+
+bench-export: install
+	$(BIN)/python -m tests.benchmarks.export
 
 clean:
 	rm -rf build $(VENV) tests/interop/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -11,6 +11,8 @@ from palabre.server.audit_http import audit_routes, open_audit
 from palabre.server.comments_http import comment_routes
 from palabre.server.committee_http import CommitteeApi
 from palabre.server.events import EventHub, EventsEndpoint
+from palabre.server.export.snapshot import Sources
+from palabre.server.export_http import export_routes
 from palabre.server.history_http import history_routes
 from palabre.server.history_index import open_history_index
 from palabre.server.http import Api
@@ -109,6 +111,8 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
         *comment_routes(api, store, rooms, hub),
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *history_routes(api, store, history),
+        # Snapshot exports: the text now, at a version or a position, in six formats.
+        *export_routes(api, store, Sources(store, versions, audit, history, rooms)),
         # Invitation links, and the browser client that opens them.
         *invitation_routes(api, store, settings),
         *web_routes(),

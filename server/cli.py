@@ -16,7 +16,7 @@ from palabre.domain.errors import PalabreError
 from palabre.domain.ids import parse_id
 from palabre.domain.roles import Country, Role
 from palabre.projections.audit_chain import AuditChain
-from palabre.server import history_cli
+from palabre.server import export_cli, history_cli
 from palabre.server.app import create_app
 from palabre.server.audit_http import audit_lines, open_audit
 from palabre.server.events import EventHub
@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("document")
     export.add_argument("-o", "--output", help="write to this file instead of standard output")
     history_cli.add_parsers(commands)
+    export_cli.add_parser(commands)
     return parser
 
 
@@ -136,6 +137,8 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
                 return history_cli.run(application, index, args)
             finally:
                 index.close()
+        if args.command == "export":
+            return export_cli.run(application, database, settings.checkpoint_every, args)
         if args.command == "documents" and args.action == "create":
             print(application.create_document(args.title).id)
         elif args.command == "documents" and args.action == "list":

@@ -16,6 +16,7 @@ from typing import Any
 
 from palabre.server.audit_http import openapi_paths as audit_openapi_paths
 from palabre.server.comments_http import openapi_paths as comment_paths
+from palabre.server.export_http import openapi_paths as export_paths
 from palabre.server.history_http import openapi_paths as history_paths
 from palabre.server.http import JSONResponse
 from palabre.server.invitations_http import openapi_paths as invitation_paths
@@ -49,7 +50,12 @@ def openapi_document() -> Json:
                 "ws://HOST/ws/{document_id}?token=TOKEN (y-websocket protocol; see the README)."
             ),
         },
-        "paths": _paths() | comment_paths() | history_paths() | invitation_paths() | web_paths(),
+        "paths": _paths()
+        | comment_paths()
+        | history_paths()
+        | export_paths()
+        | invitation_paths()
+        | web_paths(),
         "components": {
             "schemas": SCHEMAS,
             "responses": _error_responses(),

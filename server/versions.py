@@ -217,9 +217,10 @@ class ProgressBar:
 
     WIDTH = 30
 
-    def __init__(self, stream: TextIO, what: str) -> None:
+    def __init__(self, stream: TextIO, what: str, verb: str = "rebuilding") -> None:
         self._stream = stream
         self._what = what
+        self._verb = verb
         self._shown = -1
 
     def __call__(self, done: int, total: int) -> None:
@@ -229,7 +230,7 @@ class ProgressBar:
         self._shown = percent
         filled = "#" * (self.WIDTH * percent // 100)
         self._stream.write(
-            f"\rrebuilding {self._what} [{filled:<{self.WIDTH}}] {percent:3d}% ({done}/{total})"
+            f"\r{self._verb} {self._what} [{filled:<{self.WIDTH}}] {percent:3d}% ({done}/{total})"
         )
         self._stream.flush()
 

@@ -1,0 +1,103 @@
+"""The JSON bundle: the Markdown exactly as approved, with everything that says what it is (the
+decision and its votes, the hashes, the audit chain head, comments, contributors), so that a
+third party can check the text against its hash with standard tools:
+
+    jq -j .markdown BUNDLE.json | sha256sum     # equals: jq -r .sha256 BUNDLE.json
+
+Keys are sorted and times are ISO-8601 in UTC (``date_local`` repeats the snapshot's time in
+the reader's zone), so the same request gives the same bytes; ``generated_at`` is the one field
+meant to vary (see ``ExportOptions.generated_at``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from palabre.server.export.model import Approval, ExportOptions, Person, Snapshot
+
+FORMAT_VERSION = 1
+
+
+def render_bundle(snapshot: Snapshot, options: ExportOptions) -> bytes:
+    bundle: dict[str, Any] = {
+        "palabre_export": FORMAT_VERSION,
+        "document": {"id": snapshot.document_id, "title": snapshot.title},
+        "snapshot": {
+            "kind": "version" if snapshot.approval is not None else "position",
+            "current": snapshot.current,
+            "position": snapshot.position,
+            "version": None if snapshot.approval is None else snapshot.approval.number,
+            "date": _utc(snapshot.at),
+            "date_local": snapshot.at.astimezone(options.zone).isoformat(),
+        },
+        "markdown": snapshot.markdown,
+        "sha256": snapshot.sha256,
+        "approval": None if snapshot.approval is None else _approval(snapshot.approval),
+        "audit_chain": {
+            "head": snapshot.chain.link,
+            "position": snapshot.chain.position,
+            "sealed_by_decision": snapshot.chain.sealed_by_decision,
+        },
+        "comments": None if snapshot.notes is None else [_note(n) for n in snapshot.notes],
+        "contributors": None
+        if snapshot.contributors is None
+        else [asdict(c) for c in snapshot.contributors],
+        "lang": options.lang,
+        "timezone": options.zone.key,
+        "generated_at": _utc(options.generated(snapshot)),
+    }
+    return orjson.dumps(
+        bundle, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+    )
+
+
+def _approval(approval: Approval) -> dict[str, Any]:
+    decision = approval.decision
+    return {
+        "number": approval.number,
+        "label": approval.label,
+        "pinned_sha256": approval.pinned_sha256,
+        "rebuilt_matches_pinned": approval.ok,
+        "problem": approval.problem,
+        "proposal_id": decision.proposal_id,
+        "decision": decision.outcome,
+        "decided_at": _utc(decision.decided_at),
+        "decided_by": None if decision.decided_by is None else _person(decision.decided_by),
+        "meeting": None if decision.meeting is None else asdict(decision.meeting),
+        "rule": dict(decision.rule),
+        "tally": {
+            "voting_organisations": decision.voting_organisations,
+            "voted": decision.voted,
+            "quorum_met": decision.quorum_met,
+            "approve": decision.approve,
+            "abstain": decision.abstain,
+            "object": decision.object,
+        },
+        "votes": [asdict(vote) for vote in decision.votes],
+    }
+
+
+def _note(note: Any) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "author": _person(note.author),
+        "created_at": _utc(note.created_at),
+        "status": note.status,
+        "section": note.section,
+        "quote": note.quote,
+        "body": note.body,
+        "replies": [
+            {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
+            for r in note.replies
+        ],
+    }
+
+
+def _person(person: Person) -> dict[str, str]:
+    return asdict(person)
+
+
+def _utc(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat()

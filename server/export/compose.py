@@ -1,0 +1,242 @@
+"""Facts to document: the cover, the body parsed from the Markdown, and the appendices (numbered
+comment notes, contributors by organisation), in the reader's language and time zone. Built
+once per export; every renderer reads the same document."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from palabre.server.export import markdown
+from palabre.server.export.labels import Labels, labels, long_date, long_datetime, percent
+from palabre.server.export.model import (
+    Approval,
+    Block,
+    ChainSeal,
+    Contributor,
+    Cover,
+    ExportDocument,
+    ExportOptions,
+    Heading,
+    Inline,
+    ListBlock,
+    Metadata,
+    Note,
+    Paragraph,
+    Person,
+    Snapshot,
+    Span,
+    Table,
+)
+from palabre.server.minutes import NBSP
+
+
+def compose(snapshot: Snapshot, options: ExportOptions) -> ExportDocument:
+    words = labels(options.lang)
+    subtitle = _subtitle(snapshot, options, words)
+    version = f"v{snapshot.approval.number}" if snapshot.approval else f"#{snapshot.position}"
+    metadata = Metadata(
+        title=snapshot.title,
+        subject=subtitle,
+        lang=options.lang,
+        generated_at=options.generated(snapshot),
+        identifier=snapshot.sha256,
+        footer=f"{snapshot.title} · {version} · SHA-256 {snapshot.sha256[:16]}…",
+    )
+    cover = Cover(snapshot.title, subtitle, _cover_blocks(snapshot, options, words))
+    return ExportDocument(
+        metadata, cover, markdown.parse(snapshot.markdown), _appendix(snapshot, options, words)
+    )
+
+
+def file_name(snapshot: Snapshot, options: ExportOptions) -> str:
+    """``referentiel-commun_v3_2026-11-23.pdf``, or ``…_etat-42_…`` for a point of the
+    history: the document, the version or position, the day (in the reader's zone)."""
+    words = labels(options.lang)
+    which = (
+        f"v{snapshot.approval.number}"
+        if snapshot.approval is not None
+        else f"{words.file_state}-{snapshot.position}"
+    )
+    day = snapshot.at.astimezone(options.zone).date().isoformat()
+    return f"{slug(snapshot.title)}_{which}_{day}.{options.format}"  # formats are extensions
+
+
+def slug(title: str) -> str:
+    ascii_only = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")
+    return words[:60].rstrip("-") or "document"
+
+
+# The cover -----------------------------------------------------------------------------------
+
+
+def _subtitle(snapshot: Snapshot, options: ExportOptions, words: Labels) -> str:
+    if snapshot.approval is not None:
+        return words.version.format(number=snapshot.approval.number, label=snapshot.approval.label)
+    template = words.current if snapshot.current else words.state
+    when = long_datetime(snapshot.at, options.zone, options.lang)
+    return template.format(date=when, position=snapshot.position)
+
+
+def _cover_blocks(snapshot: Snapshot, options: ExportOptions, words: Labels) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    approval = snapshot.approval
+    if approval is None:
+        blocks.append(_field(words, words.decision, (Span(words.no_decision),)))
+    else:
+        blocks += _decision(approval, options, words)
+    blocks.append(_field(words, words.sha256, (Span(snapshot.sha256, code=True),)))
+    if approval is not None and approval.pinned_sha256 != snapshot.sha256:
+        blocks.append(_field(words, words.pinned, (Span(approval.pinned_sha256, code=True),)))
+    if approval is not None and not approval.ok:
+        blocks.append(Paragraph((Span(f"{words.mismatch}. {approval.problem}", bold=True),)))
+    blocks.append(_field(words, words.chain, _chain(snapshot.chain, words)))
+    return tuple(blocks)
+
+
+def _decision(approval: Approval, options: ExportOptions, words: Labels) -> list[Block]:
+    decision = approval.decision
+    when = long_datetime(decision.decided_at, options.zone, options.lang)
+    who = _person(decision.decided_by) if decision.decided_by else words.operator
+    meeting = (
+        f"{decision.meeting.title}, {long_date(decision.meeting.date, options.lang)}"
+        if decision.meeting is not None
+        else words.no_meeting
+    )
+    rule = decision.rule
+    rule_text = words.rule_words.format(
+        quorum=percent(float(rule["quorum"]), options.lang),
+        mode=words.modes.get(str(rule["mode"]), str(rule["mode"])),
+        ballot=words.ballots.get(str(rule["ballot"]), str(rule["ballot"])),
+    )
+    decided = (Span(f"{words.accepted.format(date=when)} {words.by} "), Span(who, bold=True))
+    result = _result(approval, words)
+    blocks: list[Block] = [
+        _field(words, words.decision, decided),
+        _field(words, words.meeting, (Span(meeting),)),
+        _field(words, words.rule, (Span(rule_text),)),
+        _field(words, words.result, (Span(result),)),
+    ]
+    if decision.votes:
+        blocks.append(Paragraph((Span(words.votes_heading, bold=True),)))
+        rows = tuple(
+            (
+                (Span(v.organisation),),
+                (Span(words.countries.get(v.country, v.country)),),
+                (Span(v.member),),
+                (Span(words.choices.get(v.choice, v.choice), bold=v.choice == "object"),),
+                (Span(v.reason),) if v.reason else (),
+            )
+            for v in decision.votes
+        )
+        header = tuple((Span(name),) for name in words.vote_columns)
+        blocks.append(Table(header, rows, ("",) * len(header)))
+    return blocks
+
+
+def _result(approval: Approval, words: Labels) -> str:
+    d = approval.decision
+    quorum = words.quorum_met[d.quorum_met]
+    counts = {"approve": d.approve, "abstain": d.abstain, "object": d.object}
+    tally = ", ".join(f"{words.choices[k].lower()}{words.colon} {n}" for k, n in counts.items())
+    if words.lang == "fr":
+        return (
+            f"{quorum}, {d.voted} structure(s) sur {d.voting_organisations} ayant voix ont "
+            f"donné leur avis ; {tally}"
+        ).replace(" ;", NBSP + ";")
+    return f"{quorum}, {d.voted} of {d.voting_organisations} voting organisations voted; {tally}"
+
+
+def _chain(chain: ChainSeal, words: Labels) -> Inline:
+    if chain.link is None:
+        return (Span(words.chain_missing),)
+    template = words.chain_sealed if chain.sealed_by_decision else words.chain_now
+    before, _, after = template.partition("{link}")
+    rest = after.format(position=chain.position, nbsp=NBSP)
+    return (Span(before), Span(chain.link, code=True), Span(rest))
+
+
+def _field(words: Labels, name: str, value: Inline) -> Paragraph:
+    return Paragraph((Span(f"{name}{words.colon} ", bold=True), *value))
+
+
+def _person(person: Person) -> str:
+    return f"{person.name} ({person.organisation})"
+
+
+# Appendices ----------------------------------------------------------------------------------
+
+
+def _appendix(snapshot: Snapshot, options: ExportOptions, words: Labels) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    if snapshot.notes is not None:
+        heading = words.notes_open_heading if options.comments == "open" else words.notes_heading
+        blocks.append(Heading(1, (Span(heading),)))
+        if snapshot.notes:
+            items = tuple(_note(note, options, words) for note in snapshot.notes)
+            blocks.append(ListBlock(ordered=True, start=1, items=items))
+    if snapshot.contributors is not None:
+        blocks.append(Heading(1, (Span(words.contributors_heading),)))
+        blocks.append(_contributors(snapshot.contributors, words))
+    return tuple(blocks)
+
+
+def _note(note: Note, options: ExportOptions, words: Labels) -> tuple[Block, ...]:
+    when = long_datetime(note.created_at, options.zone, options.lang)
+    status = words.status.get(note.status, note.status)
+    where = f" ({words.section} {note.section})" if note.section else ""
+    blocks: list[Block] = [
+        Paragraph((Span(_person(note.author), bold=True), Span(f", {when}, {status}"))),
+        Paragraph((Span(_quoted(note.quote, words), italic=True), Span(where))),
+        Paragraph(_lines(note.body)),
+    ]
+    if note.replies:
+        replies = tuple(
+            (
+                Paragraph(
+                    (
+                        Span(_person(r.author), bold=True),
+                        Span(f", {long_datetime(r.created_at, options.zone, options.lang)}"),
+                        Span(f"{words.colon} "),
+                        *_lines(r.body),
+                    )
+                ),
+            )
+            for r in note.replies
+        )
+        blocks.append(Paragraph((Span(words.replies, bold=True),)))
+        blocks.append(ListBlock(ordered=False, start=1, items=replies))
+    return tuple(blocks)
+
+
+def _contributors(contributors: tuple[Contributor, ...], words: Labels) -> Block:
+    if not contributors:
+        return Paragraph((Span(words.no_contributors),))
+    header = tuple((Span(name),) for name in words.contributor_columns)
+    rows = tuple(
+        (
+            (Span(c.organisation),),
+            (Span(words.countries.get(c.country, c.country)),),
+            (Span(c.member),),
+            (Span(str(c.characters)),),
+        )
+        for c in contributors
+    )
+    return Table(header, rows, ("", "", "", "right"))
+
+
+def _quoted(text: str, words: Labels) -> str:
+    flat = " ".join(text.split())
+    return f"«{NBSP}{flat}{NBSP}»" if words.lang == "fr" else f"“{flat}”"
+
+
+def _lines(text: str) -> Inline:
+    """Plain text with its line breaks kept."""
+    spans: list[Span] = []
+    for index, line in enumerate(text.split("\n")):
+        if index:
+            spans.append(Span("\n"))
+        if line:
+            spans.append(Span(line))
+    return tuple(spans)

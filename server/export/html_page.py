@@ -1,0 +1,143 @@
+"""The export as one standalone HTML file: embedded CSS, A4 print layout, no external
+resource. Everything from the text is escaped; links keep only the addresses markdown-it
+validated (no ``javascript:``)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from palabre.server.export.model import (
+    Block,
+    CodeBlock,
+    ExportDocument,
+    Heading,
+    Inline,
+    ListBlock,
+    Paragraph,
+    Quote,
+    Rule,
+    Span,
+    Table,
+)
+
+CSS = """
+@page { size: A4; margin: 2cm 2cm 2.2cm; }
+html { font-family: "DejaVu Serif", "Liberation Serif", Georgia, serif; font-size: 11pt; }
+body { max-width: 46em; margin: 2em auto; padding: 0 1em; line-height: 1.5; color: #111; }
+h1, h2, h3, h4, h5, h6 { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif;
+  line-height: 1.25; break-after: avoid; page-break-after: avoid; }
+h1 { font-size: 1.7em; } h2 { font-size: 1.4em; } h3 { font-size: 1.2em; }
+h4, h5, h6 { font-size: 1em; }
+p, li, blockquote, tr { orphans: 3; widows: 3; }
+.cover { border: 1px solid #444; padding: 1.5em 2em; margin-bottom: 2em;
+  break-after: page; page-break-after: always; }
+.cover .title { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 2em; margin: 0; }
+.cover .subtitle { font-size: 1.15em; margin-top: 0.3em; }
+table { border-collapse: collapse; margin: 1em 0; width: 100%; }
+th, td { border: 1px solid #999; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
+th { background: #eee; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+blockquote { margin: 1em 0 1em 1em; padding-left: 1em; border-left: 3px solid #888;
+  color: #333; }
+code, pre { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 0.9em; }
+code { overflow-wrap: anywhere; }
+pre { background: #f4f4f4; padding: 0.7em; white-space: pre-wrap; }
+.appendix { break-before: page; page-break-before: always; }
+@media print { body { max-width: none; margin: 0; padding: 0; } a { color: inherit; } }
+""".strip()
+
+
+def render_html(document: ExportDocument) -> bytes:
+    meta = document.metadata
+    cover = document.cover
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{meta.lang}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{escape(meta.title)} — {escape(meta.subject)}</title>",
+        '<meta name="generator" content="Palabre">',
+        f'<meta name="dcterms.created" content="{meta.generated_at.isoformat()}">',
+        f'<meta name="palabre.sha256" content="{meta.identifier}">',
+        f"<style>\n{CSS}\n</style>",
+        "</head>",
+        "<body>",
+        '<header class="cover" id="cover">',
+        f'<p class="title">{escape(cover.title)}</p>',
+        f'<p class="subtitle">{escape(cover.subtitle)}</p>',
+        *(_block(block) for block in cover.blocks),
+        "</header>",
+        "<main>",
+        *(_block(block) for block in document.body),
+        "</main>",
+    ]
+    if document.appendix:
+        parts += [
+            '<section class="appendix">',
+            *(_block(block) for block in document.appendix),
+            "</section>",
+        ]
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts).encode("utf-8")
+
+
+def _block(block: Block) -> str:
+    if isinstance(block, Heading):
+        return f"<h{block.level}>{_inline(block.content)}</h{block.level}>"
+    if isinstance(block, Paragraph):
+        return f"<p>{_inline(block.content)}</p>"
+    if isinstance(block, ListBlock):
+        return _list(block)
+    if isinstance(block, Quote):
+        inner = "\n".join(_block(b) for b in block.blocks)
+        return f"<blockquote>\n{inner}\n</blockquote>"
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, CodeBlock):
+        return f"<pre><code>{escape(block.text)}</code></pre>"
+    assert isinstance(block, Rule)
+    return "<hr>"
+
+
+def _list(block: ListBlock) -> str:
+    tag = "ol" if block.ordered else "ul"
+    start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
+    items = "\n".join("<li>" + "\n".join(_block(b) for b in item) + "</li>" for item in block.items)
+    return f"<{tag}{start}>\n{items}\n</{tag}>"
+
+
+def _table(block: Table) -> str:
+    def cells(row: tuple[Inline, ...], tag: str) -> str:
+        out = []
+        for index, cell in enumerate(row):
+            align = block.align[index] if index < len(block.align) else ""
+            style = f' style="text-align:{align}"' if align else ""
+            out.append(f"<{tag}{style}>{_inline(cell)}</{tag}>")
+        return "<tr>" + "".join(out) + "</tr>"
+
+    body = "\n".join(cells(row, "td") for row in block.rows)
+    return (
+        f"<table>\n<thead>{cells(block.header, 'th')}</thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+    )
+
+
+def _inline(content: Inline) -> str:
+    return "".join(_span(span) for span in content)
+
+
+def _span(span: Span) -> str:
+    if span.text == "\n":
+        return "<br>"
+    text = escape(span.text, quote=False)
+    if span.code:
+        text = f"<code>{text}</code>"
+    if span.strike:
+        text = f"<s>{text}</s>"
+    if span.italic:
+        text = f"<em>{text}</em>"
+    if span.bold:
+        text = f"<strong>{text}</strong>"
+    if span.link is not None:
+        text = f'<a href="{escape(span.link)}">{text}</a>'
+    return text

@@ -1,0 +1,246 @@
+"""The shapes of an export, named once.
+
+Two layers:
+
+- the *facts* (:class:`Snapshot` and what it holds): the text, its hash, the decision that
+  approved it, the audit chain head, comments and contributors, in no language and no zone;
+- the *document* (:class:`ExportDocument`): what a reader sees, as format-independent blocks
+  (headings, paragraphs, lists, tables, quotes) with their inline spans. ``compose`` turns facts
+  into a document once, in the reader's language and time zone; each renderer turns that
+  document into the bytes of one format, and knows nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# Facts ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    organisation: str
+    country: str  # FR or TG ("?" for a member the application no longer knows)
+
+
+@dataclass(frozen=True)
+class Vote:
+    organisation: str
+    country: str
+    member: str
+    choice: str  # approve, abstain or object
+    reason: str
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str
+    title: str
+    date: str  # YYYY-MM-DD
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The decision that accepted a proposal, with its full tally."""
+
+    proposal_id: str
+    outcome: str
+    decided_at: datetime
+    decided_by: Person | None  # None: closed by the operator, from the command line
+    meeting: Meeting | None
+    rule: Mapping[str, Any]  # quorum, mode, ballot
+    voting_organisations: int
+    voted: int
+    quorum_met: bool
+    approve: int
+    abstain: int
+    object: int
+    votes: tuple[Vote, ...]
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An approved version: what the proposal pinned, and whether the text rebuilt from the
+    events still matches it."""
+
+    number: int
+    label: str
+    pinned_sha256: str
+    ok: bool
+    problem: str
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class ChainSeal:
+    """The audit chain head shown on the cover: the one the decision sealed (versions), or
+    the stored head when the export was made (any other point)."""
+
+    link: str | None  # None for a decision stored before the chain existed
+    position: int | None
+    sealed_by_decision: bool
+
+
+@dataclass(frozen=True)
+class NoteReply:
+    author: Person
+    created_at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A comment thread, appended to the export as a numbered note."""
+
+    id: str
+    author: Person
+    created_at: datetime
+    status: str  # open or resolved
+    section: str
+    quote: str
+    body: str
+    replies: tuple[NoteReply, ...]
+
+
+@dataclass(frozen=True)
+class Contributor:
+    organisation: str
+    country: str
+    member: str
+    characters: int  # of the exported text that this member's contributions inserted
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything an export says, gathered once from the store."""
+
+    document_id: str
+    title: str
+    markdown: str
+    sha256: str  # of the Markdown's UTF-8 bytes
+    position: int  # contributions included
+    current: bool  # the latest position (no version or position was asked for)
+    at: datetime  # the decision's time (versions), else the time of the point
+    approval: Approval | None
+    chain: ChainSeal
+    notes: tuple[Note, ...] | None = None  # None: not asked for
+    contributors: tuple[Contributor, ...] | None = None
+
+
+# What the reader asked for -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    format: str = "md"
+    lang: str = "fr"
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    comments: str | None = None  # None, "open" or "all"
+    contributors: bool = False
+    # The export's generation time, written in the files' metadata (DOCX and ODT properties,
+    # PDF info, HTML meta, the bundle's ``generated_at``). Left unset, it is the snapshot's
+    # own time, so the same request always gives the same bytes.
+    generated_at: datetime | None = None
+
+    def generated(self, snapshot: Snapshot) -> datetime:
+        return self.generated_at or snapshot.at
+
+
+# The document --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with one set of inline styles. A hard line break is the text "\\n"."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    code: bool = False
+    strike: bool = False
+    link: str | None = None
+
+
+Inline = tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 1 to 6
+    content: Inline
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    content: Inline
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    ordered: bool
+    start: int
+    items: tuple[tuple[Block, ...], ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[Inline, ...]
+    rows: tuple[tuple[Inline, ...], ...]
+    align: tuple[str, ...]  # per column: "left", "center", "right" or ""
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    text: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    pass
+
+
+Block = Heading | Paragraph | ListBlock | Quote | Table | CodeBlock | Rule
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The block every export but raw Markdown starts with: what the text is."""
+
+    title: str
+    subtitle: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What goes into the files' own properties."""
+
+    title: str
+    subject: str
+    lang: str
+    generated_at: datetime
+    identifier: str  # SHA-256 of the text: also seeds the PDF's file identifier
+    footer: str
+
+
+@dataclass(frozen=True)
+class ExportDocument:
+    metadata: Metadata
+    cover: Cover
+    body: tuple[Block, ...]
+    appendix: tuple[Block, ...]
+
+
+def plain(content: Inline) -> str:
+    """The inline content as plain text (line breaks as spaces)."""
+    return "".join(" " if span.text == "\n" else span.text for span in content)

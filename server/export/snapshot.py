@@ -1,0 +1,232 @@
+"""Gathering a snapshot from the store: the text at a version, a position or now, and every
+fact its cover and appendices show. Runs the reads in the store's threads.
+
+- a version: its row in the approved-versions projection (text, hashes, tally, the chain head
+  its decision sealed), with names resolved for organisations and members;
+- a position: the text rebuilt there (``history_http.text_at``), the time of that contribution,
+  and the audit chain's stored head now;
+- the current text: this process's live room is stored first (as a proposal does), then the
+  text at the latest position.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from palabre.domain.application import PalabreApplication
+from palabre.domain.comment import Thread
+from palabre.domain.committee import canonical_sha256
+from palabre.domain.errors import InvalidInput, NotFound
+from palabre.domain.ids import DocumentId
+from palabre.projections.approved_versions import ApprovedVersion, ApprovedVersions
+from palabre.projections.audit_chain import AuditChain
+from palabre.server.committee_http import FLUSH_TIMEOUT_SECONDS, TextNotStored
+from palabre.server.export.model import (
+    Approval,
+    ChainSeal,
+    Contributor,
+    Decision,
+    ExportOptions,
+    Meeting,
+    Note,
+    NoteReply,
+    Person,
+    Snapshot,
+    Vote,
+)
+from palabre.server.history_http import HistoryReader, text_at
+from palabre.server.history_index import HistoryIndex
+from palabre.server.rooms import Rooms
+from palabre.server.store import Store
+
+UNKNOWN = Person("?", "?", "?")  # a member the application no longer knows
+
+
+class Sources:
+    """What a snapshot is read from; ``rooms`` is None at the command line (no live room)."""
+
+    def __init__(
+        self,
+        store: Store,
+        versions: ApprovedVersions,
+        audit: AuditChain,
+        history: HistoryIndex,
+        rooms: Rooms | None = None,
+    ) -> None:
+        self.store = store
+        self.versions = versions
+        self.audit = audit
+        self.history = history
+        self.rooms = rooms
+
+    @property
+    def application(self) -> PalabreApplication:
+        return self.store.application
+
+    @property
+    def reader(self) -> HistoryReader:
+        return HistoryReader(self.store.application, self.history)
+
+    async def snapshot(
+        self,
+        document_id: DocumentId,
+        version: int | None,
+        at: int | None,
+        options: ExportOptions,
+    ) -> Snapshot:
+        info = await self.store.document(document_id)  # NotFound first
+        if version is not None:
+            found = await self.store.call(self.versions.version, document_id, version)
+            approval = await self.store.call(self._approval, document_id, found)
+            markdown, position, when = found.markdown, found.position, found.decided_at
+            chain = ChainSeal(found.chain_head, found.chain_position, sealed_by_decision=True)
+        else:
+            approval = None
+            position = await self._position(document_id, at)
+            markdown = await text_at(self.store, document_id, position)
+            when = await self.store.call(self._time_of, document_id, position, info.created_at)
+            head = await self.store.call(self.audit.head)
+            chain = ChainSeal(head.link, head.position, sealed_by_decision=False)
+        notes = None
+        if options.comments is not None:
+            status = None if options.comments == "all" else options.comments
+            notes = await self.store.call(self._notes, document_id, status)
+        contributors = None
+        if options.contributors:
+            contributors = await self.store.call(
+                contributors_at, self.reader, document_id, position
+            )
+        return Snapshot(
+            document_id=str(document_id),
+            title=info.title,
+            markdown=markdown,
+            sha256=canonical_sha256(markdown),
+            position=position,
+            current=version is None and at is None,
+            at=when,
+            approval=approval,
+            chain=chain,
+            notes=notes,
+            contributors=contributors,
+        )
+
+    async def _position(self, document_id: DocumentId, at: int | None) -> int:
+        """The position asked for (400 beyond the log), or the latest after storing what this
+        process's live room holds."""
+        if at is None and self.rooms is not None:
+            try:
+                await asyncio.wait_for(self.rooms.flush(document_id), FLUSH_TIMEOUT_SECONDS)
+            except TimeoutError:
+                raise TextNotStored(
+                    "the live text could not be stored in time (is the store slow?); try again"
+                ) from None
+        count = await self.store.call(self.application.contribution_count, document_id)
+        if at is None:
+            return count
+        if at > count:
+            raise InvalidInput(f"at={at} is beyond the document's {count} contributions")
+        return at
+
+    def _time_of(self, document_id: DocumentId, position: int, created: datetime) -> datetime:
+        if position == 0:
+            return created
+        return self.reader.timestamp(document_id, position)
+
+    # Names -----------------------------------------------------------------------------------
+
+    def _approval(self, document_id: DocumentId, version: ApprovedVersion) -> Approval:
+        app = self.application
+        tally: Mapping[str, Any] = version.tally
+        meeting = None
+        if version.meeting_id is not None:
+            found = app.committee(document_id).meetings.get(version.meeting_id)
+            if found is not None:
+                meeting = Meeting(found.id, found.title, found.date)
+        votes = [self._vote(org, cast) for org, cast in tally.get("votes", {}).items()]
+        votes.sort(key=lambda v: (v.country, v.organisation.casefold(), v.member.casefold()))
+        decision = Decision(
+            proposal_id=version.proposal_id,
+            outcome=version.decision,
+            decided_at=version.decided_at,
+            decided_by=None if version.decided_by is None else self._person(version.decided_by),
+            meeting=meeting,
+            rule=dict(tally.get("rule", {})),
+            voting_organisations=int(tally.get("voting_organisations", 0)),
+            voted=int(tally.get("voted", 0)),
+            quorum_met=bool(tally.get("quorum_met", False)),
+            approve=int(tally.get("approve", 0)),
+            abstain=int(tally.get("abstain", 0)),
+            object=int(tally.get("object", 0)),
+            votes=tuple(votes),
+        )
+        return Approval(
+            number=version.number,
+            label=version.label,
+            pinned_sha256=version.pinned_sha256,
+            ok=version.ok,
+            problem=version.problem,
+            decision=decision,
+        )
+
+    def _vote(self, organisation_id: str, cast: Mapping[str, Any]) -> Vote:
+        try:
+            organisation = self.application.organisation(UUID(organisation_id))
+            name, country = organisation.name, organisation.country.value
+        except NotFound:
+            name, country = "?", "?"
+        member = self._person(str(cast.get("member", "")))
+        return Vote(name, country, member.name, str(cast["vote"]), str(cast.get("reason", "")))
+
+    def _person(self, member_id: str) -> Person:
+        try:
+            info = self.application.member(UUID(member_id))
+        except (NotFound, ValueError):
+            return UNKNOWN
+        organisation = info.organisation
+        return Person(info.name, organisation.name, organisation.country.value)
+
+    def _notes(self, document_id: DocumentId, status: str | None) -> tuple[Note, ...]:
+        threads = self.application.comments(document_id, status)
+        people: dict[str, Person] = {}
+
+        def person(member_id: UUID) -> Person:
+            key = str(member_id)
+            if key not in people:
+                people[key] = self._person(key)
+            return people[key]
+
+        return tuple(_note(thread, person) for thread in threads)
+
+
+def _note(thread: Thread, person: Callable[[UUID], Person]) -> Note:
+    return Note(
+        id=str(thread.id),
+        author=person(thread.author_id),
+        created_at=thread.created_at,
+        status=thread.status,
+        section=thread.anchor.section,
+        quote=thread.anchor.quote,
+        body=thread.body,
+        replies=tuple(
+            NoteReply(person(r.author_id), datetime.fromisoformat(r.created_at), r.body)
+            for r in thread.replies
+        ),
+    )
+
+
+def contributors_at(
+    reader: HistoryReader, document_id: DocumentId, position: int
+) -> tuple[Contributor, ...]:
+    """Who wrote the characters of the text at ``position``, by organisation, from the
+    history index's authorship report."""
+    report = reader.authorship_report(document_id, position)
+    characters: dict[tuple[str, str, str], int] = {}
+    for run in report["runs"]:
+        key = (run["organisation"], run["country"], run["member"])
+        characters[key] = characters.get(key, 0) + len(run["text"])
+    ordered = sorted(characters.items(), key=lambda i: (i[0][1], i[0][0].casefold(), i[0][2]))
+    return tuple(Contributor(org, country, member, n) for (org, country, member), n in ordered)
