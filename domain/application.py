@@ -4,8 +4,6 @@ plain data; reads return plain data too."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,13 +33,18 @@ from palabre.domain.ids import (
     organisation_id_for,
 )
 from palabre.domain.invitation_commands import InvitationCommands
-from palabre.domain.member import Credential, Member
+from palabre.domain.member import (
+    TOKEN_PREFIX,
+    Credential,
+    Member,
+    hash_token,
+    issue_credential,
+)
 from palabre.domain.organisation import Organisation
 from palabre.domain.retry import retried
 from palabre.domain.roles import Country, Role
 
 A = TypeVar("A")
-TOKEN_PREFIX = "plb_"
 MAX_TOKEN_LENGTH = 128
 
 
@@ -89,14 +92,6 @@ class MemberInfo:
 class IssuedMember:
     member: MemberInfo
     token: str  # shown once, never stored
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
 class PalabreApplication(CommitteeCommands, CommentCommands, InvitationCommands, Application[UUID]):
@@ -205,9 +200,7 @@ class PalabreApplication(CommitteeCommands, CommentCommands, InvitationCommands,
             raise InvalidInput("a delegate needs voting rights")
         member = Member.register(name, organisation_id)
         member.grant(role, document_id, votes)
-        token = new_token()
-        credential = Credential.issue(hash_token(token), member.id)
-        member.record_credential(credential.id)
+        token, credential = issue_credential(member)
         others: list[Any] = [credential]
         if document_id is not None and (votes or delegate):
             document = self._get(Document, document_id, "document")

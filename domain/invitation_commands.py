@@ -13,7 +13,7 @@ from uuid import UUID
 from palabre.domain.committee_commands import COORDINATORS
 from palabre.domain.errors import NotFound
 from palabre.domain.invitation import Invitation, invitation_id_for
-from palabre.domain.member import Credential, Member
+from palabre.domain.member import Credential, Member, issue_credential
 from palabre.domain.retry import retried
 
 if TYPE_CHECKING:
@@ -34,13 +34,9 @@ class InvitationCommands:
     @retried
     def invite(self, document_id: UUID, member_id: UUID) -> str:
         """A new secret token for the member's invitation link (coordinators only)."""
-        from palabre.domain.application import hash_token, new_token
-
         self._as(document_id, COORDINATORS, "only a coordinator may invite members")
         member = self._invited_member(document_id, member_id)
-        token = new_token()
-        credential = Credential.issue(hash_token(token), member.id)
-        member.record_credential(credential.id)
+        token, credential = issue_credential(member)
         invitation = self._invitation(document_id, member_id)
         if invitation is None:
             invitation = Invitation.start(document_id, member_id)

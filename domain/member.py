@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +15,20 @@ from palabre.domain.roles import Role
 
 # Key for a role that holds on every document.
 EVERY_DOCUMENT = "*"
+TOKEN_PREFIX = "plb_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_credential(member: Member) -> tuple[str, Credential]:
+    """A new secret token for ``member`` and its credential, recorded on the member. Only the
+    token's hash is stored: the caller hands the token over once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    credential = Credential.issue(hash_token(token), member.id)
+    member.record_credential(credential.id)
+    return token, credential
 
 
 class Member(Aggregate):
