@@ -12,7 +12,7 @@ included. Everything runs in the store's threads.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,9 +24,9 @@ from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.roles import Country
 from palabre.projections import text_diff
 from palabre.projections.authorship import Authorship, Run, shares
-from palabre.projections.history import Edit, Session, SessionTracker
+from palabre.projections.history import Session
 from palabre.server import crdt
-from palabre.server.history_index import HistoryIndex, Resume, follow
+from palabre.server.history_index import HistoryIndex
 from palabre.server.http import Api, JSONResponse, readable_document
 from palabre.server.store import Store
 from starlette.requests import Request
@@ -82,19 +82,6 @@ class HistoryReader:
     def authorship(self, document_id: DocumentId, upto: int) -> Authorship:
         """From the history index: the stored runs at or before ``upto`` plus the tail."""
         return self._index.authorship(document_id, upto)
-
-    def edits(self, document_id: DocumentId, after: int, upto: int) -> Iterator[Edit]:
-        """What each contribution in ``(after, upto]`` did. Attribution is not needed here,
-        only the mirrored text, so the replay starts from the latest checkpoint."""
-        resume = Resume(0, crdt.DeltaReplay(), Authorship(), SessionTracker())
-        checkpoint = self._app.latest_checkpoint(document_id, after)
-        if checkpoint is not None:
-            for delta in resume.replay.apply(checkpoint.state):
-                resume.text.apply(delta, UNKNOWN)
-            resume.position = checkpoint.originator_version
-        for contribution, edit in follow(self._app, document_id, resume, upto):
-            if contribution.originator_version > after:
-                yield edit
 
     def member(self, member_id: str) -> MemberInfo | None:
         try:

@@ -177,6 +177,12 @@ class HistoryIndex:
             self._worker.submit(self._background, document_id)
 
     def schedule_all(self) -> None:
+        """Catch every document up, listing them in the background thread too: called from
+        the event loop at start-up, which must not wait on the store."""
+        with contextlib.suppress(RuntimeError):  # closed meanwhile
+            self._worker.submit(self._schedule_each)
+
+    def _schedule_each(self) -> None:
         for document in self._app.documents():
             self.schedule(document.id)
 

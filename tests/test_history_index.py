@@ -307,3 +307,17 @@ async def test_a_checkpoint_makes_the_index_catch_up_in_the_background(
         assert index.indexed_position(document_id) == count  # a record at the checkpoint
     finally:
         store.shutdown_threads()
+
+
+async def test_start_up_indexes_every_document_in_the_background(
+    application: PalabreApplication, index: HistoryIndex
+) -> None:
+    """What a server does when it starts on a database whose history was never indexed."""
+    first, _ = type_concurrently(application, 30)
+    second, _ = type_concurrently(application, 25)
+    index.schedule_all()
+    for _ in range(200):
+        if index.indexed_position(first) >= 20 and index.indexed_position(second) >= 20:
+            break
+        await asyncio.sleep(0.05)
+    assert min(index.indexed_position(first), index.indexed_position(second)) >= 20
