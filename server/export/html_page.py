@@ -13,10 +13,10 @@ from palabre.server.export.model import (
     Heading,
     Inline,
     ListBlock,
+    Markup,
     Paragraph,
     Quote,
     Rule,
-    Span,
     Table,
 )
 
@@ -122,22 +122,13 @@ def _table(block: Table) -> str:
     )
 
 
-def _inline(content: Inline) -> str:
-    return "".join(_span(span) for span in content)
-
-
-def _span(span: Span) -> str:
-    if span.text == "\n":
-        return "<br>"
-    text = escape(span.text, quote=False)
-    if span.code:
-        text = f"<code>{text}</code>"
-    if span.strike:
-        text = f"<s>{text}</s>"
-    if span.italic:
-        text = f"<em>{text}</em>"
-    if span.bold:
-        text = f"<strong>{text}</strong>"
-    if span.link is not None:
-        text = f'<a href="{escape(span.link)}">{text}</a>'
-    return text
+MARKUP = Markup(
+    line_break="<br>",
+    escape=lambda text: escape(text, quote=False),
+    code=("<code>", "</code>"),
+    strike=("<s>", "</s>"),
+    italic=("<em>", "</em>"),
+    bold=("<strong>", "</strong>"),
+    link=lambda target, text: f'<a href="{escape(target)}">{text}</a>',
+)
+_inline = MARKUP.inline

@@ -12,7 +12,7 @@ Two layers:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -167,6 +167,37 @@ class Span:
 
 
 Inline = tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How a tag-based markup (HTML, ReportLab's paragraph markup) writes styled spans: one
+    nesting order for all of them, each renderer giving only its own tags."""
+
+    line_break: str
+    escape: Callable[[str], str]
+    code: tuple[str, str]
+    strike: tuple[str, str]
+    italic: tuple[str, str]
+    bold: tuple[str, str]
+    link: Callable[[str, str], str]  # (target, marked-up text) -> markup
+
+    def inline(self, content: Inline) -> str:
+        return "".join(self.span(span) for span in content)
+
+    def span(self, span: Span) -> str:
+        if span.text == "\n":
+            return self.line_break
+        text = self.escape(span.text)
+        for styled, (opening, closing) in (
+            (span.code, self.code),
+            (span.strike, self.strike),
+            (span.italic, self.italic),
+            (span.bold, self.bold),
+        ):
+            if styled:
+                text = f"{opening}{text}{closing}"
+        return text if span.link is None else self.link(span.link, text)
 
 
 @dataclass(frozen=True)

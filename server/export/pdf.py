@@ -25,11 +25,11 @@ from palabre.server.export.model import (
     Heading,
     Inline,
     ListBlock,
+    Markup,
     Metadata,
     Paragraph,
     Quote,
     Rule,
-    Span,
     Table,
     plain,
 )
@@ -347,24 +347,19 @@ class _Story:
         return [self.width * w / total for w in weights]
 
 
-def _markup(content: Inline) -> str:
-    """Spans as ReportLab's paragraph markup, every character of the text escaped."""
-    return "".join(_span(span) for span in content)
+def _link(target: str, text: str) -> str:
+    href = escape(target, {'"': "&quot;"})
+    return f'<a href="{href}" color="{LINK_COLOUR}"><u>{text}</u></a>'
 
 
-def _span(span: Span) -> str:
-    if span.text == "\n":
-        return "<br/>"
-    text = escape(span.text)
-    if span.code:
-        text = f'<font face="Mono">{text}</font>'
-    if span.strike:
-        text = f"<strike>{text}</strike>"
-    if span.italic:
-        text = f"<i>{text}</i>"
-    if span.bold:
-        text = f"<b>{text}</b>"
-    if span.link is not None:
-        href = escape(span.link, {'"': "&quot;"})
-        text = f'<a href="{href}" color="{LINK_COLOUR}"><u>{text}</u></a>'
-    return text
+# ReportLab's paragraph markup, every character of the text escaped.
+MARKUP = Markup(
+    line_break="<br/>",
+    escape=escape,
+    code=('<font face="Mono">', "</font>"),
+    strike=("<strike>", "</strike>"),
+    italic=("<i>", "</i>"),
+    bold=("<b>", "</b>"),
+    link=_link,
+)
+_markup = MARKUP.inline
