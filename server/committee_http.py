@@ -53,6 +53,19 @@ class TextNotStored(StoreUnavailable):
     that differs from what people see."""
 
 
+async def stored_position(store: Store, rooms: Rooms, document_id: DocumentId) -> int:
+    """The latest stored position, after this process's live room has stored what it
+    received (edits held by another instance are not seen); TextNotStored if that takes
+    longer than ``FLUSH_TIMEOUT_SECONDS``."""
+    try:
+        await asyncio.wait_for(rooms.flush(document_id), FLUSH_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise TextNotStored(
+            "the live text could not be stored in time (is the store slow?); try again"
+        ) from None
+    return await store.call(store.application.contribution_count, document_id)
+
+
 class CommitteeApi:
     def __init__(self, store: Store, rooms: Rooms, hub: EventHub) -> None:
         self._store = store
@@ -321,15 +334,8 @@ class CommitteeApi:
         return JSONResponse(answer)
 
     async def _pin(self, document_id: DocumentId) -> tuple[int, str]:
-        """The stored position and the text rebuilt there, after a flush of the live room.
-        Only this process's room is flushed: edits held by another instance are not seen."""
-        try:
-            await asyncio.wait_for(self._rooms.flush(document_id), FLUSH_TIMEOUT_SECONDS)
-        except TimeoutError:
-            raise TextNotStored(
-                "the live text could not be stored in time (is the store slow?); try again"
-            ) from None
-        position = await self._store.call(self._app.contribution_count, document_id)
+        """The stored position and the text rebuilt there, after a flush of the live room."""
+        position = await stored_position(self._store, self._rooms, document_id)
         stored = await self._store.load(document_id, upto=position)
         text = await self._store.call(lambda: crdt.rebuild(stored.updates()).text)
         return position, text

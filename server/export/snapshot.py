@@ -11,7 +11,6 @@ fact its cover and appendices show. Runs the reads in the store's threads.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -24,7 +23,7 @@ from palabre.domain.errors import InvalidInput, NotFound
 from palabre.domain.ids import DocumentId
 from palabre.projections.approved_versions import ApprovedVersion, ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
-from palabre.server.committee_http import FLUSH_TIMEOUT_SECONDS, TextNotStored
+from palabre.server.committee_http import stored_position
 from palabre.server.export.model import (
     Approval,
     ChainSeal,
@@ -118,12 +117,7 @@ class Sources:
         """The position asked for (400 beyond the log), or the latest after storing what this
         process's live room holds."""
         if at is None and self.rooms is not None:
-            try:
-                await asyncio.wait_for(self.rooms.flush(document_id), FLUSH_TIMEOUT_SECONDS)
-            except TimeoutError:
-                raise TextNotStored(
-                    "the live text could not be stored in time (is the store slow?); try again"
-                ) from None
+            return await stored_position(self.store, self.rooms, document_id)
         count = await self.store.call(self.application.contribution_count, document_id)
         if at is None:
             return count
