@@ -3,8 +3,7 @@ plain data; reads return plain data too."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -12,23 +11,21 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import Recording, Transcoder
 from palabre.domain.comment_commands import CommentCommands
 from palabre.domain.committee_commands import COORDINATORS, CommitteeCommands
-from palabre.domain.contribution import Checkpoint, Contributed, NewContribution
+from palabre.domain.contribution_log import ContributionLog
 from palabre.domain.document import Document
 from palabre.domain.errors import (
     Conflict,
     InvalidInput,
     NotFound,
-    PositionConflict,
     Unauthenticated,
 )
 from palabre.domain.ids import (
     DocumentId,
     MemberId,
     catalogue_id,
-    contribution_log_id,
     credential_id_for,
     organisation_id_for,
 )
@@ -94,16 +91,31 @@ class IssuedMember:
     token: str  # shown once, never stored
 
 
-class PalabreApplication(CommitteeCommands, CommentCommands, InvitationCommands, Application[UUID]):
+SavedListener = Callable[[Sequence[str]], None]
+
+
+class PalabreApplication(
+    ContributionLog, CommitteeCommands, CommentCommands, InvitationCommands, Application[UUID]
+):
     name = "Palabre"
 
     def __init__(
-        self, env: Mapping[str, str] | None = None, transcoder: Transcoder | None = None
+        self,
+        env: Mapping[str, str] | None = None,
+        transcoder: Transcoder | None = None,
+        on_saved: SavedListener | None = None,
     ) -> None:
+        """``on_saved`` is told the topics of the events each save stored, in the saving
+        thread, after the commit; it must not block (the live channel wakes up there)."""
         self._transcoder = transcoder
+        self._on_saved = on_saved
         super().__init__(env=env)
         assert self.snapshots is not None, "the checkpoint store needs IS_SNAPSHOTTING_ENABLED"
         self.checkpoints = self.snapshots
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        if self._on_saved is not None and recordings:
+            self._on_saved([recording.notification.topic for recording in recordings])
 
     def construct_transcoder(self) -> Transcoder:
         if self._transcoder is not None:
@@ -278,88 +290,10 @@ class PalabreApplication(CommitteeCommands, CommentCommands, InvitationCommands,
             active=bool(member.roles),
         )
 
-    # Contributions and checkpoints -----------------------------------------------------------
-
-    def contribution_count(self, document_id: DocumentId) -> int:
-        last = self._contribution_log(document_id).get_last()
-        return 0 if last is None else last.originator_version
-
-    def append_contributions(
-        self, document_id: DocumentId, expected: int, batch: Sequence[NewContribution]
-    ) -> int:
-        """Append after position ``expected`` in one transaction; returns the new position.
-
-        All or nothing: on PositionConflict nothing of the batch is stored."""
-        log = self._contribution_log(document_id)
-        events = [
-            log.trigger_event(
-                next_originator_version=expected + index,
-                document_id=document_id,
-                member_id=item.member_id,
-                session_id=item.session_id,
-                update=item.update,
-                updates=item.updates,
-            )
-            for index, item in enumerate(batch, start=1)
-        ]
-        try:
-            self.save(*events)
-        except IntegrityError:
-            raise PositionConflict(expected, self.contribution_count(document_id)) from None
-        return expected + len(events)
-
-    def contributions(
-        self, document_id: DocumentId, after: int = 0, upto: int | None = None
-    ) -> Iterator[Contributed]:
-        """Contributions with position in (after, upto], oldest first, read lazily in pages."""
-        log = self._contribution_log(document_id)
-        position = after
-        while upto is None or position < upto:
-            page = list(log.get(gt=position, lte=upto, limit=1000))
-            if not page:
-                return
-            yield from page
-            position = page[-1].originator_version
-
-    def latest_checkpoint(
-        self, document_id: DocumentId, upto: int | None = None
-    ) -> Checkpoint | None:
-        found = list(
-            self.checkpoints.get(contribution_log_id(document_id), lte=upto, desc=True, limit=1)
-        )
-        if not found:
-            return None
-        checkpoint = found[0]
-        assert isinstance(checkpoint, Checkpoint)
-        return checkpoint
-
-    def next_checkpoint(self, document_id: DocumentId, after: int) -> Checkpoint | None:
-        """The first checkpoint after position ``after``, if any."""
-        found = list(self.checkpoints.get(contribution_log_id(document_id), gt=after, limit=1))
-        if not found:
-            return None
-        checkpoint = found[0]
-        assert isinstance(checkpoint, Checkpoint)
-        return checkpoint
-
-    def store_checkpoint(self, document_id: DocumentId, position: int, state: bytes) -> None:
-        checkpoint = Checkpoint(
-            originator_id=contribution_log_id(document_id),
-            originator_version=position,
-            timestamp=Checkpoint.create_timestamp(),
-            state=state,
-        )
-        # Another process may have checkpointed the same position: same bytes, nothing to do.
-        with contextlib.suppress(IntegrityError):
-            self.checkpoints.put([checkpoint])
-
     # Helpers ---------------------------------------------------------------------------------
 
     def _commit(self, *aggregates: Any) -> None:
         self.save(*aggregates)
-
-    def _contribution_log(self, document_id: DocumentId) -> EventSourcedLog[Contributed]:
-        return EventSourcedLog(self.events, contribution_log_id(document_id), Contributed)
 
     def _catalogue(self, kind: str) -> EventSourcedLog[Listed]:
         return EventSourcedLog(self.events, catalogue_id(kind), Listed)

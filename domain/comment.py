@@ -79,6 +79,32 @@ class Thread:
 class Comment(Aggregate):
     """One thread; its id is a random uuid4 (eventsourcing's default for ``Aggregate``)."""
 
+    class Created(Aggregate.Created):
+        document_id: UUID
+        author_id: UUID
+        body: str
+        quote: str
+        section: str
+        start: str | None
+        end: str | None
+
+    class Replied(Aggregate.Event):
+        reply_id: str
+        author_id: UUID
+        body: str
+        at: str
+
+    class Edited(Aggregate.Event):
+        reply_id: str | None
+        body: str
+        at: str
+
+    class Resolved(Aggregate.Event):
+        by: UUID | None
+
+    class Reopened(Aggregate.Event):
+        by: UUID | None
+
     @classmethod
     def start(cls, document_id: UUID, author_id: UUID, body: str, anchor: Anchor) -> Comment:
         return cls(
@@ -91,7 +117,7 @@ class Comment(Aggregate):
             end=anchor.end,
         )
 
-    @event("Created")
+    @event(Created)
     def __init__(
         self,
         document_id: UUID,
@@ -116,7 +142,7 @@ class Comment(Aggregate):
         self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=_now())
         return self.replies[reply_id]
 
-    @event("Replied")
+    @event(Replied)
     def _replied(self, reply_id: str, author_id: UUID, body: str, at: str) -> None:
         self.replies[reply_id] = Reply(reply_id, author_id, body, at)
 
@@ -128,7 +154,7 @@ class Comment(Aggregate):
             raise Forbidden("only its author may edit a comment or a reply")
         self._edited(reply_id=reply_id, body=clean_body(body), at=_now())
 
-    @event("Edited")
+    @event(Edited)
     def _edited(self, reply_id: str | None, body: str, at: str) -> None:
         if reply_id is None:
             self.body, self.edited_at = body, at
@@ -141,7 +167,7 @@ class Comment(Aggregate):
             raise Conflict("this comment is already resolved")
         self._resolved(by=by)
 
-    @event("Resolved")
+    @event(Resolved)
     def _resolved(self, by: UUID | None) -> None:
         self.resolved, self.resolved_by = True, by
 
@@ -150,7 +176,7 @@ class Comment(Aggregate):
             raise Conflict("this comment is open already")
         self._reopened(by=by)
 
-    @event("Reopened")
+    @event(Reopened)
     def _reopened(self, by: UUID | None) -> None:
         self.resolved, self.resolved_by = False, None
 

@@ -4,8 +4,8 @@ decisions. Mixed into the application service, the only thing that saves.
 Who may do what is checked here, from the acting member (``domain.actor``): the operator at
 the command line (no acting member) may do everything.
 
-A decision records the head of the audit chain (``domain/chain.py``): by default computed by
-scanning the log; the server sets ``chain_head`` to the audit projection's stored head."""
+A decision records the head of the audit chain (``domain/chain.py``): the caller passes the
+audit projection's stored head (``seal``); without one it is computed by scanning the log."""
 
 from __future__ import annotations
 
@@ -30,10 +30,6 @@ VOTERS = (Role.COORDINATOR, Role.EDITOR)
 
 
 class CommitteeCommands:
-    #: The audit chain's current head; the server composition sets it (the audit projection's
-    #: head). Left unset, decisions compute it by scanning the log.
-    chain_head: Callable[[], ChainHead] | None = None
-
     # Provided by the application service.
     if TYPE_CHECKING:
         recorder: ApplicationRecorder
@@ -125,12 +121,15 @@ class CommitteeCommands:
         return document.proposal(proposal_id)
 
     @retried
-    def close_proposal(self, document_id: UUID, proposal_id: str) -> Proposal:
-        """Decide on the proposal. The chain head is read after the document, before the
-        decision is stored: it is the link of an event stored before the decision (the last
-        one, unless another process stored events in between)."""
+    def close_proposal(
+        self, document_id: UUID, proposal_id: str, seal: Callable[[], ChainHead] | None = None
+    ) -> Proposal:
+        """Decide on the proposal. The chain head (from ``seal``, else by scanning the log) is
+        read after the document, before the decision is stored: it is the link of an event
+        stored before the decision (the last one, unless another process stored events in
+        between)."""
         document = self._as(document_id, COORDINATORS)
-        head = self.chain_head() if self.chain_head is not None else scan_chain_head(self.recorder)
+        head = seal() if seal is not None else scan_chain_head(self.recorder)
         proposal = document.close_proposal(proposal_id, head.link, head.position)
         self._commit(document)
         return proposal

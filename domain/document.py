@@ -80,12 +80,77 @@ class Proposal:
         return self.outcome is None
 
 
+def _actor() -> str | None:
+    member = acting_member.get()
+    return None if member is None else str(member)
+
+
 class Document(Aggregate):
+    class Event(Aggregate.Event):
+        """Every change of a document records who made it (``by``), from the acting member
+        (``domain.actor``): None for the operator at the command line. Votes carry their
+        voter (``member_id``) too, and were stored without ``by`` before it existed."""
+
+        by: str | None = field(default_factory=_actor, init=False)
+
+    class Created(Aggregate.Created):
+        title: str
+        created_by: UUID | None
+
+    class RuleSet(Event):
+        quorum: float
+        mode: str
+        ballot: str
+
+    class OrganisationVotingSet(Event):
+        organisation_id: str
+        votes: bool
+
+    class DelegateDesignated(Event):
+        organisation_id: str
+        member_id: str
+
+    class MeetingOpened(Event):
+        meeting_id: str
+        title: str
+        date: str
+
+    class AttendanceRecorded(Event):
+        meeting_id: str
+        present: list[str]
+
+    class MeetingClosed(Event):
+        meeting_id: str
+
+    class ProposalOpened(Event):
+        proposal_id: str
+        number: int
+        label: str
+        position: int
+        sha256: str
+        meeting_id: str | None
+        rule: dict[str, Any]
+
+    class VoteCast(Event):
+        proposal_id: str
+        organisation_id: str
+        member_id: str
+        choice: str
+        reason: str
+
+    class ProposalClosed(Event):
+        proposal_id: str
+        outcome: str
+        tally: dict[str, Any]
+        version: int | None
+        chain_head: str | None = None  # absent from decisions stored before the chain
+        chain_position: int | None = None
+
     @classmethod
     def start(cls, title: str) -> Document:
         return cls(title=clean_title(title), created_by=acting_member.get())
 
-    @event("Created")
+    @event(Created)
     def __init__(self, title: str, created_by: UUID | None) -> None:
         self.title = title
         self.created_by = created_by
@@ -99,29 +164,25 @@ class Document(Aggregate):
     # Rule and voting rights ------------------------------------------------------------------
 
     def set_rule(self, rule: Rule) -> None:
-        self._rule_set(
-            quorum=rule.quorum, mode=rule.mode.value, ballot=rule.ballot.value, by=_actor()
-        )
+        self._rule_set(quorum=rule.quorum, mode=rule.mode.value, ballot=rule.ballot.value)
 
-    @event("RuleSet")
-    def _rule_set(self, quorum: float, mode: str, ballot: str, by: str | None) -> None:
+    @event(RuleSet)
+    def _rule_set(self, quorum: float, mode: str, ballot: str) -> None:
         self.rule = Rule(quorum, Mode(mode), Ballot(ballot))
 
     def set_voting(self, organisation_id: UUID, votes: bool) -> None:
         if self.voting.get(str(organisation_id)) is not votes:
-            self._voting_set(organisation_id=str(organisation_id), votes=votes, by=_actor())
+            self._voting_set(organisation_id=str(organisation_id), votes=votes)
 
-    @event("OrganisationVotingSet")
-    def _voting_set(self, organisation_id: str, votes: bool, by: str | None) -> None:
+    @event(OrganisationVotingSet)
+    def _voting_set(self, organisation_id: str, votes: bool) -> None:
         self.voting[organisation_id] = votes
 
     def designate_delegate(self, organisation_id: UUID, member_id: UUID) -> None:
-        self._delegate_designated(
-            organisation_id=str(organisation_id), member_id=str(member_id), by=_actor()
-        )
+        self._delegate_designated(organisation_id=str(organisation_id), member_id=str(member_id))
 
-    @event("DelegateDesignated")
-    def _delegate_designated(self, organisation_id: str, member_id: str, by: str | None) -> None:
+    @event(DelegateDesignated)
+    def _delegate_designated(self, organisation_id: str, member_id: str) -> None:
         self.delegates[organisation_id] = member_id
 
     @property
@@ -138,31 +199,31 @@ class Document(Aggregate):
         except (TypeError, ValueError):
             raise InvalidInput("a meeting's date is YYYY-MM-DD") from None
         meeting_id = str(uuid4())
-        self._meeting_opened(
-            meeting_id=meeting_id, title=clean_title(title, "a meeting"), date=day, by=_actor()
-        )
+        self._meeting_opened(meeting_id=meeting_id, title=clean_title(title, "a meeting"), date=day)
         return self.meetings[meeting_id]
 
-    @event("MeetingOpened")
-    def _meeting_opened(self, meeting_id: str, title: str, date: str, by: str | None) -> None:
+    @event(MeetingOpened)
+    def _meeting_opened(
+        self, meeting_id: str, title: str, date: str, by: str | None = None
+    ) -> None:
         self.meetings[meeting_id] = Meeting(meeting_id, title, date, by)
 
     def record_attendance(self, meeting_id: str, present: list[UUID]) -> None:
         meeting = self._open_meeting(meeting_id)
         members = sorted({str(m) for m in present})
         if members != meeting.present:
-            self._attendance_recorded(meeting_id=meeting_id, present=members, by=_actor())
+            self._attendance_recorded(meeting_id=meeting_id, present=members)
 
-    @event("AttendanceRecorded")
-    def _attendance_recorded(self, meeting_id: str, present: list[str], by: str | None) -> None:
+    @event(AttendanceRecorded)
+    def _attendance_recorded(self, meeting_id: str, present: list[str]) -> None:
         self.meetings[meeting_id].present = list(present)
 
     def close_meeting(self, meeting_id: str) -> None:
         self._open_meeting(meeting_id)
-        self._meeting_closed(meeting_id=meeting_id, by=_actor())
+        self._meeting_closed(meeting_id=meeting_id)
 
-    @event("MeetingClosed")
-    def _meeting_closed(self, meeting_id: str, by: str | None) -> None:
+    @event(MeetingClosed)
+    def _meeting_closed(self, meeting_id: str) -> None:
         self.meetings[meeting_id].closed = True
 
     def open_meeting_now(self) -> Meeting | None:
@@ -196,11 +257,10 @@ class Document(Aggregate):
             sha256=sha256,
             meeting_id=meeting.id if meeting else None,
             rule=self.rule.as_dict(),
-            by=_actor(),
         )
         return self.proposals[proposal_id]
 
-    @event("ProposalOpened")
+    @event(ProposalOpened)
     def _proposal_opened(
         self,
         proposal_id: str,
@@ -210,7 +270,7 @@ class Document(Aggregate):
         sha256: str,
         meeting_id: str | None,
         rule: dict[str, Any],
-        by: str | None,
+        by: str | None = None,
     ) -> None:
         self.proposals[proposal_id] = Proposal(
             proposal_id, number, label, position, sha256, meeting_id, by, Rule.parse(rule)
@@ -251,7 +311,7 @@ class Document(Aggregate):
             reason=cleaned,
         )
 
-    @event("VoteCast")
+    @event(VoteCast)
     def _vote_cast(
         self, proposal_id: str, organisation_id: str, member_id: str, choice: str, reason: str
     ) -> None:
@@ -274,22 +334,21 @@ class Document(Aggregate):
             outcome=outcome.value,
             tally=tally,
             version=version,
-            by=_actor(),
             chain_head=chain_head,
             chain_position=chain_position,
         )
         return proposal
 
-    @event("ProposalClosed")
+    @event(ProposalClosed)
     def _proposal_closed(
         self,
         proposal_id: str,
         outcome: str,
         tally: dict[str, Any],
         version: int | None,
-        by: str | None,
-        chain_head: str | None = None,  # absent from decisions stored before the chain
+        chain_head: str | None = None,
         chain_position: int | None = None,
+        by: str | None = None,
     ) -> None:
         proposal = self.proposals[proposal_id]
         proposal.outcome = Outcome(outcome)
@@ -312,8 +371,3 @@ class Document(Aggregate):
         if not proposal.is_open:
             raise Conflict("this proposal is closed: its decision can no longer change")
         return proposal
-
-
-def _actor() -> str | None:
-    member = acting_member.get()
-    return None if member is None else str(member)

@@ -32,6 +32,24 @@ def issue_credential(member: Member) -> tuple[str, Credential]:
 
 
 class Member(Aggregate):
+    class Registered(Aggregate.Created):
+        name: str
+        organisation_id: UUID
+        registered_by: UUID | None
+
+    class RoleGranted(Aggregate.Event):
+        scope: str
+        role: str
+        votes: bool
+        granted_by: UUID | None
+
+    class RoleRevoked(Aggregate.Event):
+        scope: str
+        revoked_by: UUID | None
+
+    class CredentialRecorded(Aggregate.Event):
+        credential_id: UUID
+
     @classmethod
     def register(cls, name: str, organisation_id: UUID) -> Member:
         return cls(
@@ -40,7 +58,7 @@ class Member(Aggregate):
             registered_by=acting_member.get(),
         )
 
-    @event("Registered")
+    @event(Registered)
     def __init__(self, name: str, organisation_id: UUID, registered_by: UUID | None) -> None:
         self.name = name
         self.organisation_id = organisation_id
@@ -57,7 +75,7 @@ class Member(Aggregate):
             scope=scope, role=role.value, votes=votes, granted_by=acting_member.get()
         )
 
-    @event("RoleGranted")
+    @event(RoleGranted)
     def _role_granted(self, scope: str, role: str, votes: bool, granted_by: UUID | None) -> None:
         self.roles[scope] = Role(role)
         self.votes[scope] = votes
@@ -67,7 +85,7 @@ class Member(Aggregate):
         if scope in self.roles:
             self._role_revoked(scope=scope, revoked_by=acting_member.get())
 
-    @event("RoleRevoked")
+    @event(RoleRevoked)
     def _role_revoked(self, scope: str, revoked_by: UUID | None) -> None:
         self.roles.pop(scope, None)
         self.votes.pop(scope, None)
@@ -75,7 +93,7 @@ class Member(Aggregate):
     def record_credential(self, credential_id: UUID) -> None:
         self._credential_recorded(credential_id=credential_id)
 
-    @event("CredentialRecorded")
+    @event(CredentialRecorded)
     def _credential_recorded(self, credential_id: UUID) -> None:
         self.credentials.append(credential_id)
 
@@ -92,6 +110,14 @@ class Credential(Aggregate):
     """A secret token's hash, pointing at its member. Its id derives from the hash itself,
     so authenticating is one lookup by id and the token is never stored."""
 
+    class Issued(Aggregate.Created):
+        token_hash: str
+        member_id: UUID
+        issued_by: UUID | None
+
+    class Revoked(Aggregate.Event):
+        revoked_by: UUID | None
+
     @staticmethod
     def create_id(token_hash: str, **_: Any) -> UUID:
         return credential_id_for(token_hash)
@@ -100,7 +126,7 @@ class Credential(Aggregate):
     def issue(cls, token_hash: str, member_id: UUID) -> Credential:
         return cls(token_hash=token_hash, member_id=member_id, issued_by=acting_member.get())
 
-    @event("Issued")
+    @event(Issued)
     def __init__(self, token_hash: str, member_id: UUID, issued_by: UUID | None) -> None:
         self.token_hash = token_hash
         self.member_id = member_id
@@ -111,6 +137,6 @@ class Credential(Aggregate):
         if not self.revoked:
             self._revoked(revoked_by=acting_member.get())
 
-    @event("Revoked")
+    @event(Revoked)
     def _revoked(self, revoked_by: UUID | None) -> None:
         self.revoked = True

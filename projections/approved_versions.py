@@ -7,7 +7,8 @@ stores each row with the position reached in one transaction (see ``versions_sto
 works on SQLite, whose recorder has no ``subscribe()`` (so eventsourcing's ProjectionRunner
 cannot run there), as on PostgreSQL; and several processes (server instances, the command
 line) may catch up at once: whoever loses a race gets an IntegrityError and resumes after the
-winner's position. Reads catch up first, so they never miss a decision already stored.
+winner's position (``projections/runner.py``). Reads catch up first, so they never miss a
+decision already stored.
 
 The CRDT engine stays in the server: texts are rebuilt through an injected ``TextReplica``.
 """
@@ -18,28 +19,31 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol, TypeGuard
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.utils import get_topic
 from palabre.domain.application import PalabreApplication
 from palabre.domain.committee import Outcome, canonical_sha256
 from palabre.domain.document import Document
 from palabre.domain.errors import NotFound
 from palabre.domain.ids import DocumentId
-from palabre.projections.versions_store import VersionApproved, VersionsStore, rows_stream
+from palabre.projections.runner import catch_up
+from palabre.projections.versions_store import (
+    Approval,
+    ApprovedVersion,
+    VersionApproved,
+    VersionsStore,
+    rows_stream,
+)
 
 log = logging.getLogger("palabre.projections.approved_versions")
 
 PAGE = 100  # notifications read per query
 UPDATES_PER_APPLY = 1000  # contributions handed to the replica at once
 ACCEPTED = Outcome.ACCEPTED.value
-# Classes that the aggregate's @event decorators define, so the type checker cannot see them.
-PROPOSAL_OPENED: type[Any] = vars(Document)["ProposalOpened"]
-PROPOSAL_CLOSED: type[Any] = vars(Document)["ProposalClosed"]
-CLOSED_TOPIC = get_topic(PROPOSAL_CLOSED)
+CLOSED_TOPIC = get_topic(Document.ProposalClosed)
 
 Progress = Callable[[int, int], None]  # (notification reached, last notification to reach)
 
@@ -52,52 +56,6 @@ class TextReplica(Protocol):
 
     @property
     def text(self) -> str: ...
-
-
-# Public read shapes -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ApprovedVersion:
-    document_id: UUID
-    number: int
-    label: str
-    position: int  # contributions included
-    pinned_sha256: str  # what the committee approved
-    sha256: str | None  # of the text rebuilt from the events; None if it could not be
-    ok: bool
-    problem: str  # why not ok; empty when ok
-    markdown: str
-    meeting_id: str | None
-    decision: str
-    tally: dict[str, Any]
-    proposal_id: str
-    decided_at: datetime
-    decided_by: str | None
-    chain_head: str | None  # the audit chain's head that the decision sealed
-    chain_position: int | None
-
-    @classmethod
-    def from_row(cls, row: VersionApproved) -> ApprovedVersion:
-        return cls(
-            document_id=row.document_id,
-            number=row.originator_version,
-            label=row.label,
-            position=row.position,
-            pinned_sha256=row.pinned_sha256,
-            sha256=row.sha256,
-            ok=row.ok,
-            problem=row.problem,
-            markdown=row.markdown,
-            meeting_id=row.meeting_id,
-            decision=row.decision,
-            tally=row.tally,
-            proposal_id=row.proposal_id,
-            decided_at=row.timestamp,
-            decided_by=row.decided_by,
-            chain_head=row.chain_head,
-            chain_position=row.chain_position,
-        )
 
 
 @dataclass(frozen=True)
@@ -135,58 +93,6 @@ class RebuildSummary:
     mismatches: tuple[str, ...]  # "DOCUMENT vN" for every row stored with ok=false
 
 
-# What the log says about one approved version -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Approval:
-    """The proposal as opened (what it pins) and the decision that accepted it."""
-
-    document_id: UUID
-    number: int
-    proposal_id: str
-    label: str
-    position: int
-    pinned_sha256: str
-    meeting_id: str | None
-    decision: str
-    tally: dict[str, Any]
-    decided_at: datetime
-    decided_by: str | None
-    chain_head: str | None  # the audit chain's head that the decision sealed
-    chain_position: int | None
-
-    @classmethod
-    def of(cls, opened: Any, closed: Any) -> Approval:
-        return cls(
-            document_id=closed.originator_id,
-            number=closed.version,
-            proposal_id=closed.proposal_id,
-            label=opened.label,
-            position=opened.position,
-            pinned_sha256=opened.sha256,
-            meeting_id=opened.meeting_id,
-            decision=closed.outcome,
-            tally=closed.tally,
-            decided_at=closed.timestamp,
-            decided_by=closed.by,
-            chain_head=getattr(closed, "chain_head", None),
-            chain_position=getattr(closed, "chain_position", None),
-        )
-
-    def compare(self, text: str | None, failure: str) -> tuple[str | None, str]:
-        """The rebuilt text's hash, and what is wrong with it (empty if nothing)."""
-        if text is None:
-            return None, f"v{self.number} cannot be rebuilt from the events: {failure}"
-        sha256 = canonical_sha256(text)
-        if sha256 != self.pinned_sha256:
-            return sha256, (
-                f"v{self.number}: the text rebuilt at position {self.position} hashes to "
-                f"{sha256}, but the proposal pinned {self.pinned_sha256}"
-            )
-        return sha256, ""
-
-
 @dataclass(frozen=True)
 class Rebuilt:
     """A text rebuilt from the events, or (text None) why it could not be."""
@@ -195,9 +101,10 @@ class Rebuilt:
     failure: str
 
 
-def _is_approval(event: Any) -> bool:
-    accepted = isinstance(event, PROPOSAL_CLOSED) and event.outcome == ACCEPTED
-    return accepted and event.version is not None
+def _is_approval(event: object) -> TypeGuard[Document.ProposalClosed]:
+    if not isinstance(event, Document.ProposalClosed):
+        return False
+    return event.outcome == ACCEPTED and event.version is not None
 
 
 # The projection ----------------------------------------------------------------------------
@@ -221,8 +128,8 @@ class ApprovedVersions:
     # Reads (each catches up first) -----------------------------------------------------------
 
     def versions(self, document_id: UUID) -> list[ApprovedVersion]:
-        generation = self._up_to_date()
-        return [ApprovedVersion.from_row(r) for r in self._store.rows(generation, document_id)]
+        rows = self._store.rows(self._up_to_date(), document_id)
+        return [ApprovedVersion.from_row(row) for row in rows]
 
     def version(self, document_id: UUID, number: int) -> ApprovedVersion:
         row = self._store.row(self._up_to_date(), document_id, number)
@@ -259,14 +166,11 @@ class ApprovedVersions:
         """Process the log after this generation's position, up to its end as it is now."""
         end = self._source.recorder.max_notification_id() or 0
         written: list[VersionApproved] = []
-        while (position := self._store.position(self._source.name, generation)) < end:
-            try:
-                self._page(generation, position, end, written, progress)
-            except IntegrityError:
-                # Another process stored this row, or went further, first: resume after it.
-                # If nobody went further, the conflict is not a race: let it be seen.
-                if self._store.position(self._source.name, generation) == position:
-                    raise
+        catch_up(
+            lambda: self._store.position(self._source.name, generation),
+            end,
+            lambda position: self._page(generation, position, end, written, progress),
+        )
         if progress is not None:
             progress(end, end)
         return written
@@ -278,7 +182,8 @@ class ApprovedVersions:
         end: int,
         written: list[VersionApproved],
         progress: Progress | None,
-    ) -> None:
+    ) -> int:
+        """Handle one page of decisions after ``position``; returns how many."""
         page = self._source.recorder.select_notifications(
             position, PAGE, stop=end, topics=[CLOSED_TOPIC], inclusive_of_start=False
         )
@@ -292,9 +197,10 @@ class ApprovedVersions:
             # Nothing else to handle up to ``end``: remember that, so the next catch-up
             # does not scan the same stretch of the log again.
             self._store.record(None, self._tracking(generation, end))
+        return len(page)
 
     def _project(self, notification: Notification, generation: int) -> VersionApproved | None:
-        closed: Any = self._source.mapper.to_domain_event(notification)
+        closed = self._source.mapper.to_domain_event(notification)
         tracking = self._tracking(generation, notification.id)
         if not _is_approval(closed):
             self._store.record(None, tracking)
@@ -311,35 +217,29 @@ class ApprovedVersions:
     def _tracking(self, generation: int, notification_id: int) -> Tracking:
         return self._store.tracking(self._source.name, generation, notification_id)
 
-    def _opened(self, closed: Any) -> Any:
-        event: Any
+    def _opened(self, closed: Document.ProposalClosed) -> Document.ProposalOpened:
         for event in self._source.events.get(closed.originator_id, lte=closed.originator_version):
-            if isinstance(event, PROPOSAL_OPENED) and event.proposal_id == closed.proposal_id:
+            if (
+                isinstance(event, Document.ProposalOpened)
+                and event.proposal_id == closed.proposal_id
+            ):
                 return event
         raise LookupError(f"decision on proposal {closed.proposal_id} without its opening")
 
     def _row(self, generation: int, approval: Approval) -> VersionApproved:
         rebuilt = self._text_of(approval)
         sha256, problem = approval.compare(rebuilt.text, rebuilt.failure)
+        facts = approval.facts()
+        del facts["number"], facts["decided_at"]  # the row's version and timestamp
         return VersionApproved(
             originator_id=rows_stream(generation, approval.document_id),
             originator_version=approval.number,
             timestamp=approval.decided_at,
-            document_id=approval.document_id,
-            label=approval.label,
-            position=approval.position,
-            pinned_sha256=approval.pinned_sha256,
             sha256=sha256,
             ok=not problem,
             problem=problem,
             markdown=rebuilt.text or "",
-            meeting_id=approval.meeting_id,
-            decision=approval.decision,
-            tally=approval.tally,
-            proposal_id=approval.proposal_id,
-            decided_by=approval.decided_by,
-            chain_head=approval.chain_head,
-            chain_position=approval.chain_position,
+            **facts,
         )
 
     # Rebuilding texts ------------------------------------------------------------------------
@@ -416,11 +316,10 @@ class ApprovedVersions:
 
     def _approvals(self, document_id: UUID) -> list[Approval]:
         self._source.document(document_id)  # NotFound first
-        opened: dict[str, Any] = {}
+        opened: dict[str, Document.ProposalOpened] = {}
         approvals = []
-        event: Any
         for event in self._source.events.get(document_id):
-            if isinstance(event, PROPOSAL_OPENED):
+            if isinstance(event, Document.ProposalOpened):
                 opened[event.proposal_id] = event
             elif _is_approval(event):
                 approvals.append(Approval.of(opened[event.proposal_id], event))

@@ -59,17 +59,18 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Mapper, Notification
+from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import get_topic
 from palabre.domain.application import PalabreApplication
 from palabre.domain.chain import GENESIS, ChainHead, chain_link
 from palabre.domain.document import Document
 from palabre.domain.ids import DocumentId, contribution_log_id
 from palabre.projections.audit_store import CHAIN, AuditStore, LinkRecorded
+from palabre.projections.runner import catch_up
 
 PAGE = 500  # notifications read per query
 # Decisions record the chain's head; the class is defined by the aggregate's @event decorator.
-CLOSED_TOPIC = get_topic(vars(Document)["ProposalClosed"])
+CLOSED_TOPIC = get_topic(Document.ProposalClosed)
 
 __all__ = ["GENESIS", "AuditChain", "AuditEntry", "BrokenLink", "ChainReport", "verify_chain"]
 
@@ -146,19 +147,7 @@ class AuditChain:
         """Link every event stored since the last catch-up; returns how many."""
         with self._lock:
             end = self._source.recorder.max_notification_id() or 0
-            linked = 0
-            while (position := self._position()) < end:
-                try:
-                    page = self._link_page(position, end)
-                except IntegrityError:
-                    # Another process linked these first (equal links): resume after it.
-                    if self._position() == position:
-                        raise
-                    continue
-                if not page:  # the end was deleted meanwhile: verify will say so
-                    break
-                linked += page
-            return linked
+            return catch_up(self._position, end, lambda position: self._link_page(position, end))
 
     def _position(self) -> int:
         return self._store.position(self._source.name)
@@ -313,9 +302,10 @@ class _Walk:
     def _seal(self, event: Notification) -> str:
         """What is wrong with the chain head a decision records (empty if nothing). The links
         before it matched their events, so the stored link at its position can be trusted."""
-        decision: Any = self._source.mapper.to_domain_event(event)
+        decision = self._source.mapper.to_domain_event(event)
+        assert isinstance(decision, Document.ProposalClosed)
         head, position = decision.chain_head, decision.chain_position
-        if head is None:  # decided before the audit chain existed
+        if head is None or position is None:  # decided before the audit chain existed
             return ""
         sealed = self._store.link_at(position) if 0 < position < event.id else None
         actual = GENESIS if position == 0 else None if sealed is None else sealed.link

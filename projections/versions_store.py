@@ -1,4 +1,5 @@
-"""Where the approved-versions projection keeps its rows and its position.
+"""Where the approved-versions projection keeps its rows and its position, and the shapes of
+what it reads from the log (``Approval``) and answers (``ApprovedVersion``).
 
 The view is a second eventsourcing application, ``ApprovedVersions``, in the same database as
 Palabre's event log, so it works on SQLite and PostgreSQL without SQL written per engine:
@@ -18,13 +19,16 @@ Nothing here is a fact of the committee: all of it can be dropped and rebuilt fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, Tracking
+from palabre.domain.committee import canonical_sha256
+from palabre.domain.document import Document
 from palabre.domain.errors import Conflict
 from palabre.domain.ids import NAMESPACE
 from palabre.projections.view_store import ViewStore
@@ -53,8 +57,94 @@ class VersionApproved(DomainEvent):
     tally: dict[str, Any]
     proposal_id: str
     decided_by: str | None
-    chain_head: str | None
+    chain_head: str | None  # the audit chain's head that the decision sealed
     chain_position: int | None
+
+    @property
+    def number(self) -> int:
+        """The version: v1, v2, ..."""
+        return self.originator_version
+
+    @property
+    def decided_at(self) -> datetime:
+        return self.timestamp
+
+
+# What the log says about one approved version -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The proposal as opened (what it pins) and the decision that accepted it."""
+
+    document_id: UUID
+    number: int
+    proposal_id: str
+    label: str
+    position: int
+    pinned_sha256: str
+    meeting_id: str | None
+    decision: str
+    tally: dict[str, Any]
+    decided_at: datetime
+    decided_by: str | None
+    chain_head: str | None  # the audit chain's head that the decision sealed
+    chain_position: int | None
+
+    @classmethod
+    def of(cls, opened: Document.ProposalOpened, closed: Document.ProposalClosed) -> Approval:
+        assert closed.version is not None, "only an accepted proposal makes a version"
+        return cls(
+            document_id=closed.originator_id,
+            number=closed.version,
+            proposal_id=closed.proposal_id,
+            label=opened.label,
+            position=opened.position,
+            pinned_sha256=opened.sha256,
+            meeting_id=opened.meeting_id,
+            decision=closed.outcome,
+            tally=closed.tally,
+            decided_at=closed.timestamp,
+            decided_by=closed.by,
+            chain_head=closed.chain_head,
+            chain_position=closed.chain_position,
+        )
+
+    def facts(self) -> dict[str, Any]:
+        """The fields, to build a row or a read shape from (each field named once, above)."""
+        return {f.name: getattr(self, f.name) for f in fields(Approval)}
+
+    def compare(self, text: str | None, failure: str) -> tuple[str | None, str]:
+        """The rebuilt text's hash, and what is wrong with it (empty if nothing)."""
+        if text is None:
+            return None, f"v{self.number} cannot be rebuilt from the events: {failure}"
+        sha256 = canonical_sha256(text)
+        if sha256 != self.pinned_sha256:
+            return sha256, (
+                f"v{self.number}: the text rebuilt at position {self.position} hashes to "
+                f"{sha256}, but the proposal pinned {self.pinned_sha256}"
+            )
+        return sha256, ""
+
+
+# Public read shapes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovedVersion(Approval):
+    """An approved version as readers see it: what the log says (``Approval``) and what the
+    rebuild from the events gave. Equal across rebuilds of the view (the stored row's
+    identity, which names the view's generation, is left out)."""
+
+    sha256: str | None  # of the text rebuilt from the events; None if it could not be
+    ok: bool
+    problem: str  # why not ok; empty when ok
+    markdown: str
+
+    @classmethod
+    def from_row(cls, row: VersionApproved) -> ApprovedVersion:
+        shared = {f.name: getattr(row, f.name) for f in fields(cls)}
+        return cls(**shared)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
-from palabre.server.storage import Database, open_application
+from palabre.server.storage.database import Database, open_application
 
 from tests.support.postgres import fresh_database, private_cluster
 from tests.support.server import ServerProcess

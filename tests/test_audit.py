@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,18 +29,18 @@ from palabre.domain.document import Document
 from palabre.domain.ids import DocumentId, contribution_log_id
 from palabre.domain.roles import Country, Role
 from palabre.projections.audit_chain import AuditChain
-from palabre.server.audit_http import MEDIA_TYPE, audit_routes, open_audit, openapi_paths
-from palabre.server.http import Api
-from palabre.server.rooms import Rooms
-from palabre.server.settings import Settings
-from palabre.server.storage import Database
-from palabre.server.store import Store
-from palabre.server.transcoder import CompactTranscoder
+from palabre.server.answers.audit import MEDIA_TYPE
+from palabre.server.http.audit import AuditApi, openapi_paths
+from palabre.server.http.plumbing import Authenticated
+from palabre.server.storage.database import Database
+from palabre.server.storage.store import Store
+from palabre.server.storage.transcoder import CompactTranscoder
+from palabre.server.storage.views import open_audit
 from starlette.applications import Starlette
 
 from tests.test_cli import palabre
 
-CLOSED_TOPIC = get_topic(vars(Document)["ProposalClosed"])
+CLOSED_TOPIC = get_topic(Document.ProposalClosed)
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,9 @@ class History:
         return list(recorder.select_notifications(1, 10_000))
 
 
-def record_history(application: PalabreApplication) -> History:
+def record_history(
+    application: PalabreApplication, seal: Callable[[], ChainHead] | None = None
+) -> History:
     """Members, contributions, a proposal, a vote and its decision: every kind of event."""
     document = application.create_document("Référentiel commun")
     coordinator = application.add_member(
@@ -73,7 +75,7 @@ def record_history(application: PalabreApplication) -> History:
         application.vote(document.id, proposal.id, Choice.OBJECT, "pas encore")
     finally:
         acting_member.reset(acting)
-    application.close_proposal(document.id, proposal.id)
+    application.close_proposal(document.id, proposal.id, seal)
     return History(application, document.id, coordinator.token, proposal.id)
 
 
@@ -324,8 +326,7 @@ def test_the_decision_records_the_head_of_the_chain(history: History, audit: Aud
 def test_an_injected_head_is_what_the_decision_records(
     application: PalabreApplication, audit: AuditChain
 ) -> None:
-    application.chain_head = audit.head  # as the server composition does
-    history = record_history(application)
+    history = record_history(application, audit.head)  # as the server's handlers do
     closed, proposal = decision(history)
     assert proposal.chain_position == closed.id - 1
     assert proposal.chain_head == expected_links(history.notifications())[closed.id - 1]
@@ -335,8 +336,7 @@ def test_an_injected_head_is_what_the_decision_records(
 def test_a_decision_recording_another_head_is_reported(
     application: PalabreApplication, audit: AuditChain
 ) -> None:
-    application.chain_head = lambda: ChainHead(2, "f" * 64)  # not the chain's link at 2
-    history = record_history(application)
+    history = record_history(application, lambda: ChainHead(2, "f" * 64))  # not the link at 2
     closed, _ = decision(history)
     audit.catch_up()
     report = audit.verify()
@@ -399,8 +399,7 @@ async def test_the_http_export_streams_the_same_lines(
     history: History, audit: AuditChain, database_url: str
 ) -> None:
     store = Store(history.application, 2)
-    api = Api(store, Rooms(store, Settings(database=database_url)), "test")
-    app = Starlette(routes=audit_routes(api, store, audit))
+    app = Starlette(routes=AuditApi(store, audit).routes(Authenticated(store)))
     path = f"/api/documents/{history.document_id}/audit"
     bearer = {"Authorization": f"Bearer {history.coordinator}"}
     transport = httpx.ASGITransport(app=app)

@@ -151,7 +151,7 @@ def test_cli_adds_voting_members_and_delegates(database_url: str) -> None:
     assert refused.returncode == 2
     assert "per document" in refused.stderr
     from palabre.domain.ids import parse_id
-    from palabre.server.storage import Database, open_application
+    from palabre.server.storage.database import Database, open_application
 
     app = open_application(Database(database_url))
     try:

@@ -19,7 +19,8 @@ from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import MAX_BODY, Anchor
 from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from palabre.domain.roles import Country, Role
-from palabre.server import crdt
+from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchor, locate_anchors
+from palabre.server.crdt.replica import BODY, LiveText, rebuild
 from pycrdt import Doc, Text, write_var_uint
 
 from tests.conftest import Seed
@@ -240,7 +241,7 @@ class Writer:
 
     def __init__(self, text: str = TEXT) -> None:
         self.doc: Doc[Text] = Doc()
-        self.text: Text = self.doc.get(crdt.BODY, type=Text)
+        self.text: Text = self.doc.get(BODY, type=Text)
         self.text += text
         self.inserted = text
 
@@ -258,19 +259,19 @@ class Writer:
         the one insert of ``__init__``."""
         return quote_positions(self.doc.client_id, self.inserted, quote)
 
-    def server(self) -> crdt.LiveText:
-        return crdt.rebuild([self.doc.get_update()])
+    def server(self) -> LiveText:
+        return rebuild([self.doc.get_update()])
 
 
-def located(writer: Writer, positions: tuple[bytes, bytes]) -> crdt.AnchorRange:
-    return crdt.locate_anchor(writer.server(), QUOTE, *positions)
+def located(writer: Writer, positions: tuple[bytes, bytes]) -> AnchorRange:
+    return locate_anchor(writer.server(), QUOTE, *positions)
 
 
 def test_an_anchor_follows_inserts_and_deletes_around_it() -> None:
     writer = Writer()
     positions = writer.positions()
     start = TEXT.index(QUOTE)
-    assert located(writer, positions) == crdt.AnchorRange(start, start + len(QUOTE), False)
+    assert located(writer, positions) == AnchorRange(start, start + len(QUOTE), False)
     writer.insert(0, "Préambule à Lomé.\n")  # accents before it: bytes are not characters
     writer.delete(str(writer.text).index("Relier"), len("Relier "))
     writer.insert(len(str(writer.text)), "Fin.")
@@ -278,7 +279,7 @@ def test_an_anchor_follows_inserts_and_deletes_around_it() -> None:
     writer.insert(str(writer.text).index(QUOTE), "l'")  # just before it
     now = str(writer.text).index(QUOTE)
     where = located(writer, positions)
-    assert where == crdt.AnchorRange(now, now + len(QUOTE), False)
+    assert where == AnchorRange(now, now + len(QUOTE), False)
     assert str(writer.text)[now : now + len(QUOTE)] == QUOTE
 
 
@@ -290,9 +291,7 @@ def test_an_anchor_follows_the_live_replica_update_by_update() -> None:
     writer.insert(0, "Été : ")
     live.apply(writer.doc.get_update(before))
     now = str(writer.text).index(QUOTE)
-    assert crdt.locate_anchor(live, QUOTE, *positions) == crdt.AnchorRange(
-        now, now + len(QUOTE), False
-    )
+    assert locate_anchor(live, QUOTE, *positions) == AnchorRange(now, now + len(QUOTE), False)
 
 
 def test_an_anchor_detaches_when_its_text_is_deleted() -> None:
@@ -317,12 +316,12 @@ def test_without_usable_positions_the_unique_quote_is_found() -> None:
     writer = Writer()
     live = writer.server()
     start = TEXT.index(QUOTE)
-    expected = crdt.AnchorRange(start, start + len(QUOTE), False)
-    assert crdt.locate_anchor(live, QUOTE, None, None) == expected
+    expected = AnchorRange(start, start + len(QUOTE), False)
+    assert locate_anchor(live, QUOTE, None, None) == expected
     for garbage in (b"", b"\xff\xff\xff", b"\x00\x01", b"\x02\x01\x01", b"\x00\x01\x02\x00\x00"):
-        assert crdt.locate_anchor(live, QUOTE, garbage, garbage) == expected
-    assert crdt.locate_anchor(live, "Togo.\n#", None, None).detached  # absent
-    assert crdt.locate_anchor(live, "e", None, None).detached  # ambiguous
+        assert locate_anchor(live, QUOTE, garbage, garbage) == expected
+    assert locate_anchor(live, "Togo.\n#", None, None).detached  # absent
+    assert locate_anchor(live, "e", None, None).detached  # ambiguous
 
 
 def test_positions_on_items_the_server_lacks_fall_back_without_a_panic() -> None:
@@ -332,20 +331,20 @@ def test_positions_on_items_the_server_lacks_fall_back_without_a_panic() -> None
     after = utf16(TEXT)  # the client's next clocks
     client = writer.doc.client_id
     positions = relative_position(client, after, 0), relative_position(client, after + 4, -1)
-    assert not crdt.locate_anchor(writer.server(), "Ajout", *positions).detached
-    assert crdt.locate_anchor(stored, "Ajout", *positions).detached  # not in the text yet
-    assert not crdt.locate_anchor(stored, QUOTE, *positions).detached  # the quote is
+    assert not locate_anchor(writer.server(), "Ajout", *positions).detached
+    assert locate_anchor(stored, "Ajout", *positions).detached  # not in the text yet
+    assert not locate_anchor(stored, QUOTE, *positions).detached  # the quote is
 
 
 def test_positions_on_the_whole_text_stand_for_its_ends() -> None:
     writer = Writer("Tout le texte")
     start = b"\x01\x04body\x41"  # type-level, assoc -1: the start
     end = b"\x01\x04body\x00"  # type-level, assoc 0: the end
-    assert crdt.locate_anchor(writer.server(), "Tout le texte", start, end) == (
-        crdt.AnchorRange(0, 13, False)
+    assert locate_anchor(writer.server(), "Tout le texte", start, end) == (
+        AnchorRange(0, 13, False)
     )
     other = b"\x01\x05other\x00"
-    assert crdt.locate_anchor(writer.server(), "le", other, end).start == 5  # fallback
+    assert locate_anchor(writer.server(), "le", other, end).start == 5  # fallback
 
 
 # Over HTTP, against a real server ------------------------------------------------------------
@@ -468,17 +467,15 @@ def test_many_anchors_at_once_with_emoji_and_concurrent_inserts() -> None:
     inserted = "🌍 Bretagne 🤝 Togo : économie sociale et solidaire, et coopération."
     writer = Writer(inserted)
     quotes = ["Bretagne", "Togo", QUOTE, "coopération"]
-    queries = [
-        crdt.AnchorQuery(q, *quote_positions(writer.doc.client_id, inserted, q)) for q in quotes
-    ]
+    queries = [AnchorQuery(q, *quote_positions(writer.doc.client_id, inserted, q)) for q in quotes]
     other: Doc[Text] = Doc()  # a second person types at the same places, concurrently
     other.apply_update(writer.doc.get_update())
-    other_text = other.get(crdt.BODY, type=Text)
+    other_text = other.get(BODY, type=Text)
     other_text.insert(len("🌍 Bretagne".encode()), " (FR)")
     writer.insert(0, "👋 ")
     writer.doc.apply_update(other.get_update(writer.doc.get_state()))
     text = str(writer.text)
     assert "🌍 Bretagne (FR) 🤝" in text
-    found = crdt.locate_anchors(writer.server(), queries)
+    found = locate_anchors(writer.server(), queries)
     for quote, where in zip(quotes, found, strict=True):
-        assert where == crdt.AnchorRange(text.index(quote), text.index(quote) + len(quote), False)
+        assert where == AnchorRange(text.index(quote), text.index(quote) + len(quote), False)

@@ -277,7 +277,7 @@ def test_simultaneous_votes_are_all_recorded(committee: Committee, database_url:
     separate server processes would): every vote is stored, none is lost to a race."""
     import threading
 
-    from palabre.server.storage import Database, open_application
+    from palabre.server.storage.database import Database, open_application
 
     proposal = committee.propose()
     voters = [committee.fr, committee.tg, committee.uni]

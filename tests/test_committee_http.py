@@ -21,8 +21,8 @@ from palabre.client import LiveDocument, LiveError, PalabreClient, PalabreHTTPEr
 from palabre.client.http import EventStream, ServerEvent
 from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
-from palabre.server.events import EventHub
-from palabre.server.storage import Database, open_application
+from palabre.server.channel.hub import EventHub
+from palabre.server.storage.database import Database, open_application
 
 from tests.conftest import Seed
 from tests.support.live import converged
@@ -541,13 +541,13 @@ async def test_a_slow_subscriber_is_dropped_not_buffered() -> None:
     """The hub alone: a subscriber whose queue fills is ended, its queue discarded."""
     hub = EventHub(queue_size=2)
     document, member = DocumentId(uuid4()), uuid4()
-    with hub.subscribe(document, member) as slow, hub.subscribe(document, member) as quick:
-        hub.publish(document, "vote.cast", {"n": 1})
+    with hub.subscribe(document, member, 0) as slow, hub.subscribe(document, member, 0) as quick:
+        hub.publish(document, 1, "vote.cast", {"n": 1})
         assert await quick.next(1) is not None  # quick keeps up, slow does not read
-        hub.publish(document, "vote.cast", {"n": 2})
+        hub.publish(document, 2, "vote.cast", {"n": 2})
         assert slow.ended is None  # two waiting: its limit
         assert len(hub) == 2
-        hub.publish(document, "vote.cast", {"n": 3})
+        hub.publish(document, 3, "vote.cast", {"n": 3})
         assert slow.ended is not None
         assert "too slow" in slow.ended
         goodbye = await slow.next(1)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from palabre.client import LiveDocument, PalabreClient
 from palabre.domain.ids import DocumentId, parse_id
-from palabre.server import crdt
-from palabre.server.storage import Database, open_application
+from palabre.server.crdt.replica import rebuild
+from palabre.server.storage.database import Database, open_application
 
 from tests.conftest import Seed
 from tests.support.live import converged
@@ -37,7 +37,7 @@ def _stored_text(database_url: str, document_id: str) -> tuple[str, int]:
     try:
         doc = DocumentId(parse_id(document_id))
         updates = [c.update for c in app.contributions(doc)]
-        return crdt.rebuild(updates).text, len(updates)
+        return rebuild(updates).text, len(updates)
     finally:
         app.close()
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from palabre.server.app import create_app
-from palabre.server.cli import build_parser
-from palabre.server.close_codes import CloseCode
+from palabre.server.bootstrap import open_services
+from palabre.server.cli.main import build_parser
+from palabre.server.live.close_codes import CloseCode
 from palabre.server.settings import Settings, env_name
 from starlette.routing import Route, WebSocketRoute
 
@@ -30,11 +31,9 @@ def test_every_close_code_is_documented(code: CloseCode) -> None:
 
 
 def test_every_route_is_documented(tmp_path: Path) -> None:
-    app = create_app(Settings(database=f"sqlite:///{tmp_path / 'docs.sqlite3'}"))
-    app.state.store.close()
-    app.state.versions.close()
-    app.state.audit.close()
-    for route in app.routes:
+    with open_services(Settings(database=f"sqlite:///{tmp_path / 'docs.sqlite3'}")) as services:
+        routes = create_app(services).routes
+    for route in routes:
         assert isinstance(route, Route | WebSocketRoute)
         methods = sorted((route.methods or set()) - {"HEAD"}) if isinstance(route, Route) else []
         for method in methods:

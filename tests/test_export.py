@@ -37,7 +37,7 @@ from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
 from palabre.server.export.formats import render
 from palabre.server.export.model import ChainSeal, ExportOptions, Snapshot
-from palabre.server.storage import Database, open_application
+from palabre.server.storage.database import Database, open_application
 
 from tests.conftest import Seed
 from tests.support.server import REPO, ServerProcess

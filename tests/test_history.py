@@ -20,16 +20,16 @@ from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
 from palabre.projections.authorship import Authorship, Run, Sections, shares
 from palabre.projections.history import Edit, SessionTracker, sessions
-from palabre.server import crdt
-from palabre.server.history_http import (
-    HistoryReader,
-    diff_json,
-    session_filter,
-    text_at,
-)
-from palabre.server.history_index import HistoryIndex, Resume, follow, open_history_index
-from palabre.server.storage import Database
-from palabre.server.store import Store
+from palabre.projections.history_index import HistoryIndex, Resume, follow
+from palabre.server.answers.history import HistoryReports, diff_json, session_filter
+from palabre.server.crdt.replay import DeltaReplay
+from palabre.server.crdt.replica import compact, rebuild
+from palabre.server.live.rooms import Rooms
+from palabre.server.settings import Settings
+from palabre.server.storage.database import Database
+from palabre.server.storage.store import Store
+from palabre.server.storage.views import open_history_index
+from palabre.server.texts import DocumentTexts
 from pycrdt import Doc, Text
 
 from tests.conftest import Seed
@@ -124,7 +124,12 @@ def index(database_url: str, application: PalabreApplication) -> Iterator[Histor
 def store(application: PalabreApplication) -> Iterator[Store]:
     store = Store(application, threads=2)
     yield store
-    store._executor.shutdown(wait=True)  # the application fixture closes the application
+    store.close()  # the application fixture closes the application
+
+
+@pytest.fixture
+def texts(store: Store, database_url: str) -> DocumentTexts:
+    return DocumentTexts(store, Rooms(store, Settings(database=database_url)))
 
 
 # Authorship -------------------------------------------------------------------------------
@@ -133,7 +138,7 @@ def store(application: PalabreApplication) -> Iterator[Store]:
 def test_authorship_follows_the_crdt_merge_of_concurrent_edits(
     application: PalabreApplication, index: HistoryIndex, story: Story
 ) -> None:
-    runs = HistoryReader(application, index).authorship(story.document_id, 5).runs
+    runs = HistoryReports(application, index).authorship(story.document_id, 5).runs
     assert "".join(run.text for run in runs) == story.final
     by = {
         member: "".join(r.text for r in runs if r.author == str(member))
@@ -148,10 +153,10 @@ def test_authorship_follows_the_crdt_merge_of_concurrent_edits(
 def test_authorship_at_every_position_mirrors_the_text(
     application: PalabreApplication, index: HistoryIndex, story: Story
 ) -> None:
-    reader = HistoryReader(application, index)
+    reader = HistoryReports(application, index)
     for position in range(6):
         attributed = reader.authorship(story.document_id, position)
-        assert attributed.text == crdt.rebuild(story.updates[:position]).text
+        assert attributed.text == rebuild(story.updates[:position]).text
 
 
 def test_authorship_converts_utf8_byte_counts_to_characters() -> None:
@@ -176,42 +181,44 @@ def test_shares_count_characters_per_section_and_author() -> None:
 
 
 async def test_text_at_a_position_is_the_replay_of_the_first_contributions(
-    store: Store, story: Story
+    store: Store,
+    story: Story,
+    texts: DocumentTexts,
 ) -> None:
     for position in range(6):
-        expected = crdt.rebuild(story.updates[:position]).text
-        assert await text_at(store, story.document_id, position) == expected
+        expected = rebuild(story.updates[:position]).text
+        assert await texts.at(story.document_id, position) == expected
     assert await store.checkpoint(story.document_id, minimum_tail=1) == 5
     for position in range(6):
-        expected = crdt.rebuild(story.updates[:position]).text
-        assert await text_at(store, story.document_id, position) == expected
+        expected = rebuild(story.updates[:position]).text
+        assert await texts.at(story.document_id, position) == expected
 
 
 def test_position_at_a_time_is_the_last_contribution_at_or_before_it(
     application: PalabreApplication, index: HistoryIndex, story: Story
 ) -> None:
-    reader = HistoryReader(application, index)
     stamps = [c.timestamp for c in application.contributions(story.document_id)]
     assert stamps == sorted(stamps)
     for when in [*stamps, *(s + timedelta(microseconds=1) for s in stamps)]:
         expected = max(k for k in range(6) if k == 0 or stamps[k - 1] <= when)
-        assert reader.position_at(story.document_id, when) == expected
+        assert application.position_at(story.document_id, when) == expected
     before = stamps[0] - timedelta(seconds=1)
-    assert reader.position_at(story.document_id, before) == 0
+    assert application.position_at(story.document_id, before) == 0
     strictly_before = sum(1 for s in stamps if s < stamps[2])
-    assert reader.position_at(story.document_id, stamps[2], inclusive=False) == strictly_before
+    assert application.position_at(story.document_id, stamps[2], inclusive=False) == strictly_before
 
 
 async def test_text_at_a_time_is_the_text_at_the_right_position(
-    application: PalabreApplication, index: HistoryIndex, store: Store, story: Story
+    application: PalabreApplication,
+    index: HistoryIndex,
+    store: Store,
+    story: Story,
+    texts: DocumentTexts,
 ) -> None:
     stamps = [c.timestamp for c in application.contributions(story.document_id)]
-    position = HistoryReader(application, index).position_at(story.document_id, stamps[2])
+    position = application.position_at(story.document_id, stamps[2])
     assert stamps[position - 1] == stamps[2]
-    assert (
-        await text_at(store, story.document_id, position)
-        == crdt.rebuild(story.updates[:position]).text
-    )
+    assert await texts.at(story.document_id, position) == rebuild(story.updates[:position]).text
 
 
 class CountingReads:
@@ -234,6 +241,7 @@ async def test_text_at_reads_only_the_tail_after_the_checkpoint(
     index: HistoryIndex,
     store: Store,
     monkeypatch: pytest.MonkeyPatch,
+    texts: DocumentTexts,
 ) -> None:
     document_id = DocumentId(application.create_document("Référentiel").id)
     writer = Replica(7)
@@ -243,16 +251,19 @@ async def test_text_at_reads_only_the_tail_after_the_checkpoint(
     assert await store.checkpoint(document_id, minimum_tail=10) == 40
     counting = CountingReads(application)
     monkeypatch.setattr(application, "contributions", counting)
-    assert await text_at(store, document_id, 40) == str(writer.text)
+    assert await texts.at(document_id, 40) == str(writer.text)
     assert counting.read == 0  # the checkpoint alone
     counting.read = 0
     when = datetime.now(UTC)
-    assert HistoryReader(application, index).position_at(document_id, when) == 40
+    assert application.position_at(document_id, when) == 40
     assert counting.read <= math.ceil(math.log2(41))  # a binary search, not a scan
 
 
 async def test_text_at_an_earlier_position_reads_from_the_checkpoint_before_it(
-    application: PalabreApplication, store: Store, monkeypatch: pytest.MonkeyPatch
+    application: PalabreApplication,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    texts: DocumentTexts,
 ) -> None:
     document_id = DocumentId(application.create_document("Référentiel").id)
     writer = Replica(7)
@@ -263,7 +274,7 @@ async def test_text_at_an_earlier_position_reads_from_the_checkpoint_before_it(
     application.append_contributions(document_id, 20, contributions[20:])
     counting = CountingReads(application)
     monkeypatch.setattr(application, "contributions", counting)
-    assert await text_at(store, document_id, 25) == crdt.rebuild(updates[:25]).text
+    assert await texts.at(document_id, 25) == rebuild(updates[:25]).text
     assert counting.read == 5
 
 
@@ -271,7 +282,7 @@ async def test_text_at_an_earlier_position_reads_from_the_checkpoint_before_it(
 
 
 def test_the_diff_between_two_positions_shows_exactly_the_edits_between(story: Story) -> None:
-    before, after = (crdt.rebuild(story.updates[:n]).text for n in (2, 4))
+    before, after = (rebuild(story.updates[:n]).text for n in (2, 4))
     diff = diff_json(2, 4, before, after)
     assert (diff["from"], diff["to"]) == (2, 4)
     changed = [line for line in diff["unified"].splitlines()[2:] if line[:1] in "+-"]
@@ -315,7 +326,7 @@ def edits(
 ) -> list[Edit]:
     """What each contribution in ``(after, upto]`` did, as the history index follows them,
     replayed from the latest checkpoint at or before ``after`` (its text unattributed)."""
-    resume = Resume(0, crdt.DeltaReplay(), Authorship(), SessionTracker())
+    resume = Resume(0, DeltaReplay(), Authorship(), SessionTracker())
     checkpoint = application.latest_checkpoint(document_id, after)
     if checkpoint is not None:
         for delta in resume.replay.apply(checkpoint.state):
@@ -354,14 +365,14 @@ async def test_edits_after_a_checkpoint_match_a_full_replay(
     application: PalabreApplication, story: Story
 ) -> None:
     full = edits(application, story.document_id, 0, 5)
-    application.store_checkpoint(story.document_id, 3, crdt.compact(story.updates[:3]))
+    application.store_checkpoint(story.document_id, 3, compact(story.updates[:3]))
     assert edits(application, story.document_id, 3, 5) == full[3:]
 
 
 def test_sessions_are_filtered_by_member_organisation_country_and_time(
     application: PalabreApplication, index: HistoryIndex, store: Store, story: Story
 ) -> None:
-    reader = HistoryReader(application, index)
+    reader = HistoryReports(application, index)
     stamps = [c.timestamp for c in application.contributions(story.document_id)]
     afi = application.member(story.afi)
 
@@ -396,10 +407,10 @@ async def test_history_over_http(
         assert (await http.document(document_id))["contributions"] == 5
         for position in (0, 2, 5):
             text = await history.text_at(document_id, position)
-            assert text == crdt.rebuild(story.updates[:position]).text
+            assert text == rebuild(story.updates[:position]).text
         stamps = [c.timestamp for c in application.contributions(story.document_id)]
         at_time = await history.text_at_time(document_id, stamps[1].isoformat())
-        assert at_time == crdt.rebuild(story.updates[:2]).text
+        assert at_time == rebuild(story.updates[:2]).text
         diff = await history.diff(document_id, 2, 4)
         assert [w["text"] for w in diff["words"] if w["op"] != "equal"] == ["ESS", "solidaire"]
         shown = await history.authorship(document_id)
@@ -447,7 +458,7 @@ def test_the_command_line_reads_the_same_history(
     for position in (0, 3, 5):
         at = palabre(database_url, "history", "at", document, "--position", str(position))
         assert at.returncode == 0, at.stderr
-        assert at.stdout == crdt.rebuild(story.updates[:position]).text
+        assert at.stdout == rebuild(story.updates[:position]).text
     diff = palabre(database_url, "history", "diff", document, "1", "5")
     assert diff.returncode == 0, diff.stderr
     assert diff.stdout.startswith("--- position 1")

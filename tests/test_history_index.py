@@ -21,8 +21,7 @@ from palabre.domain.contribution import NewContribution
 from palabre.domain.ids import DocumentId
 from palabre.projections.authorship import Authorship, DeltaOp, Run, Sections
 from palabre.projections.history import SessionTracker, sessions
-from palabre.server import crdt
-from palabre.server.history_index import (
+from palabre.projections.history_index import (
     AuthorshipIndexed,
     HistoryIndex,
     HistoryIndexStore,
@@ -30,11 +29,13 @@ from palabre.server.history_index import (
     SessionsIndexed,
     follow,
     index_log_id,
-    open_history_index,
 )
-from palabre.server.storage import Database
-from palabre.server.store import Store
-from palabre.server.transcoder import CompactTranscoder
+from palabre.server.crdt.replay import DeltaReplay
+from palabre.server.crdt.replica import compact
+from palabre.server.storage.database import Database
+from palabre.server.storage.store import Store
+from palabre.server.storage.transcoder import CompactTranscoder
+from palabre.server.storage.views import open_history_index
 from pycrdt import Doc, Text
 
 PIECES = ["é", "mot ", "\n", "# Titre\n", "## Lomé\n", "«\u00a0ok\u00a0»", "’", "#", "x"]
@@ -193,7 +194,7 @@ def type_concurrently(application: PalabreApplication, count: int) -> tuple[Docu
 
 def replayed(application: PalabreApplication, document_id: DocumentId, upto: int) -> Resume:
     """The reference: every contribution from the first, nothing stored read."""
-    resume = Resume(0, crdt.DeltaReplay(), Authorship(), SessionTracker(pause=timedelta(0)))
+    resume = Resume(0, DeltaReplay(), Authorship(), SessionTracker(pause=timedelta(0)))
     for _contribution, edit in follow(application, document_id, resume, upto):
         resume.tracker.add(edit)
     return resume
@@ -252,7 +253,7 @@ def test_the_index_resumes_where_it_stopped_and_follows_new_contributions(
 
 
 def _fresh() -> Resume:
-    return Resume(0, crdt.DeltaReplay(), Authorship(), SessionTracker())
+    return Resume(0, DeltaReplay(), Authorship(), SessionTracker())
 
 
 def test_a_record_that_does_not_fit_its_checkpoint_is_passed_over(
@@ -262,9 +263,9 @@ def test_a_record_that_does_not_fit_its_checkpoint_is_passed_over(
     the checkpoint at the same position make the index fall back to an earlier state."""
     document_id, count = type_concurrently(application, 30)
     updates = [c.update for c in application.contributions(document_id, upto=20)]
-    application.store_checkpoint(document_id, 20, crdt.compact(updates))
+    application.store_checkpoint(document_id, 20, compact(updates))
     views = HistoryIndexStore(env=Database(database_url).env(), transcoder=CompactTranscoder())
-    index = HistoryIndex(application, views, every=1000)
+    index = HistoryIndex(application, views, DeltaReplay, every=1000)
     try:
         stamp = datetime.now(UTC)
         views.record(
@@ -296,8 +297,7 @@ async def test_a_checkpoint_makes_the_index_catch_up_in_the_background(
     application: PalabreApplication, index: HistoryIndex
 ) -> None:
     document_id, count = type_concurrently(application, 45)
-    store = Store(application, threads=1)
-    store.checkpointed.append(index.schedule)
+    store = Store(application, threads=1, on_checkpoint=index.schedule)
     try:
         assert await store.checkpoint(document_id, minimum_tail=1) == count
         for _ in range(200):
@@ -306,7 +306,7 @@ async def test_a_checkpoint_makes_the_index_catch_up_in_the_background(
             await asyncio.sleep(0.05)
         assert index.indexed_position(document_id) == count  # a record at the checkpoint
     finally:
-        store.shutdown_threads()
+        store.close()
 
 
 async def test_start_up_indexes_every_document_in_the_background(

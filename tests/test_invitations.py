@@ -151,7 +151,14 @@ def test_the_command_line_asks_which_document_when_it_is_ambiguous(
 ) -> None:
     coordinator = _me(server, seed.document_id, seed.coordinator).json()  # every document
     env = os.environ | {"PALABRE_DATABASE": server.database_url}
-    command = [sys.executable, "-m", "palabre.server.cli", "members", "invite", coordinator["id"]]
+    command = [
+        sys.executable,
+        "-m",
+        "palabre.server.cli",
+        "members",
+        "invite",
+        coordinator["id"],
+    ]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert "--document" in done.stderr

@@ -16,7 +16,8 @@ import httpx
 import orjson
 import pytest
 from palabre.server.app import create_app
-from palabre.server.openapi import openapi_document
+from palabre.server.bootstrap import open_services
+from palabre.server.http.openapi import openapi_document
 from palabre.server.settings import Settings
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
@@ -30,9 +31,8 @@ METHODS = {"get", "put", "post", "delete", "patch"}
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Starlette]:
-    app = create_app(Settings(database=f"sqlite:///{tmp_path / 'openapi.sqlite3'}"))
-    yield app
-    app.state.store.close()
+    with open_services(Settings(database=f"sqlite:///{tmp_path / 'openapi.sqlite3'}")) as services:
+        yield create_app(services)
 
 
 async def test_the_served_description_is_openapi_3_1(app: Starlette) -> None:

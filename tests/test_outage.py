@@ -7,7 +7,7 @@ import asyncio
 
 from palabre.client import LiveDocument, PalabreClient
 from palabre.domain.roles import Country, Role
-from palabre.server.storage import Database, open_application
+from palabre.server.storage.database import Database, open_application
 
 from tests.support.live import converged
 from tests.support.postgres import fresh_database, private_cluster

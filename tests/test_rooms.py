@@ -7,7 +7,7 @@ import re
 
 from palabre.client import LiveDocument, PalabreClient
 from palabre.domain.ids import DocumentId, parse_id
-from palabre.server.storage import Database, open_application
+from palabre.server.storage.database import Database, open_application
 
 from tests.conftest import Seed
 from tests.support.live import converged

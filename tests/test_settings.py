@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from palabre.domain.errors import InvalidInput
 from palabre.server.settings import DEFAULT_DATABASE, Settings
-from palabre.server.storage import Database
+from palabre.server.storage.database import Database
 
 
 def test_defaults() -> None:

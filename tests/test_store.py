@@ -17,9 +17,9 @@ from palabre.domain.errors import (
 )
 from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
-from palabre.server import crdt
-from palabre.server.storage import Database, open_application
-from palabre.server.store import Store
+from palabre.server.crdt.replica import compact, rebuild
+from palabre.server.storage.database import Database, open_application
+from palabre.server.storage.store import Store
 from pycrdt import Doc, Text
 
 
@@ -68,16 +68,16 @@ async def test_checkpoint_plus_tail_equals_full_replay(application: PalabreAppli
     assert loaded.position == 30
     assert len(loaded.tail) == 10
     assert loaded.checkpoint is not None
-    full = crdt.rebuild(updates).text
-    assert crdt.rebuild(loaded.updates()).text == full
+    full = rebuild(updates).text
+    assert rebuild(loaded.updates()).text == full
     # A checkpoint is a pure function of the log: recomputing it gives the same bytes.
     checkpoint = application.latest_checkpoint(document)
     assert checkpoint is not None
-    assert checkpoint.state == crdt.compact(updates[:20])
+    assert checkpoint.state == compact(updates[:20])
     # Reading at an earlier position uses the checkpoint at or before it.
     early = await store.load(document, upto=10)
     assert early.checkpoint is None
-    assert crdt.rebuild(early.updates()).text == crdt.rebuild(updates[:10]).text
+    assert rebuild(early.updates()).text == rebuild(updates[:10]).text
 
 
 def test_tokens_authenticate_and_only_their_hash_is_stored(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
-from palabre.server.transcoder import CompactTranscoder, TranscodingError
+from palabre.server.storage.transcoder import CompactTranscoder, TranscodingError
 
 
 def test_round_trip_of_every_supported_shape() -> None:

@@ -28,9 +28,10 @@ from palabre.domain.ids import DocumentId, MemberId
 from palabre.domain.roles import Country, Role
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.text_diff import Segment, unified, words
-from palabre.server import crdt
-from palabre.server.storage import Database, open_application
-from palabre.server.versions import EngineReplica, open_versions
+from palabre.server.crdt.replay import EngineReplica
+from palabre.server.crdt.replica import compact, rebuild
+from palabre.server.storage.database import Database, open_application
+from palabre.server.storage.views import open_versions
 from pycrdt import Doc, Text
 
 from tests.test_cli import last_line, palabre
@@ -66,7 +67,7 @@ class Committee:
     updates: list[bytes]
 
     def text_at(self, position: int) -> str:
-        return crdt.rebuild(self.updates[:position]).text
+        return rebuild(self.updates[:position]).text
 
     def decide(
         self, label: str, position: int, choice: Choice = Choice.APPROVE, sha256: str = ""
@@ -93,7 +94,7 @@ def committee(application: PalabreApplication) -> Committee:
     application.append_contributions(
         document.id, 0, [NewContribution(voter, "session", u, 1) for u in updates]
     )
-    assert crdt.rebuild(updates).text == "".join(PIECES)
+    assert rebuild(updates).text == "".join(PIECES)
     return Committee(application, document.id, voter, updates)
 
 
@@ -116,7 +117,7 @@ def test_each_approved_version_is_stored_with_its_text_and_hashes(
     committee: Committee, versions: ApprovedVersions
 ) -> None:
     app, document = committee.application, committee.document_id
-    app.store_checkpoint(document, 2, crdt.compact(committee.updates[:2]))  # v1 starts from it
+    app.store_checkpoint(document, 2, compact(committee.updates[:2]))  # v1 starts from it
     first = committee.decide("Première lecture", 3)
     committee.decide("Trop tôt", 5, Choice.OBJECT)  # rejected: no version
     meeting = app.open_meeting(document, "Comité de pilotage", "2026-03-12")

@@ -445,7 +445,7 @@ def test_history_reads_any_point_by_author_or_organisation_and_compares(
 
 
 def _export_route_is_mounted() -> bool:
-    from palabre.server.openapi import openapi_document
+    from palabre.server.http.openapi import openapi_document
 
     return "/api/documents/{document_id}/export" in openapi_document()["paths"]
 

@@ -9,6 +9,7 @@ import unicodedata
 
 from palabre.server.export import markdown
 from palabre.server.export.labels import Labels, labels, long_date, long_datetime, percent
+from palabre.server.export.minutes import NBSP
 from palabre.server.export.model import (
     Approval,
     Block,
@@ -28,7 +29,6 @@ from palabre.server.export.model import (
     Span,
     Table,
 )
-from palabre.server.minutes import NBSP
 
 
 def compose(snapshot: Snapshot, options: ExportOptions) -> ExportDocument:

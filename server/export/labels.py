@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from palabre.server.minutes import MONTHS, NBSP, WEEKDAYS
+from palabre.server.export.minutes import MONTHS, NBSP, WEEKDAYS
 
 MONTHS_EN = (
     *("January", "February", "March", "April", "May", "June"),

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from palabre.domain.errors import InvalidInput
+from palabre.domain.times import parse_time
 from palabre.server.export.formats import FORMATS
 from palabre.server.export.labels import LABELS
 from palabre.server.export.model import ExportOptions
-from palabre.server.history_http import parse_time
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")

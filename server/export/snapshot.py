@@ -3,10 +3,10 @@ fact its cover and appendices show. Runs the reads in the store's threads.
 
 - a version: its row in the approved-versions projection (text, hashes, tally, the chain head
   its decision sealed), with names resolved for organisations and members;
-- a position: the text rebuilt there (``history_http.text_at``), the time of that contribution,
+- a position: the text rebuilt there (``DocumentTexts.at``), the time of that contribution,
   and the audit chain's stored head now;
 - the current text: this process's live room is stored first (as a proposal does), then the
-  text at the latest position.
+  text at the latest position (``DocumentTexts.stored_position``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from palabre.domain.comment import Thread
 from palabre.domain.committee import canonical_sha256
 from palabre.domain.errors import InvalidInput, NotFound
 from palabre.domain.ids import DocumentId
-from palabre.projections.approved_versions import ApprovedVersion, ApprovedVersions
+from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
-from palabre.server.committee_http import stored_position
+from palabre.projections.history_index import HistoryIndex
+from palabre.projections.versions_store import ApprovedVersion
+from palabre.server.answers.history import HistoryReports
 from palabre.server.export.model import (
     Approval,
     ChainSeal,
@@ -37,38 +39,32 @@ from palabre.server.export.model import (
     Snapshot,
     Vote,
 )
-from palabre.server.history_http import HistoryReader, text_at
-from palabre.server.history_index import HistoryIndex
-from palabre.server.rooms import Rooms
-from palabre.server.store import Store
+from palabre.server.storage.store import Store
+from palabre.server.texts import DocumentTexts
 
 UNKNOWN = Person("?", "?", "?")  # a member the application no longer knows
 
 
 class Sources:
-    """What a snapshot is read from; ``rooms`` is None at the command line (no live room)."""
+    """What a snapshot is read from."""
 
     def __init__(
         self,
         store: Store,
+        texts: DocumentTexts,
         versions: ApprovedVersions,
         audit: AuditChain,
         history: HistoryIndex,
-        rooms: Rooms | None = None,
     ) -> None:
         self.store = store
+        self.texts = texts
         self.versions = versions
         self.audit = audit
-        self.history = history
-        self.rooms = rooms
+        self.reports = HistoryReports(store.application, history)
 
     @property
     def application(self) -> PalabreApplication:
         return self.store.application
-
-    @property
-    def reader(self) -> HistoryReader:
-        return HistoryReader(self.store.application, self.history)
 
     async def snapshot(
         self,
@@ -86,7 +82,7 @@ class Sources:
         else:
             approval = None
             position = await self._position(document_id, at)
-            markdown = await text_at(self.store, document_id, position)
+            markdown = await self.texts.at(document_id, position)
             when = await self.store.call(self._time_of, document_id, position, info.created_at)
             head = await self.store.call(self.audit.head)
             chain = ChainSeal(head.link, head.position, sealed_by_decision=False)
@@ -97,7 +93,7 @@ class Sources:
         contributors = None
         if options.contributors:
             contributors = await self.store.call(
-                contributors_at, self.reader, document_id, position
+                contributors_at, self.reports, document_id, position
             )
         return Snapshot(
             document_id=str(document_id),
@@ -116,11 +112,9 @@ class Sources:
     async def _position(self, document_id: DocumentId, at: int | None) -> int:
         """The position asked for (400 beyond the log), or the latest after storing what this
         process's live room holds."""
-        if at is None and self.rooms is not None:
-            return await stored_position(self.store, self.rooms, document_id)
-        count = await self.store.call(self.application.contribution_count, document_id)
         if at is None:
-            return count
+            return await self.texts.stored_position(document_id)
+        count = await self.store.call(self.application.contribution_count, document_id)
         if at > count:
             raise InvalidInput(f"at={at} is beyond the document's {count} contributions")
         return at
@@ -128,7 +122,7 @@ class Sources:
     def _time_of(self, document_id: DocumentId, position: int, created: datetime) -> datetime:
         if position == 0:
             return created
-        return self.reader.timestamp(document_id, position)
+        return self.application.contribution_time(document_id, position)
 
     # Names -----------------------------------------------------------------------------------
 
@@ -213,11 +207,11 @@ def _note(thread: Thread, person: Callable[[UUID], Person]) -> Note:
 
 
 def contributors_at(
-    reader: HistoryReader, document_id: DocumentId, position: int
+    reports: HistoryReports, document_id: DocumentId, position: int
 ) -> tuple[Contributor, ...]:
     """Who wrote the characters of the text at ``position``, by organisation, from the
     history index's authorship report."""
-    report = reader.authorship_report(document_id, position)
+    report = reports.authorship_report(document_id, position)
     characters: dict[tuple[str, str, str], int] = {}
     for run in report["runs"]:
         key = (run["organisation"], run["country"], run["member"])

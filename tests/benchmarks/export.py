@@ -28,16 +28,13 @@ from palabre.domain.committee import Choice, canonical_sha256
 from palabre.domain.contribution import NewContribution
 from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
-from palabre.server import crdt
-from palabre.server.audit_http import open_audit
+from palabre.server.bootstrap import open_services
+from palabre.server.crdt.replica import rebuild
 from palabre.server.export.formats import FORMATS, render
 from palabre.server.export.model import ExportOptions
 from palabre.server.export.request import zone
 from palabre.server.export.snapshot import Sources
-from palabre.server.history_index import open_history_index
-from palabre.server.storage import Database, open_application
-from palabre.server.store import Store
-from palabre.server.versions import open_versions
+from palabre.server.settings import Settings
 from pycrdt import Doc, Text
 
 TARGET_SECONDS = 5.0
@@ -110,7 +107,7 @@ def build(application: PalabreApplication) -> tuple[DocumentId, int]:
     batch = [NewContribution(voters[i % 3], "bench", u, 1) for i, u in enumerate(updates)]
     application.append_contributions(document, 0, batch)
     markdown = "".join(pieces)
-    assert crdt.rebuild(updates).text == markdown
+    assert rebuild(updates).text == markdown
     proposal = application.propose(document, "Version complète", len(updates), _hash(markdown))
     for index, voter in enumerate(voters):
         token = acting_member.set(voter)
@@ -154,21 +151,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="exports per format (default 5)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        database = Database(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
-        application = open_application(database)
-        store = Store(application, threads=2)
-        versions, audit = open_versions(database, application), open_audit(database, application)
-        history = open_history_index(database, application, every=1000)
-        try:
-            document, characters = build(application)
+        settings = Settings(database=f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
+        with open_services(settings) as services:
+            document, characters = build(services.application)
             print(f"référentiel of {characters:,} characters, approved as v1")
-            sources = Sources(store, versions, audit, history)
+            sources = Sources(
+                services.store,
+                services.texts,
+                services.versions,
+                services.audit,
+                services.history,
+            )
             timings, pages = asyncio.run(measure(sources, document, args.runs))
-        finally:
-            store.close()
-            versions.close()
-            audit.close()
-            history.close()
     print(f"the PDF has {pages} pages")
     print(f"{'format':<8}{'median (s)':>12}{'max (s)':>10}{'target':>8}")
     for name, seconds in timings.items():

@@ -34,13 +34,16 @@ from uuid import uuid4
 
 from palabre.domain.contribution import NewContribution
 from palabre.domain.ids import DocumentId
-from palabre.server import crdt
-from palabre.server.history_http import HistoryReader, session_filter, text_at
-from palabre.server.history_index import HistoryIndex, HistoryIndexStore
+from palabre.projections.history_index import HistoryIndex, HistoryIndexStore
+from palabre.server.answers.history import HistoryReports, session_filter
+from palabre.server.crdt.replay import DeltaReplay
+from palabre.server.crdt.replica import rebuild
+from palabre.server.live.rooms import Rooms
 from palabre.server.settings import Settings
-from palabre.server.storage import Database, open_application
-from palabre.server.store import Store
-from palabre.server.transcoder import CompactTranscoder
+from palabre.server.storage.database import Database, open_application
+from palabre.server.storage.store import Store
+from palabre.server.storage.transcoder import CompactTranscoder
+from palabre.server.texts import DocumentTexts
 from pycrdt import Doc, Text
 
 from tests.support import traces
@@ -91,20 +94,22 @@ async def measure(
     every: int,
 ) -> None:
     rng = random.Random(7)
+    texts = DocumentTexts(store, Rooms(store, Settings()))
     positions = [rng.randint(1, count) for _ in range(samples)]
     at_position = []
     for position in positions:
         started = time.perf_counter()
-        await text_at(store, document, position)
+        await texts.at(document, position)
         at_position.append((time.perf_counter() - started) * 1000)
-    index = HistoryIndex(store.application, views, every)
-    reader = HistoryReader(store.application, index)
+    index = HistoryIndex(store.application, views, DeltaReplay, every)
+    reader = HistoryReports(store.application, index)
+    application = store.application
     at_time = []
     for position in positions[: samples // 2]:
-        when = reader.timestamp(document, position)
+        when = application.contribution_time(document, position)
         started = time.perf_counter()
-        found = await store.call(reader.position_at, document, when)
-        await text_at(store, document, found)
+        found = await store.call(application.position_at, document, when)
+        await texts.at(document, found)
         at_time.append((time.perf_counter() - started) * 1000)
     started = time.perf_counter()
     await store.call(index.catch_up, document)
@@ -133,7 +138,7 @@ async def measure(
     index.close()
     started = time.perf_counter()
     full = await store.call(
-        lambda: crdt.rebuild(c.update for c in store.application.contributions(document)).text
+        lambda: rebuild(c.update for c in store.application.contributions(document)).text
     )
     replay_ms = (time.perf_counter() - started) * 1000
     report(count, at_position, at_time, replay_ms, len(full))

@@ -80,7 +80,7 @@ import httpx
 import psutil  # type: ignore[import-untyped]
 import uvicorn
 from palabre.domain.roles import Country, Role
-from palabre.server.storage import Database, open_application
+from palabre.server.storage.database import Database, open_application
 from pycrdt import (
     Doc,
     Text,
@@ -1002,7 +1002,7 @@ async def _serve_reference(portfile: Path, database: Path) -> None:
             ASGIServer(rooms),
             host="127.0.0.1",
             port=0,
-            ws="websockets-sansio",  # Palabre's websocket settings (palabre.server.cli)
+            ws="websockets-sansio",  # Palabre's websocket settings (palabre.server.cli.serve)
             ws_max_size=(8 << 20) + 4096,
             ws_ping_interval=20,
             ws_ping_timeout=20,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
-from palabre.server.web import STATIC, WebClient
+from palabre.server.http.web import STATIC, WebClient
 
 BUDGET = 400 * 1024
 

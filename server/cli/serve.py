@@ -1,0 +1,86 @@
+"""``palabre serve``: open the services, run the app under uvicorn until SIGTERM or Ctrl-C.
+
+Either signal ends the same way: event streams end, every room stores what it received and
+closes its connections with 1001, and the process exits 0 with "palabre stopped" on its log.
+Tokens travel in websocket URLs: a log filter keeps them out of every log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import uvicorn
+from palabre.server.app import create_app
+from palabre.server.bootstrap import open_services
+from palabre.server.channel.hub import EventHub
+from palabre.server.cli.parsers import Commands
+from palabre.server.settings import Settings
+
+TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"']+")
+
+
+def add_parsers(commands: Commands) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP and websocket service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+
+
+def serve(settings: Settings, host: str, port: int) -> int:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(RedactTokens())
+    with open_services(settings) as services:
+        app = create_app(services)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            ws="websockets-sansio",
+            # A little above our own limit, so that our named 4413 close is what clients see.
+            ws_max_size=settings.max_message_bytes + 4096,
+            ws_ping_interval=20,
+            ws_ping_timeout=20,
+            timeout_graceful_shutdown=30,
+            lifespan="on",
+        )
+        _Server(config, services.hub).run()
+    return 0
+
+
+class RedactTokens(logging.Filter):
+    """Tokens travel in websocket URLs; keep them out of every log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                TOKEN_IN_URL.sub(r"\1***", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        record.msg = TOKEN_IN_URL.sub(r"\1***", str(record.msg))
+        return True
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, announcing the bound address (useful with --port 0), and ending the
+    event streams first at shutdown: they never finish by themselves, and uvicorn would wait
+    its whole graceful timeout for them."""
+
+    def __init__(self, config: uvicorn.Config, events: EventHub) -> None:
+        super().__init__(config)
+        self._events = events
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        self._events.close()
+        await super().shutdown(sockets)
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        for server in self.servers:
+            for sock in server.sockets:
+                host, port = sock.getsockname()[:2]
+                print(f"palabre listening on http://{host}:{port}", flush=True)

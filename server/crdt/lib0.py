@@ -1,0 +1,78 @@
+"""lib0, the binary encoding of Yjs, as far as Palabre reads and writes it by hand: unsigned
+and signed varints and length-prefixed UTF-8 strings. Pure Python, no engine.
+
+Written here rather than taken from pycrdt: pycrdt 0.14's ``Decoder`` has no signed varint and
+its string reader and writer count characters instead of UTF-8 bytes (the length prefix of
+"Lomé" would be 4, not 5)."""
+
+from __future__ import annotations
+
+MAX_VARINT_BYTES = 10  # 70 bits: more than any length or clock Palabre accepts
+
+
+def write_var_uint(value: int) -> bytes:
+    """An unsigned LEB128 varint."""
+    if value < 0:
+        raise ValueError("a varuint is not negative")
+    out = bytearray()
+    while value > 0x7F:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def write_var_string(text: str) -> bytes:
+    """UTF-8 bytes prefixed with their length in bytes."""
+    encoded = text.encode("utf-8")
+    return write_var_uint(len(encoded)) + encoded
+
+
+class Reader:
+    """Reads lib0 values from ``data`` in order; IndexError when they run past its end."""
+
+    def __init__(self, data: bytes | memoryview, offset: int = 0) -> None:
+        self._data = data
+        self.offset = offset
+
+    @property
+    def remaining(self) -> int:
+        return len(self._data) - self.offset
+
+    def byte(self) -> int:
+        if self.offset >= len(self._data):
+            raise IndexError("read past the end")
+        value = self._data[self.offset]
+        self.offset += 1
+        return value
+
+    def var_uint(self) -> int:
+        value = shift = 0
+        for _ in range(MAX_VARINT_BYTES):
+            byte = self.byte()
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+        raise IndexError("varint too long")
+
+    def var_int(self) -> int:
+        """lib0 ``readVarInt``: sign in bit 6 of the first byte, which holds 6 bits of value."""
+        first = self.byte()
+        value, negative = first & 0x3F, bool(first & 0x40)
+        if first & 0x80:
+            value |= self.var_uint() << 6
+        return -value if negative else value
+
+    def take(self, size: int) -> bytes:
+        if size > self.remaining:
+            raise IndexError("bytes beyond the end")
+        value = bytes(self._data[self.offset : self.offset + size])
+        self.offset += size
+        return value
+
+    def var_bytes(self) -> bytes:
+        return self.take(self.var_uint())
+
+    def var_string(self) -> str:
+        return self.var_bytes().decode("utf-8")

@@ -1,0 +1,110 @@
+"""One document's replica in the engine: the shared Markdown text ``body``, updates applied
+to it, and the states and messages derived from it.
+
+Every update from the network passes through :meth:`LiveText.apply`, which turns any engine
+failure into :class:`InvalidUpdate`: pycrdt raises ``ValueError`` on most malformed updates
+and ``pyo3_runtime.PanicException`` (a ``BaseException``, not an ``Exception``) on some. After
+a panic the replica's state cannot be trusted; :attr:`LiveText.poisoned` says so, and the room
+that owns it rebuilds it from the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+
+from pycrdt import Doc, Text, TransactionEvent, merge_updates
+
+BODY = "body"  # the shared Markdown text
+EMPTY_UPDATE = b"\x00\x00"
+
+
+class InvalidUpdate(ValueError):
+    """Bytes that the CRDT engine refused, or a malformed protocol message."""
+
+
+def is_engine_panic(error: BaseException) -> bool:
+    """A Rust panic surfaced by pyo3: a BaseException that is neither an Exception nor one
+    of Python's own (KeyboardInterrupt, SystemExit, GeneratorExit, CancelledError)."""
+    return type(error).__name__ == "PanicException"
+
+
+@contextlib.contextmanager
+def engine_refusals(what: str, on_panic: Iterable[LiveText] = ()) -> Iterator[None]:
+    """Turn whatever the engine raises while handling ``what`` into InvalidUpdate, a Rust
+    panic included (then the replicas in ``on_panic`` are marked poisoned)."""
+    try:
+        yield
+    except Exception as error:
+        raise InvalidUpdate(f"{what} refused by the CRDT engine: {error}") from None
+    except BaseException as error:
+        if not is_engine_panic(error):
+            raise
+        for replica in on_panic:
+            replica.poisoned = True
+        raise InvalidUpdate(f"the CRDT engine panicked on {what}: {error}") from None
+
+
+class LiveText:
+    """A replica of one document's CRDT state, holding its Markdown text ``body``."""
+
+    def __init__(self, client_id: int = 0) -> None:
+        # The server never authors content, so its client id never appears in any update
+        # (anchors use a copy whose id 0 writes markers: see ``anchors``).
+        self._doc: Doc[Text] = Doc(client_id=client_id)
+        self._text: Text = self._doc.get(BODY, type=Text)
+        self._captured: list[bytes] = []
+        self._doc.observe(self._capture)
+        self.poisoned = False  # the engine panicked inside this replica: rebuild it
+
+    def _capture(self, event: TransactionEvent) -> None:
+        self._captured.append(event.update)
+
+    def apply(self, update: bytes) -> list[bytes]:
+        """Apply an update; return what it changed (nothing for a duplicate, possibly more
+        than it carried when it completes updates that were waiting for it)."""
+        self._captured.clear()
+        with engine_refusals("update", on_panic=[self]):
+            self._doc.apply_update(update)
+        changes, self._captured = self._captured, []
+        return changes
+
+    def apply_stored(self, updates: Iterable[bytes]) -> None:
+        """Apply updates read from the store. Any engine failure (a panic included) is a
+        ValueError: stored bytes that cannot be applied are a finding, not a crash."""
+        try:
+            with engine_refusals("stored update", on_panic=[self]):
+                for update in updates:
+                    self._doc.apply_update(update)
+        finally:
+            self._captured.clear()
+
+    @property
+    def text(self) -> str:
+        return str(self._text)
+
+    def state_vector(self) -> bytes:
+        return self._doc.get_state()
+
+    def encode_state(self, state_vector: bytes | None = None) -> bytes:
+        """Everything this replica holds as one update, or what a peer at ``state_vector``
+        lacks. Raises InvalidUpdate for a malformed state vector."""
+        if state_vector is None:
+            return self._doc.get_update()
+        with engine_refusals("state vector"):
+            return self._doc.get_update(state_vector)
+
+
+def rebuild(updates: Iterable[bytes]) -> LiveText:
+    live = LiveText()
+    live.apply_stored(updates)
+    return live
+
+
+def compact(updates: Iterable[bytes]) -> bytes:
+    """The full state that the given updates produce, as one update."""
+    return rebuild(updates).encode_state()
+
+
+def merge(updates: list[bytes]) -> bytes:
+    return updates[0] if len(updates) == 1 else merge_updates(*updates)

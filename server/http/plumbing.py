@@ -1,0 +1,182 @@
+"""The HTTP plumbing every resource module shares: JSON answers through orjson, errors as
+``{"error": {"code", "message"}}``, bearer tokens, bounded JSON bodies and their fields, and
+the wrapper that authenticates a request, sets the acting member and translates errors.
+
+Nothing here knows of live rooms or the CRDT: a module that only answers JSON depends on this
+and on the store seam, no more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from palabre.domain.actor import acting_member
+from palabre.domain.application import MemberInfo
+from palabre.domain.errors import Forbidden, InvalidInput, PalabreError, Unauthenticated
+from palabre.domain.ids import DocumentId, parse_id
+from palabre.domain.roles import Role
+from palabre.server.errors import PayloadTooLarge
+from palabre.server.http.errors import http_status
+from palabre.server.storage.store import Store
+from starlette.requests import Request
+from starlette.responses import Response
+
+MAX_JSON_BODY = 64 * 1024
+Handler = Callable[[Request], Awaitable[Response]]
+MemberHandler = Callable[[Request, MemberInfo], Awaitable[Response]]
+MARKDOWN = "text/markdown; charset=utf-8"
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=_default)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def markdown_response(text: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(text.encode("utf-8"), media_type=MARKDOWN, headers=headers)
+
+
+def error_response(error: PalabreError) -> JSONResponse:
+    status, code = http_status(error)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": {"code": code, "message": str(error)}}, status, headers)
+
+
+# Authentication ------------------------------------------------------------------------------
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send Authorization: Bearer TOKEN")
+    return token.strip()
+
+
+def request_token(request: Request) -> str:
+    """The bearer token, or else the ``token`` query parameter."""
+    if request.headers.get("authorization"):
+        return bearer_token(request)
+    token = request.query_params.get("token", "").strip()
+    if not token:
+        raise Unauthenticated("send Authorization: Bearer TOKEN (or ?token=TOKEN)")
+    return token
+
+
+class Authenticated:
+    """Wraps handlers: authenticate, set the acting member, translate domain errors."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __call__(self, handler: MemberHandler, *, query_token: bool = False) -> Handler:
+        """``query_token`` also accepts ``?token=`` when no header is sent: browsers'
+        EventSource and plain download links cannot set headers (the server's log filter
+        keeps tokens out of access logs)."""
+
+        async def wrapped(request: Request) -> Response:
+            try:
+                token = request_token(request) if query_token else bearer_token(request)
+                member = await self._store.authenticate(token)
+                acting = acting_member.set(member.id)
+                try:
+                    return await handler(request, member)
+                finally:
+                    acting_member.reset(acting)
+            except PalabreError as error:
+                return error_response(error)
+
+        return wrapped
+
+
+def require_global_coordinator(member: MemberInfo, action: str) -> None:
+    """Things that concern every document (creating one, registering an organisation) are for
+    coordinators of every document."""
+    if "*" not in member.roles or not member.roles["*"].can_create_documents:
+        raise Forbidden(f"only a coordinator of every document can {action}")
+
+
+async def readable_document(store: Store, request: Request, member: MemberInfo) -> DocumentId:
+    """The document named in the path, if it exists (404 first) and the member has a role."""
+    document_id = DocumentId(parse_id(request.path_params["document_id"], "document id"))
+    await store.document(document_id)
+    if member.role_on(document_id) is None:
+        raise Forbidden("no role on this document")
+    return document_id
+
+
+async def coordinated_document(
+    store: Store, request: Request, member: MemberInfo, action: str
+) -> DocumentId:
+    """The document, for a coordinator of it (checks the domain does not make itself)."""
+    document_id = await readable_document(store, request, member)
+    if member.role_on(document_id) is not Role.COORDINATOR:
+        raise Forbidden(f"only a coordinator of this document may {action}")
+    return document_id
+
+
+def path_id(request: Request, name: str, what: str) -> UUID:
+    return parse_id(request.path_params[name], what)
+
+
+# Bodies --------------------------------------------------------------------------------------
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY:
+        raise PayloadTooLarge(f"request body above {MAX_JSON_BODY} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BODY:
+            raise PayloadTooLarge(f"request body above {MAX_JSON_BODY} bytes")
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidInput("request body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("request body must be a JSON object")
+    return value
+
+
+def text_field(body: Mapping[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise InvalidInput(f"field {name!r} (a string) is required")
+    return value
+
+
+def optional_text_field(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"field {name!r} must be a string")
+    return value
+
+
+def flag_field(body: Mapping[str, Any], name: str, default: bool | None = None) -> bool:
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"field {name!r} (true or false) is required")
+    return value
+
+
+def ids_field(body: Mapping[str, Any], name: str, what: str) -> list[UUID]:
+    value = body.get(name)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"field {name!r} (a list of {what}s) is required")
+    return [parse_id(v, what) for v in value]

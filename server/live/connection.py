@@ -1,0 +1,135 @@
+"""One websocket session: who it is, what it may do, its outgoing queue, and its lifecycle.
+
+Sending never blocks the room: frames go to a bounded queue drained by the connection's own
+writer task (:meth:`Connection.run_writer`). A client that cannot keep up is closed with
+TOO_SLOW and resyncs on reconnect, so one weak link never slows the others down.
+
+Lifecycle, an explicit state machine: ``OPEN`` (frames are queued and written) → ``CLOSING``
+(a close was asked for: new frames are dropped, what is queued is written only for a normal
+close, then the close frame) → ``CLOSED`` (the writer is done, or the peer went away). Misuse
+(starting the writer twice) raises :class:`ConnectionStateError` naming both states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from enum import Enum
+from uuid import uuid4
+
+from palabre.domain.application import MemberInfo
+from palabre.domain.roles import Role
+from palabre.server.live.close_codes import CloseCode
+from palabre.server.live.peer import Peer
+
+log = logging.getLogger("palabre.connection")
+
+MAX_REASON_BYTES = 123  # the websocket protocol's limit for a close reason
+
+
+class State(Enum):
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class ConnectionStateError(RuntimeError):
+    def __init__(self, action: str, expected: State, actual: State) -> None:
+        super().__init__(f"cannot {action}: expected state {expected.value}, got {actual.value}")
+
+
+class Connection:
+    def __init__(
+        self,
+        peer: Peer,
+        member: MemberInfo,
+        role: Role,
+        queue_size: int,
+        wants_acks: bool = False,
+    ) -> None:
+        self.session_id = uuid4().hex
+        self.peer = peer
+        self.member = member
+        self.role = role
+        self.wants_acks = wants_acks
+        self.received_updates = 0  # document updates received from this client
+        self.acked_updates = 0  # of those, how many were reported durable
+        self.state = State.OPEN
+        self.close_code: CloseCode | None = None
+        self.close_reason = ""
+        self._queue: deque[bytes] = deque()
+        self._queue_size = queue_size
+        self._ready = asyncio.Event()
+        self._writing = False
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role.can_edit
+
+    @property
+    def open(self) -> bool:
+        return self.state is State.OPEN
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    def send(self, frame: bytes) -> None:
+        """Queue a frame; dropped once the connection is closing."""
+        if self.state is not State.OPEN:
+            return
+        if len(self._queue) >= self._queue_size:
+            self.close(CloseCode.TOO_SLOW, "send queue overflowed; reconnect to resync")
+            return
+        self._queue.append(frame)
+        self._ready.set()
+
+    def close(self, code: CloseCode, reason: str = "") -> None:
+        """Ask for the connection to close; frames already queued are dropped unless normal.
+        Closing a connection that is already closing or closed changes nothing."""
+        if self.state is not State.OPEN:
+            return
+        self.state = State.CLOSING
+        self.close_code = code
+        self.close_reason = _truncate(reason or code.meaning)
+        if code is not CloseCode.NORMAL:
+            self._queue.clear()
+        self._ready.set()
+
+    def peer_gone(self) -> None:
+        """The other side went away: nothing more can be written."""
+        if self.close_code is None:
+            self.close_code = CloseCode.NORMAL
+        self.state = State.CLOSED
+        self._queue.clear()
+        self._ready.set()
+
+    async def run_writer(self) -> None:
+        """Drain the queue to the peer until closed, then send the close frame."""
+        if self._writing:
+            raise ConnectionStateError("start a second writer", State.OPEN, self.state)
+        self._writing = True
+        try:
+            while True:
+                await self._ready.wait()
+                while self._queue:
+                    await self.peer.send(self._queue.popleft())
+                if self.state is not State.OPEN:
+                    break
+                self._ready.clear()
+        except Exception as error:  # the peer went away mid-send
+            log.debug("send to %s failed: %r", self.session_id, error)
+            self.peer_gone()
+            return
+        if self.state is State.CLOSING:
+            assert self.close_code is not None
+            with contextlib.suppress(Exception):
+                await self.peer.close(int(self.close_code), self.close_reason)
+        self.state = State.CLOSED
+
+
+def _truncate(reason: str) -> str:
+    encoded = reason.encode("utf-8")[:MAX_REASON_BYTES]
+    return encoded.decode("utf-8", errors="ignore")

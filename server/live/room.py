@@ -1,0 +1,190 @@
+"""A live room: one document's CRDT replica and the connections editing it, with their
+presence. The room applies what clients send, fans changes out to everyone else at once, and
+hands each change to its :class:`~palabre.server.live.batcher.Batcher`, which persists it.
+
+A bad frame raises InvalidUpdate for the endpoint to close that one connection; nothing else
+in the room changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from uuid import UUID
+
+from palabre.domain.ids import DocumentId
+from palabre.server.crdt.protocol import (
+    AwarenessUpdate,
+    DocumentUpdate,
+    QueryAwareness,
+    SyncStep1,
+    awareness_message,
+    parse_message,
+    permission_denied_message,
+    sync_step1_message,
+    sync_step2_message,
+    update_message,
+)
+from palabre.server.crdt.replica import EMPTY_UPDATE, LiveText
+from palabre.server.live.batcher import Batcher, ContributionStore, Spawn
+from palabre.server.live.close_codes import CloseCode
+from palabre.server.live.connection import Connection
+from palabre.server.live.presence import Presence
+from palabre.server.settings import Settings
+
+log = logging.getLogger("palabre.room")
+
+
+class Room:
+    def __init__(
+        self,
+        document_id: DocumentId,
+        live: LiveText,
+        position: int,
+        checkpointed: int,
+        store: ContributionStore,
+        settings: Settings,
+        spawn: Spawn,
+    ) -> None:
+        self.document_id = document_id
+        self.live = live
+        self.connections: set[Connection] = set()
+        self.refs = 0
+        self.presence = Presence()
+        self.batcher = Batcher(
+            document_id,
+            store,
+            settings,
+            spawn,
+            position=position,
+            checkpointed=checkpointed,
+            apply_foreign=self._apply_foreign,
+            connections=lambda: self.connections,
+        )
+        self.batcher.watch(self._flusher_died)
+
+    @property
+    def position(self) -> int:
+        """Contributions stored and reflected in the replica."""
+        return self.batcher.position
+
+    # Connections -----------------------------------------------------------------------------
+
+    def join(self, connection: Connection) -> None:
+        self.connections.add(connection)
+        connection.send(sync_step1_message(self.live.state_vector()))
+        snapshot = self.presence.snapshot()
+        if snapshot is not None:
+            connection.send(awareness_message(snapshot))
+
+    def leave(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        gone = self.presence.remove(connection.session_id)
+        if gone is not None:
+            self._broadcast(awareness_message(gone), exclude=None)
+
+    def disconnect(
+        self,
+        member_id: UUID,
+        code: CloseCode,
+        reason: str,
+        keep: Callable[[Connection], bool] = lambda connection: False,
+    ) -> int:
+        """Close every connection of one member except those ``keep`` spares (removed, or
+        given another role), so the role a connection was opened with never outlives the
+        grant. What they sent before is still stored. Returns how many were closed."""
+        theirs = [
+            c for c in self.connections if c.member.id == member_id and c.open and not keep(c)
+        ]
+        for connection in theirs:
+            connection.close(code, reason)
+        return len(theirs)
+
+    # Frames ----------------------------------------------------------------------------------
+
+    def receive(self, connection: Connection, frame: bytes) -> None:
+        """Handle one frame. Raises InvalidUpdate for anything malformed."""
+        message = parse_message(frame)
+        if isinstance(message, SyncStep1):
+            connection.send(sync_step2_message(self.live.encode_state(message.state_vector)))
+        elif isinstance(message, DocumentUpdate):
+            self._receive_update(connection, message.update)
+        elif isinstance(message, AwarenessUpdate):
+            forward = self.presence.apply(
+                connection.session_id, message.payload, _stamp(connection)
+            )
+            if forward is not None:
+                self._broadcast(awareness_message(forward), exclude=connection)
+        elif isinstance(message, QueryAwareness):
+            snapshot = self.presence.snapshot()
+            if snapshot is not None:
+                connection.send(awareness_message(snapshot))
+
+    def _receive_update(self, connection: Connection, update: bytes) -> None:
+        if not connection.can_edit:
+            if update != EMPTY_UPDATE:
+                connection.send(
+                    permission_denied_message(
+                        f"role {connection.role.value} cannot edit; update refused"
+                    )
+                )
+            return
+        changes = self.live.apply(update)
+        connection.received_updates += 1
+        for change in changes:
+            self._broadcast(update_message(change), exclude=connection)
+            self.batcher.record(connection, change)
+        if connection.wants_acks:
+            self.batcher.acknowledge_soon()
+
+    def _apply_foreign(self, update: bytes) -> None:
+        """A contribution another process stored: apply it and pass it on to everyone."""
+        for change in self.live.apply(update):
+            self._broadcast(update_message(change), exclude=None)
+
+    def _broadcast(self, frame: bytes, exclude: Connection | None) -> None:
+        for connection in self.connections:
+            if connection is not exclude:
+                connection.send(frame)
+
+    def _flusher_died(self, error: BaseException) -> None:
+        """The flush loop only ends by cancellation. If a bug ends it otherwise, fail closed:
+        disconnect everyone (clients keep their edits and resync later) rather than go on
+        accepting updates that would never be stored."""
+        log.critical(
+            "document %s: the flusher died; closing the room", self.document_id, exc_info=error
+        )
+        for connection in list(self.connections):
+            connection.close(CloseCode.INTERNAL_ERROR, "room failed; reconnect to resync")
+
+    # Persistence -----------------------------------------------------------------------------
+
+    async def backpressure(self) -> None:
+        await self.batcher.backpressure()
+
+    async def flush(self) -> None:
+        await self.batcher.flush()
+
+    async def catch_up(self) -> None:
+        await self.batcher.catch_up()
+
+    @property
+    def pending_updates(self) -> int:
+        return self.batcher.pending_updates
+
+    async def close(self, code: CloseCode) -> None:
+        """Close every connection, store what is pending, stop, and checkpoint if worth it."""
+        for connection in list(self.connections):
+            connection.close(code)
+        await self.batcher.close()
+
+
+def _stamp(connection: Connection) -> dict[str, str]:
+    member = connection.member
+    return {
+        "id": str(member.id),
+        "name": member.name,
+        "organisation": member.organisation.name,
+        "country": member.organisation.country.value,
+        "role": connection.role.value,
+    }

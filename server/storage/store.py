@@ -1,0 +1,141 @@
+"""The one seam between async code and the synchronous event store: a small thread pool.
+
+Everything the server asks of storage goes through :class:`Store`, so no event-loop code ever
+blocks on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+from uuid import UUID
+
+from palabre.domain.application import DocumentInfo, MemberInfo, PalabreApplication
+from palabre.domain.contribution import NewContribution
+from palabre.domain.ids import DocumentId
+from palabre.server.crdt import replica
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PendingRun:
+    """Consecutive updates from one connection, not yet stored."""
+
+    member_id: UUID
+    session_id: str
+    updates: list[bytes]
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What a room starts from: a checkpoint (maybe none) and the contributions after it."""
+
+    position: int
+    checkpoint: bytes | None
+    tail: list[bytes]
+
+    def updates(self) -> list[bytes]:
+        return ([self.checkpoint] if self.checkpoint is not None else []) + self.tail
+
+
+CheckpointListener = Callable[[DocumentId], None]
+
+
+class Store:
+    """``on_checkpoint`` is told of each checkpoint stored, in a store thread, and must not
+    block (the history index schedules its catch-up there)."""
+
+    def __init__(
+        self,
+        application: PalabreApplication,
+        threads: int,
+        on_checkpoint: CheckpointListener | None = None,
+    ) -> None:
+        self.application = application
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="store")
+        self._on_checkpoint = on_checkpoint
+
+    async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` in the pool, carrying the caller's context (the acting member)."""
+        context = contextvars.copy_context()
+        bound = functools.partial(context.run, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, bound)
+
+    def close(self) -> None:
+        """Stop the pool once the calls in progress are done (the application has its own
+        owner, the composition root)."""
+        self._executor.shutdown(wait=True)
+
+    # Reads -----------------------------------------------------------------------------------
+
+    async def authenticate(self, token: str) -> MemberInfo:
+        return await self.call(self.application.authenticate, token)
+
+    async def document(self, document_id: UUID) -> DocumentInfo:
+        return await self.call(self.application.document, document_id)
+
+    async def load(self, document_id: DocumentId, upto: int | None = None) -> StoredState:
+        return await self.call(self._load, document_id, upto)
+
+    def _load(self, document_id: DocumentId, upto: int | None) -> StoredState:
+        app = self.application
+        checkpoint = app.latest_checkpoint(document_id, upto)
+        after = 0 if checkpoint is None else checkpoint.originator_version
+        tail = [c.update for c in app.contributions(document_id, after=after, upto=upto)]
+        return StoredState(
+            position=after + len(tail),
+            checkpoint=None if checkpoint is None else checkpoint.state,
+            tail=tail,
+        )
+
+    async def tail(self, document_id: DocumentId, after: int) -> list[tuple[int, bytes]]:
+        def read() -> list[tuple[int, bytes]]:
+            return [
+                (c.originator_version, c.update)
+                for c in self.application.contributions(document_id, after=after)
+            ]
+
+        return await self.call(read)
+
+    # Writes ----------------------------------------------------------------------------------
+
+    async def append(
+        self, document_id: DocumentId, expected: int, runs: Sequence[PendingRun]
+    ) -> int:
+        """Store each run as one contribution (its updates merged, in the worker), atomically
+        after position ``expected``. Raises PositionConflict if another writer got there first."""
+
+        def write() -> int:
+            batch = [
+                NewContribution(
+                    run.member_id, run.session_id, replica.merge(run.updates), len(run.updates)
+                )
+                for run in runs
+            ]
+            return self.application.append_contributions(document_id, expected, batch)
+
+        return await self.call(write)
+
+    async def checkpoint(self, document_id: DocumentId, minimum_tail: int) -> int | None:
+        """Store a checkpoint at the current end of the log if at least ``minimum_tail``
+        contributions follow the last one. Computed from stored events only, so it is a pure
+        function of the log. Returns the checkpointed position, if one was written."""
+        return await self.call(self._checkpoint, document_id, minimum_tail)
+
+    def _checkpoint(self, document_id: DocumentId, minimum_tail: int) -> int | None:
+        state = self._load(document_id, None)
+        if len(state.tail) < minimum_tail or not state.tail:
+            return None
+        self.application.store_checkpoint(
+            document_id, state.position, replica.compact(state.updates())
+        )
+        if self._on_checkpoint is not None:
+            self._on_checkpoint(document_id)
+        return state.position
