@@ -62,6 +62,7 @@ from types import TracebackType
 from typing import Literal
 
 CutMode = Literal["hold", "reset"]
+Direction = Literal["up", "down"]  # up: client to server
 Clock = Callable[[], float]
 
 SEGMENT = 1400  # bytes per paced segment, about one TCP segment's payload
@@ -223,7 +224,6 @@ class Jitter:
         return before + (after - before) * offset
 
 
-
 class TokenBucket:
     """``rate`` bytes per second, with a burst of ``burst`` bytes."""
 
@@ -270,10 +270,11 @@ class Pipe:
         link: Link,
         source: asyncio.StreamReader,
         sink: asyncio.StreamWriter,
-        rate: float | None,
-        jitter: Jitter,
+        direction: Direction,
     ) -> None:
-        self.link, self.source, self.sink, self.jitter = link, source, sink, jitter
+        self.link, self.source, self.sink, self.direction = link, source, sink, direction
+        rate = link.profile.up_rate if direction == "up" else link.profile.down_rate
+        self.jitter = link.jitter[direction]
         clock = link.clock
         burst = max(2 * SEGMENT, rate / 20) if rate is not None else 0.0
         self.bucket = TokenBucket(rate, burst, clock) if rate is not None else None
@@ -282,7 +283,6 @@ class Pipe:
         self.room = asyncio.Event()
         self.room.set()
         self.last_due = 0.0
-        self.delivered = 0
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as group:
@@ -327,7 +327,7 @@ class Pipe:
                 return
             self.sink.write(segment.data)
             await self.sink.drain()
-            self.delivered += len(segment.data)
+            self.link.delivered[self.direction] += len(segment.data)
             self.queued -= len(segment.data)
             if self.queued <= WINDOW:
                 self.room.set()
@@ -353,9 +353,8 @@ class Connection:
         except OSError:
             reset_socket(self.client)
             return
-        p = link.profile
-        up = Pipe(link, reader, self.server, p.up_rate, link.jitter_up)
-        down = Pipe(link, server_reader, self.client, p.down_rate, link.jitter_down)
+        up = Pipe(link, reader, self.server, "up")
+        down = Pipe(link, server_reader, self.client, "down")
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(up.run())
@@ -400,8 +399,11 @@ class Link:
         self.profile, self.target, self.listen, self.seed = profile, target, listen, seed
         self.schedule = Schedule(profile, seed)
         # One radio: every connection through the link shares its delay's wander.
-        self.jitter_up = Jitter(profile.jitter, random.Random(f"{seed}:jitter:up"))
-        self.jitter_down = Jitter(profile.jitter, random.Random(f"{seed}:jitter:down"))
+        self.jitter: dict[Direction, Jitter] = {
+            way: Jitter(profile.jitter, random.Random(f"{seed}:jitter:{way}"))
+            for way in ("up", "down")
+        }
+        self.delivered: dict[Direction, int] = {"up": 0, "down": 0}  # bytes, every connection
         self.connections: set[Connection] = set()
         self.accepted = 0
         self.manual: CutMode | None = None  # cut by hand, in this mode
