@@ -157,7 +157,7 @@ async def test_lome_3g_delays_each_way_by_300_ms_within_100_ms_of_jitter() -> No
     assert [seq for seq, _, _ in client.records()] == list(range(count))
     for way in (up, down):
         assert min(way) >= 0.2 - 0.005, way  # never sooner than the delay minus the jitter
-        assert max(way) <= 0.4 + 0.15, way  # never much later than delay plus jitter
+        assert max(way) <= 0.4 + 0.2, way  # never much later than delay plus jitter
         assert max(way) - min(way) >= 0.05, way  # the jitter is there
         assert 0.22 <= sum(way) / len(way) <= 0.38 + 0.1, way
 
@@ -231,10 +231,11 @@ async def test_a_stall_holds_every_byte_until_it_ends_then_delivers_them_in_orde
         started = link.clock() - link.elapsed()
     arrivals = [arrived - started for _, _, arrived in far.peers[0].records()]
     assert [seq for seq, _, _ in far.peers[0].records()] == list(range(sequence))
-    during = [t for t in arrivals if stall.start + 0.01 < t < stall.end - 0.01]
+    # Tolerances: a write just before the stall may be read a little later on a busy machine.
+    during = [t for t in arrivals if stall.start + 0.05 < t < stall.end - 0.01]
     assert during == [], f"delivered during the stall {stall}"
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-    assert max(gaps) >= (stall.end - stall.start) - 0.02
+    assert max(gaps) >= (stall.end - stall.start) - 0.06
     held = [t for _, sent, t in far.peers[0].records() if stall.start < sent - started < stall.end]
     assert held
     assert min(held) >= stall.end - 0.01
