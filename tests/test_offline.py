@@ -149,6 +149,7 @@ def first_visit(member: Member, link: LinkThread, server: ServerProcess, seed: S
     assets = {f"{link.url}/assets/{path.name}" for path in (STATIC / "assets").iterdir()}
     shell = {f"{link.url}/"} | assets
     eventually(lambda: kept(page) == shell, "the release is kept", SLOW / 1000)
+    assert page.evaluate("() => window.violations") == []
     return page
 
 

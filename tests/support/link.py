@@ -56,7 +56,7 @@ import socket
 import struct
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Literal
@@ -412,7 +412,7 @@ class Link:
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = 0.0
-        self._schedule_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # the schedule's, and resets to come
 
     # Life cycle --------------------------------------------------------------------------------
 
@@ -432,14 +432,20 @@ class Link:
         self._loop = asyncio.get_running_loop()
         self._started = self._loop.time()
         self._server = await asyncio.start_server(self._accept, *self.listen)
-        self._schedule_task = self._loop.create_task(self._follow_schedule())
+        self._spawn(self._follow_schedule())
+
+    def _spawn(self, work: Coroutine[None, None, None]) -> None:
+        assert self._loop is not None, "the link is not started"
+        task = self._loop.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        if self._schedule_task is not None:
-            self._schedule_task.cancel()
         if self._server is not None:
             self._server.close()
-        tasks = [c.task for c in self.connections if c.task is not None]
+        tasks = [c.task for c in self.connections if c.task is not None] + list(self._tasks)
+        for task in self._tasks:
+            task.cancel()
         for connection in list(self.connections) + self._orphans:
             connection.orphaned = False
             if connection.task is not None:
@@ -502,8 +508,11 @@ class Link:
         """End a cut made by hand. The schedule's own outages still apply."""
         self.manual = None
         self._restored.set()
-        if self.dead_mode() is None:
-            self._server_side_learns()
+        self._spawn(self._learn_when_alive())
+
+    async def _learn_when_alive(self) -> None:
+        await self.until_alive()  # a scheduled outage may still be under way
+        self._server_side_learns()
 
     async def _follow_schedule(self) -> None:
         """Carry out the scheduled cuts in reset mode: resets at their start and end."""
@@ -514,8 +523,7 @@ class Link:
             await asyncio.sleep(max(0.0, outage.start - self.elapsed()))
             self._lose_phone_side()
             await asyncio.sleep(max(0.0, outage.end - self.elapsed()))
-            if self.dead_mode() is None:
-                self._server_side_learns()
+            await self._learn_when_alive()
             after = outage.end
 
     def _lose_phone_side(self) -> None:
