@@ -22,7 +22,7 @@ from uuid import UUID
 from palabre.domain.application import MemberInfo, OrganisationInfo, PalabreApplication
 from palabre.domain.committee import Ballot, Choice, Rule, canonical_sha256
 from palabre.domain.document import Document, Meeting, Proposal
-from palabre.domain.errors import Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.ids import DocumentId, organisation_id_for, parse_id
 from palabre.domain.roles import Country, Role
 from palabre.server import crdt
@@ -51,6 +51,8 @@ FLUSH_TIMEOUT_SECONDS = 10.0
 class TextNotStored(StoreUnavailable):
     """The live room could not store what it received in time: a proposal would pin a text
     that differs from what people see."""
+
+    code = ErrorCode.TEXT_NOT_STORED
 
 
 async def stored_position(store: Store, rooms: Rooms, document_id: DocumentId) -> int:
@@ -282,7 +284,9 @@ class CommitteeApi:
         the text at the end of the log is rebuilt from the store and hashed."""
         document_id = await readable_document(self._store, request, member)
         if member.role_on(document_id) is not Role.COORDINATOR:
-            raise Forbidden("only a coordinator may open a proposal")
+            raise Forbidden(
+                "only a coordinator may open a proposal", code=ErrorCode.COORDINATOR_ONLY
+            )
         label = _text(await read_json(request), "label")
         position, text = await self._pin(document_id)
         sha256 = canonical_sha256(text)
@@ -347,7 +351,10 @@ class CommitteeApi:
         members (the CLI adds them as the operator), so the edge does."""
         document_id = await readable_document(self._store, request, member)
         if member.role_on(document_id) is not Role.COORDINATOR:
-            raise Forbidden("only a coordinator of this document may manage its members")
+            raise Forbidden(
+                "only a coordinator of this document may manage its members",
+                code=ErrorCode.COORDINATOR_ONLY,
+            )
         return document_id
 
     async def _command(self, command: Callable[[], T]) -> T:
@@ -466,6 +473,7 @@ class _View:
             "sha256": proposal.sha256,
             "meeting_id": proposal.meeting_id,
             "opened_by": proposal.opened_by,
+            "opened_at": proposal.opened_at,
             "status": "open" if proposal.is_open else "closed",
             "ballot": ballot.value,
             "votes": [_secret(v) for v in votes] if hidden else votes,

@@ -1,9 +1,15 @@
-"""Translation of domain errors at the HTTP edge (the websocket edge uses close codes)."""
+"""Translation of domain errors at the HTTP edge (the websocket edge uses close codes).
+
+The status comes from the error's class; the machine code from the error itself (the domain
+names a precise one where a person may meet the error, else its class's generic code). Every
+code is an :class:`~palabre.domain.errors.ErrorCode`: one registry, listed in the README and
+translated by the web page."""
 
 from __future__ import annotations
 
 from palabre.domain.errors import (
     Conflict,
+    ErrorCode,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -12,32 +18,37 @@ from palabre.domain.errors import (
     Unauthenticated,
 )
 
-HTTP_STATUS: dict[type[PalabreError], tuple[int, str]] = {
-    InvalidInput: (400, "invalid_input"),
-    Unauthenticated: (401, "unauthenticated"),
-    Forbidden: (403, "forbidden"),
-    NotFound: (404, "not_found"),
-    Conflict: (409, "conflict"),
-    PositionConflict: (409, "conflict"),
+HTTP_STATUS: dict[type[PalabreError], int] = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PositionConflict: 409,
 }
 
 
 def http_status(error: PalabreError) -> tuple[int, str]:
+    """The HTTP status and the machine code of an error answer."""
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]
-    return 500, "internal_error"
+            return HTTP_STATUS[cls], error.code.value
+    return 500, ErrorCode.INTERNAL_ERROR.value
 
 
 class PayloadTooLarge(InvalidInput):
     """A request body above the limit."""
 
+    code = ErrorCode.PAYLOAD_TOO_LARGE
 
-HTTP_STATUS[PayloadTooLarge] = (413, "payload_too_large")
+
+HTTP_STATUS[PayloadTooLarge] = 413
 
 
 class StoreUnavailable(PalabreError):
     """The store did not answer in time: nothing was decided, the client may try again."""
 
+    code = ErrorCode.UNAVAILABLE
 
-HTTP_STATUS[StoreUnavailable] = (503, "unavailable")
+
+HTTP_STATUS[StoreUnavailable] = 503

@@ -10,7 +10,13 @@ from uuid import UUID
 import orjson
 from palabre.domain.actor import acting_member
 from palabre.domain.application import DocumentInfo, MemberInfo
-from palabre.domain.errors import Forbidden, InvalidInput, PalabreError, Unauthenticated
+from palabre.domain.errors import (
+    ErrorCode,
+    Forbidden,
+    InvalidInput,
+    PalabreError,
+    Unauthenticated,
+)
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.server.errors import PayloadTooLarge, http_status
 from palabre.server.rooms import Rooms
@@ -83,7 +89,9 @@ def require_global_coordinator(member: MemberInfo, action: str) -> None:
     """Things that concern every document (creating one, registering an organisation) are for
     coordinators of every document."""
     if "*" not in member.roles or not member.roles["*"].can_create_documents:
-        raise Forbidden(f"only a coordinator of every document can {action}")
+        raise Forbidden(
+            f"only a coordinator of every document can {action}", code=ErrorCode.COORDINATOR_ONLY
+        )
 
 
 def document_json(info: DocumentInfo) -> dict[str, Any]:
@@ -168,5 +176,5 @@ async def readable_document(store: Store, request: Request, member: MemberInfo) 
     document_id = DocumentId(parse_id(request.path_params["document_id"], "document id"))
     await store.document(document_id)
     if member.role_on(document_id) is None:
-        raise Forbidden("no role on this document")
+        raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
     return document_id

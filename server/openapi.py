@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from palabre.domain.errors import ErrorCode
 from palabre.server.audit_http import openapi_paths as audit_openapi_paths
 from palabre.server.comments_http import openapi_paths as comment_paths
 from palabre.server.export_http import openapi_paths as export_paths
@@ -254,7 +255,17 @@ VERSION_SUMMARY = {
 }
 
 SCHEMAS: Json = {
-    "Error": _object({"error": _object({"code": STRING, "message": STRING})}),
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "code": _enum(*(code.value for code in ErrorCode))
+                    | {"description": "stable machine code (README, Error codes)"},
+                    "message": STRING | {"description": "for developers, in English"},
+                }
+            )
+        }
+    ),
     "Health": _object(
         {"status": _enum("ok"), "database": _enum("sqlite", "postgresql"), "rooms": INTEGER}
     ),
@@ -363,6 +374,8 @@ SCHEMAS: Json = {
             "sha256": SHA256,
             "meeting_id": _nullable(ID),
             "opened_by": _nullable(ID),
+            "opened_at": _nullable({"type": "string", "format": "date-time"})
+            | {"description": "when the text was pinned (null if stored before it was recorded)"},
             "status": _enum("open", "closed"),
             "ballot": _enum("open", "secret"),
             "votes": {"type": "array", "items": _ref("Vote")},
