@@ -589,3 +589,41 @@ async def until(predicate: Any, timeout: float = 10) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.02)
+
+
+async def test_refusals_a_member_meets_carry_their_own_code(
+    server: ServerProcess, seed: Seed, coordinator: PalabreClient
+) -> None:
+    """What the web page translates: a precise, stable code per refusal a person can meet."""
+    doc = seed.document_id
+
+    async def code_of(attempt: Awaitable[object]) -> tuple[int, str]:
+        with pytest.raises(PalabreHTTPError) as refused:
+            await attempt
+        return refused.value.status, refused.value.code
+
+    meeting = await coordinator.open_meeting(doc, "Séance", "2026-12-01")
+    assert await code_of(coordinator.open_meeting(doc, "Autre", "2026-12-01")) == (
+        409,
+        "meeting_already_open",
+    )
+    proposal = await coordinator.propose(doc, "Texte")
+    assert await code_of(coordinator.close_meeting(doc, meeting["id"])) == (
+        409,
+        "meeting_has_open_proposals",
+    )
+    async with PalabreClient(server.base_url, seed.editor) as yann:
+        assert await code_of(yann.vote(doc, proposal["id"], "approve")) == (403, "not_a_voter")
+        assert await code_of(yann.propose(doc, "Le mien")) == (403, "coordinator_only")
+    async with PalabreClient(server.base_url, seed.commenter) as maelle:
+        assert await code_of(maelle.vote(doc, proposal["id"], "approve")) == (
+            403,
+            "role_not_allowed",
+        )
+    await coordinator.close_proposal(doc, proposal["id"])
+    assert await code_of(coordinator.close_proposal(doc, proposal["id"])) == (
+        409,
+        "proposal_closed",
+    )
+    assert await code_of(coordinator.proposal(doc, str(uuid4()))) == (404, "proposal_not_found")
+    assert await code_of(coordinator.document(str(uuid4()))) == (404, "document_not_found")

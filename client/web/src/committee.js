@@ -13,7 +13,7 @@
 // Votes and decisions use the committee's words (domain/vocabulary.json): the same nouns as
 // the minutes and the exports.
 import { h, fill } from './dom.js'
-import { t, formatDate, formatMoment } from './i18n.js'
+import { t, plural, formatDate, formatMoment } from './i18n.js'
 import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
@@ -213,7 +213,7 @@ export class CommitteePanel {
     } else {
       fill(this.meetingBox,
         h('h2', { id: 'meeting-title' }, t('meeting.current', { title: meeting.title })),
-        h('p', {}, formatDate(meeting.date), ' · ', t('meeting.presentCount', { n: meeting.present.length })),
+        h('p', {}, formatDate(meeting.date), ' · ', plural('meeting.presentCount', meeting.present.length)),
         this.coordinator ? this.attendanceForm(meeting, refused) : this.attendanceList(meeting),
         this.coordinator
           ? h('button', {

@@ -72,7 +72,9 @@ const fr = {
   'toolbar.linkPrompt': 'Adresse du lien :',
   'presence.title': 'Personnes connectées',
   'presence.count': '{n} présent·e·s',
+  'presence.count.one': '{n} présent·e',
   'presence.organisations': '{fr} structures FR · {tg} TG',
+  'presence.organisations.one': '{fr} structure FR · {tg} TG',
   'presence.show': 'Voir qui est là',
   'presence.typing': '✎ {names}',
   'presence.typingMore': '{names} et {n} autre(s)',
@@ -112,6 +114,7 @@ const fr = {
   'meeting.nobody': 'Aucune présence enregistrée.',
   'meeting.attendanceCount': 'Présences : {n} personne(s), {organisations} structure(s)',
   'meeting.presentCount': '{n} présent·e·s',
+  'meeting.presentCount.one': '{n} présent·e',
   'meeting.close': 'Clore la séance',
   'proposal.none': 'Aucune proposition ouverte',
   'proposal.pinsNow': 'Une proposition fige le texte tel qu’il est maintenant.',
@@ -267,6 +270,7 @@ const en = {
   'presence.title': 'People here',
   'presence.count': '{n} present',
   'presence.organisations': '{fr} organisations FR · {tg} TG',
+  'presence.organisations.one': '{fr} organisation FR · {tg} TG',
   'presence.show': 'See who is here',
   'presence.typing': '✎ {names}',
   'presence.typingMore': '{names} and {n} more',
@@ -428,6 +432,12 @@ export function setLanguage (storage, next) {
 export function onLanguage (listener) { listeners.add(listener) }
 
 export function has (key, lang = language) { return key in DICTIONARIES[lang] }
+
+// A count's words: `key.one` for one (and zero, in French) when the dictionary has it.
+export function plural (key, n, params = {}) {
+  const one = language === 'fr' ? n < 2 : n === 1
+  return t(one && has(`${key}.one`) ? `${key}.one` : key, { n, ...params })
+}
 
 export function t (key, params = {}) {
   const template = DICTIONARIES[language][key] ?? DICTIONARIES.fr[key] ?? key

@@ -14,7 +14,7 @@
 // caret), so that on a phone they do not cover the text being read.
 import * as Y from 'yjs'
 import { h, fill } from './dom.js'
-import { t } from './i18n.js'
+import { t, plural } from './i18n.js'
 import { headings, sectionAt } from './outline.js'
 
 const RECENT_MS = 3000 // a cursor label stays this long after its person moved
@@ -157,8 +157,8 @@ export class Presence {
     for (const { member } of people) (organisations[member.country] || new Set()).add(member.organisation)
     this.heading.textContent = t('presence.title')
     fill(this.summary,
-      h('span', { class: 'presence-count' }, t('presence.count', { n: people.length })),
-      h('span', { class: 'presence-orgs' }, ` · ${t('presence.organisations', { fr: organisations.FR.size, tg: organisations.TG.size })}`))
+      h('span', { class: 'presence-count' }, plural('presence.count', people.length)),
+      h('span', { class: 'presence-orgs' }, ` · ${plural('presence.organisations', organisations.FR.size, { fr: organisations.FR.size, tg: organisations.TG.size })}`))
     this.summary.setAttribute('title', t('presence.show'))
     const typing = people.filter((person) => person.typing)
     const text = typing.length ? this.live.text.toString() : ''
