@@ -127,7 +127,7 @@ def add_committee(server: ServerProcess, seed: Seed) -> tuple[dict[str, str], li
             http.patch(path, json={"votes": True}).raise_for_status()
         for country, groups in (("FR", FRENCH), ("TG", TOGOLESE)):
             for organisation, names in groups:
-                body = {"name": organisation, "country": country}
+                body: dict[str, object] = {"name": organisation, "country": country}
                 created = http.post("/api/organisations", json=body)
                 created.raise_for_status()
                 for index, name in enumerate(names):
@@ -329,12 +329,12 @@ def test_a_meeting_of_23_on_a_laptop_and_a_phone(
     print(f"requests per vote on the open pages: 0 ({len(others)} votes, 2 pages)")
 
     # Yann votes from the phone: one request, his; none on the laptop.
-    reason = phone.locator(".proposal textarea[name=reason]")
-    reason.fill("D'accord avec la version.")
+    why = phone.locator(".proposal textarea[name=reason]")
+    why.fill("D'accord avec la version.")
     phone.locator(".proposal .vote-approve").tap()
     expect(phone.locator(".my-vote")).to_have_text("Avis de votre structure : Pour")
     expect(laptop.locator(".tally")).to_contain_text("Yann Le Gall : Pour")
-    expect(reason).to_have_value("D'accord avec la version.")
+    expect(why).to_have_value("D'accord avec la version.")
     posted = [r for r in watched["phone"].seen if "/votes" in r]
     assert len(posted) == 1, watched["phone"].seen
     assert watched["phone"].seen == posted, watched["phone"].seen
@@ -434,7 +434,7 @@ def slider_race(page: Page) -> None:
               mode: document.querySelector('.history-text').dataset.mode
             })"""
         )
-        return (
+        return bool(
             state["thumb"] == str(target)
             and state["at"] == state["label"] == state["shown"]
             and state["mode"] == "members"

@@ -19,8 +19,8 @@ import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
 import { Drafts } from './drafts.js'
 import { explain, Notice } from './errors.js'
+import { CHOICES, countsLine, checkDetails } from './record.js'
 
-const CHOICES = ['approve', 'abstain', 'object']
 
 export class CommitteePanel {
   constructor ({ api, documentId, me, roster, container }) {
@@ -427,15 +427,3 @@ export class CommitteePanel {
         : h('p', { class: 'muted' }, t('decision.none')))
   }
 }
-
-// "Pour : 2 · Abstention : 0 · Objection : 1", in the committee's words.
-export function countsLine (counts) {
-  return CHOICES.map((c) => t('tally.count', { choice: t(`choice.${c}`), n: counts[c] })).join(' · ')
-}
-
-// The fingerprint and its kin, one click away for those who check.
-export function checkDetails (lines) {
-  return h('details', { class: 'check' }, h('summary', {}, t('check.title')),
-    lines.map((line) => h('p', { class: 'muted' }, line)))
-}
-

@@ -15,7 +15,7 @@ import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
 import { explain } from './errors.js'
-import { countsLine, checkDetails } from './committee.js'
+import { countsLine, checkDetails } from './record.js'
 
 const SLIDE_DELAY_MS = 200 // the text follows the slider once it rests this long
 const RANK = { version: 3, session: 2, now: 1, start: 0 }

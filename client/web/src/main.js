@@ -106,9 +106,12 @@ function tabPanel (name) {
   return { panel, slot, content }
 }
 
-// Load a tab's content; on failure, say why in its slot and offer to try again.
+// Load a tab's content; meanwhile say so, and on failure say why and offer to try again.
 function loading (slot, task) {
-  const run = () => Promise.resolve().then(task).then(() => fill(slot), (error) => failure(slot, error, run))
+  const run = () => {
+    fill(slot, h('p', { class: 'muted loading' }, t('app.loading')))
+    return Promise.resolve().then(task).then(() => fill(slot), (error) => failure(slot, error, run))
+  }
   return run
 }
 
