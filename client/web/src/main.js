@@ -134,9 +134,11 @@ function followRoster (roster, kind, data) {
 async function documentPage (api, token, documentId) {
   let me, info, listed
   try {
+    // The member list only colours people: without it (offline...) the page still opens,
+    // with colours from ids until the list is read again when the live channel starts.
     [me, info, listed] = await Promise.all([
       api.get(documentPath(documentId, '/me')), api.get(documentPath(documentId)),
-      api.get(documentPath(documentId, '/members'))
+      api.get(documentPath(documentId, '/members')).catch(() => null)
     ])
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signInPage('auth.invalid')
@@ -146,8 +148,8 @@ async function documentPage (api, token, documentId) {
   }
   document.title = `${info.title} — Palabre`
   const colours = new Colours()
-  colours.setMembers(listed.members)
-  const roster = { members: listed.members, colours }
+  const roster = { members: listed ? listed.members : [], colours, read: listed !== null }
+  colours.setMembers(roster.members)
   let closedCode = null
   const live = new LiveDocument({
     documentId,
@@ -319,7 +321,17 @@ async function documentPage (api, token, documentId) {
   })
   openEvents(documentId, token, [
     (kind, data) => comments.onEvent(kind, data),
-    (kind, data) => { if (followRoster(roster, kind, data)) presence.refresh() },
+    (kind, data) => {
+      if (followRoster(roster, kind, data)) presence.refresh()
+      if (kind === 'ready' && !roster.read) {
+        api.get(documentPath(documentId, '/members')).then(({ members }) => {
+          Object.assign(roster, { members, read: true })
+          colours.setMembers(members)
+          presence.refresh()
+          committee.rosterChanged()
+        }).catch(() => {})
+      }
+    },
     (kind, data) => committee.onEvent(kind, data),
     (kind, data) => { history.onEvent(kind, data).catch((error) => failure(historyTab.slot, error, loaders.history)) },
     (kind, data) => {
