@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from palabre.domain.vocabulary import words
 from palabre.server.export.minutes import MONTHS, NBSP, WEEKDAYS
+
+FR, EN = words("fr"), words("en")  # the committee's words, shared with the minutes and the page
 
 MONTHS_EN = (
     *("January", "February", "March", "April", "May", "June"),
@@ -32,7 +35,7 @@ class Labels:
     meeting: str
     no_meeting: str
     rule: str
-    rule_words: str  # "quorum {quorum}, {mode}, scrutin {ballot}"
+    rule_words: str  # "quorum {quorum}, {mode}, {ballot}"
     modes: dict[str, str]
     ballots: dict[str, str]
     result: str  # the tally sentence
@@ -67,21 +70,21 @@ FRENCH = Labels(
     file_state="etat",
     decision="Décision",
     no_decision="aucune : ce texte n’est pas une version validée",
-    accepted="acceptée le {date}",
+    accepted=FR.decision["accepted"] + " le {date}",
     by="par",
     operator="l’opérateur (ligne de commande)",
     meeting="Séance",
     no_meeting="hors séance",
     rule="Règle",
-    rule_words="quorum {quorum}, {mode}, scrutin {ballot}",
-    modes={"majority": "majorité", "consent": "consentement"},
-    ballots={"open": "public", "secret": "secret"},
+    rule_words="quorum {quorum}, {mode}, {ballot}",
+    modes=FR.mode,
+    ballots=FR.ballot,
     result="Résultat",
-    quorum_met=("quorum non atteint", "quorum atteint"),
+    quorum_met=(FR.quorum["missed"], FR.quorum["met"]),
     votes_heading="Avis par structure",
     vote_columns=("Structure", "Pays", "Votant", "Avis", "Motif"),
-    choices={"approve": "Pour", "abstain": "Abstention", "object": "Objection"},
-    countries={"FR": "France", "TG": "Togo"},
+    choices=FR.choice,
+    countries=FR.country,
     sha256="Empreinte SHA-256 du texte",
     pinned="Empreinte épinglée par la proposition",
     mismatch="ATTENTION : le texte reconstruit ne correspond pas à l’empreinte validée",
@@ -108,21 +111,21 @@ ENGLISH = Labels(
     file_state="state",
     decision="Decision",
     no_decision="none: this text is not an approved version",
-    accepted="accepted on {date}",
+    accepted=EN.decision["accepted"] + " on {date}",
     by="by",
     operator="the operator (command line)",
     meeting="Meeting",
     no_meeting="outside any meeting",
     rule="Rule",
-    rule_words="quorum {quorum}, {mode}, {ballot} ballot",
-    modes={"majority": "majority", "consent": "consent"},
-    ballots={"open": "open", "secret": "secret"},
+    rule_words="quorum {quorum}, {mode}, {ballot}",
+    modes=EN.mode,
+    ballots=EN.ballot,
     result="Result",
-    quorum_met=("quorum not met", "quorum met"),
+    quorum_met=(EN.quorum["missed"], EN.quorum["met"]),
     votes_heading="Votes by organisation",
     vote_columns=("Organisation", "Country", "Voter", "Vote", "Reason"),
-    choices={"approve": "Approve", "abstain": "Abstain", "object": "Object"},
-    countries={"FR": "France", "TG": "Togo"},
+    choices=EN.choice,
+    countries=EN.country,
     sha256="SHA-256 of the text",
     pinned="SHA-256 pinned by the proposal",
     mismatch="WARNING: the rebuilt text does not match the approved hash",
