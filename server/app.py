@@ -11,6 +11,7 @@ from palabre.server.audit_http import audit_routes, open_audit
 from palabre.server.comments_http import comment_routes
 from palabre.server.committee_http import CommitteeApi
 from palabre.server.events import EventHub, EventsEndpoint
+from palabre.server.export.fonts import Fonts
 from palabre.server.export.snapshot import Sources
 from palabre.server.export_http import export_routes
 from palabre.server.history_http import history_routes
@@ -44,6 +45,7 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
     versions = open_versions(database, store.application)
     audit = open_audit(database, store.application)
     history = open_history_index(database, store.application, settings.checkpoint_every)
+    fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
     store.checkpointed.append(history.schedule)
     store.application.chain_head = audit.head  # decisions record the stored chain's head
 
@@ -112,7 +114,7 @@ def create_app(settings: Settings, application: PalabreApplication | None = None
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *history_routes(api, store, history),
         # Snapshot exports: the text now, at a version or a position, in six formats.
-        *export_routes(api, store, Sources(store, versions, audit, history, rooms)),
+        *export_routes(api, store, Sources(store, versions, audit, history, rooms, fonts)),
         # Invitation links, and the browser client that opens them.
         *invitation_routes(api, store, settings),
         *web_routes(),

@@ -138,7 +138,8 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
             finally:
                 index.close()
         if args.command == "export":
-            return export_cli.run(application, database, settings.checkpoint_every, args)
+            fonts = settings.export_fonts
+            return export_cli.run(application, database, settings.checkpoint_every, args, fonts)
         if args.command == "documents" and args.action == "create":
             print(application.create_document(args.title).id)
         elif args.command == "documents" and args.action == "list":

@@ -14,6 +14,7 @@ from palabre.domain.errors import InvalidInput
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.server.audit_http import open_audit
 from palabre.server.export.compose import file_name
+from palabre.server.export.fonts import Fonts
 from palabre.server.export.formats import FORMATS, render
 from palabre.server.export.request import COMMENTS, ExportRequest, parse_request
 from palabre.server.export.snapshot import Sources
@@ -53,13 +54,15 @@ def run(
     database: Database,
     checkpoint_every: int,
     args: argparse.Namespace,
+    fonts: str = "",
 ) -> int:
+    """``fonts``: the PALABRE_EXPORT_FONTS setting (where the PDF's fonts are)."""
     store = Store(application, threads=1)
     versions = open_versions(database, application)
     audit = open_audit(database, application)
     history = open_history_index(database, application, checkpoint_every)
     try:
-        sources = Sources(store, versions, audit, history)
+        sources = Sources(store, versions, audit, history, fonts=Fonts.from_setting(fonts))
         document = DocumentId(parse_id(args.document, "document id"))
         application.document(document)  # an unknown document: status 2, before anything else
         if args.all_versions:
@@ -97,7 +100,7 @@ def _export(sources: Sources, document: DocumentId, wanted: ExportRequest) -> tu
 
     async def made() -> tuple[str, bytes]:
         snapshot = await sources.snapshot(document, wanted.version, wanted.at, wanted.options)
-        body = await sources.store.call(render, snapshot, wanted.options)
+        body = await sources.store.call(render, snapshot, wanted.options, sources.fonts)
         return file_name(snapshot, wanted.options), body
 
     return asyncio.run(made())

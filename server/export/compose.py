@@ -186,7 +186,8 @@ def _votes(decision: Decision, words: Labels) -> list[Block]:
 def _result(approval: Approval, words: Labels) -> str:
     d = approval.decision
     quorum = words.quorum_met[d.quorum_met]
-    voted = words.counted(words.voted, d.voted, total=d.voting_organisations)
+    noun = words.plural(words.organisations, d.voting_organisations)
+    voted = words.counted(words.voted, d.voted, total=d.voting_organisations, noun=noun)
     counts = {"approve": d.approve, "abstain": d.abstain, "object": d.object}
     tally = ", ".join(words.plural(words.tally[k], n) for k, n in counts.items())
     return f"{quorum}, {voted}{words.semicolon} {tally}"

@@ -41,7 +41,8 @@ class Labels:
     ballots: dict[str, str]
     result: str
     quorum_met: tuple[str, str]  # (not met, met)
-    voted: tuple[str, str, str]  # none, one, many of {total} voting organisations voted
+    voted: tuple[str, str, str]  # none, one, many of {total} voting {noun} voted
+    organisations: tuple[str, str]  # the {noun} above, agreeing with {total}
     tally: dict[str, tuple[str, str]]  # per choice: (one, many), "{n} objection(s)"
     not_voted: tuple[str, str]  # the field naming who did not vote: one, many
     votes_heading: str
@@ -105,6 +106,7 @@ FRENCH = Labels(
         "1 structure sur {total} ayant voix a donné son avis",
         "{n} structures sur {total} ayant voix ont donné leur avis",
     ),
+    organisations=("structure", "structures"),
     tally={
         "approve": ("{n} pour", "{n} pour"),
         "abstain": ("{n} abstention", "{n} abstentions"),
@@ -162,10 +164,11 @@ ENGLISH = Labels(
     result="Result",
     quorum_met=("quorum not met", "quorum met"),
     voted=(
-        "none of the {total} voting organisations voted",
-        "1 of {total} voting organisations voted",
-        "{n} of {total} voting organisations voted",
+        "none of the {total} voting {noun} voted",
+        "1 of {total} voting {noun} voted",
+        "{n} of {total} voting {noun} voted",
     ),
+    organisations=("organisation", "organisations"),
     tally={
         "approve": ("{n} approval", "{n} approvals"),
         "abstain": ("{n} abstention", "{n} abstentions"),

@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 from palabre.server.export.columns import CellSizes, column_widths
@@ -71,7 +71,12 @@ CODE_LINE = 92  # characters per line of a code block before it wraps
 MARGIN = 2 * cm
 BULLETS = ("•", "◦", "▪")  # by depth, as browsers draw nested lists
 CELL = CellSizes(font_size=9, padding=12)  # ReportLab's cell padding: 6 pt each side
-ALIGNMENTS = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "": TA_LEFT}
+ALIGNMENTS: dict[str, Literal[0, 1, 2]] = {  # ReportLab compares them as numbers
+    "left": TA_LEFT,
+    "center": TA_CENTER,
+    "right": TA_RIGHT,
+    "": TA_LEFT,
+}
 FOOTER_FONT = ("Sans", 7.5)
 FOOTER_COLOUR = "#555555"
 

@@ -19,11 +19,13 @@ from uuid import UUID
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Thread
 from palabre.domain.committee import canonical_sha256
+from palabre.domain.document import Document
 from palabre.domain.errors import InvalidInput, NotFound
 from palabre.domain.ids import DocumentId
 from palabre.projections.approved_versions import ApprovedVersion, ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
 from palabre.server.committee_http import stored_position
+from palabre.server.export.fonts import Fonts
 from palabre.server.export.model import (
     Approval,
     ChainSeal,
@@ -31,6 +33,7 @@ from palabre.server.export.model import (
     Decision,
     ExportOptions,
     Meeting,
+    NonVoter,
     Note,
     NoteReply,
     Person,
@@ -46,7 +49,8 @@ UNKNOWN = Person("?", "?", "?")  # a member the application no longer knows
 
 
 class Sources:
-    """What a snapshot is read from; ``rooms`` is None at the command line (no live room)."""
+    """What a snapshot is read from; ``rooms`` is None at the command line (no live room).
+    ``fonts``: where the PDF's fonts are, for the renderer (the PALABRE_EXPORT_FONTS setting)."""
 
     def __init__(
         self,
@@ -55,12 +59,14 @@ class Sources:
         audit: AuditChain,
         history: HistoryIndex,
         rooms: Rooms | None = None,
+        fonts: Fonts | None = None,
     ) -> None:
         self.store = store
         self.versions = versions
         self.audit = audit
         self.history = history
         self.rooms = rooms
+        self.fonts = fonts or Fonts()
 
     @property
     def application(self) -> PalabreApplication:
@@ -156,6 +162,7 @@ class Sources:
             abstain=int(tally.get("abstain", 0)),
             object=int(tally.get("object", 0)),
             votes=tuple(votes),
+            not_voted=self._not_voted(document_id, version),
         )
         return Approval(
             number=version.number,
@@ -165,6 +172,33 @@ class Sources:
             problem=version.problem,
             decision=decision,
         )
+
+    def _not_voted(self, document_id: DocumentId, version: ApprovedVersion) -> tuple[NonVoter, ...]:
+        """The organisations that had a vote when the proposal was closed and cast none: the
+        document's committee as it stood just before its decision event."""
+        repository = self.application.repository
+        closed = next(
+            (
+                event
+                for event in repository.event_store.get(document_id)
+                if type(event).__name__ == "ProposalClosed"
+                and getattr(event, "proposal_id", None) == version.proposal_id
+            ),
+            None,
+        )
+        if closed is None:
+            return ()
+        before: Document = repository.get(document_id, version=closed.originator_version - 1)
+        voted = set(version.tally.get("votes", {}))
+        silent = [self._organisation(org) for org in before.voting_organisations - voted]
+        return tuple(sorted(silent, key=lambda o: (o.country, o.organisation.casefold())))
+
+    def _organisation(self, organisation_id: str) -> NonVoter:
+        try:
+            organisation = self.application.organisation(UUID(organisation_id))
+        except NotFound:
+            return NonVoter("?", "?")
+        return NonVoter(organisation.name, organisation.country.value)
 
     def _vote(self, organisation_id: str, cast: Mapping[str, Any]) -> Vote:
         try:
