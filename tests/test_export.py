@@ -42,6 +42,7 @@ from palabre.server.export.formats import render
 from palabre.server.export.model import ChainSeal, ExportOptions, Snapshot, plain
 from palabre.server.export.model import Paragraph as ModelParagraph
 from palabre.server.storage import Database, open_application
+from pypdf.generic import DictionaryObject
 
 from tests.conftest import Seed
 from tests.support import referentiel
@@ -413,17 +414,30 @@ def test_pdf_has_every_heading_the_hash_and_bookmarks(world: World) -> None:
     ]
     assert reader.metadata is not None
     assert reader.metadata.title == "Référentiel commun"
-    catalog = reader.trailer["/Root"]
-    assert catalog["/PageMode"] == "/UseOutlines"  # opens with the bookmarks shown
-    assert catalog["/Lang"] == "fr-FR"
-    fonts = {
-        str(font["/BaseFont"]): "/FontFile2" in font.get("/FontDescriptor", {})
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
-    }
-    assert fonts
-    assert all(fonts.values()), fonts  # every font named is embedded
+    catalog = reader.root_object
+    assert str(catalog["/PageMode"]) == "/UseOutlines"  # opens with the bookmarks shown
+    assert str(catalog["/Lang"]) == "fr-FR"
+    fonts: dict[str, bool] = {}
+    for page in reader.pages:
+        _fonts(page, fonts)
+    assert "DejaVuSerif" in " ".join(fonts)
+    assert all(fonts.values()), fonts  # every font named is embedded (no Helvetica)
     assert re.search(r"\b1 / \d+\b", reader.pages[0].extract_text())
+
+
+def _fonts(holder: Any, found: dict[str, bool]) -> None:
+    """Each font a page or form names, and whether the file embeds it."""
+    resources = holder.get("/Resources")
+    if resources is None:
+        return
+    resources = resources.get_object()
+    for font in resources.get("/Font", DictionaryObject()).get_object().values():
+        font = font.get_object()
+        descriptor = font.get("/FontDescriptor")
+        embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+        found[str(font["/BaseFont"])] = embedded
+    for form in resources.get("/XObject", DictionaryObject()).get_object().values():
+        _fonts(form.get_object(), found)
 
 
 def _titles(outline: Any) -> list[Any]:

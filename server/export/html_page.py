@@ -46,13 +46,16 @@ th, td { border: 1px solid #999; padding: 0.3em 0.5em; vertical-align: top; text
 th { background: #eee; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
+li > p { margin: 0.2em 0; }
 blockquote { margin: 1em 0 1em 1em; padding-left: 1em; border-left: 3px solid #888;
   color: #333; }
 code, pre { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 0.9em; }
 code { overflow-wrap: anywhere; }
 pre { background: #f4f4f4; padding: 0.7em; white-space: pre-wrap; }
 .appendix { break-before: page; page-break-before: always; }
-@media print { body { max-width: none; margin: 0; padding: 0; } a { color: inherit; } }
+@media print { html { font-size: 10.5pt; } body { max-width: none; margin: 0; padding: 0;
+  line-height: 1.4; } a { color: inherit; } .cover { border: 0; padding: 0; }
+  table { font-size: 0.9em; } th, td { padding: 0.15em 0.4em; } }
 """.strip()
 
 

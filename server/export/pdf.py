@@ -343,7 +343,7 @@ class _Story:
             start=BULLETS[depth % len(BULLETS)],
             bulletFontName="Serif",
             bulletFontSize=style.fontSize,
-            leftIndent=16,
+            leftIndent=20,  # as the numbered lists: each depth starts at the same place
         )
 
     def _table(self, block: Table) -> Flowable:

@@ -75,16 +75,26 @@ TITLE = "Référentiel commun"
 WHEN = datetime(2026, 11, 23, 13, 2, tzinfo=UTC)
 
 
+SENTENCES = (
+    "Les structures de l’économie sociale et solidaire de Bretagne et du Togo partagent "
+    f"leurs pratiques{NNBSP}: «{NNBSP}faire ensemble{NNBSP}», à Lomé, Kpalimé, Rennes ou "
+    "Fougères.",
+    f"Que veut dire coopérer à distance{NNBSP}?",
+    "Chacune dit ce qu’elle attend du projet, *ce qu’elle apporte* et **ce qu’elle demande** "
+    f"aux autres partenaires{NNBSP}; la séance n°{NBSP}NUMBER l’a rappelé{NNBSP}!",
+    f"Les noms ewe s’écrivent avec leurs lettres{NNBSP}: Ɖekawɔwɔ, Ŋutifafa, ʋɔdu, Ɛfua, ƒe.",
+    f"Un partenaire l’a dit{NNBSP}: «{NNBSP}nous avançons ensemble, pas à pas{NNBSP}».",
+    f"Qui finance quoi{NNBSP}? Qui décide{NNBSP}? Le comité{NNBSP}; puis les structures.",
+    "Voir [le site du projet](https://example.org/ess/NUMBER).",
+)
+
+
 def _paragraph(number: int) -> str:
-    return (
-        f"Les structures de l’économie sociale et solidaire de Bretagne et du Togo partagent "
-        f"leurs pratiques{NNBSP}: «{NNBSP}faire ensemble{NNBSP}», à Lomé, Kpalimé, Rennes ou "
-        f"Fougères. Que veut dire coopérer à distance{NNBSP}? Chacune dit ce qu’elle attend du "
-        f"projet, *ce qu’elle apporte* et **ce qu’elle demande** aux autres partenaires{NNBSP}; "
-        f"la séance n°{NBSP}{number} l’a rappelé{NNBSP}! Les noms ewe s’écrivent avec leurs "
-        f"lettres{NNBSP}: Ɖekawɔwɔ, Ŋutifafa, ʋɔdu, Ɛfua, ƒe. Voir "
-        f"[le site du projet](https://example.org/ess/{number}).\n\n"
-    )
+    """Sentences in an order that changes with ``number``, so that lines break at different
+    places (many of them next to a narrow no-break space)."""
+    count = len(SENTENCES)
+    chosen = [SENTENCES[(number * 3 + i * (1 + number % 3)) % count] for i in range(count)]
+    return " ".join(chosen).replace("NUMBER", str(number)) + "\n\n"
 
 
 def _organisations_table() -> str:
