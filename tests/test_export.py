@@ -29,6 +29,7 @@ import pytest
 from docx.shared import Twips
 from odf import teletype
 from odf import text as odf_text
+from odf.namespaces import FONS
 from odf.opendocument import load as load_odt
 from odf.table import Table as OdfTable
 from palabre.client import PalabreClient
@@ -345,6 +346,39 @@ def test_word_is_a4_french_with_page_numbers_and_its_own_properties(world: World
     assert "<Application>Palabre</Application>" in application
     assert "Microsoft" not in application
     assert '<w:themeFontLang w:val="fr-FR"/>' in settings
+    quote = document.styles["Quote"].element.xml
+    assert re.search(r'<w:ind w:left="\d+"', quote)  # indented
+    assert re.search(r'<w:pBdr>\s*<w:left w:val="single"', quote)  # with a rule on its left
+
+
+def test_an_english_cover_is_tagged_english_and_the_text_french() -> None:
+    snapshot = referentiel.snapshot()
+    options = ExportOptions(format="docx", lang="en")
+    word = docx.Document(io.BytesIO(render(snapshot, options)))
+    runs: dict[str, list[str]] = {}  # each text's first run
+    for paragraph in word.paragraphs:
+        for run in paragraph.runs:
+            runs.setdefault(run.text, run._r.xpath("w:rPr/w:lang/@w:val"))
+    assert runs["Decision: "] == ["en-GB"]
+    assert runs["Référentiel commun"] == ["en-GB"]  # the cover's title: as the cover
+    opening = next(p for p in word.paragraphs if p.text.startswith("Les structures de l’"))
+    assert all(not run._r.xpath("w:rPr/w:lang") for run in opening.runs)  # the default: fr-FR
+    odt = load_odt(io.BytesIO(render(snapshot, replace(options, format="odt"))))
+    english = {
+        s.getAttribute("name")
+        for s in odt.automaticstyles.childNodes
+        if any(p.attributes.get((FONS, "language")) == "en" for p in s.childNodes)
+    }
+    spans = odt.getElementsByType(odf_text.Span)
+    assert any(
+        teletype.extractText(s).startswith("Decision") and s.getAttribute("stylename") in english
+        for s in spans
+    )
+    assert not any(
+        "Les structures de l’" in teletype.extractText(s)
+        for s in spans
+        if s.getAttribute("stylename") in english
+    )
 
 
 # OpenDocument --------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from palabre.server.export.model import (
     Table,
     plain,
 )
+from pypdf.generic import DictionaryObject, StreamObject
 
 from tests.support import referentiel
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
@@ -54,6 +55,11 @@ BULLETS = ("•", "◦", "▪")
 MARKER = re.compile(r"\d+\.|[•◦▪]")
 FOOTER = re.compile(r"(\d+) / (\d+)$")
 A4 = (595.28, 841.89)  # points
+# The conversion the README gives for an archival copy: tagged for accessibility, PDF/A-2b.
+LIBREOFFICE_PDF = (
+    'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"},'
+    '"UseTaggedPDF":{"type":"boolean","value":"true"}}'
+)
 
 
 def _require(*tools: str) -> None:
@@ -90,7 +96,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
             f"-env:UserInstallation={(folder / 'profile').as_uri()}",
             "--headless",
             "--convert-to",
-            "pdf",
+            LIBREOFFICE_PDF,
             "--outdir",
             str(converted),
             str(files["docx"]),
@@ -140,6 +146,22 @@ def test_the_text_is_tagged_french_and_the_outline_lists_the_headings(
     assert str(document.root_object["/Lang"]).startswith("fr")
     headings = [plain(b.content) for b in _walk(rendered.document.body) if isinstance(b, Heading)]
     assert _flattened(document.outline) == headings
+
+
+@pytest.mark.parametrize("reader", ["docx", "odt"])
+def test_libreoffice_makes_a_tagged_pdf_a_2b_of_them(rendered: Rendered, reader: str) -> None:
+    """The archival copy the README describes: LibreOffice tags the structure and declares
+    PDF/A-2b (which Palabre's own ReportLab PDF cannot)."""
+    catalog = pypdf.PdfReader(rendered.pdfs[reader]).root_object
+    marked = catalog["/MarkInfo"].get_object()
+    assert isinstance(marked, DictionaryObject)
+    assert marked["/Marked"]
+    assert "/StructTreeRoot" in catalog
+    stream = catalog["/Metadata"].get_object()
+    assert isinstance(stream, StreamObject)
+    metadata = stream.get_data().decode("utf-8")
+    assert re.search(r"pdfaid:part>\s*2\s*<", metadata)
+    assert re.search(r"pdfaid:conformance>\s*B\s*<", metadata)
 
 
 def _flattened(outline: Any) -> list[str]:
