@@ -17,6 +17,7 @@ addresses) do columns shrink below them, in proportion.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ def column_widths(
     table: Table, available: float, sizes: CellSizes, width: Width
 ) -> tuple[float, ...]:
     """Widths in points, adding up to ``available``."""
+    width = functools.cache(width)  # tables repeat their words ("France", "Pour")
     columns = len(table.header)
     rows = [
         [_words(cell, index == 0 and sizes.header_bold, width) for cell in row[:columns]]
