@@ -32,6 +32,7 @@ from odf import text as odf_text
 from odf.namespaces import FONS
 from odf.opendocument import load as load_odt
 from odf.table import Table as OdfTable
+from odf.table import TableCell, TableRow
 from palabre.client import PalabreClient
 from palabre.client.exports import Exports
 from palabre.domain.application import PalabreApplication
@@ -404,11 +405,39 @@ def test_odfpy_reads_back_outline_levels_lists_and_tables(world: World) -> None:
     assert len(tables) == 2
     links = document.getElementsByType(odf_text.A)
     assert [a.getAttribute("href") for a in links] == ["https://example.org/ess"]
+    actors = tables[1]
+    cells = [
+        [cell.getElementsByType(odf_text.P)[0] for cell in row.getElementsByType(TableCell)]
+        for row in actors.getElementsByType(TableRow)
+    ]
+    alignments = [[_odf_paragraph(document, p, "text-align") for p in row] for row in cells]
+    assert alignments[0] == alignments[1] == [None, "center", "end"]  # the header row too
+    assert {_odf_paragraph(document, p, "margin-bottom") for row in cells for p in row} == {"0cm"}
     assert _odf_marker(document, "Échanges de jeunes") == (2, "bullet")
     assert _odf_marker(document, f"Renforcer les coopérations entre structures{NBSP};") == (
         1,
         "number",
     )
+
+
+def _odf_paragraph(document: Any, paragraph: Any, name: str) -> str | None:
+    """A paragraph property (``text-align``, ``margin-bottom``: fo: attributes) as the
+    paragraph's style says it, or that style's parent."""
+    styles = {
+        s.getAttribute("name"): s
+        for holder in (document.automaticstyles, document.styles)
+        for s in holder.childNodes
+        if s.qname[1] == "style"
+    }
+    style = styles.get(paragraph.getAttribute("stylename"))
+    while style is not None:
+        for properties in style.childNodes:
+            if properties.qname[1] == "paragraph-properties":
+                value = properties.attributes.get((FONS, name))
+                if value is not None:
+                    return str(value)
+        style = styles.get(style.getAttribute("parentstylename"))
+    return None
 
 
 def _odf_marker(document: Any, text: str) -> tuple[int, str]:
