@@ -303,15 +303,19 @@ def test_no_word_is_split_across_lines_or_cells(
 ) -> None:
     """Every word on every page is a word of the export (or a page number): a word cut in a
     narrow column ("Fran|ce", "Atakpam|é") leaves pieces that are not."""
-    known = vocabulary(_texts(rendered.document)) | set(BULLETS)
-    pieces = {
+    assert not _pieces(rendered.document, lines[reader])
+
+
+def _pieces(document: ExportDocument, read: list[list[Line]]) -> set[str]:
+    """The words on the pages that are not words of the document: pieces of split words."""
+    known = vocabulary(_texts(document)) | set(BULLETS)
+    return {
         word
-        for page in lines[reader]
+        for page in read
         for line in page
         for word in tokens(line.text)
         if word not in known and not word.isdigit()
     }
-    assert not pieces
 
 
 @pytest.mark.parametrize("reader", READERS)
@@ -321,14 +325,17 @@ def test_a_narrow_no_break_space_never_starts_or_ends_a_line(
     """French puts a narrow no-break space (U+202F) before ; : ? ! » and after «: no line may
     start with the one or end with the other."""
     assert rendered.files["md"].read_text(encoding="utf-8").count("\u202f;") >= 20
-    starts = [
+    assert not _broken_at_narrow_spaces(lines[reader])
+
+
+def _broken_at_narrow_spaces(read: list[list[Line]]) -> list[str]:
+    return [
         line.text
-        for page in lines[reader]
+        for page in read
         for line in page
         if line.text.lstrip("\u202f ")[:1] in (";", ":", "?", "!", "»")
         or line.text.rstrip("\u202f ").endswith("«")
     ]
-    assert not starts
 
 
 # pandoc, a second reader ---------------------------------------------------------------------
@@ -421,7 +428,8 @@ def test_the_first_two_pages_of_each_format_are_written_for_a_person_to_look_at(
     rendered: Rendered,
 ) -> None:
     """PNG files in build/export-pages/: Palabre's PDF, LibreOffice's DOCX and ODT, and the
-    HTML as Chromium prints it (which also shows the HTML's page numbers, from CSS)."""
+    HTML as Chromium prints it (whose pages are checked too: numbered by the CSS, no word
+    split, no line broken at a narrow no-break space)."""
     if not Path(CHROMIUM).exists():
         _require(CHROMIUM)
     printed = rendered.folder / "from-html.pdf"
@@ -442,6 +450,8 @@ def test_the_first_two_pages_of_each_format_are_written_for_a_person_to_look_at(
     for number, page_lines in enumerate(html_pages, start=1):
         footers = [m.groups() for line in page_lines if (m := FOOTER.search(line.text))]
         assert (str(number), str(len(html_pages))) in footers, number
+    assert not _pieces(rendered.document, html_pages)
+    assert not _broken_at_narrow_spaces(html_pages)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, pdf in {**rendered.pdfs, "html": printed}.items():
         stem = SCREENSHOTS / ("palabre-pdf" if name == "pdf" else name)
