@@ -34,9 +34,11 @@ FAMILIES = {
     "Mono": ("DejaVuSansMono", "-Bold", "-Oblique", "-BoldOblique"),
 }
 FACES = ("", "-Bold", "-Italic", "-BoldItalic")
-# DejaVu Serif is up to a quarter wider than Helvetica on French words (Times New Roman and
-# Arial are narrower still); DejaVu Sans Mono and Courier New are both 0.6 em a character.
+# DejaVu Serif is up to a fifth wider than Helvetica on French words (Times New Roman and
+# Arial are narrower still), and more on a few narrow letters (i, l, t): a quarter wider, and
+# a quarter of an em more per word. DejaVu Sans Mono and Courier New: both 0.6 em a letter.
 OFFICE_WIDENING = 1.25
+OFFICE_MARGIN = 0.25
 MONO_WIDENING = 1.02
 
 _lock = threading.Lock()
@@ -107,4 +109,5 @@ def office_width(text: str, bold: bool, code: bool) -> float:
     if code:
         return pdfmetrics.stringWidth(text, "Courier", 1) * MONO_WIDENING
     face = "Helvetica-Bold" if bold else "Helvetica"
-    return pdfmetrics.stringWidth(text, face, 1) * OFFICE_WIDENING
+    margin = 0.0 if text.isspace() else OFFICE_MARGIN
+    return pdfmetrics.stringWidth(text, face, 1) * OFFICE_WIDENING + margin
