@@ -51,7 +51,7 @@ class ExportApi:
         wanted = parse_request(request.query_params)
         options = wanted.options
         snapshot = await self._sources.snapshot(document_id, wanted.version, wanted.at, options)
-        body = await self._store.call(render, snapshot, options)
+        body = await self._store.call(render, snapshot, options, self._sources.fonts)
         name = file_name(snapshot, options)
         headers = {
             "Content-Disposition": f'attachment; filename="{name}"',
