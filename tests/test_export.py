@@ -687,7 +687,7 @@ def test_an_export_at_a_position_is_the_text_there(world: World) -> None:
     assert bundle["snapshot"]["position"] == 3
     assert bundle["approval"] is None
     assert bundle["audit_chain"]["sealed_by_decision"] is False
-    name = r'filename="referentiel-commun_etat-3_\d{4}-\d\d-\d\d\.json"'
+    name = r'filename="referentiel-commun_etat_\d{4}-\d\d-\d\d_\d\dh\d\d\.json"'
     assert re.search(name, response.headers["content-disposition"])
     cover = world.export(format="html", at=3).decode("utf-8")
     assert "État au " in cover
@@ -863,7 +863,7 @@ def test_the_command_line_writes_markdown_to_standard_output(world: World) -> No
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "".join(V1_PIECES[:2]).encode("utf-8")
-    assert re.fullmatch(rb"referentiel-commun_etat-2_\d{4}-\d\d-\d\d\.md\n", result.stderr)
+    assert re.fullmatch(rb"referentiel-commun_etat_\d{4}-\d\d-\d\d_\d\dh\d\d\.md\n", result.stderr)
 
 
 # Both backends -------------------------------------------------------------------------------
@@ -890,4 +890,4 @@ async def test_exports_read_the_same_from_either_store(
     assert current.sha256 == proposal["sha256"]
     assert at.content.decode("utf-8") == "".join(V1_PIECES[:4])
     assert at.position == 4
-    assert at.name.startswith("referentiel-commun_etat-4_")
+    assert at.name.startswith("referentiel-commun_etat_")

@@ -72,16 +72,16 @@ def _footer(snapshot: Snapshot, options: ExportOptions, words: Labels) -> str:
 
 
 def file_name(snapshot: Snapshot, options: ExportOptions) -> str:
-    """``referentiel-commun_v3_2026-11-23.pdf``, or ``…_etat-42_…`` for a point of the
-    history: the document, the version or position, the day (in the reader's zone)."""
-    words = labels(options.lang)
-    which = (
-        f"v{snapshot.approval.number}"
-        if snapshot.approval is not None
-        else f"{words.file_state}-{snapshot.position}"
-    )
-    day = snapshot.at.astimezone(options.zone).date().isoformat()
-    return f"{slug(snapshot.title)}_{which}_{day}.{options.format}"  # formats are extensions
+    """``referentiel-commun_v3_2026-11-23.pdf`` for a version (the day of its decision), or
+    ``referentiel-commun_etat_2026-11-23_14h02.pdf`` for a point of the history (its day and
+    time): words a reader recognises, in the reader's zone; never a position."""
+    local = snapshot.at.astimezone(options.zone)
+    day = local.date().isoformat()
+    if snapshot.approval is not None:
+        which = f"v{snapshot.approval.number}_{day}"
+    else:
+        which = f"{labels(options.lang).file_state}_{day}_{local:%H}h{local:%M}"
+    return f"{slug(snapshot.title)}_{which}.{options.format}"  # formats are extensions
 
 
 def slug(title: str) -> str:

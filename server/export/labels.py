@@ -30,7 +30,7 @@ class Labels:
     current: str  # "Texte en cours, état au {date}, après {contributions}"
     contributions: tuple[str, str, str]  # none, one, many ("{n} contributions")
     footer_state: str  # "état au {date}": a point of the history, in the footer
-    file_state: str  # file names: "etat-{position}"
+    file_state: str  # file names: "etat" (then the day and time)
     decision: str
     no_decision: str
     decided: str  # "adoptée par le comité le {date}" (the vocabulary's word)

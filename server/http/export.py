@@ -70,8 +70,9 @@ def openapi_paths() -> Json:
     ok = {
         "description": (
             "The file, with `Content-Disposition: attachment; filename=...` "
-            "(`referentiel-commun_v3_2026-11-23.pdf`: document, version or `etat-POSITION`, "
-            "date in the requested zone); the position and the text's SHA-256 in "
+            "(`referentiel-commun_v3_2026-11-23.pdf`, "
+            "`referentiel-commun_etat_2026-11-23_14h02.pdf`: day, and time for a point of the "
+            "history, in the requested zone); the position and the text's SHA-256 in "
             "`X-Palabre-Position` and `X-Palabre-SHA256`"
         ),
         "headers": {
