@@ -73,4 +73,10 @@ export class LiveDocument {
   get unsaved () {
     return this.tracker.unsaved
   }
+
+  // Drop the socket and open a new one now (the provider would wait for its 30 s rule).
+  reconnect () {
+    this.provider.disconnect()
+    this.provider.connect()
+  }
 }

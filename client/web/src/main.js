@@ -22,6 +22,7 @@ import { exportButtons } from './exports.js'
 import { openEvents } from './events.js'
 import { registerServiceWorker, lastKnown } from './offline.js'
 import { errorText, failure } from './errors.js'
+import { UnsavedWarning, warnAfter } from './unsaved.js'
 
 const storage = window.localStorage
 const root = document.getElementById('app')
@@ -303,6 +304,10 @@ async function documentPage (api, token, documentId) {
             h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab),
             previewPanel, commentsPanel))),
       committeeTab.panel, historyTab.panel, exportsTab.panel))
+  const warning = new UnsavedWarning({
+    live, title: info.title.replace(/[^\p{L}\p{N}]+/gu, '-'), delay: warnAfter(storage)
+  })
+  root.append(warning.dialog)
 
   applyRole()
   live.tracker.onChange(renderStatus)
@@ -351,7 +356,7 @@ async function documentPage (api, token, documentId) {
     textChanged()
   })
   // Tests and the curious can reach the live document from the console.
-  window.palabre = { live, editor, me, colours, presence, errorText, plainHeading }
+  window.palabre = { live, editor, me, colours, presence, warning, errorText, plainHeading }
 }
 
 async function start () {
