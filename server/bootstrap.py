@@ -3,12 +3,12 @@ settings, and nowhere else; the server, every command of the command line and th
 it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
-history index), the store's thread pool, the live rooms registry, the document-text service,
-what exports are gathered from, and the live channel, in one exit stack: leaving it closes
-them in reverse order, whatever happened. Nothing is opened at import time, and nothing is
-wired by mutating an object after its construction: a dependency that is only known later
-(the relay to wake after a save, the index to catch up after a checkpoint) is passed as a
-callable at construction.
+history index), the answers kept for idempotent requests, the store's thread pool, the live
+rooms registry, the document-text service, what exports are gathered from, and the live
+channel, in one exit stack: leaving it closes them in reverse order, whatever happened.
+Nothing is opened at import time, and nothing is wired by mutating an object after its
+construction: a dependency that is only known later (the relay to wake after a save, the
+index to catch up after a checkpoint) is passed as a callable at construction.
 
 :meth:`Services.running` is the background work of a serving process, for the app's
 lifespan: the history index catches every document up, the relay follows the log; at the end
@@ -32,6 +32,7 @@ from palabre.server.export.fonts import Fonts
 from palabre.server.export.snapshot import Sources
 from palabre.server.live.rooms import Rooms
 from palabre.server.settings import Settings
+from palabre.server.storage.answered import AnsweredRequests, open_answered
 from palabre.server.storage.database import Database, open_application
 from palabre.server.storage.store import Store
 from palabre.server.storage.views import open_audit, open_history_index, open_versions
@@ -47,6 +48,7 @@ class Services:
     versions: ApprovedVersions
     audit: AuditChain
     history: HistoryIndex
+    answered: AnsweredRequests
     rooms: Rooms
     texts: DocumentTexts
     sources: Sources
@@ -80,6 +82,8 @@ def open_services(settings: Settings) -> Iterator[Services]:
         stack.callback(versions.close)
         audit = open_audit(database, application)
         stack.callback(audit.close)
+        answered = open_answered(database)
+        stack.callback(answered.close)
         store = Store(application, settings.store_threads, on_checkpoint=history.schedule)
         stack.callback(store.close)
         rooms = Rooms(store, settings)
@@ -95,6 +99,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
             versions=versions,
             audit=audit,
             history=history,
+            answered=answered,
             rooms=rooms,
             texts=texts,
             sources=sources,
