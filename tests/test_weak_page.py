@@ -6,9 +6,14 @@ cut show that they are pending, are retried with the same idempotency key, and c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from uuid import UUID
 
+import httpx
 import pytest
+from palabre.domain.application import PalabreApplication
+from palabre.domain.roles import Country, Role
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.conftest import Seed
@@ -112,3 +117,89 @@ def test_changes_unsaved_too_long_while_online_block_the_page_until_they_are_sto
         expect(page.locator(".status")).to_have_attribute("data-state", "saved")
         assert server_text(server, seed.document_id, seed.editor) == "Premier jet. Perdu ?"
         assert editor_text(page) == "Premier jet. Perdu ?"
+
+
+# Committee actions on a weak link --------------------------------------------------------------
+
+
+def stored_topics(application: PalabreApplication, suffix: str) -> int:
+    found = application.recorder.select_notifications(0, 100_000)
+    return sum(n.topic.endswith(suffix) for n in found)
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.005)
+
+
+def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once(
+    browser: Browser,
+    contexts: list[BrowserContext],
+    server: ServerProcess,
+    seed: Seed,
+    application: PalabreApplication,
+) -> None:
+    voter = application.add_member(
+        "Kossi Agbeko",
+        "Fédération des ONG du Togo",
+        Country.TG,
+        Role.EDITOR,
+        UUID(seed.document_id),
+        votes=True,
+    )
+    proposal = httpx.post(
+        f"{server.base_url}/api/documents/{seed.document_id}/proposals",
+        json={"label": "Texte de la séance"},
+        headers={"Authorization": f"Bearer {seed.coordinator}"},
+    ).json()
+    context = new_context(browser, contexts)
+    with running_link(PROFILES["lome-3g"], through(server), seed=21) as link:
+        page = open_through(context, link, server, seed, voter.token)
+        page.click("#tab-committee")
+        mine = page.locator(".proposal .my-vote")
+        page.click(".proposal .vote-approve")
+        expect(mine).to_have_text("Envoi de votre avis « Pour »…")  # on its way
+        wait_until(lambda: stored_topics(application, "VoteCast") == 1, "the vote is stored")
+        link.cut("reset")  # the answer never reaches the phone
+        expect(mine).to_contain_text("nouvel essai automatique")
+        expect(page.locator(".proposal .vote-approve")).to_be_disabled()
+        link.restore()
+        expect(mine).to_have_text("Avis de votre structure : Pour", timeout=SLOW)
+        expect(page.locator(".proposal .vote-approve")).to_have_attribute("aria-pressed", "true")
+        expect(page.locator(".tally-counts")).to_contain_text("Pour : 1 ·")
+    assert stored_topics(application, "VoteCast") == 1
+    answer = httpx.get(
+        f"{server.base_url}/api/documents/{seed.document_id}/proposals/{proposal['id']}",
+        headers={"Authorization": f"Bearer {seed.coordinator}"},
+    )
+    assert [v["vote"] for v in answer.json()["votes"]] == ["approve"]
+
+
+def test_a_comment_sent_through_a_cut_is_posted_once(
+    browser: Browser,
+    contexts: list[BrowserContext],
+    server: ServerProcess,
+    seed: Seed,
+    application: PalabreApplication,
+) -> None:
+    context = new_context(browser, contexts)
+    with running_link(PROFILES["lome-3g"], through(server), seed=22) as link:
+        page = open_through(context, link, server, seed, seed.editor)
+        type_at_end(page, "Relier les acteurs de l'ESS.")
+        expect(page.locator(".status")).to_have_attribute("data-state", "saved")
+        page.keyboard.press("Shift+Home")
+        page.click("button.comment-selection")
+        page.fill(".new-comment textarea", "Lesquels ?")
+        page.click(".new-comment button[type=submit]")
+        note = page.locator(".new-comment .sending")
+        expect(note).to_have_text("Envoi…")
+        wait_until(lambda: stored_topics(application, "Comment.Created") == 1, "stored")
+        link.cut("reset")
+        expect(note).to_contain_text("nouvel essai automatique")
+        link.restore()
+        expect(page.locator(".thread")).to_have_count(1, timeout=SLOW)
+        expect(page.locator(".thread")).to_contain_text("Lesquels ?")
+        expect(page.locator(".new-comment textarea")).to_have_count(0)  # the draft is done
+    assert stored_topics(application, "Comment.Created") == 1

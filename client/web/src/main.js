@@ -315,7 +315,7 @@ async function documentPage (api, token, documentId) {
   textChanged()
   translate(root)
   window.addEventListener('beforeunload', (event) => {
-    if (live.unsaved > 0) {
+    if (live.unsaved > 0 || api.pending > 0) {
       event.preventDefault()
       event.returnValue = t('status.leave')
     }
