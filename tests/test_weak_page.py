@@ -14,7 +14,14 @@ import httpx
 import pytest
 from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 from tests.conftest import Seed
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, editor_text, invitation, server_text
@@ -23,6 +30,8 @@ from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.browser
 SLOW = 30_000  # ms: through lome-3g, or across y-websocket's 30-second rule
+PRESENCE_BOUND = 40  # s: a dead link's member shows offline (30 s without renewal, + checks)
+RETURN_BOUND = 10  # s: and present again once the link returns (y-websocket reconnects)
 
 
 @pytest.fixture
@@ -203,3 +212,62 @@ def test_a_comment_sent_through_a_cut_is_posted_once(
         expect(page.locator(".thread")).to_contain_text("Lesquels ?")
         expect(page.locator(".new-comment textarea")).to_have_count(0)  # the draft is done
     assert stored_topics(application, "Comment.Created") == 1
+
+
+# Presence that tells the truth -----------------------------------------------------------------
+
+
+def test_a_member_whose_link_dies_shows_offline_and_their_cursor_goes_then_comes_back(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess, seed: Seed
+) -> None:
+    """Afi's link goes silent (a ``hold`` cut: nothing tells anyone). Yann, already there, and
+    Maëlle, who opens the page during the cut, stop seeing her cursor and see her *hors
+    ligne* within the bound; when her link returns she is present again at once."""
+    afi_context, yann_context, maelle_context = (new_context(browser, contexts) for _ in "abc")
+    yann = open_as_direct(yann_context, server, seed, seed.editor)
+    type_at_end(yann, "Le texte du comité.")
+    with running_link(PROFILES["direct"], through(server)) as link:
+        afi = open_through(afi_context, link, server, seed, seed.editor2)
+        type_at_end(afi, " Ajout d’Afi.")
+        expect(cursor_of(yann, "Afi Mensah")).to_have_count(1)
+        expect(yann.locator(".presence-summary")).to_contain_text("2 présent·e·s")
+
+        link.cut("hold")
+        cut_at = time.monotonic()
+        maelle = None
+        while time.monotonic() - cut_at < 5:  # Maëlle arrives during the cut
+            time.sleep(0.05)
+        maelle = open_as_direct(maelle_context, server, seed, seed.commenter)
+        gone = {}
+        for name, page in (("yann", yann), ("maelle", maelle)):
+            expect(cursor_of(page, "Afi Mensah")).to_have_count(0, timeout=45_000)
+            expect(page.locator(".presence-summary")).to_contain_text("1 hors ligne")
+            gone[name] = time.monotonic() - cut_at
+        print(
+            f"cursor gone and offline shown after {gone['yann']:.1f} s (there), "
+            f"{gone['maelle']:.1f} s (arrived during the cut)"
+        )
+        assert max(gone.values()) < PRESENCE_BOUND
+        yann.click(".presence-summary")
+        expect(yann.locator(".person.offline")).to_contain_text("Afi Mensah")
+
+        link.restore()
+        restored_at = time.monotonic()
+        expect(yann.locator(".presence-summary")).not_to_contain_text("hors ligne", timeout=45_000)
+        expect(yann.locator(".presence-summary")).to_contain_text("3 présent·e·s")
+        back = time.monotonic() - restored_at
+        print(f"present again {back:.1f} s after the link returned")
+        assert back < RETURN_BOUND
+
+
+def cursor_of(page: Page, name: str) -> Locator:
+    return page.locator(
+        ".cm-ySelectionCaret", has=page.locator(".cm-ySelectionInfo", has_text=name)
+    )
+
+
+def open_as_direct(context: BrowserContext, server: ServerProcess, seed: Seed, token: str) -> Page:
+    page = context.new_page()
+    page.goto(invitation(server, seed.document_id, seed.coordinator, token))
+    page.locator(".cm-content").wait_for()
+    return page
