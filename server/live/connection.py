@@ -139,7 +139,6 @@ class Connection:
                 await self.peer.close(int(self.close_code), self.close_reason)
         self.state = State.CLOSED
 
-
     async def _wait_ready(self) -> bool:
         """Until there is something to write (True), or the keepalive is due (False)."""
         if self._keepalive is None:
