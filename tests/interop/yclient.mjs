@@ -25,7 +25,7 @@
 //   {"event":"close","code":N,"reason":"..."}     the server closed the connection
 //   {"event":"closed","code":N,"reason":"..."}    the provider gave up reconnecting (4400-4499)
 //   {"event":"dropped"}                           the provider closed the socket itself (its
-//                                                 30-second rule, or a disconnect)
+//                                                 30-second rule), not asked to
 //   {"event":"permission-denied","reason":"..."}  the server refused an update (auth message)
 //   {"event":"error","message":"..."}             a websocket error
 //   {"event":"console","level":"...","message":"..."}  anything else the provider logged
@@ -58,6 +58,7 @@ for (const level of ['warn', 'error', 'log']) {
 }
 
 const stats = { connections: 0, closes: 0, largest: 0, messages: 0 }
+let closing = false // the test asked to close: the provider's own close is expected
 // Every socket the provider opens, watched for the size of what it receives.
 class WatchedSocket extends WebSocket {
   constructor (...args) {
@@ -83,7 +84,7 @@ provider.on('status', ({ status }) => { if (status === 'connected') stats.connec
 provider.on('connection-close', (event) => {
   stats.closes += 1
   if (event) print({ event: 'close', code: event.code, reason: String(event.reason ?? '') })
-  else print({ event: 'dropped' }) // closed here: disconnect(), or nothing received for 30 s
+  else if (!closing) print({ event: 'dropped' }) // closed here: nothing received for 30 s
 })
 provider.on('closed', (event) => {
   terminalClose = event
@@ -151,15 +152,14 @@ const commands = {
   stats: () => ({ ...stats }),
   close: async () => {
     const ws = provider.ws
-    provider.destroy()
     closing = true
+    provider.destroy()
     // Let the closing handshake finish, so that the server sees a clean close (1000).
     if (ws && ws.readyState !== WebSocket.CLOSED) {
       await Promise.race([new Promise((resolve) => ws.once('close', resolve)), sleep(2000)])
     }
   }
 }
-let closing = false
 
 // Commands run one after another; events may be printed between them.
 for await (const line of createInterface({ input: process.stdin })) {
