@@ -149,8 +149,12 @@ class AuditChain:
             end = self._source.recorder.max_notification_id() or 0
             return catch_up(self._position, end, lambda position: self._link_page(position, end))
 
-    def _position(self) -> int:
+    def position(self) -> int:
+        """The last notification of Palabre's log that the chain has linked."""
         return self._store.position(self._source.name)
+
+    def _position(self) -> int:
+        return self.position()
 
     def _link_page(self, position: int, end: int) -> int:
         page = self._source.recorder.select_notifications(

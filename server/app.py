@@ -20,6 +20,7 @@ from palabre.server.http.invitations import InvitationsApi
 from palabre.server.http.meetings import MeetingsApi
 from palabre.server.http.members import MembersApi
 from palabre.server.http.openapi import openapi_json
+from palabre.server.http.operations import OperationsApi
 from palabre.server.http.plumbing import Authenticated
 from palabre.server.http.versions import VersionsApi
 from palabre.server.http.web import web_routes
@@ -35,9 +36,19 @@ def create_app(services: Services) -> Starlette:
     store, texts = services.store, services.texts
     sources = Sources(store, texts, services.versions, services.audit, services.history)
     events = EventsEndpoint(store, services.hub)
-    live = LiveEndpoint(store, services.rooms, services.settings)
+    live = LiveEndpoint(store, services.rooms, services.settings, services.metrics)
+    operations = OperationsApi(
+        store,
+        services.rooms,
+        services.projections,
+        services.metrics,
+        services.settings.ready_max_lag,
+        services.draining,
+    )
     routes: list[BaseRoute] = [
         Route("/openapi.json", openapi_json, methods=["GET"]),
+        # For operators: readiness (for a proxy) and Prometheus metrics.
+        *operations.routes(),
         *DocumentsApi(store, texts, services.rooms, services.database.engine).routes(endpoint),
         # The committee: organisations, members and voting rights; rule, meetings, votes.
         *MembersApi(store).routes(endpoint),

@@ -10,14 +10,17 @@ its construction: a dependency that is only known later (the relay to wake after
 index to catch up after a checkpoint) is passed as a callable at construction.
 
 :meth:`Services.running` is the background work of a serving process, for the app's
-lifespan: the history index catches every document up, the relay follows the log; at the end
-the event streams end and every room stores what it holds before its connections close.
+lifespan: the history index catches every document up, the relay follows the log, the pulled
+projections are kept near its end; at the end the event streams end and every room stores
+what it holds before its connections close. The process's :class:`Metrics` is made here and
+handed to what counts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
@@ -28,8 +31,10 @@ from palabre.projections.history_index import HistoryIndex
 from palabre.server.channel.hub import EventHub
 from palabre.server.channel.relay import Relay, Wakeup
 from palabre.server.live.rooms import Rooms
+from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
 from palabre.server.storage.database import Database, open_application
+from palabre.server.storage.projections import ProjectionsFollower
 from palabre.server.storage.store import Store
 from palabre.server.storage.views import open_audit, open_history_index, open_versions
 from palabre.server.texts import DocumentTexts
@@ -48,17 +53,26 @@ class Services:
     texts: DocumentTexts
     hub: EventHub
     relay: Relay
+    metrics: Metrics
+    projections: ProjectionsFollower
+    draining: threading.Event  # set when shutdown begins: /readyz answers 503
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         self.history.schedule_all()  # index what arrived while no server ran
-        relay = await self.relay.start()
+        tasks = [
+            await self.relay.start(),
+            asyncio.get_running_loop().create_task(self.projections.run()),
+        ]
         try:
             yield
         finally:
-            relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay
+            self.draining.set()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             self.hub.close()
             await self.rooms.close()
 
@@ -76,7 +90,10 @@ def open_services(settings: Settings) -> Iterator[Services]:
         stack.callback(versions.close)
         audit = open_audit(database, application)
         stack.callback(audit.close)
-        store = Store(application, settings.store_threads, on_checkpoint=history.schedule)
+        metrics = Metrics()
+        store = Store(
+            application, settings.store_threads, on_checkpoint=history.schedule, metrics=metrics
+        )
         stack.callback(store.close)
         rooms = Rooms(store, settings)
         texts = DocumentTexts(store, rooms)
@@ -93,4 +110,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
             texts=texts,
             hub=hub,
             relay=Relay(store, texts, hub, rooms, wakeup),
+            metrics=metrics,
+            projections=ProjectionsFollower(store, versions, audit),
+            draining=threading.Event(),
         )

@@ -46,6 +46,16 @@ class Rooms:
     def __len__(self) -> int:
         return len(self._rooms)
 
+    @property
+    def connection_count(self) -> int:
+        """Live connections in every loaded room (read-only, for metrics)."""
+        return sum(len(room.connections) for room in self._rooms.values())
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates received by every loaded room and not stored yet (for metrics)."""
+        return sum(room.pending_updates for room in self._rooms.values())
+
     def documents(self) -> set[DocumentId]:
         """The documents whose room is loaded in this process."""
         return set(self._rooms)
