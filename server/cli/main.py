@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from palabre.domain.errors import PalabreError
 from palabre.server.bootstrap import Services, open_services
-from palabre.server.cli import audit, documents, export, history, members, serve, versions
+from palabre.server.cli import audit, backup, documents, export, history, members, serve, versions
 from palabre.server.settings import Settings
 
 Command = Callable[[Services, argparse.Namespace], int]
@@ -24,6 +24,9 @@ COMMANDS: dict[str, Command] = {
     "history": history.run,
     "comments": history.run,
     "export": export.run,
+    "backup": backup.run_backup,
+    "restore": backup.run_restore,
+    "migrate": backup.run_migrate,
 }
 
 
@@ -41,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parsers(commands)
     history.add_parsers(commands)
     export.add_parsers(commands)
+    backup.add_parsers(commands)
     return parser
 
 
