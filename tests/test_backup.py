@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -156,10 +155,10 @@ def test_a_document_backup_holds_its_events_and_serves_it_after_restore(
 
 
 @pytest.fixture
-def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
+def pg_database(request: pytest.FixtureRequest) -> str:
     if "postgresql" not in os.environ.get("PALABRE_TEST_BACKENDS", "sqlite,postgresql"):
         pytest.skip("needs PostgreSQL (PALABRE_TEST_BACKENDS)")
-    yield fresh_database(request.getfixturevalue("pg_admin_url"))
+    return fresh_database(request.getfixturevalue("pg_admin_url"))
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
