@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 
 from palabre.domain.application import PalabreApplication
@@ -30,6 +31,8 @@ from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
 from palabre.server.channel.hub import EventHub
 from palabre.server.channel.relay import Relay, Wakeup
+from palabre.server.cluster.listener import Listener
+from palabre.server.cluster.outbox import Outbox
 from palabre.server.live.rooms import Rooms
 from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
@@ -56,14 +59,16 @@ class Services:
     metrics: Metrics
     projections: ProjectionsFollower
     draining: threading.Event  # set when shutdown begins: /readyz answers 503
+    cluster: Cluster | None  # PostgreSQL: the other instances on the same database
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         self.history.schedule_all()  # index what arrived while no server ran
-        tasks = [
-            await self.relay.start(),
-            asyncio.get_running_loop().create_task(self.projections.run()),
-        ]
+        loop = asyncio.get_running_loop()
+        tasks = [await self.relay.start(), loop.create_task(self.projections.run())]
+        if self.cluster is not None:
+            tasks += [loop.create_task(self.cluster.outbox.run())]
+            tasks += [loop.create_task(self.cluster.listener.run())]
         try:
             yield
         finally:
@@ -77,12 +82,28 @@ class Services:
             await self.rooms.close()
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """What crosses instances: the notifications this one sends and the ones it hears."""
+
+    outbox: Outbox
+    listener: Listener
+
+
 @contextlib.contextmanager
 def open_services(settings: Settings) -> Iterator[Services]:
     with contextlib.ExitStack() as stack:
         database = Database(settings.database)
         wakeup = Wakeup()
-        application = open_application(database, on_saved=wakeup.saved)
+        instance = uuid.uuid4().hex
+        outbox = Outbox(database.url, instance) if database.engine.startswith("postgres") else None
+
+        def saved(topics: Sequence[str]) -> None:
+            wakeup.saved(topics)
+            if outbox is not None:
+                outbox.saved(topics)
+
+        application = open_application(database, on_saved=saved)
         stack.callback(application.close)
         history = open_history_index(database, application, settings.checkpoint_every)
         stack.callback(history.close)
@@ -92,10 +113,14 @@ def open_services(settings: Settings) -> Iterator[Services]:
         stack.callback(audit.close)
         metrics = Metrics()
         store = Store(
-            application, settings.store_threads, on_checkpoint=history.schedule, metrics=metrics
+            application,
+            settings.store_threads,
+            on_checkpoint=history.schedule,
+            metrics=metrics,
+            on_appended=None if outbox is None else outbox.appended,
         )
         stack.callback(store.close)
-        rooms = Rooms(store, settings)
+        rooms = Rooms(store, settings, on_presence=None if outbox is None else outbox.presence)
         texts = DocumentTexts(store, rooms)
         hub = EventHub()
         yield Services(
@@ -113,4 +138,12 @@ def open_services(settings: Settings) -> Iterator[Services]:
             metrics=metrics,
             projections=ProjectionsFollower(store, versions, audit),
             draining=threading.Event(),
+            cluster=None
+            if outbox is None
+            else Cluster(
+                outbox,
+                Listener(
+                    database.url, instance, rooms, wakeup.wake, metrics, settings.poll_ms / 1000
+                ),
+            ),
         )

@@ -15,7 +15,7 @@ from palabre.domain.ids import DocumentId
 from palabre.server.crdt.replica import rebuild
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
-from palabre.server.live.room import Room
+from palabre.server.live.room import PresenceListener, Room
 from palabre.server.settings import Settings
 from palabre.server.storage.store import Store
 
@@ -25,9 +25,14 @@ SHUTDOWN_FLUSH_SECONDS = 25  # within uvicorn's graceful shutdown and compose's 
 
 
 class Rooms:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, on_presence: PresenceListener | None = None
+    ) -> None:
+        """``on_presence`` is told of every presence change in every room (the cluster's
+        notifier passes it to the other instances)."""
         self._store = store
         self._settings = settings
+        self._on_presence = on_presence
         self._rooms: dict[DocumentId, Room] = {}
         self._loading: dict[DocumentId, asyncio.Future[Room]] = {}
         self._unloading: dict[DocumentId, asyncio.Task[None]] = {}
@@ -107,6 +112,7 @@ class Rooms:
             store=self._store,
             settings=self._settings,
             spawn=self.spawn,
+            on_presence=self._on_presence,
         )
 
     def disconnect(
