@@ -134,7 +134,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
             rooms=rooms,
             texts=texts,
             hub=hub,
-            relay=Relay(store, texts, hub, rooms, wakeup),
+            relay=Relay(store, texts, hub, rooms, wakeup, settings.poll_ms / 1000),
             metrics=metrics,
             projections=ProjectionsFollower(store, versions, audit),
             draining=threading.Event(),
