@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export clean web web-check web-weight
+.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances clean web web-check web-weight
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench          the live benchmark (fan-out, ingest, late join, RSS)"
 	@echo "make bench-compare  the same, side by side with pycrdt-websocket"
 	@echo "make bench-export   export a 250,000-character document in every format (median s)"
+	@echo "make bench-instances  fan-out on two instances sharing PostgreSQL, beside one instance"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +76,9 @@ bench-compare: install
 
 bench-export: install
 	$(BIN)/python -m tests.benchmarks.export
+
+bench-instances: install
+	$(BIN)/python -m tests.benchmarks.instances
 
 clean:
 	rm -rf build $(VENV) tests/interop/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache
