@@ -15,6 +15,7 @@ from palabre.server.cluster.messages import (
     Appended,
     BadNotification,
     ChannelEvents,
+    Message,
     PresenceChanged,
     decode,
     encode,
@@ -32,7 +33,7 @@ def _presence(*states: object) -> bytes:
 
 
 def test_each_message_round_trips() -> None:
-    messages = [
+    messages: list[Message] = [
         Appended("a", DOCUMENT, 42, 1.5),
         ChannelEvents("a", 2.5),
         PresenceChanged("a", DOCUMENT, "s1", _presence({"cursor": 3, "member": MEMBER})),
@@ -88,7 +89,7 @@ def test_malformed_or_unstamped_payloads_are_refused(text: str) -> None:
 def test_wake_ups_for_one_document_are_coalesced_to_the_latest_position() -> None:
     other = DocumentId(uuid4())
     presence = PresenceChanged("a", DOCUMENT, "s", _presence({"member": MEMBER}))
-    batch = [
+    batch: list[Message] = [
         Appended("a", DOCUMENT, 3, 0),
         ChannelEvents("a", 0),
         Appended("a", DOCUMENT, 5, 0),

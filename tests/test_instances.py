@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from uuid import UUID
 
 import orjson
 import pytest
@@ -56,7 +57,7 @@ async def test_two_clients_on_each_instance_type_at_once_and_end_identical(
 ) -> None:
     a, b = instances
     fourth = application.add_member(
-        "Kossi", "Réseau Togo", Country.TG, Role.EDITOR, seed.document_id
+        "Kossi", "Réseau Togo", Country.TG, Role.EDITOR, UUID(seed.document_id)
     ).token
     async with (
         LiveDocument(a.base_url, seed.document_id, seed.editor) as a1,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import pytest
@@ -95,7 +96,7 @@ async def test_sigkill_of_one_instance_sends_its_clients_to_the_other_losing_not
 ) -> None:
     proxy, (a, b) = deployment.proxy, deployment.instances
     fourth = application.add_member(
-        "Kossi", "Réseau Togo", Country.TG, Role.EDITOR, seed.document_id
+        "Kossi", "Réseau Togo", Country.TG, Role.EDITOR, UUID(seed.document_id)
     ).token
     tokens = [seed.editor, seed.editor2, seed.coordinator, fourth]
     log: list[Typed] = []

@@ -16,18 +16,109 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import re
 import statistics
+import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
+import psutil  # type: ignore[import-untyped]
+from pycrdt import Doc, Text
 
-from tests.benchmarks.live import FanoutResult, measure_fanout, seed_palabre
+from tests.benchmarks.live import (
+    Book,
+    FanoutResult,
+    close_quietly,
+    connect_peers,
+    drain,
+    seed_palabre,
+    write_steadily,
+)
 from tests.support.postgres import fresh_database, private_cluster
 from tests.support.server import ServerProcess
+from tests.support.state_vector import read_var_uint
 
 TARGET_P99_MS = 100.0
+
+
+class MergedBook(Book):
+    """Across instances an edit arrives inside a stored contribution, which may merge several
+    consecutive updates of one writer (a run), and the other instance may forward several
+    writers' items in one frame. So each receiver keeps a document of what it got, and a
+    frame delivers the writers' clocks it makes newly visible there (every edit of a writer's
+    fresh document is one clock)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.docs: dict[int, Doc[Text]] = {}
+
+    def register(self, frame: bytes, writer: int) -> None:
+        super().register(frame, writer)
+        _apply(self.docs.setdefault(writer, Doc()), frame)  # later edits may depend on it
+
+    def receive(self, client: int, frame: bytes, at: float) -> None:
+        doc = self.docs.setdefault(client, Doc())
+        before = _clocks(doc.get_state())
+        _apply(doc, frame)
+        delivered = False
+        for writer, end in _clocks(doc.get_state()).items():
+            for clock in range(before.get(writer, 0), end):
+                sent = self.by_key.get((writer, clock))
+                if sent is not None and sent.writer != client:
+                    self.latencies.append(at - sent.at)
+                    sent.received += 1
+                    delivered = True
+        if delivered:
+            self.decoded += 1
+            self._check()
+
+
+def _apply(doc: Doc[Text], frame: bytes) -> None:
+    length, offset = read_var_uint(frame, 2)
+    doc.apply_update(frame[offset : offset + length])
+
+
+def _clocks(state: bytes) -> dict[int, int]:
+    """A state vector: each client's clock."""
+    count, position = read_var_uint(state, 0)
+    clocks = {}
+    for _ in range(count):
+        client, position = read_var_uint(state, position)
+        clocks[client], position = read_var_uint(state, position)
+    return clocks
+
+
+async def measure(urls: list[str], args: argparse.Namespace) -> FanoutResult:
+    """The live benchmark's fan-out measurement, with merged deliveries counted."""
+    book = MergedBook()
+    peers = await connect_peers(urls, args.writers, book)
+    listeners = [asyncio.create_task(p.listen()) for p in peers]
+    cpu = psutil.Process()
+    cpu_before, wall_before = sum(cpu.cpu_times()[:2]), time.perf_counter()
+    start = time.perf_counter() + 0.5
+    await asyncio.gather(*(write_steadily(p, args, start) for p in peers[: args.writers]))
+    updates, receivers = len(book.by_frame), len(peers) - 1
+    drained = await drain(book, updates * receivers, args.timeout)
+    cpu_used, wall = sum(cpu.cpu_times()[:2]) - cpu_before, time.perf_counter() - wall_before
+    await asyncio.gather(*(close_quietly(p.ws) for p in peers))
+    with contextlib.suppress(Exception):
+        await asyncio.gather(*listeners, return_exceptions=True)
+    return FanoutResult(
+        updates=updates,
+        expected=updates * receivers,
+        delivered=len(book.latencies),
+        latencies_ms=sorted(s * 1000 for s in book.latencies),
+        byte_identical=book.byte_identical,
+        decoded=book.decoded,
+        unknown=book.unknown,
+        incomplete_updates=sum(1 for sent in book.by_frame.values() if sent.received < receivers),
+        disconnected=sum(1 for p in peers if p.closed_by_server not in (None, 1000)),
+        drain_seconds=drained,
+        client_cpu_percent=100 * cpu_used / wall,
+    )
 
 
 @dataclass(frozen=True)
@@ -47,11 +138,19 @@ async def one_run(admin_url: str, instances: int, args: argparse.Namespace) -> R
             f"{servers[i % instances].ws_url}/ws/{seeded.fanout_document}?token={token}"
             for i, token in enumerate(seeded.fanout_tokens)
         ]
-        result = await measure_fanout(urls, args)
+        result = await measure(urls, args)
+        retries = sum(server.log().count("retrying") for server in servers)
+        if retries:
+            print(f"the instances retried storing {retries} times")
         return Run(instances, result, _wake_ms(servers))
     finally:
         for server in servers:
-            server.stop()
+            try:
+                server.stop()
+            except subprocess.TimeoutExpired:
+                print("an instance did not stop within 30 s; its log ends with:")
+                print("".join(server.output[-20:]))
+                server.kill()
 
 
 def _wake_ms(servers: list[ServerProcess]) -> float | None:
