@@ -56,6 +56,11 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.position_conflicts = Counter(
+            "palabre_position_conflicts",
+            "Batches refused because another instance appended first (then caught up, retried)",
+            registry=r,
+        )
         self.store_errors = Counter(
             "palabre_store_errors", "Calls to the store that failed (not a refusal)", registry=r
         )

@@ -83,6 +83,9 @@ async def test_logs_are_json_lines_with_ids_and_without_tokens(
         assert (await closed_with(ws))[0] == 4400
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         await http.get(f"/api/documents/{seed.document_id}/events?token={seed.editor}x")
+    async with asyncio.timeout(10):
+        while "unloaded at position" not in server.log():
+            await asyncio.sleep(0.05)
     lines = [orjson.loads(line) for line in server.log().splitlines() if line.startswith("{")]
     assert {"time", "level", "logger", "message", "instance"} <= set(lines[0])
     loaded = next(line for line in lines if "loaded at position" in line["message"])
@@ -90,6 +93,8 @@ async def test_logs_are_json_lines_with_ids_and_without_tokens(
     closing = next(line for line in lines if line["message"].startswith("closing "))
     assert closing["document_id"] == seed.document_id
     assert "member_id" in closing
+    unloaded = next(line for line in lines if "unloaded at position" in line["message"])
+    assert "member_id" not in unloaded  # the room's own work is nobody's
     assert any("token=***" in line["message"] for line in lines)
     assert seed.editor not in server.log()
 

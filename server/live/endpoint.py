@@ -80,6 +80,7 @@ class LiveEndpoint:
             await self._recheck(connection, document_id, token)
             await self._read(room, connection, websocket)
         finally:
+            log_member.set(None)  # what the room does next (unloading) is nobody's
             room.leave(connection)
             self._rooms.release(room)
             connection.close(CloseCode.NORMAL)

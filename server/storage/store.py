@@ -20,7 +20,7 @@ from uuid import UUID
 
 from palabre.domain.application import DocumentInfo, MemberInfo, PalabreApplication
 from palabre.domain.contribution import NewContribution
-from palabre.domain.errors import PalabreError
+from palabre.domain.errors import PalabreError, PositionConflict
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt import replica
 from palabre.server.metrics import Metrics
@@ -137,8 +137,12 @@ class Store:
                 )
                 for run in runs
             ]
-            with self._metrics.timed_flush():
-                position = self.application.append_contributions(document_id, expected, batch)
+            try:
+                with self._metrics.timed_flush():
+                    position = self.application.append_contributions(document_id, expected, batch)
+            except PositionConflict:
+                self._metrics.position_conflicts.inc()
+                raise
             self._metrics.stored(len(batch), sum(item.updates for item in batch))
             if self._on_appended is not None:
                 self._on_appended(document_id, position)
