@@ -51,8 +51,8 @@ def serve(settings: Settings, host: str, port: int) -> int:
 class _Server(uvicorn.Server):
     """uvicorn's server, announcing the bound address (useful with --port 0). At shutdown it
     first says it is draining (``/readyz``), ends the event streams (they never finish by
-    themselves, and uvicorn would wait its whole graceful timeout for them), and closes the
-    live rooms: connections with 1001, then every pending batch stored."""
+    themselves, and uvicorn would wait its whole graceful timeout for them), and closes every
+    live connection with 1001; the lifespan's end then stores every pending batch."""
 
     def __init__(self, config: uvicorn.Config, services: Services) -> None:
         super().__init__(config)
@@ -61,7 +61,7 @@ class _Server(uvicorn.Server):
     async def shutdown(self, sockets: Any = None) -> None:
         self._services.draining.set()
         self._services.hub.close()
-        await self._services.rooms.close()
+        await self._services.rooms.going_away()
         await super().shutdown(sockets)
 
     async def startup(self, sockets: Any = None) -> None:

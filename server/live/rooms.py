@@ -14,7 +14,7 @@ from uuid import UUID
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.replica import rebuild
 from palabre.server.live.close_codes import CloseCode
-from palabre.server.live.connection import Connection
+from palabre.server.live.connection import Connection, State
 from palabre.server.live.room import PresenceListener, Room
 from palabre.server.settings import Settings
 from palabre.server.storage.store import Store
@@ -22,6 +22,7 @@ from palabre.server.storage.store import Store
 log = logging.getLogger("palabre.rooms")
 
 SHUTDOWN_FLUSH_SECONDS = 25  # within uvicorn's graceful shutdown and compose's grace period
+GOING_AWAY_SECONDS = 2.0  # for close frames to be written before the server stops
 
 
 class Rooms:
@@ -159,6 +160,19 @@ class Rooms:
             log.info("document %s: unloaded at position %d", room.document_id, room.position)
         finally:
             del self._unloading[room.document_id]
+
+    async def going_away(self, timeout: float = GOING_AWAY_SECONDS) -> None:
+        """The server is about to stop: close every live connection with 1001 and wait (a
+        little) until their close frames are written, so that clients reconnect elsewhere.
+        Their rooms then store what they hold as usual (:meth:`close` waits for it)."""
+        connections = [c for room in self._rooms.values() for c in room.connections]
+        for connection in connections:
+            connection.close(CloseCode.GOING_AWAY, "server shutting down; reconnect")
+        deadline = asyncio.get_running_loop().time() + timeout
+        while any(c.state is not State.CLOSED for c in connections):
+            if asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.01)
 
     async def close(self) -> None:
         """Shutdown: close every connection, store every pending update, finish every task."""

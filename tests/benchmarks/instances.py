@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import re
+import signal
 import statistics
 import subprocess
 import time
@@ -148,7 +149,7 @@ class Run:
 async def one_run(admin_url: str, instances: int, args: argparse.Namespace) -> Run:
     url = fresh_database(admin_url)
     seeded = seed_palabre(url, args.clients, runs=0)
-    env = {"PALABRE_BATCH_WINDOW_MS": str(args.batch_window_ms)}
+    env = {"PALABRE_BATCH_WINDOW_MS": str(args.batch_window_ms), "PYTHONFAULTHANDLER": "1"}
     servers = [ServerProcess(url, env).start() for _ in range(instances)]
     try:
         urls = [
@@ -166,7 +167,12 @@ async def one_run(admin_url: str, instances: int, args: argparse.Namespace) -> R
                 server.stop()
             except subprocess.TimeoutExpired:
                 print("an instance did not stop within 30 s; its log ends with:")
-                print("".join(server.output[-20:]))
+                assert server.process is not None
+                server.process.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: its stacks
+                await asyncio.sleep(2)
+                noise = ("WebSocket /ws/", "connection open", "GET /metrics", "connection closed")
+                kept = [line for line in server.output if not any(n in line for n in noise)]
+                print("".join(line for line in kept if line.startswith("{"))[-6000:])
                 server.kill()
 
 
@@ -177,7 +183,7 @@ def _wake_ms(servers: list[ServerProcess]) -> float | None:
         flushes = _value(text, "palabre_batch_flush_seconds_count")
         flush_ms = 1000 * _value(text, "palabre_batch_flush_seconds_sum") / max(1.0, flushes)
         conflicts = _value(text, "palabre_position_conflicts_total")
-        print(f"  instance: {flushes:.0f} batches, {flush_ms:.1f} ms each, {conflicts:.0f} conflicts")
+        print(f"  instance: {flushes:.0f} batches of {flush_ms:.1f} ms, {conflicts:.0f} conflicts")
         total += _value(text, "palabre_cross_instance_delay_seconds_sum")
         count += _value(text, "palabre_cross_instance_delay_seconds_count")
     return None if count == 0 else 1000 * total / count
