@@ -29,6 +29,7 @@ class Settings:
     log_format: str = "auto"  # "json", "text", or "auto": JSON unless standard error is a tty
     ready_max_lag: int = 10000  # notifications the projections may trail before /readyz fails
     poll_ms: int = 1000  # how often rooms and the channel check the log for missed wake-ups
+    export_fonts: str = ""  # folders of the PDF exports' DejaVu fonts, ":"-separated; "" = Debian's
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
