@@ -24,6 +24,7 @@ import base64
 from collections.abc import Sequence
 
 from palabre.domain.comment import Anchor
+from palabre.domain.errors import ErrorCode
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors
 from palabre.server.crdt.replica import rebuild
@@ -38,6 +39,8 @@ FLUSH_TIMEOUT_SECONDS = 10.0
 class TextNotStored(StoreUnavailable):
     """The live room could not store what it received in time: a proposal would pin a text
     that differs from what people see."""
+
+    code = ErrorCode.TEXT_NOT_STORED
 
 
 class DocumentTexts:

@@ -1,6 +1,7 @@
 // The editor: CodeMirror 6 with Markdown highlighting, bound to the shared Yjs text by
 // y-codemirror.next (remote cursors and selections included). Read-only for observers and
-// commenters. Passages with open comments are underlined.
+// commenters, who can still move and select with the keyboard to comment; typing there shows
+// why nothing happens. Passages with open comments are underlined.
 import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
@@ -25,7 +26,7 @@ const commented = StateField.define({
 })
 const commentMark = Decoration.mark({ class: 'cm-commented' })
 
-export function createEditor ({ parent, live, label, placeholderText, onChange }) {
+export function createEditor ({ parent, live, label, placeholderText, onChange, onUpdate, onRefused }) {
   const editable = new Compartment()
   const undoManager = new Y.UndoManager(live.text)
   const view = new EditorView({
@@ -45,6 +46,13 @@ export function createEditor ({ parent, live, label, placeholderText, onChange }
         EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged || update.selectionSet) onChange(update)
+          onUpdate(update)
+        }),
+        // Read only: typing is refused, and said so, never silently ignored.
+        EditorView.domEventHandlers({
+          beforeinput: (_event, view) => { if (view.state.readOnly) onRefused() },
+          paste: (_event, view) => { if (view.state.readOnly) onRefused() },
+          drop: (_event, view) => { if (view.state.readOnly) onRefused() }
         }),
         yCollab(live.text, live.awareness, { undoManager })
       ]
