@@ -228,8 +228,12 @@ class PalabreApplication(
 
     def members(self, document_id: UUID) -> list[MemberInfo]:
         self.document(document_id)
+        return [m for m in self.all_members() if m.role_on(document_id) is not None]
+
+    def all_members(self) -> list[MemberInfo]:
+        """Every member with a role somewhere, in the order they were added."""
         listed = (self.member(entry.entity_id) for entry in self._catalogue("members").get())
-        return [m for m in listed if m.active and m.role_on(document_id) is not None]
+        return [m for m in listed if m.active]
 
     @retried
     def change_role(

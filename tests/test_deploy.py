@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 def _compose(env_file: Path) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("docker-compose")
     if binary is None:
-        if os.environ.get("CI"):
-            raise AssertionError("docker-compose is missing: .ci/run installs it")
+        if os.environ.get("CI") or os.environ.get("PALABRE_REQUIRE_ALL"):
+            raise AssertionError("docker-compose is missing: tests/run-all installs it")
         pytest.skip("docker-compose is not installed (Debian: apt-get install docker-compose)")
     return subprocess.run(
         [binary, "--env-file", str(env_file), "-f", str(REPO / "docker-compose.yml"), "config"],

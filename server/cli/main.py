@@ -59,3 +59,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PalabreError as error:
         print(f"palabre: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside the server's own handling (which exits 0)
+        print("palabre: interrupted", file=sys.stderr)
+        return 130

@@ -3,13 +3,18 @@
 Either signal ends the same way: ``/readyz`` starts answering 503 (a proxy stops sending new
 clients), event streams end, every live connection is closed with 1001 "going away" (before
 uvicorn's own shutdown would close them with 1012) so stock clients reconnect, through the
-proxy, to another instance; every room stores what it received, and the process exits 0 with
-"palabre stopped" on its log. Logs are configured by ``server/logs.py`` (JSON when not on a
-terminal; tokens never written).
+proxy, to another instance; every room stores what it received, the services close, and the
+process exits 0 with "palabre stopped" on its log and no traceback. A second Ctrl-C stops
+waiting for open connections; rooms still store what they hold. SIGKILL or a crash loses only
+what no room had stored yet (at most one batch window), as any crash does. Logs are
+configured by ``server/logs.py`` (JSON when not on a terminal; tokens never written).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -63,6 +68,19 @@ class _Server(uvicorn.Server):
         self._services.hub.close()
         await self._services.rooms.going_away()
         await super().shutdown(sockets)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """uvicorn's own, less its last step: once shut down, uvicorn raises the signal again,
+        so that SIGTERM kills the process before the services close (status -15) and Ctrl-C
+        ends in a KeyboardInterrupt traceback (status 130). Here either is the normal end."""
+        stops = (signal.SIGINT, signal.SIGTERM)
+        previous = {number: signal.signal(number, self.handle_exit) for number in stops}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)
