@@ -16,6 +16,7 @@ from palabre.server.http.documents import DocumentsApi
 from palabre.server.http.events import EventsEndpoint
 from palabre.server.http.export import ExportApi
 from palabre.server.http.history import HistoryApi
+from palabre.server.http.interviews import InterviewsApi
 from palabre.server.http.invitations import InvitationsApi
 from palabre.server.http.meetings import MeetingsApi
 from palabre.server.http.members import MembersApi
@@ -53,6 +54,8 @@ def create_app(services: Services) -> Starlette:
         *AuditApi(store, services.audit).routes(endpoint),
         # Comments anchored to passages.
         *CommentsApi(store, texts).routes(endpoint),
+        # Interviews as sources: passages linked to them, coverage and balance by section.
+        *InterviewsApi(store, texts).routes(endpoint),
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *HistoryApi(store, texts, services.history).routes(endpoint),
         # Snapshot exports: the text now, at a version or a position, in six formats.

@@ -18,6 +18,7 @@ from palabre.server.http.documents import openapi_paths as documents_paths
 from palabre.server.http.events import openapi_paths as events_paths
 from palabre.server.http.export import openapi_paths as export_paths
 from palabre.server.http.history import openapi_paths as history_paths
+from palabre.server.http.interview_schema import openapi_paths as interview_paths
 from palabre.server.http.invitations import openapi_paths as invitation_paths
 from palabre.server.http.meetings import openapi_paths as meetings_paths
 from palabre.server.http.members import openapi_paths as members_paths
@@ -71,6 +72,7 @@ def openapi_document() -> Json:
         | versions_paths()
         | audit_openapi_paths()
         | comment_paths()
+        | interview_paths()
         | history_paths()
         | export_paths()
         | invitation_paths()
