@@ -8,9 +8,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from palabre.server.answers.changes import Changes
+from palabre.server.answers.history import HistoryReports
 from palabre.server.bootstrap import Services
 from palabre.server.export.snapshot import Sources
 from palabre.server.http.audit import AuditApi
+from palabre.server.http.changes import ChangesApi
 from palabre.server.http.comments import CommentsApi
 from palabre.server.http.documents import DocumentsApi
 from palabre.server.http.events import EventsEndpoint
@@ -35,6 +38,8 @@ def create_app(services: Services) -> Starlette:
     endpoint = Authenticated(services.store)
     store, texts = services.store, services.texts
     sources = Sources(store, texts, services.versions, services.audit, services.history)
+    reports = HistoryReports(store.application, services.history)
+    changes = Changes(store, texts, services.versions, reports)
     events = EventsEndpoint(store, services.hub)
     live = LiveEndpoint(store, services.rooms, services.settings)
     routes: list[BaseRoute] = [
@@ -50,6 +55,8 @@ def create_app(services: Services) -> Starlette:
         ),
         # Approved versions, rebuilt from the events and checked against their pinned hash.
         *VersionsApi(store, services.versions).routes(endpoint),
+        # What changed between two versions, as a note for readers.
+        *ChangesApi(store, changes).routes(endpoint),
         # The audit trail: the document's events with their hash-chain links.
         *AuditApi(store, services.audit).routes(endpoint),
         # Comments anchored to passages.

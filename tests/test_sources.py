@@ -77,7 +77,7 @@ async def seed_sources(server: ServerProcess, seed: Seed, http: PalabreClient) -
         "C": ["Département", "ONG Lomé Solidaire"],
         "D": ["Université"],
     }
-    ids = {}
+    ids: dict[str, str] = {}
     for letter, names in heard.items():
         recorded = await interviews.record(
             doc,

@@ -13,6 +13,7 @@ import functools
 
 from palabre.domain.shapes import Json
 from palabre.server.http.audit import openapi_paths as audit_openapi_paths
+from palabre.server.http.changes import openapi_paths as changes_paths
 from palabre.server.http.comments import openapi_paths as comment_paths
 from palabre.server.http.documents import openapi_paths as documents_paths
 from palabre.server.http.events import openapi_paths as events_paths
@@ -70,6 +71,7 @@ def openapi_document() -> Json:
         | meetings_paths()
         | events_paths()
         | versions_paths()
+        | changes_paths()
         | audit_openapi_paths()
         | comment_paths()
         | interview_paths()
