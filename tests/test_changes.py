@@ -46,10 +46,8 @@ V1_TEXT = (
 )
 ANNEXE = "## Annexe\n\nListe des sigles utilisés dans le document.\n\n"
 ATTENTES = "\n## Les attentes\n\nDes échanges de jeunes et des formations.\n"
-FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août")
-FR_MONTHS += ("septembre", "octobre", "novembre", "décembre")
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August")
-EN_MONTHS += ("September", "October", "November", "December")
+FR_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+EN_MONTHS = "January February March April May June July August September October November December"
 
 
 class Typist:
@@ -168,8 +166,8 @@ def day(when: str, lang: str) -> str:
     moment = datetime.fromisoformat(when)
     if lang == "fr":
         number = "1er" if moment.day == 1 else str(moment.day)
-        return f"{number} {FR_MONTHS[moment.month - 1]} {moment.year}"
-    return f"{moment.day} {EN_MONTHS[moment.month - 1]} {moment.year}"
+        return f"{number} {FR_MONTHS.split()[moment.month - 1]} {moment.year}"
+    return f"{moment.day} {EN_MONTHS.split()[moment.month - 1]} {moment.year}"
 
 
 def q(text: str) -> str:
