@@ -79,15 +79,19 @@ class DocumentTexts:
             return []
         return (await self.placed(document_id, anchors)).ranges
 
-    async def placed(self, document_id: DocumentId, anchors: Sequence[Anchor]) -> Placed:
-        """The live text and where each anchor stands in it, both from one state (taken on
-        the event loop, which owns the room; the work runs in a store thread)."""
+    async def placed(
+        self, document_id: DocumentId, anchors: Sequence[Anchor], position: int | None = None
+    ) -> Placed:
+        """The live text (or, given a position, the stored text there) and where each anchor
+        stands in it, both from one state (taken on the event loop, which owns the room; the
+        work runs in a store thread). An anchor on text typed after the position is
+        detached there."""
         queries = [anchor_query(anchor) for anchor in anchors]
-        room = self._rooms.get(document_id)
+        room = self._rooms.get(document_id) if position is None else None
         if room is not None:
             updates = [room.live.encode_state()]
         else:
-            updates = (await self._store.load(document_id)).updates()
+            updates = (await self._store.load(document_id, upto=position)).updates()
 
         def place() -> Placed:
             live = rebuild(updates)

@@ -6,15 +6,21 @@ line; the seam for amendments."""
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import unescape
 from typing import Any
 from uuid import UUID
 
+import docx as docx_reader
+import orjson
 import pytest
 from palabre.client import PalabreClient, PalabreHTTPError
+from palabre.client.exports import Exports
 from palabre.domain.actor import acting_member
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
@@ -316,3 +322,31 @@ def test_no_change_says_so(history: History, database_url: str) -> None:
     assert same.returncode == 0, same.stderr
     assert "## Sections\n\nAucune modification du texte.\n\n4 sections inchangées.\n" in same.stdout
     assert "Commentaires" not in same.stdout
+
+
+async def test_a_version_exported_with_its_changes_since_an_earlier_one(
+    history: History, database_url: str
+) -> None:
+    server = ServerProcess(database_url).start()
+    try:
+        async with PalabreClient(server.base_url, history.coordinator) as http:
+            doc = str(history.document_id)
+            html = await Exports(http).export(doc, "html", version=2, changes="1")
+            docx = await Exports(http).export(doc, "docx", version=2, changes="1", lang="en")
+            bundle = await Exports(http).export(doc, "json", changes="2")
+            refused = await http._http.get(
+                f"/api/documents/{doc}/export", params={"format": "md", "version": 1, "changes": 1}
+            )
+    finally:
+        server.kill()
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html.content.decode())).split())
+    assert "Évolutions depuis la v1 De la v1 « Première lecture »" in text
+    assert "Section supprimée « Annexe » : 8 mots." in text
+    assert "Chambre régionale de l'ESS (France) : 18 caractères" in text
+    paragraphs = [p.text for p in docx_reader.Document(io.BytesIO(docx.content)).paragraphs]
+    assert "Changes since v1" in paragraphs
+    assert "Removed section “Annexe”: 8 words." in paragraphs
+    changes = orjson.loads(bundle.content)["changes"]
+    assert changes["since"] == 2
+    assert changes["note"].startswith("De la v2 «")
+    assert refused.status_code == 400

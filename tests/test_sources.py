@@ -4,12 +4,15 @@ Togolese sources by section and by organisation, the live channel, the command l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 
 import orjson
 import pytest
 from palabre.client import LiveDocument, PalabreClient, PalabreHTTPError
+from palabre.client.exports import Exports
 from palabre.client.interviews import Interviews
 
 from tests.conftest import Seed
@@ -310,3 +313,34 @@ async def test_the_command_line_lists_shows_adds_and_reports(
     assert rows[-1] == "FR 4\tTG 3"
     unknown = palabre(database_url, "interviews", "list", "00000000-0000-0000-0000-000000000000")
     assert unknown.returncode == 2
+
+
+async def test_exports_append_the_sources_annex(server: ServerProcess, seed: Seed) -> None:
+    async with PalabreClient(server.base_url, seed.coordinator) as http:
+        world = await seed_sources(server, seed, http)
+        html = await Exports(http).export(world.doc, "html", sources="true")
+        bundle = await Exports(http).export(world.doc, "json", sources="true", lang="en")
+    text = unescape(re.sub(r"<[^>]+>", " ", html.content.decode()))
+    flat = " ".join(text.split())
+    assert "Entretiens enregistrés : 4 ; cités par ce texte : 3, dont 2 avec des structures" in flat
+    assert (
+        "dimanche 12 juillet 2026 Fédération des ONG du Togo (Togo), ONG Lomé Solidaire (Togo) "
+        "visio Les acteurs" in flat
+    )
+    assert "Les acteurs ; Les attentes" in flat
+    assert "Sources par section" in flat
+    assert NOTES not in text
+    annex = orjson.loads(bundle.content)["sources"]
+    assert annex["recorded"] == 4
+    assert [
+        (i["date"], [o["name"] for o in i["organisations"]], i["sections"]) for i in annex["cited"]
+    ] == [
+        ("2026-07-11", ["Département"], ["Le projet", "Les acteurs"]),
+        ("2026-07-12", ["Fédération des ONG du Togo", "ONG Lomé Solidaire"], ["Les acteurs"]),
+        ("2026-07-13", ["Département", "ONG Lomé Solidaire"], ["Les acteurs", "Les attentes"]),
+    ]
+    assert annex["sections"][1] == {
+        "heading": "Les acteurs",
+        "interviews": 3,
+        "countries": {"FR": 2, "TG": 2},
+    }

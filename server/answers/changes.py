@@ -153,6 +153,16 @@ class Changes:
                 raise InvalidInput("compare an earlier version with a later one (n ≤ m)")
         return await self._store.call(self._gather, document_id, before, after)
 
+    async def facts_to_text(
+        self, document_id: DocumentId, old: int, position: int, markdown: str
+    ) -> ChangeFacts:
+        """From version ``old`` to the text at a position already read (an export's)."""
+        before = await self._store.call(self._version, document_id, old)
+        if position < before.position:
+            raise InvalidInput(f"the text at position {position} comes before v{old}")
+        after = Endpoint(None, "", position, None, markdown)
+        return await self._store.call(self._gather, document_id, before, after)
+
     def _version(self, document_id: DocumentId, number: int) -> Endpoint:
         found = self._versions.version(document_id, number)
         return Endpoint(number, found.label, found.position, found.decided_at, found.markdown)

@@ -25,12 +25,14 @@ from palabre.server.storage.store import Store
 from palabre.server.texts import DocumentTexts
 
 
-async def sources_report(store: Store, texts: DocumentTexts, document_id: DocumentId) -> Json:
-    """The report against the live text."""
+async def sources_report(
+    store: Store, texts: DocumentTexts, document_id: DocumentId, position: int | None = None
+) -> Json:
+    """The report against the live text, or the stored text at ``position``."""
     app = store.application
     records = await store.call(app.interviews, document_id)
     anchors = [link.anchor for record in records for link in record.links]
-    placed = await texts.placed(document_id, anchors)
+    placed = await texts.placed(document_id, anchors, position)
     return await store.call(sources_json, app, document_id, records, placed.text, placed.ranges)
 
 
