@@ -350,3 +350,33 @@ async def test_a_version_exported_with_its_changes_since_an_earlier_one(
     assert changes["since"] == 2
     assert changes["note"].startswith("De la v2 «")
     assert refused.status_code == 400
+
+
+async def test_a_proposal_shows_what_it_would_change_since_the_version_before_it(
+    history: History, database_url: str
+) -> None:
+    app, doc = history.application, history.document_id
+    opened = app.propose(doc, "Troisième lecture", history.stored, "0" * 64)
+    first, second = (
+        p.id for p in sorted(app.committee(doc).proposals.values(), key=lambda p: p.number)[:2]
+    )
+    server = ServerProcess(database_url).start()
+    try:
+        async with PalabreClient(server.base_url, history.coordinator) as http:
+            path = f"/api/documents/{doc}/proposals/{{}}/changes"
+            proposed = await http._json("GET", path.format(opened.id))
+            accepted = await http._json("GET", path.format(second))
+            before_any = await http._http.get(path.format(first))
+            decided = [v["decided_at"] for v in await http.versions(str(doc))]
+    finally:
+        server.kill()
+    assert proposed["text"].startswith(
+        "# Évolutions proposées depuis la v2\n\n"
+        f"De la v2 {q('Deuxième lecture')} (validée le {day(decided[1], 'fr')}) au texte de la "
+        f"proposition n°{NB}3 {q('Troisième lecture')} (position {history.stored} de "
+        "l’historique).\n\n## Sections\n\n"
+        f"- Section modifiée {q('Calendrier')}{NB}: 3 mots ajoutés, 1 mot supprimé.\n"
+    )
+    assert (proposed["from"], proposed["to"], proposed["proposal"]) == (2, None, 3)
+    assert accepted["text"] == french_v1_v2([day(d, "fr") for d in decided])
+    assert before_any.status_code == 404

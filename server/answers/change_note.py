@@ -30,6 +30,8 @@ class Words:
     from_version: str  # "De la v{number} «{label}» (validée le {date})"
     to_version: str  # "à la v{number} ..."
     to_current: str  # "au texte en cours (position {position} de l’historique)"
+    to_proposal: str  # "au texte de la proposition n°{number} {label}(position ...)"
+    proposed: str  # the title for a proposal: "Évolutions proposées depuis la v{number}"
     sections: str
     no_change: str
     added: str  # "Nouvelle section {heading}"
@@ -84,6 +86,10 @@ FRENCH = Words(
     from_version="De la v{number} {label}(validée le {date})",
     to_version="à la v{number} {label}(validée le {date})",
     to_current="au texte en cours (position {position} de l’historique)",
+    to_proposal=(
+        "au texte de la proposition n°{nbsp}{number} {label}(position {position} de l’historique)"
+    ),
+    proposed="Évolutions proposées depuis la v{number}",
     sections="Sections",
     no_change="Aucune modification du texte.",
     added="Nouvelle section {heading}",
@@ -119,6 +125,10 @@ ENGLISH = Words(
     from_version="From v{number} {label}(approved on {date})",
     to_version="to v{number} {label}(approved on {date})",
     to_current="to the current text (position {position} of the history)",
+    to_proposal=(
+        "to the text of proposal no.{nbsp}{number} {label}(position {position} of the history)"
+    ),
+    proposed="Changes proposed since v{number}",
     sections="Sections",
     no_change="No change to the text.",
     added="New section {heading}",
@@ -168,7 +178,12 @@ def change_note(facts: ChangeFacts, lang: str = "fr", zone: ZoneInfo | None = No
     """The note, Markdown, ending with one newline."""
     words = WORDS[lang]
     where = zone or ZoneInfo("UTC")
-    lines = [f"# {words.title(facts.old, facts.new)}", ""]
+    title = (
+        words.title(facts.old, facts.new)
+        if facts.new.proposal is None
+        else words.proposed.format(number=facts.old.number)
+    )
+    lines = [f"# {title}", ""]
     old = _endpoint(facts.old, words.from_version, words, where)
     new = _endpoint(facts.new, words.to_version, words, where)
     lines += [f"{old} {new}.", "", f"## {words.sections}", ""]
@@ -187,10 +202,14 @@ def change_note(facts: ChangeFacts, lang: str = "fr", zone: ZoneInfo | None = No
 
 
 def _endpoint(endpoint: Endpoint, template: str, words: Words, zone: ZoneInfo) -> str:
+    label = f"{words.quote(endpoint.label)} " if endpoint.label else ""
+    if endpoint.proposal is not None:
+        return words.to_proposal.format(
+            nbsp=NBSP, number=endpoint.proposal, label=label, position=endpoint.position
+        )
     if endpoint.number is None:
         return words.to_current.format(position=endpoint.position)
     assert endpoint.decided_at is not None
-    label = f"{words.quote(endpoint.label)} " if endpoint.label else ""
     day = words.day(endpoint.decided_at.astimezone(zone))
     return template.format(number=endpoint.number, label=label, date=day)
 

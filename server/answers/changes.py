@@ -78,13 +78,15 @@ class NoAmendments:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One side of the comparison: a version, or the current text (``number`` None)."""
+    """One side of the comparison: a version, or the current text (``number`` None), or the
+    text a proposal pinned (``proposal``: its number)."""
 
     number: int | None
     label: str
     position: int
     decided_at: datetime | None
     markdown: str
+    proposal: int | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,33 @@ class Changes:
             raise InvalidInput(f"the text at position {position} comes before v{old}")
         after = Endpoint(None, "", position, None, markdown)
         return await self._store.call(self._gather, document_id, before, after)
+
+    async def facts_for_proposal(self, document_id: DocumentId, proposal_id: str) -> ChangeFacts:
+        """From the last version approved before the proposal to the text it pinned (its own
+        version's text once accepted). NotFound when no version came before it."""
+        app = self._store.application
+        proposal = (await self._store.call(app.committee, document_id)).proposal(proposal_id)
+        if proposal.version is not None:
+            if proposal.version == 1:
+                raise NotFound("no approved version comes before this proposal")
+            return await self.facts(document_id, proposal.version - 1, proposal.version)
+        base = await self._store.call(self._base_of, document_id, proposal.number)
+        before = await self._store.call(self._version, document_id, base)
+        text = await self._texts.at(document_id, proposal.position)
+        after = Endpoint(None, proposal.label, proposal.position, None, text, proposal.number)
+        return await self._store.call(self._gather, document_id, before, after)
+
+    def _base_of(self, document_id: DocumentId, number: int) -> int:
+        """The last version whose proposal came before proposal ``number``."""
+        document = self._store.application.committee(document_id)
+        earlier = [
+            version.number
+            for version in self._versions.versions(document_id)
+            if document.proposal(version.proposal_id).number < number
+        ]
+        if not earlier:
+            raise NotFound("no approved version comes before this proposal")
+        return max(earlier)
 
     def _version(self, document_id: DocumentId, number: int) -> Endpoint:
         found = self._versions.version(document_id, number)
@@ -272,7 +301,8 @@ def changes_json(facts: ChangeFacts, note: str) -> Json:
     """The HTTP answer: the note (Markdown) and the facts it says."""
     return {
         "from": facts.old.number,
-        "to": CURRENT if facts.new.number is None else facts.new.number,
+        "to": _to(facts.new),
+        "proposal": facts.new.proposal,
         "from_position": facts.old.position,
         "to_position": facts.new.position,
         "text": note,
@@ -301,6 +331,13 @@ def changes_json(facts: ChangeFacts, note: str) -> Json:
             for a in facts.amendments
         ],
     }
+
+
+def _to(endpoint: Endpoint) -> int | str | None:
+    """The newer side: a version number, ``current``, or None for a proposal's text."""
+    if endpoint.number is not None:
+        return endpoint.number
+    return None if endpoint.proposal is not None else CURRENT
 
 
 def _contribution_json(contribution: Contribution) -> Json:
