@@ -51,7 +51,7 @@ def sections(text: str) -> list[Section]:
     holds more than blanks."""
     found = list(HEADING.finditer(text))
     starts = [match.start() for match in found]
-    ends = [*starts[1:], len(text)]
+    ends = [*starts[1:], len(text)] if starts else []
     listed = [
         Section(match.group(1), start, end)
         for match, start, end in zip(found, starts, ends, strict=True)

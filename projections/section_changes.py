@@ -95,7 +95,7 @@ def words(text: str) -> list[str]:
 def parts(text: str) -> list[Part]:
     found = list(HEADING.finditer(text))
     starts = [match.start() for match in found]
-    ends = [*starts[1:], len(text)]
+    ends = [*starts[1:], len(text)] if starts else []
     listed = []
     for match, start, end in zip(found, starts, ends, strict=True):
         line_end = text.find("\n", match.end())

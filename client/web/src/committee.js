@@ -7,6 +7,7 @@ import { t, formatDate } from './i18n.js'
 import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
+import { changeNote } from './changenote.js'
 import { Drafts } from './drafts.js'
 
 const CHOICES = ['approve', 'abstain', 'object']
@@ -25,7 +26,7 @@ export class CommitteePanel {
   path (rest) { return documentPath(this.documentId, rest) }
 
   onEvent (kind) {
-    if (kind === 'ready' || !kind.startsWith('comment.')) {
+    if (kind === 'ready' || !(kind.startsWith('comment.') || kind.startsWith('interview.'))) {
       clearTimeout(this.timer)
       this.timer = setTimeout(() => this.reload().catch((e) => this.fail(e)), 50)
     }
@@ -176,6 +177,7 @@ export class CommitteePanel {
           onclick: () => this.run(() => this.api.post(this.path(`/proposals/${proposal.id}/close`)))
         }, t('proposal.close'))
         : null,
+      pinned && pinned.base ? this.noteOf(proposal, pinned) : null,
       pinned
         ? h('div', { class: 'pinned' },
           h('details', { open: true }, h('summary', {},
@@ -183,6 +185,17 @@ export class CommitteePanel {
           renderWordDiff(pinned.diff.words)),
           h('details', {}, h('summary', {}, t('proposal.text')), h('pre', { class: 'pinned-text' }, pinned.text)))
         : null)
+  }
+
+  // The proposal's change note, made once and kept across renders (votes re-render often).
+  noteOf (proposal, pinned) {
+    if (!pinned.note || pinned.noteLanguage !== t('changes.proposed')) {
+      pinned.note = changeNote(this.api, this.path(`/proposals/${proposal.id}/changes`), {
+        open: true, summary: t('changes.proposed')
+      })
+      pinned.noteLanguage = t('changes.proposed')
+    }
+    return pinned.note
   }
 
   renderVoting (proposal) {

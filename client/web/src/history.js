@@ -6,6 +6,7 @@ import { t, formatTime } from './i18n.js'
 import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
+import { changeNote } from './changenote.js'
 
 // The sections a session touched, without the half-typed headings it passed through.
 function sections (session) {
@@ -156,6 +157,11 @@ export class HistoryPanel {
             h('p', { class: 'muted' }, 'SHA-256 ', h('code', {}, v.sha256), ' · ', t('versions.position', { n: v.position })),
             v.chain_head ? h('p', { class: 'muted' }, t('versions.chain', { head: v.chain_head.slice(0, 16), position: v.chain_position })) : null,
             h('button', { type: 'button', class: 'link', onclick: () => { slider.value = v.position; this.show(v.position) } }, t('versions.read')),
+            v.number > 1
+              ? changeNote(this.api, this.path(`/versions/${v.number - 1}/changes/${v.number}`), {
+                summary: t('changes.since', { n: v.number - 1 })
+              })
+              : null,
             exportButtons(this.api, this.documentId, { version: v.number }))))
           : h('p', { class: 'muted' }, t('versions.none'))))
   }

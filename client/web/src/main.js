@@ -11,6 +11,7 @@ import { renderOutline } from './outline.js'
 import { previewer } from './preview.js'
 import { startPresence, trustServerNames } from './presence.js'
 import { CommentsPanel } from './comments.js'
+import { SourcesPanel } from './sources.js'
 import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
 import { exportButtons } from './exports.js'
@@ -120,6 +121,7 @@ async function documentPage (api, token, documentId) {
   const outline = h('div', { class: 'outline-list' })
   const preview = h('div', { class: 'preview markdown-body' })
   const commentsBox = h('div', { class: 'comments' })
+  const sourcesBox = h('div', { class: 'sources' })
   const editorBox = h('div', { class: 'editor', id: 'editor' })
   const readOnlyNote = h('p', { class: 'note', 'data-i18n': 'editor.readOnly' })
   const committeeBox = h('div', { id: 'panel-committee', role: 'tabpanel', 'aria-labelledby': 'tab-committee', class: 'panel', hidden: true })
@@ -131,16 +133,21 @@ async function documentPage (api, token, documentId) {
   }, t(key, { n: 0 }))
   const previewTab = sideTab('preview', 'side.preview')
   const commentsTab = sideTab('comments', 'side.comments')
+  const sourcesTab = sideTab('sources', 'side.sources')
   const previewPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-preview', hidden: true }, preview)
   const commentsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-comments' }, commentsBox)
+  const sourcesPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-sources', hidden: true }, sourcesBox)
+  const sides = { preview: [previewTab, previewPanel], comments: [commentsTab, commentsPanel], sources: [sourcesTab, sourcesPanel] }
   function showSide (name) {
-    previewTab.setAttribute('aria-selected', String(name === 'preview'))
-    commentsTab.setAttribute('aria-selected', String(name === 'comments'))
-    previewPanel.hidden = name !== 'preview'
-    commentsPanel.hidden = name !== 'comments'
+    for (const [other, [tab, panel]] of Object.entries(sides)) {
+      tab.setAttribute('aria-selected', String(other === name))
+      panel.hidden = other !== name
+    }
+    if (name === 'sources' && sources) sources.reload().catch((error) => sources.fail(error))
   }
 
   let comments = null // created once the editor exists
+  let sources = null
   const editor = createEditor({
     parent: editorBox,
     live,
@@ -150,6 +157,7 @@ async function documentPage (api, token, documentId) {
       if (update.docChanged) textChanged()
       const { from, to } = update.state.selection.main
       if (comments) comments.selectionChanged(from, to)
+      if (sources) sources.selectionChanged(from, to)
     }
   })
   const renderPreview = previewer(preview)
@@ -158,6 +166,7 @@ async function documentPage (api, token, documentId) {
     renderPreview(text)
     renderOutline(outline, text, (position) => editor.select(position, position))
     if (comments) comments.textChanged()
+    if (sources) sources.textChanged()
   }
   function applyRole () {
     const readOnly = !['coordinator', 'editor'].includes(me.role)
@@ -184,6 +193,10 @@ async function documentPage (api, token, documentId) {
   comments = new CommentsPanel({
     api, documentId, live, editor, me, container: commentsBox,
     onCount: (n) => { commentsTab.textContent = t('side.comments', { n }) }
+  })
+  sources = new SourcesPanel({
+    api, documentId, live, editor, me, container: sourcesBox,
+    onCount: (n) => { sourcesTab.textContent = t('side.sources', { n }) }
   })
   const committee = new CommitteePanel({ api, documentId, me, container: committeeBox })
   const history = new HistoryPanel({ api, documentId, container: historyBox })
@@ -229,8 +242,8 @@ async function documentPage (api, token, documentId) {
           h('nav', { class: 'outline', 'aria-labelledby': 'outline-title' }, h('h2', { id: 'outline-title', 'data-i18n': 'outline.title' }), outline),
           editorBox,
           h('aside', { class: 'side', 'data-i18n-label': 'side.label' },
-            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab),
-            previewPanel, commentsPanel))),
+            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, sourcesTab),
+            previewPanel, commentsPanel, sourcesPanel))),
       committeeBox, historyBox, exportsBox))
 
   applyRole()
@@ -252,6 +265,7 @@ async function documentPage (api, token, documentId) {
   })
   openEvents(documentId, token, [
     (kind, data) => comments.onEvent(kind, data),
+    (kind, data) => sources.onEvent(kind, data),
     (kind, data) => { if (!committeeBox.hidden) committee.onEvent(kind, data) }
   ])
   onLanguage(() => {
@@ -260,6 +274,7 @@ async function documentPage (api, token, documentId) {
     renderStatus()
     renderPresence()
     comments.render()
+    sources.render()
     committee.render()
     if (!historyBox.hidden) history.render()
     if (!exportsBox.hidden) renderExports()
