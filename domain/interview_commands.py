@@ -97,7 +97,7 @@ class InterviewCommands:
                 document_id, actor, interview.details.led_by, "edit this interview"
             )
         details = interview.details.revised(body)
-        self._check_details(document_id, details)
+        self._check_details(document_id, details, interview.details)
         interview.revise(details, actor)
         if notes is not KEEP_NOTES:
             sealed = notes if isinstance(notes, SealedNotes) else None
@@ -216,14 +216,17 @@ class InterviewCommands:
             raise Forbidden(f"observers cannot {action}")
         raise Forbidden(f"only coordinators and the members who led it may {action}")
 
-    def _check_details(self, document_id: UUID, details: Details) -> None:
-        """The organisations heard exist; the interviewers have a role on the document."""
+    def _check_details(
+        self, document_id: UUID, details: Details, before: Details | None = None
+    ) -> None:
+        """The organisations heard exist; the interviewers named now have a role on the
+        document (one who has left since stays named: the interview is a record)."""
         for organisation_id in details.organisation_ids:
             try:
                 self.organisation(organisation_id)
             except NotFound:
                 raise InvalidInput(f"no organisation {organisation_id}") from None
-        for member_id in details.led_by:
+        for member_id in set(details.led_by) - set(() if before is None else before.led_by):
             try:
                 role = self._role_on(document_id, member_id)
             except NotFound:

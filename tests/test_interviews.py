@@ -235,3 +235,21 @@ def test_an_interview_is_reached_only_through_its_document(
     with pytest.raises(NotFound):
         application.interview(team.document_id, uuid4())
     assert application.interviews(other) == []
+
+
+def test_an_interviewer_who_left_stays_named_and_the_interview_stays_editable(
+    application: PalabreApplication, team: Team
+) -> None:
+    doc = record(application, team, team.coordinator)
+    application.remove_member(team.document_id, team.listener)  # as the operator
+    with acting(team.coordinator):
+        revised = application.revise_interview(team.document_id, doc.id, {"summary": "Revu"})
+        assert team.listener in revised.details.led_by
+        with pytest.raises(InvalidInput, match="has no role on this document"):
+            application.revise_interview(
+                team.document_id, doc.id, {"led_by": [str(team.interviewer), str(team.stranger)]}
+            )
+    with acting(team.listener), pytest.raises(Forbidden, match="no role"):
+        application.revise_interview(team.document_id, doc.id, {"summary": "Encore"})
+    with acting(team.listener):
+        assert application.notes_for(team.document_id, [revised])[doc.id] == HIDDEN

@@ -99,7 +99,7 @@ def _error_responses() -> Json:
         400: "invalid input",
         401: "missing, unknown or revoked token",
         403: "the caller's role does not allow this",
-        404: "unknown document, member, organisation, meeting or proposal",
+        404: "unknown document, member, organisation, meeting, proposal, comment, interview...",
         409: "conflicts with the stored state (closed proposal or meeting, concurrent change)",
         413: "request body above 64 KiB",
         503: "the store does not answer",
