@@ -26,7 +26,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 from palabre.domain.comment import Anchor
-from palabre.domain.errors import Conflict, NotFound
+from palabre.domain.errors import Conflict, ErrorCode, NotFound
 from palabre.domain.interview_details import Details
 
 MAX_LINKS = 500  # passages per interview
@@ -164,7 +164,7 @@ class Interview(Aggregate):
 
     def found_link(self, link_id: str) -> Link:
         if link_id not in self.links:
-            raise NotFound(f"no link {link_id} on this interview")
+            raise NotFound(f"no link {link_id} on this interview", code=ErrorCode.LINK_NOT_FOUND)
         return self.links[link_id]
 
     def as_record(self) -> InterviewRecord:

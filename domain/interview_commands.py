@@ -26,7 +26,7 @@ from uuid import UUID
 
 from palabre.domain.actor import acting_member
 from palabre.domain.comment import Anchor
-from palabre.domain.errors import Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.interview import Interview, InterviewRecord, Link
 from palabre.domain.interview_details import Details, clean_notes
 from palabre.domain.notes import HIDDEN, NotesReading, NotesVault, SealedNotes
@@ -113,11 +113,19 @@ class InterviewCommands:
         interview = self._interview(document_id, interview_id)
         actor = acting_member.get()
         if actor is None:
-            raise Forbidden("passages are linked by members, not from the command line")
+            raise Forbidden(
+                "passages are linked by members, not from the command line",
+                code=ErrorCode.ROLE_NOT_ALLOWED,
+            )
         role = self._role_on(document_id, actor)
         interviewer = actor in interview.details.led_by and role in WRITERS
+        if role is None:
+            raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
         if role not in (Role.COORDINATOR, Role.EDITOR) and not interviewer:
-            raise Forbidden("only coordinators, editors and its interviewers link passages to it")
+            raise Forbidden(
+                "only coordinators, editors and its interviewers link passages to it",
+                code=ErrorCode.INTERVIEWERS_ONLY,
+            )
         link = interview.link(anchor, actor)
         self._commit(interview)
         return interview.as_record(), link
@@ -197,7 +205,9 @@ class InterviewCommands:
         self.document(document_id)
         interview: Interview = self._get(Interview, interview_id, "interview")
         if interview.document_id != document_id:  # never reach one through another document
-            raise NotFound(f"no interview {interview_id} on this document")
+            raise NotFound(
+                f"no interview {interview_id} on this document", code=ErrorCode.INTERVIEW_NOT_FOUND
+            )
         return interview
 
     def _role_on(self, document_id: UUID, member_id: UUID) -> Role | None:
@@ -209,12 +219,15 @@ class InterviewCommands:
         """Coordinators, and the interviewers if they are not observers."""
         role = self._role_on(document_id, actor)
         if role is None:
-            raise Forbidden("no role on this document")
+            raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
         if role is Role.COORDINATOR or (role in WRITERS and actor in led_by):
             return
         if role is Role.OBSERVER:
-            raise Forbidden(f"observers cannot {action}")
-        raise Forbidden(f"only coordinators and the members who led it may {action}")
+            raise Forbidden(f"observers cannot {action}", code=ErrorCode.ROLE_NOT_ALLOWED)
+        raise Forbidden(
+            f"only coordinators and the members who led it may {action}",
+            code=ErrorCode.INTERVIEWERS_ONLY,
+        )
 
     def _check_details(
         self, document_id: UUID, details: Details, before: Details | None = None

@@ -4,7 +4,9 @@ organisations they heard, and how many of them heard French and Togolese voices.
 Pure standard library, over plain shapes: the text, and for each interview its id, the
 organisations it heard, their countries, and where its linked passages stand now (character
 ranges; detached links are left out by the caller). Sections are the level-1/2 Markdown
-headings (``authorship.HEADING``); a passage spanning several sections counts for each.
+headings (``headings.HEADING``), named as plain text (``headings.plain_heading``: "Le
+comité", never "Le **comité**"), as the page and the sessions name them; a passage spanning
+several sections counts for each.
 
 Counting, per section: ``interviews`` are the distinct interviews with at least one passage
 in it; ``countries[C]`` is how many of those heard at least one organisation of country C (an
@@ -17,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from palabre.projections.authorship import HEADING, PREAMBLE
+from palabre.projections.authorship import PREAMBLE
+from palabre.projections.headings import HEADING, plain_heading
 
 COUNTRIES = ("FR", "TG")
 
@@ -53,7 +56,7 @@ def sections(text: str) -> list[Section]:
     starts = [match.start() for match in found]
     ends = [*starts[1:], len(text)] if starts else []
     listed = [
-        Section(match.group(1), start, end)
+        Section(plain_heading(match.group(1)), start, end)
         for match, start, end in zip(found, starts, ends, strict=True)
     ]
     first = starts[0] if starts else len(text)

@@ -4,8 +4,10 @@ where in the newer text the added words stand (so that authorship can say whose 
 
 Pure standard library, deterministic: the same two texts always give the same result.
 
-Sections are the level-1/2 Markdown headings (``authorship.HEADING``); the text before the
-first heading is a section too (heading ``""``) when it holds more than blanks. Matching:
+Sections are the level-1/2 Markdown headings (``headings.HEADING``), named as plain text
+(``headings.plain_heading``: "Le comité", never "Le **comité**"), as the page and the sessions
+name them; the text before the first heading is a section too (heading ``""``) when it holds
+more than blanks. Matching:
 
 1. sections with the same heading are the same section (the k-th of several same-named ones
    on one side is paired with the k-th on the other);
@@ -34,7 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from palabre.projections import text_diff
-from palabre.projections.authorship import HEADING, PREAMBLE
+from palabre.projections.authorship import PREAMBLE
+from palabre.projections.headings import HEADING, plain_heading
 
 RENAMED_SIMILARITY = 0.5
 TOKEN = re.compile(r"\S+")
@@ -100,7 +103,7 @@ def parts(text: str) -> list[Part]:
     for match, start, end in zip(found, starts, ends, strict=True):
         line_end = text.find("\n", match.end())
         body = end if line_end < 0 else min(end, line_end + 1)
-        listed.append(Part(match.group(1), start, body, end))
+        listed.append(Part(plain_heading(match.group(1)), start, body, end))
     first = starts[0] if starts else len(text)
     if text[:first].strip():
         listed.insert(0, Part(PREAMBLE, 0, 0, first))

@@ -8,10 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from palabre.server.answers.changes import Changes
-from palabre.server.answers.history import HistoryReports
 from palabre.server.bootstrap import Services
-from palabre.server.export.snapshot import Sources
 from palabre.server.http.audit import AuditApi
 from palabre.server.http.changes import ChangesApi
 from palabre.server.http.comments import CommentsApi
@@ -37,9 +34,6 @@ log = logging.getLogger("palabre")
 def create_app(services: Services) -> Starlette:
     endpoint = Authenticated(services.store)
     store, texts = services.store, services.texts
-    sources = Sources(store, texts, services.versions, services.audit, services.history)
-    reports = HistoryReports(store.application, services.history)
-    changes = Changes(store, texts, services.versions, reports)
     events = EventsEndpoint(store, services.hub)
     live = LiveEndpoint(store, services.rooms, services.settings)
     routes: list[BaseRoute] = [
@@ -56,7 +50,7 @@ def create_app(services: Services) -> Starlette:
         # Approved versions, rebuilt from the events and checked against their pinned hash.
         *VersionsApi(store, services.versions).routes(endpoint),
         # What changed between two versions, as a note for readers.
-        *ChangesApi(store, changes).routes(endpoint),
+        *ChangesApi(store, services.changes).routes(endpoint),
         # The audit trail: the document's events with their hash-chain links.
         *AuditApi(store, services.audit).routes(endpoint),
         # Comments anchored to passages.
@@ -66,7 +60,7 @@ def create_app(services: Services) -> Starlette:
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *HistoryApi(store, texts, services.history).routes(endpoint),
         # Snapshot exports: the text now, at a version or a position, in six formats.
-        *ExportApi(store, sources).routes(endpoint),
+        *ExportApi(store, services.sources).routes(endpoint),
         # Invitation links, and the browser client that opens them.
         *InvitationsApi(store, services.settings.public_url).routes(endpoint),
         *web_routes(),

@@ -183,8 +183,8 @@ def q(text: str) -> str:
 def french_v1_v2(days: Sequence[str]) -> str:
     return (
         "# Évolutions de la v1 à la v2\n\n"
-        f"De la v1 {q('Première lecture')} (validée le {days[0]}) "
-        f"à la v2 {q('Deuxième lecture')} (validée le {days[1]}).\n\n"
+        f"De la v1 {q('Première lecture')} (adoptée le {days[0]}) "
+        f"à la v2 {q('Deuxième lecture')} (adoptée le {days[1]}).\n\n"
         "## Sections\n\n"
         f"- Section modifiée {q('Référentiel commun')}{NB}: 1 mot ajouté.\n"
         f"- Section renommée{NB}: {q('Les acteurs')} devient {q('Les acteurs du projet')}.\n"
@@ -204,8 +204,8 @@ def french_v1_v2(days: Sequence[str]) -> str:
 def english_v1_v2(days: Sequence[str]) -> str:
     return (
         "# Changes from v1 to v2\n\n"
-        f"From v1 “Première lecture” (approved on {days[0]}) "
-        f"to v2 “Deuxième lecture” (approved on {days[1]}).\n\n"
+        f"From v1 “Première lecture” (accepted on {days[0]}) "
+        f"to v2 “Deuxième lecture” (accepted on {days[1]}).\n\n"
         "## Sections\n\n"
         "- Modified section “Référentiel commun”: 1 word added.\n"
         "- Renamed section: “Les acteurs” becomes “Les acteurs du projet”.\n"
@@ -224,7 +224,7 @@ def english_v1_v2(days: Sequence[str]) -> str:
 def french_v2_current(decided: str, position: int) -> str:
     return (
         "# Évolutions depuis la v2\n\n"
-        f"De la v2 {q('Deuxième lecture')} (validée le {decided}) "
+        f"De la v2 {q('Deuxième lecture')} (adoptée le {decided}) "
         f"au texte en cours (position {position} de l’historique).\n\n"
         "## Sections\n\n"
         f"- Section modifiée {q('Calendrier')}{NB}: 3 mots ajoutés, 1 mot supprimé.\n\n"
@@ -372,7 +372,7 @@ async def test_a_proposal_shows_what_it_would_change_since_the_version_before_it
         server.kill()
     assert proposed["text"].startswith(
         "# Évolutions proposées depuis la v2\n\n"
-        f"De la v2 {q('Deuxième lecture')} (validée le {day(decided[1], 'fr')}) au texte de la "
+        f"De la v2 {q('Deuxième lecture')} (adoptée le {day(decided[1], 'fr')}) au texte de la "
         f"proposition n°{NB}3 {q('Troisième lecture')} (position {history.stored} de "
         "l’historique).\n\n## Sections\n\n"
         f"- Section modifiée {q('Calendrier')}{NB}: 3 mots ajoutés, 1 mot supprimé.\n"

@@ -4,6 +4,9 @@ sections were added, removed, renamed or modified and how many words each touche
 organisations wrote the changes, which comments were resolved and (once suggestions exist)
 which amendments were accepted.
 
+The committee's words (a decision "adoptée", the countries) come from the shared vocabulary
+(``domain/vocabulary.json``), as in the minutes, the exports and the page.
+
 Deterministic: no clock is read, lists are in a fixed order, dates are days in the reader's
 zone (``tz``, default UTC). The same facts and options give the same bytes.
 """
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from palabre.domain import vocabulary
 from palabre.domain.errors import InvalidInput
 from palabre.projections.section_changes import SectionChange
 from palabre.server.answers.changes import ChangeFacts, Contribution, Endpoint
@@ -25,9 +29,9 @@ from palabre.server.export.request import zone
 
 @dataclass(frozen=True)
 class Words:
-    lang: str
+    lang: vocabulary.Lang
     title: Callable[[Endpoint, Endpoint], str]
-    from_version: str  # "De la v{number} «{label}» (validée le {date})"
+    from_version: str  # "De la v{number} «{label}» (adoptée le {date})"
     to_version: str  # "à la v{number} ..."
     to_current: str  # "au texte en cours (position {position} de l’historique)"
     to_proposal: str  # "au texte de la proposition n°{number} {label}(position ...)"
@@ -47,7 +51,6 @@ class Words:
     characters: tuple[str, str]
     in_sections: str  # "dans {sections}"
     and_: str
-    country: dict[str, str]
     comments: str
     comments_resolved: tuple[str, str]  # "{n} commentaire résolu depuis la v{number}"
     in_section: str  # "{n} dans {heading}"
@@ -83,8 +86,8 @@ def _english_title(old: Endpoint, new: Endpoint) -> str:
 FRENCH = Words(
     lang="fr",
     title=_french_title,
-    from_version="De la v{number} {label}(validée le {date})",
-    to_version="à la v{number} {label}(validée le {date})",
+    from_version="De la v{number} {label}({accepted} le {date})",
+    to_version="à la v{number} {label}({accepted} le {date})",
     to_current="au texte en cours (position {position} de l’historique)",
     to_proposal=(
         "au texte de la proposition n°{nbsp}{number} {label}(position {position} de l’historique)"
@@ -105,7 +108,6 @@ FRENCH = Words(
     characters=("caractère", "caractères"),
     in_sections="dans {sections}",
     and_="et",
-    country={"FR": "France", "TG": "Togo"},
     comments="Commentaires résolus",
     comments_resolved=(
         "{n} commentaire résolu depuis la v{number}",
@@ -122,8 +124,8 @@ FRENCH = Words(
 ENGLISH = Words(
     lang="en",
     title=_english_title,
-    from_version="From v{number} {label}(approved on {date})",
-    to_version="to v{number} {label}(approved on {date})",
+    from_version="From v{number} {label}({accepted} on {date})",
+    to_version="to v{number} {label}({accepted} on {date})",
     to_current="to the current text (position {position} of the history)",
     to_proposal=(
         "to the text of proposal no.{nbsp}{number} {label}(position {position} of the history)"
@@ -144,7 +146,6 @@ ENGLISH = Words(
     characters=("character", "characters"),
     in_sections="in {sections}",
     and_="and",
-    country={"FR": "France", "TG": "Togo"},
     comments="Resolved comments",
     comments_resolved=(
         "{n} comment resolved since v{number}",
@@ -211,7 +212,8 @@ def _endpoint(endpoint: Endpoint, template: str, words: Words, zone: ZoneInfo) -
         return words.to_current.format(position=endpoint.position)
     assert endpoint.decided_at is not None
     day = words.day(endpoint.decided_at.astimezone(zone))
-    return template.format(number=endpoint.number, label=label, date=day)
+    accepted = vocabulary.words(words.lang).decision["accepted"]
+    return template.format(number=endpoint.number, label=label, date=day, accepted=accepted)
 
 
 def _sections(facts: ChangeFacts, words: Words) -> list[str]:
@@ -251,7 +253,8 @@ def _counts(change: SectionChange, words: Words) -> str:
 
 
 def _contribution(contribution: Contribution, words: Words) -> str:
-    country = words.country.get(contribution.country, contribution.country)
+    countries = vocabulary.words(words.lang).country
+    country = countries.get(contribution.country, contribution.country)
     chars = _count(contribution.characters, words.characters, words)
     where = words.in_sections.format(
         sections=_enumerated([_heading(s, words) for s in contribution.sections], words)

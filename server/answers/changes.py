@@ -30,7 +30,7 @@ from uuid import UUID
 
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Comment
-from palabre.domain.errors import InvalidInput, NotFound
+from palabre.domain.errors import ErrorCode, InvalidInput, NotFound
 from palabre.domain.ids import DocumentId
 from palabre.domain.shapes import Json
 from palabre.projections.approved_versions import ApprovedVersions
@@ -172,7 +172,10 @@ class Changes:
         proposal = (await self._store.call(app.committee, document_id)).proposal(proposal_id)
         if proposal.version is not None:
             if proposal.version == 1:
-                raise NotFound("no approved version comes before this proposal")
+                raise NotFound(
+                    "no approved version comes before this proposal",
+                    code=ErrorCode.VERSION_NOT_FOUND,
+                )
             return await self.facts(document_id, proposal.version - 1, proposal.version)
         base = await self._store.call(self._base_of, document_id, proposal.number)
         before = await self._store.call(self._version, document_id, base)
@@ -189,7 +192,9 @@ class Changes:
             if document.proposal(version.proposal_id).number < number
         ]
         if not earlier:
-            raise NotFound("no approved version comes before this proposal")
+            raise NotFound(
+                "no approved version comes before this proposal", code=ErrorCode.VERSION_NOT_FOUND
+            )
         return max(earlier)
 
     def _version(self, document_id: DocumentId, number: int) -> Endpoint:

@@ -13,8 +13,7 @@ from palabre.domain.application import PalabreApplication
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.server.answers.change_note import change_note, note_options
-from palabre.server.answers.changes import Changes, wanted_version
-from palabre.server.answers.history import HistoryReports
+from palabre.server.answers.changes import wanted_version
 from palabre.server.answers.versions import version_json
 from palabre.server.bootstrap import Services
 from palabre.server.cli.parsers import Commands
@@ -72,9 +71,7 @@ def print_changes(services: Services, document_id: DocumentId, args: argparse.Na
     old, new = wanted_version(args.old, "n"), wanted_version(args.new, "m")
     assert old is not None
     lang, where = note_options({"lang": args.lang, "tz": args.tz})
-    reports = HistoryReports(services.application, services.history)
-    changes = Changes(services.store, services.texts, services.versions, reports)
-    facts = asyncio.run(changes.facts(document_id, old, new))
+    facts = asyncio.run(services.changes.facts(document_id, old, new))
     sys.stdout.write(change_note(facts, lang, where))
     return 0
 

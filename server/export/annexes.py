@@ -1,5 +1,6 @@
 """Two annexes of an export, as blocks of the format-independent model (``model.py``), in the
-reader's language:
+reader's language (the committee's words, countries and interview modes, from the shared
+vocabulary, ``domain/vocabulary.json``):
 
 - "Évolutions depuis la vN": the change note from version N to the exported text
   (``answers/change_note.py`` writes it in Markdown; it is parsed here like the text);
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from palabre.domain import vocabulary
 from palabre.server.export import markdown
 from palabre.server.export.labels import long_date
 from palabre.server.export.model import (
@@ -38,8 +40,6 @@ class AnnexWords:
     coverage: str
     coverage_columns: tuple[str, str, str, str]
     preamble: str
-    modes: dict[str, str]
-    countries: dict[str, str]
 
 
 FRENCH = AnnexWords(
@@ -55,8 +55,6 @@ FRENCH = AnnexWords(
     coverage="Sources par section",
     coverage_columns=("Section", "Entretiens", "France", "Togo"),
     preamble="(introduction)",
-    modes={"on_site": "sur place", "video": "visio", "phone": "téléphone"},
-    countries={"FR": "France", "TG": "Togo"},
 )
 ENGLISH = AnnexWords(
     changes="Changes since v{number}",
@@ -71,8 +69,6 @@ ENGLISH = AnnexWords(
     coverage="Sources by section",
     coverage_columns=("Section", "Interviews", "France", "Togo"),
     preamble="(introduction)",
-    modes={"on_site": "on site", "video": "video call", "phone": "phone"},
-    countries={"FR": "France", "TG": "Togo"},
 )
 WORDS = {"fr": FRENCH, "en": ENGLISH}
 
@@ -116,17 +112,22 @@ def sources_blocks(annex: SourcesAnnex, lang: str) -> list[Block]:
 def _cited(
     interview: SourcedInterview, lang: str, words: AnnexWords
 ) -> tuple[tuple[Span, ...], ...]:
+    committee = vocabulary.words(_lang(lang))
     heard = ", ".join(
-        f"{name} ({words.countries.get(country, country)})"
+        f"{name} ({committee.country.get(country, country)})"
         for name, country in interview.organisations
     )
     sections = "\u00a0; " if lang == "fr" else "; "
     return (
         (Span(long_date(interview.date, lang)),),
         (Span(heard),),
-        (Span(words.modes.get(interview.mode, interview.mode)),),
+        (Span(committee.interview.get(interview.mode, interview.mode)),),
         (Span(sections.join(s or words.preamble for s in interview.sections)),),
     )
+
+
+def _lang(lang: str) -> vocabulary.Lang:
+    return "en" if lang == "en" else "fr"
 
 
 def _header(columns: tuple[str, ...]) -> tuple[tuple[Span, ...], ...]:

@@ -6,6 +6,7 @@
 import { h, fill } from './dom.js'
 import { t, currentLanguage } from './i18n.js'
 import { renderMarkdown } from './preview.js'
+import { explain } from './errors.js'
 
 function zone () {
   try {
@@ -29,7 +30,7 @@ export function changeNote (api, path, { open = false, summary = t('changes.titl
       body.innerHTML = renderMarkdown(answer.text.replace(/^# .*\n+/, ''))
     }).catch((error) => {
       loaded = false
-      fill(body, h('p', { class: 'muted' }, error.status === 404 ? t('changes.none') : error.message))
+      fill(body, h('p', { class: 'muted' }, error.status === 404 ? t('changes.none') : explain(error)))
     })
   }
   const details = h('details', { class: 'change-note-box', open, ontoggle: () => { if (details.open) load() } },

@@ -1,7 +1,8 @@
 // The editor: CodeMirror 6 with Markdown highlighting, bound to the shared Yjs text by
 // y-codemirror.next (remote cursors and selections included). Read-only for observers and
-// commenters. Passages with open comments are underlined; passages linked to an interview
-// (sources) are marked too, each kind in its own layer.
+// commenters, who can still move and select with the keyboard to comment; typing there shows
+// why nothing happens. Passages with open comments are underlined; passages linked to an
+// interview (sources) are marked too, each kind in its own layer.
 import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
@@ -31,7 +32,7 @@ function layer (className) {
 const commented = layer('cm-commented')
 const sourced = layer('cm-sourced')
 
-export function createEditor ({ parent, live, label, placeholderText, onChange }) {
+export function createEditor ({ parent, live, label, placeholderText, onChange, onUpdate, onRefused }) {
   const editable = new Compartment()
   const undoManager = new Y.UndoManager(live.text)
   const view = new EditorView({
@@ -52,6 +53,13 @@ export function createEditor ({ parent, live, label, placeholderText, onChange }
         EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged || update.selectionSet) onChange(update)
+          onUpdate(update)
+        }),
+        // Read only: typing is refused, and said so, never silently ignored.
+        EditorView.domEventHandlers({
+          beforeinput: (_event, view) => { if (view.state.readOnly) onRefused() },
+          paste: (_event, view) => { if (view.state.readOnly) onRefused() },
+          drop: (_event, view) => { if (view.state.readOnly) onRefused() }
         }),
         yCollab(live.text, live.awareness, { undoManager })
       ]

@@ -10,6 +10,7 @@ import { t, formatDate } from './i18n.js'
 import { documentPath } from './api.js'
 import { sectionAt } from './outline.js'
 import { renderMarkdown } from './preview.js'
+import { explain, Notice } from './errors.js'
 
 const MAX_QUOTE = 2000
 const COVERAGE_DELAY = 1500 // ms after typing stops before the coverage is asked again
@@ -96,7 +97,7 @@ export class SourcesPanel {
 
   async link (interview) {
     const { from, to } = this.selection
-    if (to <= from) throw new Error(t('sources.selectFirst'))
+    if (to <= from) throw new Notice(t('sources.selectFirst'))
     const text = this.live.text.toString()
     const anchor = {
       start: toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(this.live.text, from))),
@@ -109,7 +110,7 @@ export class SourcesPanel {
   }
 
   fail (error) {
-    this.error = error.message
+    this.error = explain(error)
     this.render()
   }
 
@@ -158,7 +159,7 @@ export class SourcesPanel {
     const { from, to } = this.selection
     return h('li', { class: 'interview', dataset: { id: interview.id } },
       h('p', { class: 'byline' }, h('strong', {}, formatDate(interview.date)), ' · ',
-        t(`sources.mode.${interview.mode}`), interview.place ? ` · ${interview.place}` : '',
+        t(`interview.${interview.mode}`), interview.place ? ` · ${interview.place}` : '',
         ' · ', interview.quotable ? t('sources.quotable') : t('sources.notQuotable')),
       h('p', { class: 'heard' }, heard),
       interview.summary ? markdownBlock('summary', interview.summary) : null,
@@ -169,7 +170,7 @@ export class SourcesPanel {
           type: 'button',
           class: 'link-selection',
           disabled: from === to || to - from > MAX_QUOTE,
-          onclick: () => this.link(interview).catch((e) => { error.textContent = e.message })
+          onclick: () => this.link(interview).catch((e) => { error.textContent = explain(e) })
         }, t('sources.linkSelection'))
         : null,
       error)
