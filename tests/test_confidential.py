@@ -80,6 +80,7 @@ async def build(server: ServerProcess, seed: Seed) -> World:
         async with PalabreClient(server.base_url, voter["token"]) as voting:
             await voting.vote(doc, proposal["id"], "approve")
         assert (await http.close_proposal(doc, proposal["id"]))["version"] == 1
+        proposal = await http.propose(doc, "Deuxième lecture")  # open: its change note too
         count = (await http.document(doc))["contributions"]
     params = {
         "document_id": doc,
