@@ -4,7 +4,9 @@ it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
 history index), the store's thread pool, the live rooms registry, the document-text service,
-what exports are gathered from, and the live channel, in one exit stack: leaving it closes
+what change notes and exports are gathered from, and the live channel, in one exit stack
+(the seam for accepted amendments, ``answers/changes.py``, is filled here once suggestions
+exist): leaving it closes
 them in reverse order, whatever happened. Nothing is opened at import time, and nothing is
 wired by mutating an object after its construction: a dependency that is only known later
 (the relay to wake after a save, the index to catch up after a checkpoint) is passed as a
@@ -30,6 +32,8 @@ from palabre.domain.application import PalabreApplication
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
+from palabre.server.answers.changes import Changes
+from palabre.server.answers.history import HistoryReports
 from palabre.server.channel.hub import EventHub
 from palabre.server.channel.relay import Relay, Wakeup
 from palabre.server.cluster.listener import Listener
@@ -57,6 +61,7 @@ class Services:
     history: HistoryIndex
     rooms: Rooms
     texts: DocumentTexts
+    changes: Changes
     sources: Sources
     hub: EventHub
     relay: Relay
@@ -127,7 +132,8 @@ def open_services(settings: Settings) -> Iterator[Services]:
         rooms = Rooms(store, settings, on_presence=None if outbox is None else outbox.presence)
         texts = DocumentTexts(store, rooms)
         fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
-        sources = Sources(store, texts, versions, audit, history, fonts)
+        changes = Changes(store, texts, versions, HistoryReports(application, history))
+        sources = Sources(store, texts, versions, audit, history, fonts, changes)
         hub = EventHub()
         yield Services(
             settings=settings,
@@ -139,6 +145,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
             history=history,
             rooms=rooms,
             texts=texts,
+            changes=changes,
             sources=sources,
             hub=hub,
             relay=Relay(store, texts, hub, rooms, wakeup, settings.poll_ms / 1000),

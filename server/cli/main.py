@@ -9,7 +9,17 @@ from collections.abc import Callable, Sequence
 
 from palabre.domain.errors import PalabreError
 from palabre.server.bootstrap import Services, open_services
-from palabre.server.cli import audit, backup, documents, export, history, members, serve, versions
+from palabre.server.cli import (
+    audit,
+    backup,
+    documents,
+    export,
+    history,
+    interviews,
+    members,
+    serve,
+    versions,
+)
 from palabre.server.settings import Settings
 
 Command = Callable[[Services, argparse.Namespace], int]
@@ -27,6 +37,8 @@ COMMANDS: dict[str, Command] = {
     "backup": backup.run_backup,
     "restore": backup.run_restore,
     "migrate": backup.run_migrate,
+    "interviews": interviews.run_interviews,
+    "sources": interviews.run_sources,
 }
 
 
@@ -45,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parsers(commands)
     export.add_parsers(commands)
     backup.add_parsers(commands)
+    interviews.add_parsers(commands)
     return parser
 
 
