@@ -11,11 +11,13 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from uuid import UUID
 
 import orjson
 import pytest
 from palabre.domain.application import PalabreApplication
 from palabre.domain.contribution import NewContribution
+from palabre.domain.interview_details import Details
 from palabre.domain.roles import Country, Role
 from palabre.server.bootstrap import open_services
 from palabre.server.settings import Settings
@@ -26,6 +28,7 @@ from tests.support.server import REPO
 from tests.test_versions import PIECES, Committee, typed_updates
 
 Row = tuple[int, str, int, str, bytes]
+NOTES = "Notes confidentielles : la présidente hésite."
 
 
 def palabre(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -54,7 +57,21 @@ def build_store(application: PalabreApplication) -> Committee:
     committee = Committee(application, document.id, voter, updates)
     committee.decide("Première lecture", 4)
     committee.decide("Texte complet", len(updates))
+    organisation = application.member(voter).organisation.id
+    details = {"organisation_ids": [str(organisation)], "date": "2026-07-15", "mode": "video"}
+    details |= {"led_by": [str(voter)], "summary": "Entretien", "quotable": True}
+    application.record_interview(document.id, Details.parse(details), NOTES)
     return committee
+
+
+def interview_notes(database_url: str, document_id: UUID) -> list[str]:
+    """What the operator reads of each interview's notes, through the command line."""
+    listed = palabre(database_url, "interviews", "list", str(document_id)).stdout.splitlines()
+    shown = [
+        palabre(database_url, "interviews", "show", str(document_id), line.split("\t")[0])
+        for line in listed
+    ]
+    return [str(orjson.loads(result.stdout)["notes"]) for result in shown]
 
 
 def rows(database_url: str) -> list[Row]:
@@ -97,6 +114,10 @@ def test_backup_then_restore_gives_identical_events_and_chain_head(
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert rows(target) == rows(database_url)
     assert "as in the source" in restored.stdout
+    notes = interview_notes(target, source.document_id)
+    assert len(notes) == 1
+    assert NOTES in notes[0]
+    assert notes == interview_notes(database_url, source.document_id)
     header = orjson.loads(backup.read_bytes().splitlines()[0])
     verified = palabre(target, "verify", str(source.document_id))
     assert verified.returncode == 0, verified.stdout
@@ -114,8 +135,10 @@ def test_backup_then_restore_gives_identical_events_and_chain_head(
         lambda lines: [lines[0], lines[2], lines[1], *lines[3:]],  # reordered
         lambda lines: [*lines[:3], lines[3].replace(b'"originator_version":', b'"x":'), *lines[4:]],
         lambda lines: [*lines[:5], _flip_state(lines[5]), *lines[6:]],  # altered bytes
+        lambda lines: [*lines[:-2], lines[-2].replace(b"la pr", b"le pr"), lines[-1]],
+        lambda lines: [*lines[:-2], lines[-1]],  # notes left out
     ],
-    ids=["truncated", "reordered", "malformed", "altered"],
+    ids=["truncated", "reordered", "malformed", "altered", "altered-notes", "missing-notes"],
 )
 def test_a_damaged_backup_is_refused_before_anything_is_written(
     source: Committee, database_url: str, tmp_path: Path, damage: object
@@ -152,6 +175,7 @@ def test_a_document_backup_holds_its_events_and_serves_it_after_restore(
     assert set(rows(target)) < set(rows(database_url))
     versions = palabre(target, "versions", "list", str(source.document_id))
     assert [line.split("\t")[2] for line in versions.stdout.splitlines()] == ["ok", "ok"]
+    assert interview_notes(target, source.document_id) == [NOTES]
 
 
 @pytest.fixture
@@ -170,6 +194,9 @@ def test_migrating_sqlite_into_postgresql_keeps_versions_and_the_chain(
     assert "copying events" in migrated.stderr
     assert "all 2 approved versions match their pinned hash" in migrated.stdout
     assert rows(pg_database) == rows(database_url)
+    assert interview_notes(pg_database, source.document_id) == interview_notes(
+        database_url, source.document_id
+    )
     before = palabre(database_url, "versions", "list", str(source.document_id)).stdout
     after = palabre(pg_database, "versions", "list", str(source.document_id)).stdout
     assert after == before

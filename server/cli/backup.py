@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from eventsourcing.persistence import Notification
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.shapes import Json
 from palabre.server.bootstrap import Services, open_services
@@ -30,7 +29,11 @@ from palabre.server.cli.audit import verify_chain, verify_versions
 from palabre.server.cli.parsers import Commands
 from palabre.server.cli.progress import ProgressBar
 from palabre.server.storage.backup import (
+    Entry,
+    KeptNotes,
     check,
+    keep_notes,
+    kept_notes,
     notifications,
     read_backup,
     require_empty,
@@ -68,7 +71,10 @@ def run_backup(services: Services, args: argparse.Namespace) -> int:
             services.application, out, services.audit.link_at, document_id, progress=bar
         )
     bar.finish()
-    print(f"{summary.events} events backed up to {args.output}, head {summary.head}")
+    print(
+        f"{summary.events} events and {summary.notes} interview notes backed up to "
+        f"{args.output}, head {summary.head}"
+    )
     return 0
 
 
@@ -77,26 +83,29 @@ def run_backup(services: Services, args: argparse.Namespace) -> int:
 
 def run_restore(services: Services, args: argparse.Namespace) -> int:
     path = Path(args.file)
-    checked = _check_file(path)
+    notes: list[KeptNotes] = []
+    checked = _check_file(path, notes)
     if args.check:
-        print(f"{checked} events, every hash ok")
+        print(f"{checked} events and {len(notes)} interview notes, every hash and seal ok")
         return 0
     require_empty(services.application)
+    keep_notes(services.application, notes)
     with path.open("rb") as lines:
         backup = read_backup(lines)
-        count = _store(services, backup.events, checked)
+        count = _store(services, backup.entries, checked)
     ok = _same_head(services, backup.header)
     _checkpoint_all(services)
     print(f"{count} events restored from {path}")
     return 0 if ok else 1
 
 
-def _check_file(path: Path) -> int:
-    """Every hash and the trailer, before anything is written; returns the event count."""
+def _check_file(path: Path, notes: list[KeptNotes]) -> int:
+    """Every hash, seal and the trailer, before anything is written; returns the event count
+    and puts the notes into ``notes``."""
     size = max(1, path.stat().st_size)
     bar = ProgressBar(sys.stderr, "the file", verb="checking")
     with path.open("rb") as lines:
-        summary = check(read_backup(_reporting(lines, size, bar)))
+        summary = check(read_backup(_reporting(lines, size, bar)), notes)
     bar.finish()
     return summary.events
 
@@ -109,7 +118,7 @@ def _reporting(lines: IO[bytes], size: int, bar: ProgressBar) -> Iterator[bytes]
         yield line
 
 
-def _store(services: Services, events: Iterator[Notification], total: int) -> int:
+def _store(services: Services, events: Iterator[Entry], total: int) -> int:
     bar = ProgressBar(sys.stderr, "events", verb="restoring")
     count = store_exactly(services.application, events, progress=lambda done: bar(done, total))
     bar.finish()
@@ -152,6 +161,7 @@ def run_migrate(services: Services, args: argparse.Namespace) -> int:
         return 2
     with open_services(dataclasses.replace(services.settings, database=target_url.url)) as target:
         require_empty(target.application)
+        keep_notes(target.application, kept_notes(services.application))
         end = services.application.recorder.max_notification_id() or 0
         bar = ProgressBar(sys.stderr, "events", verb="copying")
         count = store_exactly(
