@@ -58,7 +58,8 @@ def build_store(application: PalabreApplication) -> Committee:
     committee.decide("Première lecture", 4)
     committee.decide("Texte complet", len(updates))
     organisation = application.member(voter).organisation.id
-    details = {"organisation_ids": [str(organisation)], "date": "2026-07-15", "mode": "video"}
+    details: dict[str, object] = {"organisation_ids": [str(organisation)], "date": "2026-07-15"}
+    details |= {"mode": "video"}
     details |= {"led_by": [str(voter)], "summary": "Entretien", "quotable": True}
     application.record_interview(document.id, Details.parse(details), NOTES)
     return committee
