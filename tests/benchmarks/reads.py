@@ -1,0 +1,395 @@
+"""Reads of a 100-page référentiel: the history, diffs and authorship of a document built the
+way people build one, by typing through a live client, then read over HTTP.
+
+Run from the repository root::
+
+    python -m tests.benchmarks.reads             # about 3 minutes on 2 cores
+
+The document: real editing traces (``../shared/traces``, josephg/editing-traces, CC BY 4.0)
+typed one after the other into one text, each after the end of the previous one:
+seph-blog1, friendsforever_flat, seph-blog1, sveltecomponent, seph-blog1, seph-blog1:
+593,000 transactions ending at 266,889 characters (a 250,000-character référentiel is about
+100 pages). Each transaction becomes one Yjs update on a local replica before timing, and one
+client sends them all, as fast as the server takes them, over Palabre's websocket (with
+``acks=1``, to know when all are durable). The live room batches them into contributions as
+it does for anyone; ``--batch-max-updates`` (``PALABRE_BATCH_MAX_UPDATES``, default here 44)
+gives contributions of the density the issue's replay had (259,778 edits stored as 5,898
+contributions: 44 per contribution). After each trace, a committee approves the text: six
+versions.
+
+Then, against that server, over HTTP, each read several times (medians, maxima):
+
+- ``history/at?position=N`` at random positions;
+- ``authorship?at=N`` at random positions, after one ``authorship`` (now) that makes the
+  history index catch up, timed apart;
+- ``authorship`` now and ``history`` (the editing sessions);
+- ``diff?from=A&to=B`` between random positions, each pair asked once (nothing cached), then
+  one pair asked again;
+- ``versions/{n}/diff/{m}`` between random pairs of versions, each once, then one again;
+- exports of the current text as PDF and DOCX (``--exports`` runs each; 0 to skip).
+
+Targets (issue 12): any diff under 200 ms, ``history/at`` under 50 ms and ``authorship?at=``
+under 100 ms at this size. Targets are printed next to the figures and marked PASS or MISS;
+nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from palabre.domain.roles import Country, Role
+from palabre.server.storage import Database, open_application
+from pycrdt import Doc, Text
+from pycrdt import create_update_message as update_message
+
+from tests.benchmarks.live import AckWatcher, close_quietly, handshake, open_socket
+from tests.support import traces
+from tests.support.server import ServerProcess
+
+PIECES = (
+    "seph-blog1",
+    "friendsforever_flat",
+    "seph-blog1",
+    "sveltecomponent",
+    "seph-blog1",
+    "seph-blog1",
+)
+HISTORY_AT_MS = 50.0
+AUTHORSHIP_AT_MS = 100.0
+DIFF_MS = 200.0
+
+
+# The document --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One trace typed after the end of the text so far: its update messages, the text at
+    its end."""
+
+    name: str
+    frames: list[bytes]
+    end: str
+
+
+def typed_one_after_another(names: Sequence[str]) -> Iterator[Piece]:
+    """Each trace typed after the previous one's end, one update per transaction, on one
+    local replica (pycrdt Text counts UTF-8 bytes; ``traces.apply_txn`` converts)."""
+    doc: Doc[Text] = Doc()
+    text = doc.get("body", type=Text)
+    captured: list[bytes] = []
+    doc.observe(lambda event: captured.append(event.update))
+    current = ""
+    for name in names:
+        trace = traces.load(name)
+        base = len(current)
+        frames: list[bytes] = []
+        for txn in trace.txns:
+            shifted = traces.Txn([(p + base, d, i) for p, d, i in txn.patches])
+            current = traces.apply_txn(text, shifted, current)
+            frames += [update_message(update) for update in captured]
+            captured.clear()
+        yield Piece(name, frames, current)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    document: str
+    coordinator: str
+    voter: str
+
+
+def seed(database_url: str) -> Seeded:
+    """A coordinator of every document and an editor whose organisation votes."""
+    app = open_application(Database(database_url))
+    try:
+        document = app.create_document("Référentiel commun")
+        coordinator = app.add_member(
+            "Awa Koffi", "Coordination Lomé", Country.TG, Role.COORDINATOR
+        ).token
+        voter = app.add_member(
+            "Yann Le Gall",
+            "Chambre régionale de l'ESS",
+            Country.FR,
+            Role.EDITOR,
+            document.id,
+            votes=True,
+        ).token
+    finally:
+        app.close()
+    return Seeded(str(document.id), coordinator, voter)
+
+
+class Committee:
+    """Approves the text as it stands, over HTTP: proposal, one vote, decision."""
+
+    def __init__(self, http: httpx.AsyncClient, base: str, seeded: Seeded) -> None:
+        self._http = http
+        self._base = f"{base}/api/documents/{seeded.document}"
+        self._coordinator = {"Authorization": f"Bearer {seeded.coordinator}"}
+        self._voter = {"Authorization": f"Bearer {seeded.voter}"}
+
+    async def open_meeting(self) -> None:
+        meeting = {"title": "Comité de pilotage", "date": "2026-11-23"}
+        answer = await self._http.post(
+            f"{self._base}/meetings", headers=self._coordinator, json=meeting
+        )
+        answer.raise_for_status()
+
+    async def approve(self, label: str) -> dict[str, Any]:
+        post = self._http.post
+        proposal = await post(
+            f"{self._base}/proposals", headers=self._coordinator, json={"label": label}
+        )
+        proposal.raise_for_status()
+        url = f"{self._base}/proposals/{proposal.json()['id']}"
+        vote = await post(f"{url}/votes", headers=self._voter, json={"vote": "approve"})
+        vote.raise_for_status()
+        closed = await post(f"{url}/close", headers=self._coordinator)
+        closed.raise_for_status()
+        decided: dict[str, Any] = closed.json()
+        if decided["decision"] != "accepted":
+            raise RuntimeError(f"the committee did not approve {label}: {decided}")
+        return decided
+
+
+async def replay(url: str, frames: list[bytes], patience: float) -> float:
+    """Send every frame on one connection; returns the seconds until all are acknowledged
+    durable."""
+    ws = await open_socket(url)
+    watcher = AckWatcher()
+    reader: asyncio.Task[None] | None = None
+    try:
+        answered = await asyncio.wait_for(handshake(ws, Doc()), patience)
+        reader = asyncio.create_task(watcher.run(ws))
+        start = time.perf_counter()
+        for frame in frames:
+            await ws.send(frame)
+        done = await watcher.wait(len(frames) + answered, time.perf_counter() + patience)
+        if done is None:
+            raise RuntimeError(f"only {watcher.acked} of {len(frames)} updates acknowledged")
+        return done - start
+    finally:
+        await close_quietly(ws)
+        if reader is not None:
+            reader.cancel()
+
+
+@dataclass(frozen=True)
+class Built:
+    contributions: int
+    characters: int
+    versions: int
+    updates: int
+    seconds: float
+
+
+async def build(
+    server: ServerProcess, seeded: Seeded, http: httpx.AsyncClient, patience: float
+) -> Built:
+    url = f"{server.ws_url}/ws/{seeded.document}?token={seeded.voter}&acks=1"
+    committee = Committee(http, server.base_url, seeded)
+    await committee.open_meeting()
+    updates, seconds, end, versions = 0, 0.0, "", 0
+    for piece in typed_one_after_another(PIECES):
+        seconds += await replay(url, piece.frames, patience)
+        updates, end = updates + len(piece.frames), piece.end
+        versions = (await committee.approve(f"Après {piece.name}"))["version"]
+        print(
+            f"  {piece.name}: {len(piece.frames):,} updates, text now {len(end):,} "
+            f"characters, approved as v{versions}",
+            flush=True,
+        )
+    headers = {"Authorization": f"Bearer {seeded.coordinator}"}
+    document = (
+        await http.get(f"{server.base_url}/api/documents/{seeded.document}", headers=headers)
+    ).json()
+    return Built(document["contributions"], len(end), versions, updates, seconds)
+
+
+# Timed reads ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Timings:
+    label: str
+    target_ms: float | None = None
+    values: list[float] = field(default_factory=list)  # ms
+
+    def add(self, ms: float) -> None:
+        self.values.append(ms)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.values) if self.values else None
+
+    @property
+    def maximum(self) -> float | None:
+        return max(self.values) if self.values else None
+
+
+class Reader:
+    """Timed GETs against one document."""
+
+    def __init__(self, http: httpx.AsyncClient, base: str, seeded: Seeded) -> None:
+        self._http = http
+        self._base = f"{base}/api/documents/{seeded.document}"
+        self._headers = {"Authorization": f"Bearer {seeded.coordinator}"}
+
+    async def timed(
+        self, path: str, params: dict[str, Any] | None = None
+    ) -> tuple[float, httpx.Response]:
+        started = time.perf_counter()
+        answer = await self._http.get(f"{self._base}{path}", params=params, headers=self._headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        answer.raise_for_status()
+        return elapsed, answer
+
+    async def into(
+        self, timings: Timings, path: str, params: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        elapsed, answer = await self.timed(path, params)
+        timings.add(elapsed)
+        return answer
+
+
+def random_pairs(rng: random.Random, low: int, high: int, count: int) -> list[tuple[int, int]]:
+    """``count`` distinct pairs a < b in [low, high]."""
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < count:
+        a, b = sorted(rng.sample(range(low, high + 1), 2))
+        pairs.add((a, b))
+    return sorted(pairs, key=lambda pair: rng.random())
+
+
+async def measure(reader: Reader, built: Built, args: argparse.Namespace) -> list[Timings]:
+    rng = random.Random(12)
+    count, runs = built.contributions, args.runs
+    at = Timings("history/at?position=N (random N)", HISTORY_AT_MS)
+    for _ in range(runs):
+        await reader.into(at, "/history/at", {"position": rng.randint(1, count)})
+    first = Timings("authorship now, first (index catch-up)")
+    await reader.into(first, "/authorship")
+    authorship_at = Timings("authorship?at=N (random N)", AUTHORSHIP_AT_MS)
+    for _ in range(runs):
+        await reader.into(authorship_at, "/authorship", {"at": rng.randint(1, count)})
+    now = Timings("authorship now")
+    sessions = Timings("history (editing sessions)")
+    for _ in range(5):
+        await reader.into(now, "/authorship")
+        await reader.into(sessions, "/history")
+    diffs = Timings("diff?from=A&to=B (random, each once)", DIFF_MS)
+    pairs = random_pairs(rng, 0, count, args.diff_runs)
+    sizes: list[int] = []
+    for a, b in pairs:
+        answer = await reader.into(diffs, "/diff", {"from": a, "to": b})
+        sizes.append(len(answer.content))
+    again = Timings("diff?from=A&to=B (a pair asked again)", DIFF_MS)
+    for _ in range(3):
+        await reader.into(again, "/diff", {"from": pairs[0][0], "to": pairs[0][1]})
+    version_diffs = Timings("versions/n/diff/m (each pair once)", DIFF_MS)
+    version_pairs = random_pairs(rng, 1, built.versions, min(args.diff_runs, 15))
+    for n, m in version_pairs:
+        await reader.into(version_diffs, f"/versions/{n}/diff/{m}")
+    version_again = Timings("versions/n/diff/m (a pair asked again)", DIFF_MS)
+    n, m = version_pairs[0]
+    for _ in range(3):
+        await reader.into(version_again, f"/versions/{n}/diff/{m}")
+    found = [at, first, authorship_at, now, sessions, diffs, again, version_diffs, version_again]
+    for kind in ("pdf", "docx"):
+        export = Timings(f"export {kind.upper()} of the current text")
+        for _ in range(args.exports):
+            await reader.into(export, "/export", {"format": kind})
+        if export.values:
+            found.append(export)
+    print(f"  diff answers: median {statistics.median(sizes) / 1024:,.0f} KiB of JSON")
+    return found
+
+
+# Report --------------------------------------------------------------------------------------
+
+
+def show(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f}"
+
+
+def report(built: Built, found: list[Timings]) -> None:
+    print(
+        f"\ndocument: {built.characters:,} characters, {built.updates:,} updates typed, stored "
+        f"as {built.contributions:,} contributions; {built.versions} approved versions; "
+        f"replayed in {built.seconds:.1f} s ({built.updates / built.seconds:,.0f} updates/s "
+        "acknowledged durable)\n"
+    )
+    print(f"{'read (ms)':<44}{'runs':>5}{'median':>10}{'max':>10}{'target':>9}  status")
+    print("-" * 86)
+    for timings in found:
+        target, status = "", ""
+        if timings.target_ms is not None and timings.median is not None:
+            target = f"< {timings.target_ms:g}"
+            status = "PASS" if timings.median < timings.target_ms else "MISS"
+        print(
+            f"{timings.label:<44}{len(timings.values):>5}{show(timings.median):>10}"
+            f"{show(timings.maximum):>10}{target:>9}  {status}"
+        )
+
+
+# Entry point ---------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks.reads", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--runs", type=int, default=15, help="reads per kind (random points)")
+    parser.add_argument("--diff-runs", type=int, default=15, help="random pairs diffed")
+    parser.add_argument("--exports", type=int, default=3, help="exports per format (0: none)")
+    parser.add_argument(
+        "--batch-max-updates",
+        type=int,
+        default=44,
+        help="PALABRE_BATCH_MAX_UPDATES for the server (44: the issue's density)",
+    )
+    parser.add_argument("--timeout", type=float, default=600.0, help="bound on each wait (s)")
+    return parser.parse_args(argv)
+
+
+async def bench(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="palabre-reads-") as tmp:
+        database_url = f"sqlite:///{Path(tmp) / 'palabre.sqlite3'}"
+        seeded = seed(database_url)
+        env = {"PALABRE_BATCH_MAX_UPDATES": str(args.batch_max_updates)}
+        server = ServerProcess(database_url, env).start()
+        try:
+            async with httpx.AsyncClient(trust_env=False, timeout=args.timeout) as http:
+                print("Typing the traces through a live client...", flush=True)
+                built = await build(server, seeded, http, args.timeout)
+                print("Reading...", flush=True)
+                found = await measure(Reader(http, server.base_url, seeded), built, args)
+        finally:
+            with contextlib.suppress(Exception):
+                server.stop()
+            server.kill()
+    report(built, found)
+    print(f"\nTotal time: {time.perf_counter() - started:.0f} s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    asyncio.run(bench(parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
