@@ -24,6 +24,7 @@ from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.roles import Country
 from palabre.projections import text_diff
 from palabre.projections.authorship import Authorship, Run, shares
+from palabre.projections.diff_cache import DiffCache
 from palabre.projections.history import Session
 from palabre.server import crdt
 from palabre.server.history_index import HistoryIndex
@@ -136,6 +137,7 @@ class HistoryApi:
     def __init__(self, store: Store, index: HistoryIndex) -> None:
         self._store = store
         self._reader = HistoryReader(store.application, index)
+        self._diffs = DiffCache()  # the text at a position never changes, nor their diffs
 
     async def text_at(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
@@ -155,9 +157,15 @@ class HistoryApi:
         document_id = await readable_document(self._store, request, member)
         old = await self._position(document_id, _required(request, "from"), "from")
         new = await self._position(document_id, _required(request, "to"), "to")
-        before = await text_at(self._store, document_id, old)
-        after = await text_at(self._store, document_id, new)
-        return JSONResponse(await self._store.call(diff_json, old, new, before, after))
+        key = (document_id, "positions", old, new)
+        diff = self._diffs.find(key)
+        if diff is None:
+            before = await text_at(self._store, document_id, old)
+            after = await text_at(self._store, document_id, new)
+            names = f"position {old}", f"position {new}"
+            diff = await self._store.call(text_diff.compare, before, after, *names)
+            self._diffs.keep(key, diff)
+        return JSONResponse(diff_answer(old, new, diff))
 
     async def authorship(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
@@ -193,13 +201,16 @@ async def text_at(store: Store, document_id: DocumentId, position: int) -> str:
 
 
 def diff_json(old: int, new: int, before: str, after: str) -> Json:
-    unified = text_diff.unified(before, after, f"position {old}", f"position {new}")
-    segments = text_diff.words(before, after)
+    names = f"position {old}", f"position {new}"
+    return diff_answer(old, new, text_diff.compare(before, after, *names))
+
+
+def diff_answer(old: int, new: int, diff: text_diff.TextDiff) -> Json:
     return {
         "from": old,
         "to": new,
-        "unified": unified,
-        "words": [{"op": s.op, "text": s.text} for s in segments],
+        "unified": diff.unified,
+        "words": [{"op": s.op, "text": s.text} for s in diff.words],
     }
 
 

@@ -19,6 +19,7 @@ from palabre.domain.errors import InvalidInput
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.projections import text_diff
 from palabre.projections.approved_versions import ApprovedVersion, ApprovedVersions
+from palabre.projections.diff_cache import DiffCache
 from palabre.projections.versions_store import VersionsStore
 from palabre.server import crdt
 from palabre.server.http import Api, JSONResponse, readable_document
@@ -98,11 +99,13 @@ def version_json(version: ApprovedVersion, markdown: bool) -> dict[str, Any]:
 
 
 class VersionsApi:
-    """Any member with a role on the document may read its approved versions."""
+    """Any member with a role on the document may read its approved versions. Diffs between
+    versions are kept in a cache: a version's text never changes."""
 
     def __init__(self, store: Store, versions: ApprovedVersions) -> None:
         self._store = store
         self._versions = versions
+        self._diffs = DiffCache()
 
     async def list_versions(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
@@ -123,15 +126,19 @@ class VersionsApi:
     def _diff(self, document_id: DocumentId, old_number: int, new_number: int) -> dict[str, Any]:
         old = self._versions.version(document_id, old_number)
         new = self._versions.version(document_id, new_number)
-        unified = text_diff.unified(old.markdown, new.markdown, f"v{old.number}", f"v{new.number}")
-        segments = text_diff.words(old.markdown, new.markdown)
+
+        def compare() -> text_diff.TextDiff:
+            names = f"v{old.number}", f"v{new.number}"
+            return text_diff.compare(old.markdown, new.markdown, *names)
+
+        diff = self._diffs.get((document_id, "versions", old.number, new.number), compare)
         return {
             "from": old.number,
             "to": new.number,
             "from_sha256": old.pinned_sha256,
             "to_sha256": new.pinned_sha256,
-            "unified": unified,
-            "words": [{"op": s.op, "text": s.text} for s in segments],
+            "unified": diff.unified,
+            "words": [{"op": s.op, "text": s.text} for s in diff.words],
         }
 
 
