@@ -9,13 +9,16 @@ The document: real editing traces (``../shared/traces``, josephg/editing-traces,
 typed one after the other into one text, each after the end of the previous one:
 seph-blog1, friendsforever_flat, seph-blog1, sveltecomponent, seph-blog1, seph-blog1:
 593,000 transactions ending at 266,889 characters (a 250,000-character référentiel is about
-100 pages). Each transaction becomes one Yjs update on a local replica before timing, and one
-client sends them all, as fast as the server takes them, over Palabre's websocket (with
-``acks=1``, to know when all are durable). The live room batches them into contributions as
-it does for anyone; ``--batch-max-updates`` (``PALABRE_BATCH_MAX_UPDATES``, default here 44)
-gives contributions of the density the issue's replay had (259,778 edits stored as 5,898
-contributions: 44 per contribution). After each trace, a committee approves the text: six
-versions.
+100 pages). One stock ``y-websocket`` client in Node (``tests/benchmarks/node/load.mjs``,
+mode ``type``, compression offered as a browser does) types them, one Yjs transaction each,
+as fast as it can. The live room batches the updates into contributions as it does for
+anyone; ``--batch-max-updates`` (``PALABRE_BATCH_MAX_UPDATES``, default here 44) gives
+contributions of the density the issue's replay had (259,778 edits stored as 5,898
+contributions: 44 per contribution). After each trace, once the stored text (read back over
+HTTP at the latest stored position) is the typed one, a committee approves it: six versions.
+
+``--server-python PATH`` runs the server with another interpreter (e.g. the virtualenv of
+another checkout, to compare before and after a change on the same document).
 
 Then, against that server, over HTTP, each read several times (medians, maxima):
 
@@ -38,12 +41,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import random
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,10 +55,9 @@ from typing import Any
 import httpx
 from palabre.domain.roles import Country, Role
 from palabre.server.storage import Database, open_application
-from pycrdt import Doc, Text
-from pycrdt import create_update_message as update_message
 
-from tests.benchmarks.live import AckWatcher, close_quietly, handshake, open_socket
+from tests.benchmarks import stock
+from tests.benchmarks.stock import StockClient
 from tests.support import traces
 from tests.support.server import ServerProcess
 
@@ -72,36 +75,6 @@ DIFF_MS = 200.0
 
 
 # The document --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One trace typed after the end of the text so far: its update messages, the text at
-    its end."""
-
-    name: str
-    frames: list[bytes]
-    end: str
-
-
-def typed_one_after_another(names: Sequence[str]) -> Iterator[Piece]:
-    """Each trace typed after the previous one's end, one update per transaction, on one
-    local replica (pycrdt Text counts UTF-8 bytes; ``traces.apply_txn`` converts)."""
-    doc: Doc[Text] = Doc()
-    text = doc.get("body", type=Text)
-    captured: list[bytes] = []
-    doc.observe(lambda event: captured.append(event.update))
-    current = ""
-    for name in names:
-        trace = traces.load(name)
-        base = len(current)
-        frames: list[bytes] = []
-        for txn in trace.txns:
-            shifted = traces.Txn([(p + base, d, i) for p, d, i in txn.patches])
-            current = traces.apply_txn(text, shifted, current)
-            frames += [update_message(update) for update in captured]
-            captured.clear()
-        yield Piece(name, frames, current)
 
 
 @dataclass(frozen=True)
@@ -165,26 +138,25 @@ class Committee:
         return decided
 
 
-async def replay(url: str, frames: list[bytes], patience: float) -> float:
-    """Send every frame on one connection; returns the seconds until all are acknowledged
-    durable."""
-    ws = await open_socket(url)
-    watcher = AckWatcher()
-    reader: asyncio.Task[None] | None = None
-    try:
-        answered = await asyncio.wait_for(handshake(ws, Doc()), patience)
-        reader = asyncio.create_task(watcher.run(ws))
-        start = time.perf_counter()
-        for frame in frames:
-            await ws.send(frame)
-        done = await watcher.wait(len(frames) + answered, time.perf_counter() + patience)
-        if done is None:
-            raise RuntimeError(f"only {watcher.acked} of {len(frames)} updates acknowledged")
-        return done - start
-    finally:
-        await close_quietly(ws)
-        if reader is not None:
-            reader.cancel()
+async def stored_digest(http: httpx.AsyncClient, base: str, seeded: Seeded) -> tuple[int, str]:
+    """The latest stored position and the SHA-256 of the text there, read over HTTP."""
+    headers = {"Authorization": f"Bearer {seeded.coordinator}"}
+    document = f"{base}/api/documents/{seeded.document}"
+    position = (await http.get(document, headers=headers)).json()["contributions"]
+    text = await http.get(f"{document}/history/at", params={"position": position}, headers=headers)
+    return position, hashlib.sha256(text.content).hexdigest()
+
+
+async def stored(
+    http: httpx.AsyncClient, base: str, seeded: Seeded, digest: str, patience: float
+) -> float:
+    """Wait until the text at the latest stored position has ``digest``; the seconds waited."""
+    started = time.perf_counter()
+    while (await stored_digest(http, base, seeded))[1] != digest:
+        if time.perf_counter() - started > patience:
+            raise RuntimeError("the typed text was not stored in time")
+        await asyncio.sleep(0.25)
+    return time.perf_counter() - started
 
 
 @dataclass(frozen=True)
@@ -199,24 +171,32 @@ class Built:
 async def build(
     server: ServerProcess, seeded: Seeded, http: httpx.AsyncClient, patience: float
 ) -> Built:
-    url = f"{server.ws_url}/ws/{seeded.document}?token={seeded.voter}&acks=1"
+    client = StockClient(f"{server.ws_url}/ws", seeded.document, {"token": seeded.voter})
+    paths = [str(traces.TRACES / f"{name}.json.gz") for name in PIECES]
     committee = Committee(http, server.base_url, seeded)
     await committee.open_meeting()
-    updates, seconds, end, versions = 0, 0.0, "", 0
-    for piece in typed_one_after_another(PIECES):
-        seconds += await replay(url, piece.frames, patience)
-        updates, end = updates + len(piece.frames), piece.end
-        versions = (await committee.approve(f"Après {piece.name}"))["version"]
-        print(
-            f"  {piece.name}: {len(piece.frames):,} updates, text now {len(end):,} "
-            f"characters, approved as v{versions}",
-            flush=True,
-        )
-    headers = {"Authorization": f"Bearer {seeded.coordinator}"}
-    document = (
-        await http.get(f"{server.base_url}/api/documents/{seeded.document}", headers=headers)
-    ).json()
-    return Built(document["contributions"], len(end), versions, updates, seconds)
+    typing = await stock.Phase.start(
+        "type", {"writer": client.json(), "traces": paths, "timeout": patience}
+    )
+    versions, length, waited = 0, 0, 0.0
+    try:
+        for name in PIECES:
+            typed = await typing.next(patience)
+            waited += await stored(http, server.base_url, seeded, typed["sha256"], patience)
+            versions = (await committee.approve(f"Après {name}"))["version"]
+            length = typed["length"]
+            print(
+                f"  {name}: {typed['updates']:,} updates, text now {length:,} characters, "
+                f"stored, approved as v{versions}",
+                flush=True,
+            )
+            await typing.send("next")
+        done = await typing.result(patience)
+    finally:
+        await typing.kill()
+    position, _ = await stored_digest(http, server.base_url, seeded)
+    typed_for = done["result"]["seconds"] + waited
+    return Built(position, length, versions, done["result"]["updates"], typed_for)
 
 
 # Timed reads ---------------------------------------------------------------------------------
@@ -329,8 +309,8 @@ def report(built: Built, found: list[Timings]) -> None:
     print(
         f"\ndocument: {built.characters:,} characters, {built.updates:,} updates typed, stored "
         f"as {built.contributions:,} contributions; {built.versions} approved versions; "
-        f"replayed in {built.seconds:.1f} s ({built.updates / built.seconds:,.0f} updates/s "
-        "acknowledged durable)\n"
+        f"typed and stored in {built.seconds:.1f} s ({built.updates / built.seconds:,.0f} "
+        "updates/s)\n"
     )
     print(f"{'read (ms)':<44}{'runs':>5}{'median':>10}{'max':>10}{'target':>9}  status")
     print("-" * 86)
@@ -362,6 +342,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="PALABRE_BATCH_MAX_UPDATES for the server (44: the issue's density)",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="bound on each wait (s)")
+    parser.add_argument(
+        "--server-python", default=sys.executable, help="the interpreter that runs the server"
+    )
     return parser.parse_args(argv)
 
 
@@ -371,7 +354,7 @@ async def bench(args: argparse.Namespace) -> None:
         database_url = f"sqlite:///{Path(tmp) / 'palabre.sqlite3'}"
         seeded = seed(database_url)
         env = {"PALABRE_BATCH_MAX_UPDATES": str(args.batch_max_updates)}
-        server = ServerProcess(database_url, env).start()
+        server = ServerProcess(database_url, env, python=args.server_python).start()
         try:
             async with httpx.AsyncClient(trust_env=False, timeout=args.timeout) as http:
                 print("Typing the traces through a live client...", flush=True)
