@@ -2,11 +2,12 @@
 points, who wrote which characters, and editing sessions.
 
 A *position* is a number of contributions (what ``GET /api/documents/{id}`` reports as
-``contributions``). Texts at a position come from the latest checkpoint at or before it plus
-the tail. Authorship and sessions come from the history index (``server/history_index.py``):
-its stored state at or before the position plus the tail, replayed through the CRDT engine so
-that a character belongs to the member whose contribution inserted it, concurrent edits
-included. Everything runs in the store's threads.
+``contributions``). Texts at a position, authorship and sessions come from the history index
+(``server/history_index.py``): its stored state at or before the position plus what the
+contributions after it did, as the CRDT engine computed it, so that a character belongs to
+the member whose contribution inserted it, concurrent edits included. Where the index does
+not reach yet, a text comes from the latest checkpoint at or before the position plus the
+tail. Everything runs in the store's threads.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ class HistoryApi:
 
     def __init__(self, store: Store, index: HistoryIndex) -> None:
         self._store = store
+        self._index = index
         self._reader = HistoryReader(store.application, index)
         self._diffs = DiffCache()  # the text at a position never changes, nor their diffs
 
@@ -149,7 +151,7 @@ class HistoryApi:
         else:
             when = parse_time(query["time"], "time")
             position = await self._store.call(self._reader.position_at, document_id, when)
-        text = await text_at(self._store, document_id, position)
+        text = await text_at(self._store, document_id, position, self._index)
         headers = {"X-Palabre-Position": str(position)}
         return Response(text.encode("utf-8"), media_type=MARKDOWN, headers=headers)
 
@@ -160,8 +162,8 @@ class HistoryApi:
         key = (document_id, "positions", old, new)
         diff = self._diffs.find(key)
         if diff is None:
-            before = await text_at(self._store, document_id, old)
-            after = await text_at(self._store, document_id, new)
+            before = await text_at(self._store, document_id, old, self._index)
+            after = await text_at(self._store, document_id, new, self._index)
             names = f"position {old}", f"position {new}"
             diff = await self._store.call(text_diff.compare, before, after, *names)
             self._diffs.keep(key, diff)
@@ -193,9 +195,16 @@ class HistoryApi:
 MARKDOWN = "text/markdown; charset=utf-8"
 
 
-async def text_at(store: Store, document_id: DocumentId, position: int) -> str:
-    """The Markdown after the first ``position`` contributions: the latest checkpoint at or
-    before it plus the tail, rebuilt in the store's threads."""
+async def text_at(
+    store: Store, document_id: DocumentId, position: int, index: HistoryIndex | None = None
+) -> str:
+    """The Markdown after the first ``position`` contributions: from the history index's
+    stored text and changes where it reaches (no engine work), else the latest checkpoint at
+    or before it plus the tail, rebuilt in the store's threads."""
+    if index is not None:
+        found = await store.call(index.text, document_id, position)
+        if found is not None:
+            return found
     state = await store.load(document_id, upto=position)
     return await store.call(lambda: crdt.rebuild(state.updates()).text)
 

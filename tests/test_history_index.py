@@ -228,6 +228,30 @@ def test_the_index_reads_the_same_as_a_full_replay(
     assert len(expected_sessions) > 20
 
 
+def test_the_text_at_any_position_comes_from_the_index_exactly(
+    database_url: str, application: PalabreApplication, index: HistoryIndex
+) -> None:
+    """Stored texts and changes rebuild the text at every position the index reaches, as
+    the engine does from the contributions; beyond it, the index answers None."""
+    document_id, count = type_concurrently(application, 75)
+    updates = [c.update for c in application.contributions(document_id)]
+    assert index.text(document_id, 30) is None  # nothing indexed yet
+    assert index.catch_up(document_id) >= 60  # records every ten; the cursor at the end
+    for position in range(1, count + 1):
+        assert index.text(document_id, position) == crdt.rebuild(updates[:position]).text
+    late = NewContribution(uuid4(), "s", Typist(uuid4(), 9, random.Random(5)).edit(), 1)
+    application.append_contributions(document_id, count, [late])
+    assert index.text(document_id, count + 1) is None  # not indexed: the caller replays
+    fresh = open_history_index(Database(database_url), application, every=10)
+    try:  # another process: the stored records only, no cursor
+        stored = index.indexed_position(document_id)
+        for position in (stored - 11, stored - 5, stored):
+            expected = crdt.rebuild(updates[:position]).text
+            assert fresh.text(document_id, position) == expected
+    finally:
+        fresh.close()
+
+
 def test_the_index_resumes_where_it_stopped_and_follows_new_contributions(
     application: PalabreApplication, index: HistoryIndex
 ) -> None:
