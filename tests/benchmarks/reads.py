@@ -42,6 +42,7 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import os
 import random
 import statistics
 import sys
@@ -57,6 +58,7 @@ from palabre.domain.roles import Country, Role
 from palabre.server.storage import Database, open_application
 
 from tests.benchmarks import stock
+from tests.benchmarks.live import OtherLoad
 from tests.benchmarks.stock import StockClient
 from tests.support import traces
 from tests.support.server import ServerProcess
@@ -294,6 +296,9 @@ async def measure(reader: Reader, built: Built, args: argparse.Namespace) -> lis
     for _ in range(3):
         await reader.into(again, "/diff", {"from": pairs[0][0], "to": pairs[0][1]})
     done(again)
+    listing = Timings("versions, first (the projection catches up)")
+    await reader.into(listing, "/versions")
+    done(listing)
     version_diffs = Timings("versions/n/diff/m (each pair once)", DIFF_MS)
     version_pairs = random_pairs(rng, 1, built.versions, min(args.diff_runs, 15))
     for n, m in version_pairs:
@@ -400,12 +405,18 @@ async def bench(args: argparse.Namespace) -> None:
                 print("Reading...", flush=True)
                 print(f"{'read (ms)':<44}{'runs':>5}{'median':>10}{'max':>10}{'target':>9}")
                 reader = Reader(http, server.base_url, seeded, args.read_timeout)
-                found = await measure(reader, built, args)
+                assert server.process is not None
+                with OtherLoad([server.process.pid, os.getpid()]) as other:
+                    found = await measure(reader, built, args)
         finally:
             with contextlib.suppress(Exception):
                 server.stop()
             server.kill()
     report(built, found)
+    print(
+        f"\nother processes on this machine used {other.cores:.2f} cores on average while the "
+        "reads ran (the machine has 2; above ~0.1 the figures are slower than on a quiet one)"
+    )
     print(f"\nTotal time: {time.perf_counter() - started:.0f} s")
 
 
