@@ -349,7 +349,8 @@ class HistoryIndex:
                 cursor = self._cursor(document_id)
                 if cursor.position >= count:
                     return cursor.written
-                self._advance(document_id, cursor, min(count, cursor.position + self._every))
+                stretch = min(count, cursor.position + self._every)
+                self._advance(document_id, cursor, stretch, stoppable=True)
         return self.indexed_position(document_id)
 
     def _cursor(self, document_id: DocumentId) -> Resume:
@@ -363,10 +364,13 @@ class HistoryIndex:
             del self._cursors[next(iter(self._cursors))]
         return cursor
 
-    def _advance(self, document_id: DocumentId, cursor: Resume, upto: int) -> None:
+    def _advance(
+        self, document_id: DocumentId, cursor: Resume, upto: int, stoppable: bool = False
+    ) -> None:
         """Replay ``(cursor.position, upto]`` into the cursor, storing a record at each
         checkpoint at least half a stretch after the last record, and one with its own
-        checkpoint when rooms wrote none for two stretches."""
+        checkpoint when rooms wrote none for two stretches. A ``stoppable`` replay (the
+        background's) ends early once the index is closing, the cursor where it got to."""
         if cursor.following <= cursor.position < upto:
             cursor.following = self._next_checkpoint(document_id, cursor.position)
         for contribution, edit in follow(self._app, document_id, cursor, upto):
@@ -379,6 +383,8 @@ class HistoryIndex:
                     cursor.written = position
                 if at_checkpoint:
                     cursor.following = self._next_checkpoint(document_id, position)
+            if stoppable and self._stopping.is_set():
+                return
 
     def _next_checkpoint(self, document_id: DocumentId, after: int) -> int:
         """The position of the first checkpoint after ``after``; 0 if there is none yet."""

@@ -1308,6 +1308,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=1, help="fan-out rounds per size (stock)")
     parser.add_argument(
+        "--max-writers",
+        type=int,
+        default=20,
+        help="writers per stock fan-out: a fifth of the clients, at most this many",
+    )
+    parser.add_argument(
+        "--cursor-moves",
+        action="store_true",
+        help="stock writers move their awareness cursor at each edit (doubles the messages)",
+    )
+    parser.add_argument(
         "--stock-ingest-runs",
         type=int,
         default=2,

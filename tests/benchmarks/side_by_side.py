@@ -40,6 +40,7 @@ import gzip
 import hashlib
 import json
 import statistics
+import subprocess
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class Loads:
     rate: float
     seconds: float
     rounds: int
+    cursor_moves: bool
     ingest_runs: int  # observed by a new client; one more is followed by a connected one
     timeout: float
     end: str  # the trace's final text
@@ -81,10 +83,11 @@ def loads(args: argparse.Namespace) -> Loads:
     sizes = [int(size) for size in args.stock_sizes.split(",") if size]
     return Loads(
         sizes=sizes,
-        writers={size: max(1, size // 5) for size in sizes},
+        writers={size: max(1, min(size // 5, args.max_writers)) for size in sizes},
         rate=args.rate,
         seconds=args.seconds,
         rounds=args.rounds,
+        cursor_moves=args.cursor_moves,
         ingest_runs=args.stock_ingest_runs,
         timeout=args.timeout,
         end=json.loads(gzip.decompress(TRACE.read_bytes()))["endContent"],
@@ -148,6 +151,7 @@ class PalabreTarget(Target):
     def __init__(self, server: ServerProcess, seeded: PalabreSeed) -> None:
         self.server = server
         self.seeded = seeded
+        self.notes: list[str] = []
         self._document_of: dict[str, str] = {}
 
     def pid(self) -> int:
@@ -165,8 +169,17 @@ class PalabreTarget(Target):
         return self._client(self.seeded.ingest[run], self.seeded.tokens[run % 2])
 
     def restart(self) -> None:
-        self.server.stop()
+        """SIGTERM, then SIGKILL if the graceful stop takes over a minute; start again."""
+        started = time.perf_counter()
+        try:
+            self.server.stop(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.notes.append("the graceful stop took over 60 s: killed")
+        self.notes.append(f"stopped in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
         self.server.start()
+        self.notes.append(f"started again in {time.perf_counter() - started:.1f} s")
 
     async def stored_digest(self, client: StockClient) -> str | None:
         headers = {"Authorization": f"Bearer {self.seeded.reader}"}
@@ -182,6 +195,7 @@ class ReferenceTarget(Target):
 
     def __init__(self, reference: NodeReference) -> None:
         self.reference = reference
+        self.notes: list[str] = []
 
     def pid(self) -> int:
         return self.reference.pid
@@ -193,7 +207,12 @@ class ReferenceTarget(Target):
         return StockClient(self.reference.url, f"ingest-{run}")
 
     def restart(self) -> None:
+        started = time.perf_counter()
+        self.reference.stop()
+        stopped = time.perf_counter()
         self.reference.restart()
+        self.notes.append(f"stopped in {stopped - started:.1f} s")
+        self.notes.append(f"started again in {time.perf_counter() - stopped:.1f} s")
 
 
 # Measurements --------------------------------------------------------------------------------
@@ -245,6 +264,7 @@ async def fanout_round(suite: Suite, size: int, round_: int, plan: Loads) -> Non
         "writers": plan.writers[size],
         "rate": plan.rate,
         "seconds": plan.seconds,
+        "cursor_moves": plan.cursor_moves,
         "timeout": plan.timeout,
     }
     with PeakRss(target.pid()) as rss:
@@ -349,7 +369,7 @@ async def run_both(palabre: Suite, reference: Suite, plan: Loads) -> None:
         for suite in suites:
             try:
                 await step(suite)
-            except (stock.NodeFailed, OSError, TimeoutError, httpx.HTTPError) as error:
+            except Exception as error:  # a benchmark reports what failed and goes on
                 suite.errors.append(repr(error))
                 print(f"  {suite.target.name}: {error!r}", flush=True)
 
@@ -543,7 +563,7 @@ def report(p: Suite, r: Suite, plan: Loads) -> None:
         joins = ", ".join(_show(_ms(v), 1) for v in suite.joins_warm)
         idle = ", ".join(_show(_ms(v), 1) for v in suite.joins_idle)
         print(f"  late joins (ms): room loaded [{joins}]; nobody connected [{idle}]")
-        print(f"  restart: {suite.restart}")
+        print(f"  restart: {suite.restart}; {'; '.join(getattr(suite.target, 'notes', []))}")
         for error in suite.errors:
             print(f"  error: {error}")
 

@@ -1,9 +1,9 @@
 // Stock y-websocket clients for the live benchmark (tests/benchmarks/live.py), in Node, set up
 // as a browser sets them up: the unmodified `y-websocket` provider over the `ws` package with
 // permessage-deflate offered (browsers always offer it; whether it is used is the server's
-// choice, and every handshake's answer is recorded), awareness on (a user and a cursor, the
-// cursor moved with each edit as an editor does), reconnection on, and the provider's own
-// 30-second liveness rule, as shipped.
+// choice, and every handshake's answer is recorded), awareness on (a user and a cursor; with
+// `cursor_moves` the writers move theirs at each edit, as an editor does, which doubles the
+// messages), reconnection on, and the provider's own 30-second liveness rule, as shipped.
 //
 //   node load.mjs fanout|ingest|joins|restart|type   (one JSON configuration line on stdin)
 //
@@ -11,7 +11,7 @@
 // A client is {"server": "ws://127.0.0.1:PORT/ws", "room": "DOCUMENT", "params": {...}}: the
 // provider opens `${server}/${room}?${params}`, as it does in a browser.
 //
-// fanout   {clients, writers, rate, seconds, timeout}: every client joins; the first `writers`
+// fanout   {clients, writers, rate, seconds, cursor_moves, timeout}: every client joins; the first `writers`
 //          insert one letter at a random place `rate` times a second for `seconds`; the
 //          latency of a delivery is from the writer's insert to the moment another client's
 //          document holds it (the item's (client, clock) seen in a remote transaction), over
@@ -81,6 +81,7 @@ class Client {
     })
     this.provider.on('connection-close', (event) => { if (event) this.closes++ })
     this.provider.awareness.setLocalStateField('user', { name, color: '#30bced' })
+    this.moveCursor(0)
   }
 
   /** Resolves once the provider has synced (now or later). */
@@ -134,7 +135,7 @@ const usage = (started) => {
 
 // Fan-out --------------------------------------------------------------------------------------
 
-const fanout = async ({ clients: specs, writers, rate, seconds, timeout }) => {
+const fanout = async ({ clients: specs, writers, rate, seconds, cursor_moves: cursorMoves, timeout }) => {
   const timeoutMs = timeout * 1000
   const clients = await connectAll(specs, timeoutMs)
   print({ event: 'connected', clients: clients.length })
@@ -172,7 +173,7 @@ const fanout = async ({ clients: specs, writers, rate, seconds, timeout }) => {
       const clock = Y.getState(client.doc.store, client.doc.clientID)
       sent.set(`${client.doc.clientID}:${clock}`, { at: performance.now(), writer: index, received: 0 })
       client.text.insert(at, LETTERS[Math.floor(random() * LETTERS.length)])
-      client.moveCursor(at + 1)
+      if (cursorMoves) client.moveCursor(at + 1)
     }
   }
   await Promise.all(clients.slice(0, writers).map(write))
