@@ -88,7 +88,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
         store = Store(application, settings.store_threads, on_checkpoint=history.schedule)
         stack.callback(store.close)
         rooms = Rooms(store, settings)
-        texts = DocumentTexts(store, rooms)
+        texts = DocumentTexts(store, rooms, history)
         fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
         changes = Changes(store, texts, versions, HistoryReports(application, history))
         sources = Sources(store, texts, versions, audit, history, fonts, changes)
