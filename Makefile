@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances clean web web-check web-weight
+.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads clean web web-check web-weight
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -17,10 +17,11 @@ help:
 	@echo "make web            build the web client (client/web) into server/static"
 	@echo "make web-check      rebuild the web client elsewhere; fail if server/static is stale"
 	@echo "make web-weight     the page's first-load weight, compressed (budget: 400 KB)"
-	@echo "make bench          the live benchmark (fan-out, ingest, late join, RSS)"
-	@echo "make bench-compare  the same, side by side with pycrdt-websocket"
+	@echo "make bench          the live benchmark: Python clients, then stock clients in Node next to @y/websocket-server"
+	@echo "make bench-compare  the same, with pycrdt-websocket beside the Python clients' run"
 	@echo "make bench-export   export a 250,000-character document in every format (median s)"
 	@echo "make bench-instances  fan-out on two instances sharing PostgreSQL, beside one instance"
+	@echo "make bench-reads    history, diffs and authorship of a 266,889-character document (median ms)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,7 @@ system-packages:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+	npm ci --prefix tests/benchmarks/node --no-audit --no-fund --loglevel=error
 	npm ci --prefix client/web --no-audit --no-fund --loglevel=error
 
 serve: $(BIN)/python
@@ -85,5 +87,8 @@ bench-export: install
 bench-instances: install
 	$(BIN)/python -m tests.benchmarks.instances
 
+bench-reads: install
+	$(BIN)/python -m tests.benchmarks.reads
+
 clean:
-	rm -rf build $(VENV) tests/interop/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf build $(VENV) tests/interop/node_modules tests/benchmarks/node/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache

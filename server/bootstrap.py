@@ -130,7 +130,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
         )
         stack.callback(store.close)
         rooms = Rooms(store, settings, on_presence=None if outbox is None else outbox.presence)
-        texts = DocumentTexts(store, rooms)
+        texts = DocumentTexts(store, rooms, history)
         fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
         changes = Changes(store, texts, versions, HistoryReports(application, history))
         sources = Sources(store, texts, versions, audit, history, fonts, changes)
