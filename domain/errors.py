@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     ORGANISATION_CANNOT_VOTE = "organisation_cannot_vote"
     DELEGATE_VOTES = "delegate_votes"
     AUTHOR_ONLY = "author_only"
+    INTERVIEWERS_ONLY = "interviewers_only"
     # 404: no such thing
     NOT_FOUND = "not_found"
     DOCUMENT_NOT_FOUND = "document_not_found"
@@ -65,6 +66,8 @@ class ErrorCode(StrEnum):
     REPLY_NOT_FOUND = "reply_not_found"
     VERSION_NOT_FOUND = "version_not_found"
     INVITATION_NOT_FOUND = "invitation_not_found"
+    INTERVIEW_NOT_FOUND = "interview_not_found"
+    LINK_NOT_FOUND = "link_not_found"
     # 409: contradicts what is stored
     CONFLICT = "conflict"
     MEETING_ALREADY_OPEN = "meeting_already_open"

@@ -48,12 +48,13 @@ def test_a_state_not_renewed_in_time_is_dropped_at_the_clock_the_others_hold() -
     presence = Presence(timeout=30)
     presence.apply("a", update(7, 3, {"cursor": 1}), stamp("afi"), now=0.0)
     presence.apply("b", update(8, 1, {"cursor": 2}), stamp("yann"), now=0.0)
-    assert presence.expire(now=20.0) is None
+    assert presence.expire(now=20.0) == []
     presence.apply("b", update(8, 1, {"cursor": 2}), stamp("yann"), now=20.0)  # a renewal
-    assert entries(presence.expire(now=31.0)) == [(7, 3, None)]  # the same clock: accepted
+    [(owner, gone)] = presence.expire(now=31.0)  # one change of one connection, as published
+    assert (owner, entries(gone)) == ("a", [(7, 3, None)])  # the same clock: accepted
     assert [e[0] for e in entries(presence.snapshot())] == [8]  # late arrivals see Yann only
-    assert presence.expire(now=45.0) is None
-    assert entries(presence.expire(now=51.0)) == [(8, 1, None)]
+    assert presence.expire(now=45.0) == []
+    assert [(o, entries(p)) for o, p in presence.expire(now=51.0)] == [("b", [(8, 1, None)])]
 
 
 def test_a_member_reconnecting_takes_their_client_id_over_and_comes_back_at_a_later_clock() -> None:

@@ -9,7 +9,17 @@ from collections.abc import Callable, Sequence
 
 from palabre.domain.errors import PalabreError
 from palabre.server.bootstrap import Services, open_services
-from palabre.server.cli import audit, documents, export, history, members, serve, versions
+from palabre.server.cli import (
+    audit,
+    backup,
+    documents,
+    export,
+    history,
+    interviews,
+    members,
+    serve,
+    versions,
+)
 from palabre.server.settings import Settings
 
 Command = Callable[[Services, argparse.Namespace], int]
@@ -24,6 +34,11 @@ COMMANDS: dict[str, Command] = {
     "history": history.run,
     "comments": history.run,
     "export": export.run,
+    "backup": backup.run_backup,
+    "restore": backup.run_restore,
+    "migrate": backup.run_migrate,
+    "interviews": interviews.run_interviews,
+    "sources": interviews.run_sources,
 }
 
 
@@ -41,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parsers(commands)
     history.add_parsers(commands)
     export.add_parsers(commands)
+    backup.add_parsers(commands)
+    interviews.add_parsers(commands)
     return parser
 
 
@@ -55,3 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PalabreError as error:
         print(f"palabre: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside the server's own handling (which exits 0)
+        print("palabre: interrupted", file=sys.stderr)
+        return 130

@@ -90,6 +90,12 @@ def openapi_paths() -> Json:
         "tz": ("the reader's IANA time zone (default UTC)", STRING, False),
         "comments": ("append comments as notes", enum(*COMMENTS), False),
         "contributors": ("append contributors by organisation", BOOLEAN, False),
+        "sources": ("append the Sources annex (interviews cited, no notes)", BOOLEAN, False),
+        "changes": (
+            "append the change note since version N (with version=M, N < M, or the current text)",
+            {"type": "integer", "minimum": 1},
+            False,
+        ),
         "generated_at": (
             "the generation time written in the file's metadata (default: the snapshot's time)",
             TIME,

@@ -94,6 +94,7 @@ class Batcher:
         self._below_limit = asyncio.Event()
         self._below_limit.set()
         self._in_flight = False
+        self._catching_up = asyncio.Lock()  # one reader of the tail at a time
         self._flusher = spawn(self._flush_loop())
 
     @property
@@ -245,10 +246,14 @@ class Batcher:
                 await self.catch_up()
 
     async def catch_up(self) -> None:
-        """Apply contributions another process stored after ours."""
-        for position, update in await self._store.tail(self.document_id, self.position):
-            self._apply_foreign(update)
-            self.position = position
+        """Apply contributions another process stored after ours (after a position conflict,
+        or when another instance says it stored some). One catch-up at a time; the position
+        only moves forward, and what the replica holds already changes nothing."""
+        async with self._catching_up:
+            for position, update in await self._store.tail(self.document_id, self.position):
+                if position > self.position:
+                    self._apply_foreign(update)
+                    self.position = position
 
     async def flush(self) -> None:
         """Return once everything received so far is stored (waits through retries)."""

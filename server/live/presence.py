@@ -94,11 +94,18 @@ class Presence:
         """Forget everything ``owner`` set; return the payload telling the others."""
         return self._drop([cid for cid, held in self._held.items() if held.owner == owner])
 
-    def expire(self, now: float) -> bytes | None:
-        """Drop the states not renewed for the timeout; return the payload telling the
-        others, if any."""
+    def expire(self, now: float) -> list[tuple[Hashable, bytes]]:
+        """Drop the states not renewed for the timeout; return, per owner, the payload
+        telling the others (a change of one connection, as the other instances expect)."""
         limit = now - self._timeout
-        return self._drop([cid for cid, held in self._held.items() if held.renewed < limit])
+        owners = {held.owner for held in self._held.values() if held.renewed < limit}
+        expired = []
+        for owner in owners:
+            gone = [c for c, h in self._held.items() if h.owner == owner and h.renewed < limit]
+            payload = self._drop(gone)
+            if payload is not None:
+                expired.append((owner, payload))
+        return expired
 
     def _drop(self, gone: list[int]) -> bytes | None:
         entries = []

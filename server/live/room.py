@@ -3,12 +3,15 @@ presence. The room applies what clients send, fans changes out to everyone else 
 hands each change to its :class:`~palabre.server.live.batcher.Batcher`, which persists it.
 
 A bad frame raises InvalidUpdate for the endpoint to close that one connection; nothing else
-in the room changes.
+in the room changes. Presence changes are also handed to ``on_presence`` (another instance's
+rooms learn of them through PostgreSQL, ``server/cluster/``), and presence from there comes
+back through :meth:`Room.relay_presence`, already validated.
 
 On weak links: the answer to a sync step 1 goes out in messages of at most
 ``max_sync_message_bytes`` (``crdt/split.py``), each within y-websocket's 30-second rule on a
 slow link; presence states not renewed in time are dropped every few seconds
-(``presence.py``), so a dead link's member does not stay present.
+(``presence.py``), so a dead link's member does not stay present, here and on the other
+instances.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from palabre.server.live.presence import Presence
 from palabre.server.settings import Settings
 
 log = logging.getLogger("palabre.room")
+PresenceListener = Callable[[DocumentId, str, bytes], None]  # document, session, payload
 PRESENCE_CHECK_SECONDS = 3.0  # how often states not renewed in time are looked for
 
 
@@ -53,8 +57,10 @@ class Room:
         store: ContributionStore,
         settings: Settings,
         spawn: Spawn,
+        on_presence: PresenceListener | None = None,
     ) -> None:
         self.document_id = document_id
+        self._on_presence = on_presence
         self.live = live
         self.connections: set[Connection] = set()
         self.refs = 0
@@ -92,6 +98,7 @@ class Room:
         gone = self.presence.remove(connection.session_id)
         if gone is not None:
             self._broadcast(awareness_message(gone), exclude=None)
+            self._presence_changed(connection.session_id, gone)
 
     def disconnect(
         self,
@@ -127,6 +134,7 @@ class Room:
             )
             if applied.forward is not None:
                 self._broadcast(awareness_message(applied.forward), exclude=connection)
+                self._presence_changed(connection.session_id, applied.forward)
             if applied.echo is not None:
                 connection.send(awareness_message(applied.echo))
         elif isinstance(message, QueryAwareness):
@@ -156,6 +164,15 @@ class Room:
         for change in self.live.apply(update):
             self._broadcast(update_message(change), exclude=None)
 
+    def _presence_changed(self, session_id: str, payload: bytes) -> None:
+        if self._on_presence is not None:
+            self._on_presence(self.document_id, session_id, payload)
+
+    def relay_presence(self, payload: bytes) -> None:
+        """Presence of people connected to another instance (validated and stamped there,
+        checked again by ``server/cluster/``): passed on to everyone here, not kept."""
+        self._broadcast(awareness_message(payload), exclude=None)
+
     def _broadcast(self, frame: bytes, exclude: Connection | None) -> None:
         for connection in self.connections:
             if connection is not exclude:
@@ -165,9 +182,9 @@ class Room:
         """Every few seconds, drop the states not renewed in time and tell everyone."""
         while True:
             await asyncio.sleep(PRESENCE_CHECK_SECONDS)
-            gone = self.presence.expire(time.monotonic())
-            if gone is not None:
+            for session_id, gone in self.presence.expire(time.monotonic()):
                 self._broadcast(awareness_message(gone), exclude=None)
+                self._presence_changed(str(session_id), gone)
 
     def _flusher_died(self, error: BaseException) -> None:
         """The flush loop only ends by cancellation. If a bug ends it otherwise, fail closed:

@@ -16,6 +16,7 @@ import { previewer } from './preview.js'
 import { Presence } from './presence.js'
 import { Colours } from './colours.js'
 import { CommentsPanel } from './comments.js'
+import { SourcesPanel } from './sources.js'
 import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
 import { exportButtons } from './exports.js'
@@ -171,6 +172,7 @@ async function documentPage (api, token, documentId) {
   WIDE.addEventListener('change', () => { outlineBox.open = WIDE.matches })
   const preview = h('div', { class: 'preview markdown-body' })
   const commentsBox = h('div', { class: 'comments' })
+  const sourcesBox = h('div', { class: 'sources' })
   const editorBox = h('div', { class: 'editor', id: 'editor' })
   const readOnlyNote = h('p', { class: 'note read-only', role: 'status' })
   const committeeTab = tabPanel('committee')
@@ -182,16 +184,21 @@ async function documentPage (api, token, documentId) {
   }, t(key, { n: 0 }))
   const previewTab = sideTab('preview', 'side.preview')
   const commentsTab = sideTab('comments', 'side.comments')
+  const sourcesTab = sideTab('sources', 'side.sources')
   const previewPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-preview', hidden: true }, preview)
   const commentsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-comments' }, commentsBox)
+  const sourcesPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-sources', hidden: true }, sourcesBox)
+  const sides = { preview: [previewTab, previewPanel], comments: [commentsTab, commentsPanel], sources: [sourcesTab, sourcesPanel] }
   function showSide (name) {
-    previewTab.setAttribute('aria-selected', String(name === 'preview'))
-    commentsTab.setAttribute('aria-selected', String(name === 'comments'))
-    previewPanel.hidden = name !== 'preview'
-    commentsPanel.hidden = name !== 'comments'
+    for (const [other, [tab, panel]] of Object.entries(sides)) {
+      tab.setAttribute('aria-selected', String(other === name))
+      panel.hidden = other !== name
+    }
+    if (name === 'sources' && sources) sources.reload().catch((error) => sources.fail(error))
   }
 
   let comments = null // created once the editor exists
+  let sources = null
   let marking = null
   const editor = createEditor({
     parent: editorBox,
@@ -201,6 +208,7 @@ async function documentPage (api, token, documentId) {
     onChange: (update) => {
       const { from, to } = update.state.selection.main
       if (comments) comments.selectionChanged(from, to)
+      if (sources) sources.selectionChanged(from, to)
     },
     // y-codemirror redraws remote cursors on any update: mark their labels again after.
     onUpdate: () => {
@@ -225,6 +233,7 @@ async function documentPage (api, token, documentId) {
       renderOutline(outline, found, (position) => editor.select(position, position))
     }, 150)
     if (comments) comments.textChanged()
+    if (sources) sources.textChanged()
   }
   function applyRole () {
     const readOnly = !['coordinator', 'editor'].includes(me.role)
@@ -252,6 +261,10 @@ async function documentPage (api, token, documentId) {
   comments = new CommentsPanel({
     api, documentId, live, editor, me, container: commentsBox,
     onCount: (n) => { commentsTab.textContent = t('side.comments', { n }) }
+  })
+  sources = new SourcesPanel({
+    api, documentId, live, editor, me, container: sourcesBox,
+    onCount: (n) => { sourcesTab.textContent = t('side.sources', { n }) }
   })
   const committee = new CommitteePanel({ api, documentId, me, roster, container: committeeTab.content })
   const history = new HistoryPanel({ api, documentId, colours, container: historyTab.content })
@@ -301,8 +314,8 @@ async function documentPage (api, token, documentId) {
           outlineBox,
           editorBox,
           h('aside', { class: 'side', 'data-i18n-label': 'side.label' },
-            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab),
-            previewPanel, commentsPanel))),
+            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, sourcesTab),
+            previewPanel, commentsPanel, sourcesPanel))),
       committeeTab.panel, historyTab.panel, exportsTab.panel))
   const warning = new UnsavedWarning({
     live, title: info.title.replace(/[^\p{L}\p{N}]+/gu, '-'), delay: warnAfter(storage)
@@ -327,6 +340,7 @@ async function documentPage (api, token, documentId) {
   })
   openEvents(documentId, token, [
     (kind, data) => comments.onEvent(kind, data),
+    (kind, data) => sources.onEvent(kind, data),
     (kind, data) => {
       if (followRoster(roster, kind, data)) presence.refresh()
       if (kind === 'ready' && !roster.read) {
@@ -350,6 +364,7 @@ async function documentPage (api, token, documentId) {
     renderStatus()
     presence.render()
     comments.render()
+    sources.render()
     committee.render()
     history.render()
     drawExports()
