@@ -30,7 +30,7 @@ from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.browser
 SLOW = 30_000  # ms: through lome-3g, or across y-websocket's 30-second rule
-PRESENCE_BOUND = 40  # s: a dead link's member shows offline (30 s without renewal, + checks)
+PRESENCE_BOUND = 35  # s: a dead link's member shows offline (30 s without renewal, 3 s checks)
 RETURN_BOUND = 10  # s: and present again once the link returns (y-websocket reconnects)
 
 
