@@ -85,6 +85,7 @@ def type_token(page: Page, word: str, warnings: list[float]) -> None:
     page.keyboard.type(word, delay=60)
 
 
+@pytest.mark.timeout(300 + int(CUTS * (ONLINE + CUT)))  # the suite's 300 s, plus the cuts
 def test_nobody_loses_a_word_through_silent_cuts(
     browser: Browser, server: ServerProcess, seed: Seed
 ) -> None:

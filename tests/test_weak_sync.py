@@ -46,7 +46,8 @@ def server(database_url: str) -> Iterator[ServerProcess]:
     process.kill()
 
 
-async def test_a_first_sync_of_260000_contributions_through_256_kbit_needs_one_connection(
+@pytest.mark.timeout(600)  # building the history takes one to two minutes on a busy machine
+async def test_a_first_sync_of_260000_contributions_through_128_kbit_needs_one_connection(
     server: ServerProcess, seed: Seed, application: PalabreApplication
 ) -> None:
     document = DocumentId(UUID(seed.document_id))
