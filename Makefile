@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads clean web web-check web-weight
+.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads bench-weak bench-messages test-cuts clean web web-check web-weight
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -22,6 +22,9 @@ help:
 	@echo "make bench-export   export a 250,000-character document in every format (median s)"
 	@echo "make bench-instances  fan-out on two instances sharing PostgreSQL, beside one instance"
 	@echo "make bench-reads    history, diffs and authorship of a 266,889-character document (median ms)"
+	@echo "make bench-weak     20 members on good links and 3 on lome-3g: keystroke to screen, bytes, page loads"
+	@echo "make bench-messages the largest messages of a first sync and of a catch-up after an hour offline"
+	@echo "make test-cuts      the weak-link cuts test at full length: ten 30-second cuts (about 8 minutes)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +45,9 @@ serve: $(BIN)/python
 	$(BIN)/palabre serve
 
 test: system-packages install lint typecheck web-check pytest
+
+test-cuts: install
+	PALABRE_TEST_BACKENDS=sqlite PALABRE_WEAK_CUTS=10 $(BIN)/pytest -s tests/test_weak_cuts.py
 
 test-sqlite: install
 	PALABRE_TEST_BACKENDS=sqlite $(BIN)/pytest
@@ -89,6 +95,12 @@ bench-instances: install
 
 bench-reads: install
 	$(BIN)/python -m tests.benchmarks.reads
+
+bench-weak: install
+	$(BIN)/python -m tests.benchmarks.weak
+
+bench-messages: install
+	$(BIN)/python -m tests.benchmarks.messages
 
 clean:
 	rm -rf build $(VENV) tests/interop/node_modules tests/benchmarks/node/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     ANCHOR_INVALID = "anchor_invalid"
     ATTENDEE_WITHOUT_ROLE = "attendee_without_role"
     POSITION_BEYOND_LOG = "position_beyond_log"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
     # 401: who is asking is unknown
     UNAUTHENTICATED = "unauthenticated"
     TOKEN_REVOKED = "token_revoked"
@@ -77,6 +78,7 @@ class ErrorCode(StrEnum):
     COMMENT_ALREADY_OPEN = "comment_already_open"
     ORGANISATION_COUNTRY_CONFLICT = "organisation_country_conflict"
     BUSY = "busy"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # The server's edge (server/errors.py): body size, store outage, anything unexpected
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNAVAILABLE = "unavailable"

@@ -16,6 +16,7 @@ from palabre.server.http.documents import DocumentsApi
 from palabre.server.http.events import EventsEndpoint
 from palabre.server.http.export import ExportApi
 from palabre.server.http.history import HistoryApi
+from palabre.server.http.idempotency import Idempotent
 from palabre.server.http.interviews import InterviewsApi
 from palabre.server.http.invitations import InvitationsApi
 from palabre.server.http.meetings import MeetingsApi
@@ -35,6 +36,7 @@ log = logging.getLogger("palabre")
 def create_app(services: Services) -> Starlette:
     endpoint = Authenticated(services.store)
     store, texts = services.store, services.texts
+    idempotent = Idempotent(store, services.answered)
     events = EventsEndpoint(store, services.hub)
     live = LiveEndpoint(store, services.rooms, services.settings, services.metrics)
     operations = OperationsApi(
@@ -52,7 +54,7 @@ def create_app(services: Services) -> Starlette:
         *DocumentsApi(store, texts, services.rooms, services.database.engine).routes(endpoint),
         # The committee: organisations, members and voting rights; rule, meetings, votes.
         *MembersApi(store).routes(endpoint),
-        *MeetingsApi(store, texts, services.audit).routes(endpoint),
+        *MeetingsApi(store, texts, services.audit, idempotent).routes(endpoint),
         Route(
             "/api/documents/{document_id}/events",
             endpoint(events.stream, query_token=True),
@@ -65,7 +67,7 @@ def create_app(services: Services) -> Starlette:
         # The audit trail: the document's events with their hash-chain links.
         *AuditApi(store, services.audit).routes(endpoint),
         # Comments anchored to passages.
-        *CommentsApi(store, texts).routes(endpoint),
+        *CommentsApi(store, texts, idempotent).routes(endpoint),
         # Interviews as sources: passages linked to them, coverage and balance by section.
         *InterviewsApi(store, texts).routes(endpoint),
         # History: the text at any point, diffs between points, authorship, editing sessions.

@@ -3,14 +3,14 @@ settings, and nowhere else; the server, every command of the command line and th
 it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
-history index), the store's thread pool, the live rooms registry, the document-text service,
-what change notes and exports are gathered from, and the live channel, in one exit stack
-(the seam for accepted amendments, ``answers/changes.py``, is filled here once suggestions
-exist): leaving it closes
-them in reverse order, whatever happened. Nothing is opened at import time, and nothing is
-wired by mutating an object after its construction: a dependency that is only known later
-(the relay to wake after a save, the index to catch up after a checkpoint) is passed as a
-callable at construction.
+history index), the answers kept for idempotent requests, the store's thread pool, the live
+rooms registry, the document-text service, what change notes and exports are gathered from,
+and the live channel, in one exit stack (the seam for accepted amendments,
+``answers/changes.py``, is filled here once suggestions exist): leaving it closes them in
+reverse order, whatever happened. Nothing is opened at import time, and nothing is wired by
+mutating an object after its construction: a dependency that is only known later (the relay
+to wake after a save, the index to catch up after a checkpoint) is passed as a callable at
+construction.
 
 :meth:`Services.running` is the background work of a serving process, for the app's
 lifespan: the history index catches every document up, the relay follows the log, the pulled
@@ -43,6 +43,7 @@ from palabre.server.export.snapshot import Sources
 from palabre.server.live.rooms import Rooms
 from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
+from palabre.server.storage.answered import AnsweredRequests, open_answered
 from palabre.server.storage.database import Database, open_application
 from palabre.server.storage.projections import ProjectionsFollower
 from palabre.server.storage.store import Store
@@ -59,6 +60,7 @@ class Services:
     versions: ApprovedVersions
     audit: AuditChain
     history: HistoryIndex
+    answered: AnsweredRequests
     rooms: Rooms
     texts: DocumentTexts
     changes: Changes
@@ -120,6 +122,8 @@ def open_services(settings: Settings) -> Iterator[Services]:
         stack.callback(versions.close)
         audit = open_audit(database, application)
         stack.callback(audit.close)
+        answered = open_answered(database)
+        stack.callback(answered.close)
         metrics = Metrics()
         store = Store(
             application,
@@ -143,6 +147,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
             versions=versions,
             audit=audit,
             history=history,
+            answered=answered,
             rooms=rooms,
             texts=texts,
             changes=changes,

@@ -22,6 +22,10 @@ class Settings:
     checkpoint_every: int = 1000
     max_message_bytes: int = 8 << 20
     send_queue: int = 4096
+    # Weak links (issue 13): a first sync or a catch-up goes out in messages of at most this
+    # many bytes, and a connection sent nothing for this long gets a keepalive message.
+    max_sync_message_bytes: int = 64 << 10
+    keepalive_seconds: int = 10
     max_pending_bytes: int = 64 << 20
     store_threads: int = 4
     log_level: str = "info"

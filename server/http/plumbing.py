@@ -151,7 +151,12 @@ def path_id(request: Request, name: str, what: str) -> UUID:
 # Bodies --------------------------------------------------------------------------------------
 
 
-async def read_json(request: Request) -> dict[str, Any]:
+async def read_body(request: Request) -> bytes:
+    """The request's body, at most MAX_JSON_BODY bytes; read once, then kept on the request
+    (the idempotency check reads it before the handler does)."""
+    kept: bytes | None = getattr(request.state, "body", None)
+    if kept is not None:
+        return kept
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY:
         raise PayloadTooLarge(f"request body above {MAX_JSON_BODY} bytes")
@@ -160,6 +165,12 @@ async def read_json(request: Request) -> dict[str, Any]:
         body += chunk
         if len(body) > MAX_JSON_BODY:
             raise PayloadTooLarge(f"request body above {MAX_JSON_BODY} bytes")
+    request.state.body = read = bytes(body)
+    return read
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    body = await read_body(request)
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -4,6 +4,12 @@ Sending never blocks the room: frames go to a bounded queue drained by the conne
 writer task (:meth:`Connection.run_writer`). A client that cannot keep up is closed with
 TOO_SLOW and resyncs on reconnect, so one weak link never slows the others down.
 
+Keepalive: when the writer has had nothing to send for ``keepalive`` seconds it sends a
+keepalive message (``crdt/protocol.py``), so that a stock y-websocket client, which drops a
+socket that received no message for 30 s, never takes a quiet link for a dead one (a browser
+slowing a background tab's timers checks that rule late, but against the time of the last
+message, which keeps arriving).
+
 Lifecycle, an explicit state machine: ``OPEN`` (frames are queued and written) → ``CLOSING``
 (a close was asked for: new frames are dropped, what is queued is written only for a normal
 close, then the close frame) → ``CLOSED`` (the writer is done, or the peer went away). Misuse
@@ -21,6 +27,7 @@ from uuid import uuid4
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.roles import Role
+from palabre.server.crdt.protocol import keepalive_message
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.peer import Peer
 
@@ -48,6 +55,7 @@ class Connection:
         role: Role,
         queue_size: int,
         wants_acks: bool = False,
+        keepalive: float | None = None,
     ) -> None:
         self.session_id = uuid4().hex
         self.peer = peer
@@ -63,6 +71,7 @@ class Connection:
         self._queue_size = queue_size
         self._ready = asyncio.Event()
         self._writing = False
+        self._keepalive = keepalive  # seconds of silence before a keepalive; None: never
 
     @property
     def can_edit(self) -> bool:
@@ -113,7 +122,8 @@ class Connection:
         self._writing = True
         try:
             while True:
-                await self._ready.wait()
+                if not await self._wait_ready():
+                    self.send(keepalive_message())
                 while self._queue:
                     await self.peer.send(self._queue.popleft())
                 if self.state is not State.OPEN:
@@ -128,6 +138,18 @@ class Connection:
             with contextlib.suppress(Exception):
                 await self.peer.close(int(self.close_code), self.close_reason)
         self.state = State.CLOSED
+
+    async def _wait_ready(self) -> bool:
+        """Until there is something to write (True), or the keepalive is due (False)."""
+        if self._keepalive is None:
+            await self._ready.wait()
+            return True
+        try:
+            async with asyncio.timeout(self._keepalive):
+                await self._ready.wait()
+        except TimeoutError:
+            return False
+        return True
 
 
 def _truncate(reason: str) -> str:

@@ -73,6 +73,7 @@ class LiveEndpoint:
             role,
             queue_size=self._settings.send_queue,
             wants_acks=websocket.query_params.get("acks") == "1",
+            keepalive=self._settings.keepalive_seconds,
         )
         writer = asyncio.get_running_loop().create_task(connection.run_writer())
         try:

@@ -6,11 +6,19 @@ A bad frame raises InvalidUpdate for the endpoint to close that one connection; 
 in the room changes. Presence changes are also handed to ``on_presence`` (another instance's
 rooms learn of them through PostgreSQL, ``server/cluster/``), and presence from there comes
 back through :meth:`Room.relay_presence`, already validated.
+
+On weak links: the answer to a sync step 1 goes out in messages of at most
+``max_sync_message_bytes`` (``crdt/split.py``), each within y-websocket's 30-second rule on a
+slow link; presence states not renewed in time are dropped every few seconds
+(``presence.py``), so a dead link's member does not stay present, here and on the other
+instances.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 from uuid import UUID
 
@@ -24,7 +32,7 @@ from palabre.server.crdt.protocol import (
     parse_message,
     permission_denied_message,
     sync_step1_message,
-    sync_step2_message,
+    sync_step2_frames,
     update_message,
 )
 from palabre.server.crdt.replica import EMPTY_UPDATE, LiveText
@@ -36,6 +44,7 @@ from palabre.server.settings import Settings
 
 log = logging.getLogger("palabre.room")
 PresenceListener = Callable[[DocumentId, str, bytes], None]  # document, session, payload
+PRESENCE_CHECK_SECONDS = 3.0  # how often states not renewed in time are looked for
 
 
 class Room:
@@ -56,6 +65,8 @@ class Room:
         self.connections: set[Connection] = set()
         self.refs = 0
         self.presence = Presence()
+        self._max_sync_message = settings.max_sync_message_bytes
+        self._presence_watch = spawn(self._watch_presence())
         self.batcher = Batcher(
             document_id,
             store,
@@ -112,16 +123,20 @@ class Room:
         """Handle one frame. Raises InvalidUpdate for anything malformed."""
         message = parse_message(frame)
         if isinstance(message, SyncStep1):
-            connection.send(sync_step2_message(self.live.encode_state(message.state_vector)))
+            answer = self.live.encode_state(message.state_vector)
+            for piece in sync_step2_frames(answer, self._max_sync_message):
+                connection.send(piece)
         elif isinstance(message, DocumentUpdate):
             self._receive_update(connection, message.update)
         elif isinstance(message, AwarenessUpdate):
-            forward = self.presence.apply(
-                connection.session_id, message.payload, _stamp(connection)
+            applied = self.presence.apply(
+                connection.session_id, message.payload, _stamp(connection), time.monotonic()
             )
-            if forward is not None:
-                self._broadcast(awareness_message(forward), exclude=connection)
-                self._presence_changed(connection.session_id, forward)
+            if applied.forward is not None:
+                self._broadcast(awareness_message(applied.forward), exclude=connection)
+                self._presence_changed(connection.session_id, applied.forward)
+            if applied.echo is not None:
+                connection.send(awareness_message(applied.echo))
         elif isinstance(message, QueryAwareness):
             snapshot = self.presence.snapshot()
             if snapshot is not None:
@@ -163,6 +178,14 @@ class Room:
             if connection is not exclude:
                 connection.send(frame)
 
+    async def _watch_presence(self) -> None:
+        """Every few seconds, drop the states not renewed in time and tell everyone."""
+        while True:
+            await asyncio.sleep(PRESENCE_CHECK_SECONDS)
+            for session_id, gone in self.presence.expire(time.monotonic()):
+                self._broadcast(awareness_message(gone), exclude=None)
+                self._presence_changed(str(session_id), gone)
+
     def _flusher_died(self, error: BaseException) -> None:
         """The flush loop only ends by cancellation. If a bug ends it otherwise, fail closed:
         disconnect everyone (clients keep their edits and resync later) rather than go on
@@ -190,6 +213,7 @@ class Room:
 
     async def close(self, code: CloseCode) -> None:
         """Close every connection, store what is pending, stop, and checkpoint if worth it."""
+        self._presence_watch.cancel()
         for connection in list(self.connections):
             connection.close(code)
         await self.batcher.close()

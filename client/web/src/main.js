@@ -23,6 +23,7 @@ import { exportButtons } from './exports.js'
 import { openEvents } from './events.js'
 import { registerServiceWorker, lastKnown } from './offline.js'
 import { errorText, failure } from './errors.js'
+import { UnsavedWarning, warnAfter } from './unsaved.js'
 
 const storage = window.localStorage
 const root = document.getElementById('app')
@@ -316,6 +317,10 @@ async function documentPage (api, token, documentId) {
             h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, sourcesTab),
             previewPanel, commentsPanel, sourcesPanel))),
       committeeTab.panel, historyTab.panel, exportsTab.panel))
+  const warning = new UnsavedWarning({
+    live, title: info.title.replace(/[^\p{L}\p{N}]+/gu, '-'), delay: warnAfter(storage)
+  })
+  root.append(warning.dialog)
 
   applyRole()
   live.tracker.onChange(renderStatus)
@@ -323,7 +328,7 @@ async function documentPage (api, token, documentId) {
   textChanged()
   translate(root)
   window.addEventListener('beforeunload', (event) => {
-    if (live.unsaved > 0) {
+    if (live.unsaved > 0 || api.pending > 0) {
       event.preventDefault()
       event.returnValue = t('status.leave')
     }
@@ -366,7 +371,7 @@ async function documentPage (api, token, documentId) {
     textChanged()
   })
   // Tests and the curious can reach the live document from the console.
-  window.palabre = { live, editor, me, colours, presence, errorText, plainHeading }
+  window.palabre = { live, editor, me, colours, presence, warning, errorText, plainHeading }
 }
 
 async function start () {

@@ -17,6 +17,8 @@
 //          document holds it (the item's (client, clock) seen in a remote transaction), over
 //          every (edit, other client) pair. Result: percentiles, lost deliveries, the final
 //          text's length and SHA-256, handshakes that negotiated compression, reconnections.
+//          A client may name its `group` ("good", "weak"...): the result then also holds the
+//          percentiles and deliveries of each "writer group->reader group" pair.
 // ingest   {writer, observer, trace, follow, timeout}: one client types every transaction of
 //          the trace (one Yjs transaction each, yielding to the event loop every 500) into an
 //          empty document as fast as it can; "visible" is when a client that joins after the
@@ -141,6 +143,7 @@ const fanout = async ({ clients: specs, writers, rate, seconds, cursor_moves: cu
   print({ event: 'connected', clients: clients.length })
   const sent = new Map() // "client:clock" -> { at, writer, received }
   const latencies = []
+  const byPair = new Map() // "writer group->reader group" -> latencies
   let expected = null
   let done = () => {}
   const complete = new Promise((resolve) => { done = resolve })
@@ -154,6 +157,9 @@ const fanout = async ({ clients: specs, writers, rate, seconds, cursor_moves: cu
           if (edit === undefined || edit.writer === index) continue
           latencies.push(now - edit.at)
           edit.received++
+          const pair = `${specs[edit.writer].group}->${specs[index].group}`
+          if (!byPair.has(pair)) byPair.set(pair, [])
+          byPair.get(pair).push(now - edit.at)
         }
       })
       if (expected !== null && latencies.length >= expected) done()
@@ -202,10 +208,32 @@ const fanout = async ({ clients: specs, writers, rate, seconds, cursor_moves: cu
     drain_seconds: drained,
     reconnections: clients.reduce((sum, client) => sum + client.closes, 0),
     load_cpu: cpu, // cores used by this process during the load
-    event_loop_p99_ms: loop.percentile(99) / 1e6
+    event_loop_p99_ms: loop.percentile(99) / 1e6,
+    groups: groupStats(specs, writers, sent, byPair)
   }
   clients.forEach((client) => client.destroy())
   return result
+}
+
+/** Per "writer group->reader group": deliveries expected and made, and percentiles. */
+const groupStats = (specs, writers, sent, byPair) => {
+  const sizes = new Map()
+  for (const spec of specs) sizes.set(spec.group, (sizes.get(spec.group) ?? 0) + 1)
+  const groups = {}
+  for (const [pair, values] of byPair) {
+    const [from, to] = pair.split('->')
+    const edits = [...sent.values()].filter((edit) => specs[edit.writer].group === from).length
+    values.sort((a, b) => a - b)
+    groups[pair] = {
+      expected: edits * (sizes.get(to) - (from === to ? 1 : 0)),
+      delivered: values.length,
+      p50: percentile(values, 0.5),
+      p95: percentile(values, 0.95),
+      p99: percentile(values, 0.99),
+      max: percentile(values, 1)
+    }
+  }
+  return groups
 }
 
 // Ingest ---------------------------------------------------------------------------------------
