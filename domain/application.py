@@ -12,6 +12,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Recording, Transcoder
+from palabre.domain.amendment_commands import AmendmentCommands
 from palabre.domain.comment_commands import CommentCommands
 from palabre.domain.committee_commands import COORDINATORS, CommitteeCommands
 from palabre.domain.contribution_log import ContributionLog
@@ -40,6 +41,7 @@ from palabre.domain.member import (
 from palabre.domain.organisation import Organisation
 from palabre.domain.retry import retried
 from palabre.domain.roles import Country, Role
+from palabre.domain.suggestion_commands import SuggestionCommands
 
 A = TypeVar("A")
 MAX_TOKEN_LENGTH = 128
@@ -95,7 +97,13 @@ SavedListener = Callable[[Sequence[str]], None]
 
 
 class PalabreApplication(
-    ContributionLog, CommitteeCommands, CommentCommands, InvitationCommands, Application[UUID]
+    ContributionLog,
+    CommitteeCommands,
+    CommentCommands,
+    SuggestionCommands,
+    AmendmentCommands,
+    InvitationCommands,
+    Application[UUID],
 ):
     name = "Palabre"
 

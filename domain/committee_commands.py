@@ -39,6 +39,7 @@ class CommitteeCommands:
         def member(self, member_id: UUID) -> MemberInfo: ...
         def contribution_count(self, document_id: Any) -> int: ...
         def organisation(self, organisation_id: UUID) -> Any: ...
+        def has_open_amendments(self, document_id: UUID, meeting_id: str) -> bool: ...
 
     def committee(self, document_id: UUID) -> Document:
         """The document aggregate, for reads (rule, meetings, proposals, versions)."""
@@ -92,6 +93,8 @@ class CommitteeCommands:
         for proposal_id in document.meeting(meeting_id).proposals:
             if document.proposals[proposal_id].is_open:
                 raise Conflict("close this meeting's open proposals first")
+        if self.has_open_amendments(document_id, meeting_id):
+            raise Conflict("close this meeting's open vote on amendments first")
         document.close_meeting(meeting_id)
         self._commit(document)
         return document.meeting(meeting_id)
