@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from palabre.server.bootstrap import Services
 from palabre.server.export.snapshot import Sources
+from palabre.server.http.amendments import AmendmentsApi
 from palabre.server.http.audit import AuditApi
 from palabre.server.http.comments import CommentsApi
 from palabre.server.http.documents import DocumentsApi
@@ -21,6 +22,7 @@ from palabre.server.http.meetings import MeetingsApi
 from palabre.server.http.members import MembersApi
 from palabre.server.http.openapi import openapi_json
 from palabre.server.http.plumbing import Authenticated
+from palabre.server.http.suggestions import SuggestionsApi
 from palabre.server.http.versions import VersionsApi
 from palabre.server.http.web import web_routes
 from palabre.server.live.endpoint import LiveEndpoint
@@ -53,6 +55,9 @@ def create_app(services: Services) -> Starlette:
         *AuditApi(store, services.audit).routes(endpoint),
         # Comments anchored to passages.
         *CommentsApi(store, texts).routes(endpoint),
+        # Suggestions: proposed replacements, decided by authors, coordinators or the committee.
+        *SuggestionsApi(store, services.suggestions).routes(endpoint),
+        *AmendmentsApi(store, services.suggestions).routes(endpoint),
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *HistoryApi(store, texts, services.history).routes(endpoint),
         # Snapshot exports: the text now, at a version or a position, in six formats.

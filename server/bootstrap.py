@@ -3,11 +3,12 @@ settings, and nowhere else; the server, every command of the command line and th
 it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
-history index), the store's thread pool, the live rooms registry, the document-text service
-and the live channel, in one exit stack: leaving it closes them in reverse order, whatever
-happened. Nothing is opened at import time, and nothing is wired by mutating an object after
-its construction: a dependency that is only known later (the relay to wake after a save, the
-index to catch up after a checkpoint) is passed as a callable at construction.
+history index), the store's thread pool, the live rooms registry, the document-text service,
+the suggestion desk and the live channel, in one exit stack: leaving it closes them in
+reverse order, whatever happened. Nothing is opened at import time, and nothing is wired by
+mutating an object after its construction: a dependency that is only known later (the relay
+to wake after a save, the index to catch up after a checkpoint) is passed as a callable at
+construction.
 
 :meth:`Services.running` is the background work of a serving process, for the app's
 lifespan: the history index catches every document up, the relay follows the log; at the end
@@ -32,6 +33,7 @@ from palabre.server.settings import Settings
 from palabre.server.storage.database import Database, open_application
 from palabre.server.storage.store import Store
 from palabre.server.storage.views import open_audit, open_history_index, open_versions
+from palabre.server.suggestions import SuggestionDesk
 from palabre.server.texts import DocumentTexts
 
 
@@ -46,6 +48,7 @@ class Services:
     history: HistoryIndex
     rooms: Rooms
     texts: DocumentTexts
+    suggestions: SuggestionDesk
     hub: EventHub
     relay: Relay
 
@@ -80,6 +83,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
         stack.callback(store.close)
         rooms = Rooms(store, settings)
         texts = DocumentTexts(store, rooms)
+        suggestions = SuggestionDesk(store, rooms, texts, history)
         hub = EventHub()
         yield Services(
             settings=settings,
@@ -91,6 +95,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
             history=history,
             rooms=rooms,
             texts=texts,
+            suggestions=suggestions,
             hub=hub,
-            relay=Relay(store, texts, hub, rooms, wakeup),
+            relay=Relay(store, texts, suggestions, hub, rooms, wakeup),
         )

@@ -12,7 +12,9 @@ the live channel and the command line.
   (the latest checkpoint at or before N plus the contributions after it): the same bytes
   whenever and wherever it is asked, which is what a proposal hashes and an approved version
   is checked against.
-- :meth:`DocumentTexts.locate`: where comment anchors stand in the live text.
+- :meth:`DocumentTexts.locate`: where comment anchors stand in the live text;
+  :meth:`DocumentTexts.passages`: where suggestions' passages stand, and whether they still
+  read as quoted.
 
 Rebuilds run in the store's threads, never on the event loop.
 """
@@ -21,15 +23,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from palabre.domain.comment import Anchor
 from palabre.domain.ids import DocumentId
-from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors
-from palabre.server.crdt.replica import rebuild
+from palabre.domain.suggestion import Passage
+from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors, locate_passages
+from palabre.server.crdt.replica import LiveText, rebuild
 from palabre.server.errors import StoreUnavailable
 from palabre.server.live.rooms import Rooms
 from palabre.server.storage.store import Store
+
+Locator = Callable[[LiveText, Sequence[AnchorQuery]], list[AnchorRange]]
 
 # How long a read waits for the live room to store what it received before giving up.
 FLUSH_TIMEOUT_SECONDS = 10.0
@@ -72,9 +77,23 @@ class DocumentTexts:
         return position, await self.at(document_id, position)
 
     async def locate(self, document_id: DocumentId, anchors: Sequence[Anchor]) -> list[AnchorRange]:
-        """Where each anchor stands in the live text (its state is taken on the event loop,
-        which owns the room; the work runs in a store thread)."""
+        """Where each comment's anchor stands in the live text."""
         queries = [anchor_query(anchor) for anchor in anchors]
+        return await self._located(document_id, queries, locate_anchors)
+
+    async def passages(
+        self, document_id: DocumentId, passages: Sequence[Passage]
+    ) -> list[AnchorRange]:
+        """Where each suggestion's passage stands in the live text, and whether it still
+        reads exactly as quoted (``detached`` when not: the suggestion conflicts)."""
+        queries = [passage_query(passage) for passage in passages]
+        return await self._located(document_id, queries, locate_passages)
+
+    async def _located(
+        self, document_id: DocumentId, queries: list[AnchorQuery], how: Locator
+    ) -> list[AnchorRange]:
+        """The live state is taken on the event loop, which owns the room; the work runs in
+        a store thread."""
         if not queries:
             return []
         room = self._rooms.get(document_id)
@@ -82,11 +101,15 @@ class DocumentTexts:
             updates = [room.live.encode_state()]
         else:
             updates = (await self._store.load(document_id)).updates()
-        return await self._store.call(lambda: locate_anchors(rebuild(updates), queries))
+        return await self._store.call(lambda: how(rebuild(updates), queries))
 
 
 def anchor_query(anchor: Anchor) -> AnchorQuery:
     return AnchorQuery(anchor.quote, _decoded(anchor.start), _decoded(anchor.end))
+
+
+def passage_query(passage: Passage) -> AnchorQuery:
+    return AnchorQuery(passage.quote, _decoded(passage.start), _decoded(passage.end))
 
 
 def _decoded(position: str | None) -> bytes | None:

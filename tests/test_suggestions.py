@@ -1,6 +1,7 @@
 """Suggestions and amendments in the domain, against the real store (SQLite and PostgreSQL):
 who may suggest and decide, the states a suggestion goes through, the contribution that
-writes an accepted one into the text, and the committee's vote on amendments."""
+writes an accepted one into the text, and the committee's vote on amendments. Then the CRDT
+side, with real pycrdt documents: where a passage stands, and the update that replaces it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
 from palabre.domain.suggestion import MAX_PASSAGE, Passage
 from palabre.domain.suggestion_commands import contribution_session
+from palabre.server.crdt.anchors import AnchorQuery, locate_passages
+from palabre.server.crdt.passages import replace_passage
+from palabre.server.crdt.replica import BODY, rebuild
+from pycrdt import Doc, Text
+
+from tests.support.positions import point_positions, quote_positions
 
 QUOTE = "économie sociale et solidaire"
 
@@ -302,3 +309,76 @@ def test_under_consent_one_objection_refuses_an_amendment(
         1,
         "consent",
     )
+
+
+# Passages in the CRDT ------------------------------------------------------------------------
+
+TEXT = f"# Été à Lomé 🌍\n\nRelier les acteurs de l'{QUOTE} en Bretagne.\n"
+
+
+def typed_doc(text: str = TEXT) -> Doc[Text]:
+    doc: Doc[Text] = Doc()
+    doc.get(BODY, type=Text).insert(0, text)
+    return doc
+
+
+def test_a_replacement_is_exactly_the_suggestion_under_a_fresh_client_id() -> None:
+    doc = typed_doc()
+    start, end = quote_positions(doc.client_id, TEXT, QUOTE)
+    made = replace_passage([doc.get_update()], AnchorQuery(QUOTE, start, end), "ESS 🤝")
+    assert made is not None
+    assert (made.start, made.end) == (TEXT.index(QUOTE), TEXT.index(QUOTE) + len(QUOTE))
+    assert made.client_id not in (doc.client_id, 0)
+    doc.apply_update(made.update)
+    assert str(doc.get(BODY, type=Text)) == TEXT.replace(QUOTE, "ESS 🤝")
+    changed = rebuild([made.update])  # the update alone carries only the new characters
+    assert "Relier" not in changed.text
+
+
+def test_an_insertion_point_and_a_deletion() -> None:
+    doc = typed_doc()
+    index = TEXT.index(" en Bretagne")
+    point = point_positions(doc.client_id, TEXT, index)
+    made = replace_passage([doc.get_update()], AnchorQuery("", *point), " (ESS)")
+    assert made is not None
+    assert (made.start, made.end) == (index, index)
+    doc.apply_update(made.update)
+    gone = replace_passage([doc.get_update()], AnchorQuery(" à Lomé"), "")
+    assert gone is not None
+    doc.apply_update(gone.update)
+    expected = TEXT[:index] + " (ESS)" + TEXT[index:]
+    assert str(doc.get(BODY, type=Text)) == expected.replace(" à Lomé", "")
+
+
+def test_a_passage_changed_meanwhile_is_never_replaced() -> None:
+    doc = typed_doc()
+    text = doc.get(BODY, type=Text)
+    start, end = quote_positions(doc.client_id, TEXT, QUOTE)
+    index = TEXT.index(" en Bretagne")
+    point = point_positions(doc.client_id, TEXT, index)
+    at = len(TEXT[: TEXT.index("sociale")].encode())  # pycrdt counts UTF-8 bytes
+    text.insert(at, "très ")
+    text.insert(len(TEXT[:index].encode()) + len("très ".encode()), "!")  # typed at the point
+    text.insert(0, "Préambule.\n")  # before: moves everything, changes nothing
+    state = [doc.get_update()]
+    live = rebuild(state)
+    [changed, typed_at] = locate_passages(
+        live, [AnchorQuery(QUOTE, start, end), AnchorQuery("", *point)]
+    )
+    assert changed.detached
+    assert typed_at.detached
+    assert replace_passage(state, AnchorQuery(QUOTE, start, end), "ESS") is None
+    assert replace_passage(state, AnchorQuery("", *point), "x") is None
+    assert replace_passage(state, AnchorQuery("Bretagne"), "Breizh") is not None  # intact
+    assert replace_passage(state, AnchorQuery("e"), "x") is None  # ambiguous without anchor
+
+
+def test_positions_of_deleted_text_or_on_unknown_items_conflict() -> None:
+    doc = typed_doc()
+    start, end = quote_positions(doc.client_id, TEXT, QUOTE)
+    stranger = quote_positions(doc.client_id + 1, TEXT, QUOTE)
+    doc.get(BODY, type=Text).insert(0, "x")
+    state = [doc.get_update()]
+    assert replace_passage(state, AnchorQuery(QUOTE, *stranger), "ESS") is not None  # fallback
+    del doc.get(BODY, type=Text)[0 : len(TEXT.encode()) + 1]
+    assert replace_passage([doc.get_update()], AnchorQuery(QUOTE, start, end), "ESS") is None

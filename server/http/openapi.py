@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 
 from palabre.domain.shapes import Json
+from palabre.server.http.amendments import openapi_paths as amendments_paths
 from palabre.server.http.audit import openapi_paths as audit_openapi_paths
 from palabre.server.http.comments import openapi_paths as comment_paths
 from palabre.server.http.documents import openapi_paths as documents_paths
@@ -38,6 +39,7 @@ from palabre.server.http.schema import (
     paths_of,
     ref,
 )
+from palabre.server.http.suggestions import openapi_paths as suggestions_paths
 from palabre.server.http.versions import openapi_paths as versions_paths
 from palabre.server.http.web import openapi_paths as web_paths
 from starlette.requests import Request
@@ -71,6 +73,8 @@ def openapi_document() -> Json:
         | versions_paths()
         | audit_openapi_paths()
         | comment_paths()
+        | suggestions_paths()
+        | amendments_paths()
         | history_paths()
         | export_paths()
         | invitation_paths()

@@ -24,6 +24,7 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from palabre.domain.application import MemberInfo
 from palabre.domain.errors import PositionConflict
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.protocol import saved_message
@@ -35,6 +36,20 @@ log = logging.getLogger("palabre.room")
 
 MAX_BACKOFF_SECONDS = 5.0
 Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
+
+
+class Author(Protocol):
+    """Whose changes a run holds: a live connection, or the server writing on a member's
+    behalf (``room.OnBehalf``). ``received_updates`` counts the updates it sent."""
+
+    @property
+    def member(self) -> MemberInfo: ...
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def received_updates(self) -> int: ...
 
 
 class ContributionStore(Protocol):
@@ -55,9 +70,9 @@ class ContributionStore(Protocol):
 
 @dataclass
 class _Run:
-    """Consecutive changes from one connection; bounded so one run fits in one batch."""
+    """Consecutive changes from one author; bounded so one run fits in one batch."""
 
-    connection: Connection
+    connection: Author
     updates: list[bytes] = field(default_factory=list)
     size: int = 0
     last_received: int = 0  # the connection's update count when the last change arrived
@@ -115,7 +130,7 @@ class Batcher:
 
     # Recording -------------------------------------------------------------------------------
 
-    def record(self, connection: Connection, change: bytes) -> None:
+    def record(self, connection: Author, change: bytes) -> None:
         settings = self._settings
         run = self._runs[-1] if self._runs else None
         if (
@@ -245,10 +260,13 @@ class Batcher:
                 await self.catch_up()
 
     async def catch_up(self) -> None:
-        """Apply contributions another process stored after ours."""
+        """Apply contributions another process (or the server, for an accepted suggestion
+        when no room was loaded) stored after ours. Two catch-ups may overlap: applying an
+        update twice changes nothing, and the position only moves forward."""
         for position, update in await self._store.tail(self.document_id, self.position):
-            self._apply_foreign(update)
-            self.position = position
+            if position > self.position:
+                self._apply_foreign(update)
+                self.position = position
 
     async def flush(self) -> None:
         """Return once everything received so far is stored (waits through retries)."""
