@@ -9,6 +9,7 @@ as bytes.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, cast
 
 from palabre.client.comments import encode_position
@@ -75,11 +76,11 @@ class Suggestions:
 
     # Amendments ------------------------------------------------------------------------------
 
-    async def amendments(self, document_id: str) -> list[Json]:
+    async def amendments(self, document_id: str) -> builtins.list[Json]:
         body = await self._call("GET", _amendments(document_id))
-        return cast(list[Json], body["amendments"])
+        return cast(builtins.list[Json], body["amendments"])
 
-    async def put_to_vote(self, document_id: str, suggestion_ids: list[str]) -> Json:
+    async def put_to_vote(self, document_id: str, suggestion_ids: builtins.list[str]) -> Json:
         """Open a vote of the committee on these suggestions, in this order."""
         body = {"suggestion_ids": suggestion_ids}
         return await self._call("POST", _amendments(document_id), body)
