@@ -19,6 +19,7 @@ from palabre.client.suggestions import Suggestions
 from tests.conftest import Seed
 from tests.support.positions import point_positions, quote_positions
 from tests.support.server import ServerProcess
+from tests.test_cli import palabre
 
 Json = dict[str, Any]
 QUOTE = "économie sociale et solidaire"
@@ -257,3 +258,45 @@ async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
         again = await coordinator.close_vote(doc, vote["id"])  # nothing left to write
         assert again["amendments"] == closed["amendments"]
         assert await coordinator_http.text(doc) == expected
+
+
+async def test_the_command_line_lists_and_decides_while_people_edit(
+    server: ServerProcess, seed: Seed, database_url: str
+) -> None:
+    """The operator accepts from another process: the replacement goes into the log, and the
+    server's room, with an editor in it, picks it up at once (the relay sees the acceptance)."""
+    doc = seed.document_id
+    await typed(server, seed)
+    async with (
+        PalabreClient(server.base_url, seed.commenter) as commenter_http,
+        LiveDocument(server.base_url, doc, seed.editor) as live,
+    ):
+        await live.wait_synced()
+        commenter = Suggestions(commenter_http)
+        kept = await commenter.make(doc, "Bretagne", "Bretagne (FR)", "Précision")
+        dropped = await commenter.make(doc, "Togo", "Togo (TG)")
+        listing = palabre(database_url, "suggestions", "list", doc, "--status", "open")
+        assert listing.returncode == 0, listing.stderr
+        assert [row.split("\t") for row in listing.stdout.splitlines()] == [
+            [kept["id"], "open", "anchored", "Maëlle Tanguy", "Bretagne", "Bretagne (FR)"],
+            [dropped["id"], "open", "anchored", "Maëlle Tanguy", "Togo", "Togo (TG)"],
+        ]
+        accepted = palabre(database_url, "suggestions", "accept", doc, kept["id"])
+        assert accepted.returncode == 0, accepted.stderr
+        assert accepted.stdout.strip() == "accepted at position 2"
+        await live.wait_for_text(TEXT.replace("Bretagne", "Bretagne (FR)"))
+        rejected = palabre(
+            database_url, "suggestions", "reject", doc, dropped["id"], "--reason", "Non"
+        )
+        assert rejected.returncode == 0, rejected.stderr
+        again = palabre(
+            database_url, "suggestions", "reject", doc, dropped["id"], "--reason", "Non"
+        )
+        assert (again.returncode, "rejected already" in again.stderr) == (2, True)
+        final = await commenter.get(doc, dropped["id"])
+        assert (final["status"], final["decision_reason"], final["decided_by"]) == (
+            "rejected",
+            "Non",
+            None,
+        )
+        assert live.value == TEXT.replace("Bretagne", "Bretagne (FR)")

@@ -9,7 +9,16 @@ from collections.abc import Callable, Sequence
 
 from palabre.domain.errors import PalabreError
 from palabre.server.bootstrap import Services, open_services
-from palabre.server.cli import audit, documents, export, history, members, serve, versions
+from palabre.server.cli import (
+    audit,
+    documents,
+    export,
+    history,
+    members,
+    serve,
+    suggestions,
+    versions,
+)
 from palabre.server.settings import Settings
 
 Command = Callable[[Services, argparse.Namespace], int]
@@ -23,6 +32,7 @@ COMMANDS: dict[str, Command] = {
     "audit": audit.run_audit,
     "history": history.run,
     "comments": history.run,
+    "suggestions": suggestions.run,
     "export": export.run,
 }
 
@@ -40,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     versions.add_parsers(commands)
     audit.add_parsers(commands)
     history.add_parsers(commands)
+    suggestions.add_parsers(commands)
     export.add_parsers(commands)
     return parser
 
