@@ -119,6 +119,10 @@ class AmendmentCommands:
         listed = self._catalogue(amendments_catalogue(document_id)).get()
         return [self.amendments_vote(document_id, entry.entity_id) for entry in listed]
 
+    def amendments_ids(self, document_id: UUID) -> list[UUID]:
+        """The ids of the document's votes on amendments, oldest first, without loading them."""
+        return [e.entity_id for e in self._catalogue(amendments_catalogue(document_id)).get()]
+
     def has_open_amendments(self, document_id: UUID, meeting_id: str) -> bool:
         listed = self._catalogue(amendments_catalogue(document_id)).get()
         votes = (self.amendments_vote(document_id, entry.entity_id) for entry in listed)

@@ -5,7 +5,7 @@ organisation by organisation, under the document's rule as it stood when the set
 closing the set decides each one with the committee's own decision logic
 (:func:`palabre.domain.committee.decide`) and records every tally at once. Applying the
 accepted ones to the text, in the set's order, is the server's work (it writes each one into
-the text and records :class:`~palabre.domain.suggestion.SuggestionAccepted` on the
+the text and records ``Suggestion.SuggestionAccepted`` on the
 suggestion); the decisions stored here are what it follows, so an interrupted application can
 be resumed.
 """
@@ -53,35 +53,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-class AmendmentsOpened(Aggregate.Created):
-    document_id: UUID
-    meeting_id: str
-    suggestion_ids: list[str]
-    rule: dict[str, Any]
-    opened_by: str | None
-
-
-class AmendmentsEvent(Aggregate.Event):
-    by: str | None = field(default_factory=_actor, init=False)
-    at: str = field(default_factory=_now, init=False)
-
-
-class AmendmentVoteCast(AmendmentsEvent):
-    suggestion_id: str
-    organisation_id: str
-    member_id: str
-    choice: str
-    reason: str
-
-
-class AmendmentsClosed(AmendmentsEvent):
-    decisions: dict[str, dict[str, Any]]  # suggestion id -> {"outcome", "tally"}
-
-
 class Amendments(Aggregate):
-    AmendmentsOpened = AmendmentsOpened
-    AmendmentVoteCast = AmendmentVoteCast
-    AmendmentsClosed = AmendmentsClosed
+    class Event(Aggregate.Event):
+        by: str | None = field(default_factory=_actor, init=False)
+        at: str = field(default_factory=_now, init=False)
+
+    class AmendmentsOpened(Aggregate.Created):
+        document_id: UUID
+        meeting_id: str
+        suggestion_ids: list[str]
+        rule: dict[str, Any]
+        opened_by: str | None
+
+    class AmendmentVoteCast(Event):
+        suggestion_id: str
+        organisation_id: str
+        member_id: str
+        choice: str
+        reason: str
+
+    class AmendmentsClosed(Event):
+        decisions: dict[str, dict[str, Any]]  # suggestion id -> {"outcome", "tally"}
 
     @classmethod
     def open(

@@ -1,9 +1,9 @@
 """Suggestions: a proposed replacement of one passage of the text, decided openly.
 
 One ``Suggestion`` aggregate per suggestion, with named, past-tense events: it is made
-(:class:`SuggestionMade`), may be revised by its author while it is open (suggesting mode
+(``SuggestionMade``), may be revised by its author while it is open (suggesting mode
 extends it as they type), gathers replies, may be put to the committee's vote as an amendment
-(:class:`SuggestionPutToVote`), and ends accepted, rejected (with a reason) or withdrawn. Each
+(``SuggestionPutToVote``), and ends accepted, rejected (with a reason) or withdrawn. Each
 event records who (``by``, from the acting member) and when.
 
 The passage is kept as the suggester saw it: the quote (possibly empty: an insertion), its
@@ -102,69 +102,53 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-class SuggestionMade(Aggregate.Created):
-    document_id: UUID
-    author_id: UUID
-    quote: str
-    replacement: str
-    reason: str
-    section: str
-    start: str | None
-    end: str | None
-
-
-class SuggestionEvent(Aggregate.Event):
-    """Every change after the first records who made it (None: the operator at the command
-    line) and when."""
-
-    by: str | None = field(default_factory=_actor, init=False)
-    at: str = field(default_factory=_now, init=False)
-
-
-class SuggestionRevised(SuggestionEvent):
-    quote: str
-    replacement: str
-    reason: str
-    section: str
-    start: str | None
-    end: str | None
-
-
-class SuggestionReplied(SuggestionEvent):
-    reply_id: str
-    body: str
-
-
-class SuggestionPutToVote(SuggestionEvent):
-    amendments_id: UUID
-
-
-class SuggestionAccepted(SuggestionEvent):
-    position: int | None
-    amendments_id: UUID | None
-
-
-class SuggestionRejected(SuggestionEvent):
-    reason: str
-    amendments_id: UUID | None
-
-
-class SuggestionWithdrawn(SuggestionEvent):
-    pass
-
-
 class Suggestion(Aggregate):
     """One suggestion; its id is a random uuid4 (eventsourcing's default for ``Aggregate``).
-    The event classes are named at module level and attached here, as eventsourcing finds
-    them by name on the aggregate."""
+    Its events are named in full (``Suggestion.SuggestionMade``...), as the audit trail shows
+    their topics."""
 
-    SuggestionMade = SuggestionMade
-    SuggestionRevised = SuggestionRevised
-    SuggestionReplied = SuggestionReplied
-    SuggestionPutToVote = SuggestionPutToVote
-    SuggestionAccepted = SuggestionAccepted
-    SuggestionRejected = SuggestionRejected
-    SuggestionWithdrawn = SuggestionWithdrawn
+    class Event(Aggregate.Event):
+        """Every change after the first records who made it (None: the operator at the
+        command line) and when."""
+
+        by: str | None = field(default_factory=_actor, init=False)
+        at: str = field(default_factory=_now, init=False)
+
+    class SuggestionMade(Aggregate.Created):
+        document_id: UUID
+        author_id: UUID
+        quote: str
+        replacement: str
+        reason: str
+        section: str
+        start: str | None
+        end: str | None
+
+    class SuggestionRevised(Event):
+        quote: str
+        replacement: str
+        reason: str
+        section: str
+        start: str | None
+        end: str | None
+
+    class SuggestionReplied(Event):
+        reply_id: str
+        body: str
+
+    class SuggestionPutToVote(Event):
+        amendments_id: UUID
+
+    class SuggestionAccepted(Event):
+        position: int | None
+        amendments_id: UUID | None
+
+    class SuggestionRejected(Event):
+        reason: str
+        amendments_id: UUID | None
+
+    class SuggestionWithdrawn(Event):
+        pass
 
     @classmethod
     def make(cls, document_id: UUID, author_id: UUID, passage: Passage, reason: str) -> Suggestion:

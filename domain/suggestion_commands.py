@@ -191,6 +191,10 @@ class SuggestionCommands:
         records = (self.suggestion(document_id, entry.entity_id) for entry in listed)
         return [r for r in records if status is None or r.status == status]
 
+    def suggestion_ids(self, document_id: UUID) -> list[UUID]:
+        """The ids of the document's suggestions, oldest first, without loading them."""
+        return [e.entity_id for e in self._catalogue(suggestions_catalogue(document_id)).get()]
+
     # Helpers ---------------------------------------------------------------------------------
 
     def _suggestion(self, document_id: UUID, suggestion_id: UUID) -> Suggestion:

@@ -173,8 +173,9 @@ class AuditChain:
 
     def history(self, document_id: UUID) -> Iterator[AuditEntry]:
         """The document's events with their links, oldest first: the document aggregate, its
-        contribution log and the members with a role on it. Catches up (and checks that the
-        document exists) now, then reads lazily, page by page."""
+        contribution log, its suggestions and votes on amendments, and the members with a role
+        on it. Catches up (and checks that the document exists) now, then reads lazily, page
+        by page."""
         self._source.document(document_id)
         self.catch_up()
         originators = self._originators(document_id)
@@ -182,7 +183,11 @@ class AuditChain:
 
     def _originators(self, document_id: UUID) -> set[str]:
         members = {str(member.id) for member in self._source.members(document_id)}
-        return {str(document_id), str(contribution_log_id(DocumentId(document_id)))} | members
+        decided = self._source.suggestion_ids(document_id) + self._source.amendments_ids(
+            document_id
+        )
+        own = {str(document_id), str(contribution_log_id(DocumentId(document_id)))}
+        return own | members | {str(i) for i in decided}
 
     def _entries(self, originators: set[str], upto: int) -> Iterator[AuditEntry]:
         previous: str | None = GENESIS

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import time
 from collections.abc import Awaitable
 from typing import Any
@@ -101,6 +102,17 @@ async def test_accepted_through_the_live_room_credits_the_suggester(
         position = accepted["position"]
         assert await History(editor_http).text_at(doc, position) == expected
         assert await History(editor_http).text_at(doc, position - 1) == TEXT
+        audit = await editor_http._http.get(f"/api/documents/{doc}/audit")
+        events = [json.loads(line) for line in audit.text.splitlines()]
+        topics = [e["topic"].rsplit(".", 1)[1] for e in events if e["originator_id"] == made["id"]]
+        assert topics == ["SuggestionMade", "SuggestionReplied", "SuggestionAccepted"]
+        [written] = [
+            e for e in events if e["event"].get("session_id") == f"suggestion-{made['id']}"
+        ]
+        assert (written["originator_version"], written["event"]["member_id"]) == (
+            position,
+            made["author"]["id"],
+        )
 
 
 async def member_id(http: PalabreClient, document_id: str) -> str:
