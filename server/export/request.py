@@ -17,8 +17,12 @@ from palabre.server.export.model import ExportOptions
 WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
 COMMENTS = ("open", "all")
+SUGGESTIONS = COMMENTS
 FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-PARAMETERS = ("format", "version", "at", "lang", "tz", "comments", "contributors", "generated_at")
+PARAMETERS = (
+    *("format", "version", "at", "lang", "tz", "comments", "suggestions", "contributors"),
+    "generated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ def parse_request(query: Mapping[str, str]) -> ExportRequest:
     comments = query.get("comments")
     if comments is not None and comments not in COMMENTS:
         raise InvalidInput(f"comments is open or all, not {comments!r}")
+    suggestions = query.get("suggestions")
+    if suggestions is not None and suggestions not in SUGGESTIONS:
+        raise InvalidInput(f"suggestions is open or all, not {suggestions!r}")
     contributors = query.get("contributors", "false").lower()
     if contributors not in FLAGS:
         raise InvalidInput(f"contributors is true or false, not {contributors!r}")
@@ -54,6 +61,7 @@ def parse_request(query: Mapping[str, str]) -> ExportRequest:
         zone=zone(query.get("tz", "UTC")),
         comments=comments,
         contributors=FLAGS[contributors],
+        suggestions=suggestions,
         generated_at=parse_time(query["generated_at"], "generated_at")
         if "generated_at" in query
         else None,
