@@ -31,6 +31,19 @@ MAX_REASON = 2_000
 STATUSES = ("open", "accepted", "rejected", "withdrawn")
 
 
+class SuggestionDecided(Conflict):
+    """The suggestion was accepted, rejected or withdrawn already: it can no longer change."""
+
+
+class SuggestionConflict(Conflict):
+    """The passage no longer reads as quoted: the suggestion cannot be applied blindly (the
+    server finds it, against the text)."""
+
+
+class BeforeCommittee(Conflict):
+    """An open vote of the committee on amendments decides this suggestion, nobody alone."""
+
+
 @dataclass(frozen=True)
 class Passage:
     """What a suggestion changes: ``quote`` (empty for an insertion) becomes ``replacement``
@@ -292,13 +305,13 @@ class Suggestion(Aggregate):
 
     def _check_open(self) -> None:
         if self.status != "open":
-            raise Conflict(f"this suggestion is {self.status} already: it can no longer change")
+            raise SuggestionDecided(f"this suggestion is {self.status} already")
 
     def _check_open_to_decide(self) -> None:
         """Open, and not before the committee (its vote decides it)."""
         self._check_open()
         if self.amendments_id is not None:
-            raise Conflict("this suggestion is before the committee: its vote decides it")
+            raise BeforeCommittee("this suggestion is before the committee: its vote decides it")
 
     def record(self) -> SuggestionRecord:
         return SuggestionRecord(

@@ -33,7 +33,14 @@ from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, P
 from palabre.domain.ids import DocumentId
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
-from palabre.domain.suggestion import STATUSES, Passage, Suggestion, SuggestionRecord
+from palabre.domain.suggestion import (
+    STATUSES,
+    BeforeCommittee,
+    Passage,
+    Suggestion,
+    SuggestionDecided,
+    SuggestionRecord,
+)
 
 if TYPE_CHECKING:
     from eventsourcing.application import EventSourcedLog
@@ -222,11 +229,13 @@ class SuggestionCommands:
         self.document(document_id)
         suggestion = self._suggestion(document_id, suggestion_id)
         if suggestion.status != "open":
-            raise Conflict(f"this suggestion is {suggestion.status} already")
+            raise SuggestionDecided(f"this suggestion is {suggestion.status} already")
         if suggestion.amendments_id is not None:
             vote: Amendments = self._get(Amendments, suggestion.amendments_id, "amendments")
             if vote.is_open:
-                raise Conflict("this suggestion is before the committee: its vote decides it")
+                raise BeforeCommittee(
+                    "this suggestion is before the committee: its vote decides it"
+                )
         member_id = acting_member.get()
         if member_id is None:
             return suggestion

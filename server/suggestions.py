@@ -38,7 +38,7 @@ from palabre.domain.application import MemberInfo, PalabreApplication
 from palabre.domain.contribution import NewContribution
 from palabre.domain.errors import Conflict, PositionConflict
 from palabre.domain.ids import DocumentId
-from palabre.domain.suggestion import Passage, SuggestionRecord
+from palabre.domain.suggestion import Passage, SuggestionConflict, SuggestionRecord
 from palabre.domain.suggestion_commands import contribution_session
 from palabre.projections.authorship import Run
 from palabre.projections.history_index import HistoryIndex
@@ -50,10 +50,6 @@ from palabre.server.storage.store import Store
 from palabre.server.texts import DocumentTexts, passage_query
 
 ATTEMPTS = 20  # appends against a log that keeps moving, before giving up with 409
-
-
-class SuggestionConflict(Conflict):
-    """The passage no longer reads as quoted: the suggestion cannot be applied blindly."""
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,14 @@ async def status_of(call: Awaitable[Any]) -> int:
     return 200
 
 
+async def code_of(call: Awaitable[Any]) -> str:
+    try:
+        await call
+    except PalabreHTTPError as error:
+        return f"{error.status} {error.code}"
+    return "200"
+
+
 async def typed(server: ServerProcess, seed: Seed, text: str = TEXT) -> int:
     """The editor types the text live and leaves; returns their client id (for anchors)."""
     async with LiveDocument(server.base_url, seed.document_id, seed.editor) as live:
@@ -93,7 +101,7 @@ async def test_accepted_through_the_live_room_credits_the_suggester(
         await watcher.wait_for_text(expected)  # sent at once to those editing
         assert await editor_http.text(doc) == expected
         assert (accepted["status"], accepted["decided_by"]["name"]) == ("accepted", "Yann Le Gall")
-        assert await status_of(editor.accept(doc, made["id"])) == 409
+        assert await code_of(editor.accept(doc, made["id"])) == "409 suggestion_decided"
         kinds = [(await anext(events)).event for _ in range(3)]
         assert kinds == ["suggestion.made", "suggestion.replied", "suggestion.accepted"]
         authorship = await History(editor_http).authorship(doc)
@@ -165,12 +173,12 @@ async def test_a_passage_edited_meanwhile_conflicts_and_is_never_applied(
         assert (now["conflict"], now["status"]) == (True, "open")
         assert not (await commenter.get(doc, unanchored["id"]))["conflict"]
         before = await coordinator_http.text(doc)
-        with pytest.raises(PalabreHTTPError, match=r"409 .*passage changed"):
+        with pytest.raises(PalabreHTTPError, match=r"409 suggestion_conflict: .*passage changed"):
             await coordinator.accept(doc, made["id"])
         assert await coordinator_http.text(doc) == before
         assert (await commenter.get(doc, made["id"]))["status"] == "open"
         stale = commenter.make(doc, QUOTE, BETTER, "", start, end)
-        assert await status_of(stale) == 409  # a suggestion must stand in the text
+        assert await code_of(stale) == "409 suggestion_conflict"  # it must stand in the text
         revised = await commenter.revise(doc, made["id"], "Préambule.", "Introduction.")
         assert not revised["conflict"]
         await coordinator.accept(doc, made["id"])
@@ -210,7 +218,7 @@ async def test_rights_of_every_role_over_http(server: ServerProcess, seed: Seed)
         )
         assert await status_of(editor.reject(doc, made[0], "Encore")) == 409
         assert (await editor2.withdraw(doc, made[1]))["status"] == "withdrawn"
-        assert await status_of(coordinator.accept(doc, made[1])) == 409
+        assert await code_of(coordinator.accept(doc, made[1])) == "409 suggestion_decided"
         assert (await coordinator.accept(doc, made[2]))["status"] == "accepted"
         assert [s["status"] for s in await observer.list(doc)] == [
             "rejected",
@@ -249,6 +257,9 @@ async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
         meeting = await coordinator_http.open_meeting(doc, "Comité de pilotage", "2026-11-23")
         ids = [first["id"], second["id"], refused["id"]]
         vote = await coordinator.put_to_vote(doc, ids)
+        assert await code_of(commenter.withdraw(doc, refused["id"])) == (
+            "409 suggestion_before_committee"
+        )
         assert [a["suggestion_id"] for a in vote["amendments"]] == ids
         for http, choices in [
             (editor_http, ["approve", "approve", "object"]),

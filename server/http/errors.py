@@ -12,6 +12,7 @@ from palabre.domain.errors import (
     PositionConflict,
     Unauthenticated,
 )
+from palabre.domain.suggestion import BeforeCommittee, SuggestionConflict, SuggestionDecided
 from palabre.server.errors import PayloadTooLarge, StoreUnavailable
 
 HTTP_STATUS: dict[type[PalabreError], tuple[int, str]] = {
@@ -20,6 +21,9 @@ HTTP_STATUS: dict[type[PalabreError], tuple[int, str]] = {
     Forbidden: (403, "forbidden"),
     NotFound: (404, "not_found"),
     Conflict: (409, "conflict"),
+    SuggestionDecided: (409, "suggestion_decided"),
+    SuggestionConflict: (409, "suggestion_conflict"),
+    BeforeCommittee: (409, "suggestion_before_committee"),
     PositionConflict: (409, "conflict"),
     PayloadTooLarge: (413, "payload_too_large"),
     StoreUnavailable: (503, "unavailable"),
