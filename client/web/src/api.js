@@ -1,8 +1,10 @@
-// The HTTP API, with the member's bearer token. Errors carry the server's status and message.
+// The HTTP API, with the member's bearer token. Errors carry the server's status, its machine
+// code (for the page to translate) and its message.
 export class ApiError extends Error {
-  constructor (status, message) {
+  constructor (status, message, code = null) {
     super(message)
     this.status = status
+    this.code = code
   }
 }
 
@@ -26,10 +28,13 @@ export class Api {
     }
     if (!response.ok) {
       let message = response.statusText
+      let code = null
       try {
-        message = (await response.json()).error.message
+        const { error } = await response.json()
+        message = error.message
+        code = error.code
       } catch (_) {}
-      throw new ApiError(response.status, message)
+      throw new ApiError(response.status, message, code)
     }
     return response
   }

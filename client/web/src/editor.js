@@ -1,6 +1,7 @@
 // The editor: CodeMirror 6 with Markdown highlighting, bound to the shared Yjs text by
-// y-codemirror.next (remote cursors and selections included). Read-only for observers and
-// commenters. Passages with open comments are underlined.
+// y-codemirror.next (remote cursors and selections included). Read-only for observers;
+// commenters type in suggesting mode only (`extensions` brings it: suggesting.js). Passages
+// with open comments are underlined.
 import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
@@ -25,7 +26,7 @@ const commented = StateField.define({
 })
 const commentMark = Decoration.mark({ class: 'cm-commented' })
 
-export function createEditor ({ parent, live, label, placeholderText, onChange }) {
+export function createEditor ({ parent, live, label, placeholderText, onChange, extensions = [] }) {
   const editable = new Compartment()
   const undoManager = new Y.UndoManager(live.text)
   const view = new EditorView({
@@ -46,6 +47,7 @@ export function createEditor ({ parent, live, label, placeholderText, onChange }
         EditorView.updateListener.of((update) => {
           if (update.docChanged || update.selectionSet) onChange(update)
         }),
+        ...extensions,
         yCollab(live.text, live.awareness, { undoManager })
       ]
     })

@@ -1,11 +1,13 @@
-// History: the editing sessions as a timeline, a slider to read the text at any point (plain,
-// or coloured by author or organisation), the diff between any two points or versions, and
-// the approved versions with their decision record and their exports.
+// History: the editing sessions as a timeline, the suggestions made and decided, a slider to
+// read the text at any point (plain, or coloured by author or organisation), the diff between
+// any two points or versions, and the approved versions with their decision record and their
+// exports.
 import { h, fill, colourFor } from './dom.js'
 import { t, formatTime } from './i18n.js'
 import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
+import { renderSuggestionHistory } from './suggestion_history.js'
 
 // The sections a session touched, without the half-typed headings it passed through.
 function sections (session) {
@@ -24,6 +26,7 @@ export class HistoryPanel {
     this.view = h('div', { class: 'history-text', 'aria-live': 'polite' })
     this.diffView = h('div', { class: 'history-diff' })
     this.error = h('p', { class: 'error', role: 'alert' })
+    this.suggestions = h('section', { class: 'card suggestion-history', 'aria-labelledby': 'suggestion-history-title' })
   }
 
   path (rest) { return documentPath(this.documentId, rest) }
@@ -40,7 +43,15 @@ export class HistoryPanel {
     this.tallies = new Map(details.map((d) => [d.number, d.tally]))
     if (this.position === null || this.position > this.latest) this.position = this.latest
     this.render()
-    await this.show(this.position)
+    await Promise.all([this.show(this.position), this.renderSuggestions()])
+  }
+
+  async renderSuggestions () {
+    try {
+      await renderSuggestionHistory(this.api, this.documentId, this.suggestions)
+    } catch (error) {
+      this.error.textContent = error.message
+    }
   }
 
   async show (position) {
@@ -132,6 +143,7 @@ export class HistoryPanel {
           t('history.sessionStats', { n: s.contributions, added: s.added, removed: s.removed }),
           sections(s).length ? h('span', { class: 'muted' }, ` · ${sections(s).join(', ')}`) : null)))
           : h('p', { class: 'muted' }, t('history.noSessions'))),
+      this.suggestions,
       h('section', { class: 'card', 'aria-labelledby': 'at-title' },
         h('h2', { id: 'at-title' }, t('history.at')),
         h('label', { class: 'slider' }, slider, h('span', { class: 'slider-value' },

@@ -11,6 +11,8 @@ import { renderOutline } from './outline.js'
 import { previewer } from './preview.js'
 import { startPresence, trustServerNames } from './presence.js'
 import { CommentsPanel } from './comments.js'
+import { SuggestionsPanel } from './suggestions.js'
+import { suggesting } from './suggesting.js'
 import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
 import { exportButtons } from './exports.js'
@@ -119,8 +121,9 @@ async function documentPage (api, token, documentId) {
   const outline = h('div', { class: 'outline-list' })
   const preview = h('div', { class: 'preview markdown-body' })
   const commentsBox = h('div', { class: 'comments' })
+  const suggestionsBox = h('div', { class: 'suggestions' })
   const editorBox = h('div', { class: 'editor', id: 'editor' })
-  const readOnlyNote = h('p', { class: 'note', 'data-i18n': 'editor.readOnly' })
+  const readOnlyNote = h('p', { class: 'note' })
   const committeeBox = h('div', { id: 'panel-committee', role: 'tabpanel', 'aria-labelledby': 'tab-committee', class: 'panel', hidden: true })
   const historyBox = h('div', { id: 'panel-history', role: 'tabpanel', 'aria-labelledby': 'tab-history', class: 'panel', hidden: true })
   const exportsBox = h('div', { id: 'panel-exports', role: 'tabpanel', 'aria-labelledby': 'tab-exports', class: 'panel', hidden: true })
@@ -130,16 +133,20 @@ async function documentPage (api, token, documentId) {
   }, t(key, { n: 0 }))
   const previewTab = sideTab('preview', 'side.preview')
   const commentsTab = sideTab('comments', 'side.comments')
+  const suggestionsTab = sideTab('suggestions', 'side.suggestions')
   const previewPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-preview', hidden: true }, preview)
   const commentsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-comments' }, commentsBox)
+  const suggestionsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-suggestions', hidden: true }, suggestionsBox)
+  const sides = { preview: [previewTab, previewPanel], comments: [commentsTab, commentsPanel], suggestions: [suggestionsTab, suggestionsPanel] }
   function showSide (name) {
-    previewTab.setAttribute('aria-selected', String(name === 'preview'))
-    commentsTab.setAttribute('aria-selected', String(name === 'comments'))
-    previewPanel.hidden = name !== 'preview'
-    commentsPanel.hidden = name !== 'comments'
+    for (const [other, [tab, panel]] of Object.entries(sides)) {
+      tab.setAttribute('aria-selected', String(other === name))
+      panel.hidden = other !== name
+    }
   }
 
   let comments = null // created once the editor exists
+  let suggestions = null
   const editor = createEditor({
     parent: editorBox,
     live,
@@ -149,7 +156,11 @@ async function documentPage (api, token, documentId) {
       if (update.docChanged) textChanged()
       const { from, to } = update.state.selection.main
       if (comments) comments.selectionChanged(from, to)
-    }
+    },
+    extensions: [suggesting({
+      isOn: () => suggestions !== null && suggestions.on,
+      onEdit: (change) => suggestions.edit(change)
+    })]
   })
   const renderPreview = previewer(preview)
   function textChanged () {
@@ -157,11 +168,14 @@ async function documentPage (api, token, documentId) {
     renderPreview(text)
     renderOutline(outline, text, (position) => editor.select(position, position))
     if (comments) comments.textChanged()
+    if (suggestions) suggestions.textChanged()
   }
   function applyRole () {
-    const readOnly = !['coordinator', 'editor'].includes(me.role)
+    const readOnly = me.role === 'observer'
     editor.setReadOnly(readOnly)
-    readOnlyNote.hidden = !readOnly
+    readOnlyNote.hidden = ['coordinator', 'editor'].includes(me.role)
+    readOnlyNote.textContent = t(readOnly ? 'editor.readOnly' : 'editor.suggestOnly')
+    if (suggestions) { suggestions.me = me; suggestions.render() }
     fill(who, t('me.as', { name: me.name, organisation: me.organisation, role: t(`role.${me.role}`) }))
   }
   function renderStatus () {
@@ -183,6 +197,10 @@ async function documentPage (api, token, documentId) {
   comments = new CommentsPanel({
     api, documentId, live, editor, me, container: commentsBox,
     onCount: (n) => { commentsTab.textContent = t('side.comments', { n }) }
+  })
+  suggestions = new SuggestionsPanel({
+    api, documentId, live, editor, me, container: suggestionsBox,
+    onCount: (n) => { suggestionsTab.textContent = t('side.suggestions', { n }) }
   })
   const committee = new CommitteePanel({ api, documentId, me, container: committeeBox })
   const history = new HistoryPanel({ api, documentId, container: historyBox })
@@ -222,14 +240,14 @@ async function documentPage (api, token, documentId) {
     }),
     h('main', {},
       h('div', { id: 'panel-text', role: 'tabpanel', 'aria-labelledby': 'tab-text', class: 'panel' },
-        renderToolbar(editor),
+        h('div', { class: 'row editing' }, renderToolbar(editor), suggestions.toggle),
         readOnlyNote,
         h('div', { class: 'workspace' },
           h('nav', { class: 'outline', 'aria-labelledby': 'outline-title' }, h('h2', { id: 'outline-title', 'data-i18n': 'outline.title' }), outline),
           editorBox,
           h('aside', { class: 'side', 'data-i18n-label': 'side.label' },
-            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab),
-            previewPanel, commentsPanel))),
+            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, suggestionsTab),
+            previewPanel, commentsPanel, suggestionsPanel))),
       committeeBox, historyBox, exportsBox))
 
   applyRole()
@@ -251,6 +269,7 @@ async function documentPage (api, token, documentId) {
   })
   openEvents(documentId, token, [
     (kind, data) => comments.onEvent(kind, data),
+    (kind, data) => suggestions.onEvent(kind, data),
     (kind, data) => { if (!committeeBox.hidden) committee.onEvent(kind, data) }
   ])
   onLanguage(() => {
@@ -259,13 +278,14 @@ async function documentPage (api, token, documentId) {
     renderStatus()
     renderPresence()
     comments.render()
+    suggestions.render()
     committee.render()
-    if (!historyBox.hidden) history.render()
+    if (!historyBox.hidden) { history.render(); history.renderSuggestions() }
     if (!exportsBox.hidden) renderExports()
     textChanged()
   })
   // Tests and the curious can reach the live document from the console.
-  window.palabre = { live, editor, me }
+  window.palabre = { live, editor, me, suggestions }
 }
 
 async function start () {
