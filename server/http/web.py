@@ -1,9 +1,13 @@
-"""The browser client: its page and its built assets, shipped inside the package
-(``server/static/``, built from ``client/web/`` by ``make web``), so no Node is needed to serve.
+"""The browser client: its page, its built assets and its service worker, shipped inside the
+package (``server/static/``, built from ``client/web/`` by ``make web``), so no Node is needed
+to serve.
 
 Assets carry a content hash in their names and are cached for a year as immutable; the page
 itself is revalidated on every load (``no-cache``), so a new release is picked up at once.
-Everything is gzip-compressed once, in memory, and sent compressed to browsers that accept it.
+The service worker (``/sw.js``, served from the root so that its scope covers ``/`` and
+``/d/{id}``) keeps the page and the assets of its release for opening with no network; it is
+revalidated on every load too, so a new release replaces it. Everything is gzip-compressed
+once, in memory, and sent compressed to browsers that accept it.
 """
 
 from __future__ import annotations
@@ -35,8 +39,13 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
-    "img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'",
+    "img-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+}
+WORKER_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'",  # a worker's policy is its script's
 }
 
 
@@ -54,11 +63,12 @@ def load_asset(path: Path) -> Asset:
 
 
 class WebClient:
-    """Serves ``index.html`` for the page routes and ``assets/NAME`` for the rest."""
+    """Serves ``index.html`` for the page routes, ``sw.js`` and ``assets/NAME``."""
 
     def __init__(self, root: Path = STATIC) -> None:
-        index = root / "index.html"
+        index, worker = root / "index.html", root / "sw.js"
         self.page = load_asset(index) if index.is_file() else None
+        self.worker = load_asset(worker) if worker.is_file() else None
         assets = root / "assets"
         files = sorted(assets.iterdir()) if assets.is_dir() else []
         self.assets = {path.name: load_asset(path) for path in files if path.is_file()}
@@ -68,6 +78,12 @@ class WebClient:
             message = b"The web client is not built: run `make web`.\n"
             return Response(message, 503, media_type="text/plain; charset=utf-8")
         return _send(request, self.page, PAGE_HEADERS)
+
+    async def service_worker(self, request: Request) -> Response:
+        if self.worker is None:
+            message = b"The web client is not built: run `make web`.\n"
+            return Response(message, 404, media_type="text/plain; charset=utf-8")
+        return _send(request, self.worker, WORKER_HEADERS)
 
     async def asset(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -93,11 +109,12 @@ def web_routes(client: WebClient | None = None) -> list[Route]:
         Route("/", client.index, methods=["GET"]),
         Route("/d/{document_id}", client.index, methods=["GET"]),
         Route("/assets/{name}", client.asset, methods=["GET"]),
+        Route("/sw.js", client.service_worker, methods=["GET"]),
     ]
 
 
 def openapi_paths() -> Json:
-    """The page and its assets, for ``openapi.py`` to merge."""
+    """The page, its assets and its service worker, for ``openapi.py`` to merge."""
     page = operation(
         "The web client (French by default); no token needed",
         content("the web client's page", "text/html"),
@@ -112,10 +129,18 @@ def openapi_paths() -> Json:
         content("JavaScript, CSS or a font", "*/*"),
     )
     asset["responses"]["404"] = content("no such asset", "text/plain")
+    worker = operation(
+        "The web client's service worker (scope /): keeps this release's page and assets to "
+        "open with no network; never API answers or tokens. Revalidated on every load "
+        "(no-cache)",
+        content("JavaScript", "text/javascript"),
+    )
+    worker["responses"]["404"] = content("the web client was not built", "text/plain")
     return {
         "/": {"get": page},
         "/d/{document_id}": {"parameters": [path_text("document_id")], "get": opened},
         "/assets/{name}": {"parameters": [path_text("name")], "get": asset},
+        "/sw.js": {"get": worker},
     }
 
 
