@@ -86,6 +86,14 @@ class SuggestionDesk:
     ) -> list[Located]:
         """Each suggestion's passage in the live text, and its authors (for open ones)."""
         ranges = await self._texts.passages(document_id, [r.passage for r in records])
+        return await self._with_authors(document_id, records, ranges)
+
+    async def _with_authors(
+        self,
+        document_id: DocumentId,
+        records: Sequence[SuggestionRecord],
+        ranges: Sequence[AnchorRange],
+    ) -> list[Located]:
         wanted = [r.is_open and not w.detached for r, w in zip(records, ranges, strict=True)]
         runs: list[Run] = []
         if any(wanted):
@@ -103,31 +111,36 @@ class SuggestionDesk:
 
     async def make(
         self, document_id: DocumentId, passage: Passage, reason: str
-    ) -> SuggestionRecord:
+    ) -> tuple[SuggestionRecord, Located]:
+        """The new suggestion and where its passage stands (found once: the check that it
+        stands in the text now serves the answer too)."""
         async with self._lock(document_id):
-            await self._check_stands(document_id, passage)
-            return await self._store.call(self._app.suggest, document_id, passage, reason)
+            where = await self._check_stands(document_id, passage)
+            record = await self._store.call(self._app.suggest, document_id, passage, reason)
+            return record, (await self._with_authors(document_id, [record], [where]))[0]
 
     async def revise(
         self, document_id: DocumentId, suggestion_id: UUID, passage: Passage, reason: str
-    ) -> SuggestionRecord:
+    ) -> tuple[SuggestionRecord, Located]:
         async with self._lock(document_id):
-            await self._check_stands(document_id, passage)
-            return await self._store.call(
+            where = await self._check_stands(document_id, passage)
+            record = await self._store.call(
                 self._app.revise_suggestion, document_id, suggestion_id, passage, reason
             )
+            return record, (await self._with_authors(document_id, [record], [where]))[0]
 
     async def withdraw(self, document_id: DocumentId, suggestion_id: UUID) -> SuggestionRecord:
         async with self._lock(document_id):
             return await self._store.call(self._app.withdraw_suggestion, document_id, suggestion_id)
 
-    async def _check_stands(self, document_id: DocumentId, passage: Passage) -> None:
+    async def _check_stands(self, document_id: DocumentId, passage: Passage) -> AnchorRange:
         [where] = await self._texts.passages(document_id, [passage])
         if where.detached:
             raise SuggestionConflict(
                 "the passage does not read as quoted in the text now (or its quote occurs "
                 "more than once and no anchor says which)"
             )
+        return where
 
     # Decisions -------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ Screenshots go to build/screenshots/."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -130,3 +132,73 @@ def test_a_rejected_suggestion_disappears_for_both_and_its_reason_stays_in_the_h
     expect(rejected).to_contain_text("Le Togo est dans le titre du projet.")
     expect(maelle.locator(".suggestion-event.made")).to_have_count(2)
     screenshot(maelle, "suggestion-history")
+
+
+def api(
+    server: ServerProcess, seed: Seed, token: str, method: str, path: str, **body: object
+) -> Any:
+    answer = httpx.request(
+        method,
+        f"{server.base_url}/api/documents/{seed.document_id}{path}",
+        json=body or None,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_the_coordinator_puts_suggestions_to_the_committee_and_the_adopted_one_is_applied(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    for token in (seed.editor, seed.editor2):  # the editors' organisations vote
+        me = api(server, seed, token, "GET", "/me")
+        api(server, seed, seed.coordinator, "PATCH", f"/members/{me['id']}", votes=True)
+    yann, _maelle = typed_text(new_context, server, seed)
+    adopted = api(
+        server, seed, seed.commenter, "POST", "/suggestions", quote="Relier", replacement="Unir"
+    )
+    refused = api(
+        server, seed, seed.commenter, "POST", "/suggestions", quote="Bretagne", replacement="Armor"
+    )
+    api(server, seed, seed.coordinator, "POST", "/meetings", title="Comité", date="2026-11-23")
+    awa = join(new_context, server, seed, seed.coordinator)
+    awa.click(".tab-committee")
+    chooser = awa.locator("form.put-to-vote")
+    chooser.locator(f"input[value='{adopted['id']}']").check()
+    chooser.locator(f"input[value='{refused['id']}']").check()
+    chooser.locator("button[type=submit]").click()
+    items = awa.locator(".amendment")
+    expect(items).to_have_count(2)
+    [vote] = api(server, seed, seed.coordinator, "GET", "/amendments")["amendments"]
+    yann.click(".tab-committee")
+    yann.locator(f".amendment[data-suggestion='{adopted['id']}'] .vote-approve").click()
+    expect(yann.locator(".amendment").first.locator(".my-vote")).to_be_visible()
+    for sid, choice in ((refused["id"], "object"),):
+        api(
+            server,
+            seed,
+            seed.editor,
+            "POST",
+            f"/amendments/{vote['id']}/votes",
+            suggestion_id=sid,
+            vote=choice,
+            reason="Non",
+        )
+    for sid, choice in ((adopted["id"], "approve"), (refused["id"], "object")):
+        api(
+            server,
+            seed,
+            seed.editor2,
+            "POST",
+            f"/amendments/{vote['id']}/votes",
+            suggestion_id=sid,
+            vote=choice,
+            reason="Non",
+        )
+    awa.click("button.close-amendments")
+    expect(awa.locator(".amendment .decision.accepted")).to_contain_text("appliqué au texte")
+    expect(awa.locator(".amendment .decision.rejected")).to_contain_text("rejeté")
+    applied = TEXT.replace("Relier", "Unir")
+    eventually(lambda: editor_text(yann) == applied, "the adopted amendment is in the text")
+    assert server_text(server, seed.document_id, seed.editor) == applied
+    screenshot(awa, "amendments")

@@ -34,6 +34,12 @@ async def suggestion_answers(
     return [suggestion_json(r, where, people) for r, where in zip(records, located, strict=True)]
 
 
+async def located_answer(store: Store, record: SuggestionRecord, where: Located) -> Json:
+    """The answer for a suggestion whose passage was just located (no second look)."""
+    people = await store.call(people_of, store.application, [record])
+    return suggestion_json(record, where, people)
+
+
 def people_of(
     application: PalabreApplication, records: Iterable[SuggestionRecord]
 ) -> dict[str, Json]:

@@ -20,7 +20,7 @@ from palabre.domain.comment import Reply
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.shapes import Json
 from palabre.domain.suggestion import Passage, SuggestionRecord
-from palabre.server.answers.suggestions import suggestion_answers
+from palabre.server.answers.suggestions import located_answer, suggestion_answers
 from palabre.server.http.comments import AUTHOR, BODY_ONLY, POSITIONS, REPLY
 from palabre.server.http.plumbing import (
     Authenticated,
@@ -93,16 +93,16 @@ class SuggestionsApi:
         document_id = await readable_document(self._store, request, member)
         body = await read_json(request)
         passage, reason = _passage(body), optional_text_field(body, "reason") or ""
-        record = await self._desk.make(document_id, passage, reason)
-        return JSONResponse(await self._answer(document_id, record), 201)
+        record, where = await self._desk.make(document_id, passage, reason)
+        return JSONResponse(await located_answer(self._store, record, where), 201)
 
     async def revise(self, request: Request, member: MemberInfo) -> Response:
         """The author's new passage, replacement or reason (suggesting mode extends it)."""
         document_id = await readable_document(self._store, request, member)
         suggestion_id, body = _suggestion_id(request), await read_json(request)
         passage, reason = _passage(body), optional_text_field(body, "reason") or ""
-        revised = self._desk.revise(document_id, suggestion_id, passage, reason)
-        return await self._change(document_id, revised)
+        record, where = await self._desk.revise(document_id, suggestion_id, passage, reason)
+        return JSONResponse(await located_answer(self._store, record, where))
 
     async def reply(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)

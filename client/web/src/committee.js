@@ -1,13 +1,15 @@
 // The committee panel, for meetings held in a video call: attendance, the open proposal with
 // its pinned text and its diff from the last approved version, the vote buttons, the tally as
 // the rule allows (votes visible under an open ballot, only who voted under a secret one),
-// and the decisions. Coordinators open and close meetings and proposals from here.
+// and the decisions. Coordinators open and close meetings and proposals from here, and put
+// suggestions to the committee as amendments (amendments.js).
 import { h, fill } from './dom.js'
 import { t, formatDate } from './i18n.js'
 import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
 import { Drafts } from './drafts.js'
+import { AmendmentsSection } from './amendments.js'
 
 const CHOICES = ['approve', 'abstain', 'object']
 
@@ -18,6 +20,9 @@ export class CommitteePanel {
     this.pinned = new Map() // proposal id -> {text, diff, base}
     this.error = ''
     this.drafts = new Drafts(container)
+    this.amendments = new AmendmentsSection({
+      api, me, path: (rest) => this.path(rest), run: (action) => this.run(action)
+    })
   }
 
   get coordinator () { return this.me.role === 'coordinator' }
@@ -25,7 +30,8 @@ export class CommitteePanel {
   path (rest) { return documentPath(this.documentId, rest) }
 
   onEvent (kind) {
-    if (kind === 'ready' || !kind.startsWith('comment.')) {
+    // Not for comments, nor for a suggestion being typed or discussed: they do not concern it.
+    if (kind === 'ready' || !/^(comment\.|suggestion\.(revised|replied))/.test(kind)) {
       clearTimeout(this.timer)
       this.timer = setTimeout(() => this.reload().catch((e) => this.fail(e)), 50)
     }
@@ -39,6 +45,7 @@ export class CommitteePanel {
     ])
     const open = meetings.meetings.find((m) => m.status === 'open') || null
     const meeting = open ? await this.api.get(this.path(`/meetings/${open.id}`)) : null
+    await this.amendments.load()
     this.state = {
       meeting,
       proposals: proposals.proposals,
@@ -84,6 +91,7 @@ export class CommitteePanel {
     fill(this.container,
       h('p', { class: 'error', role: 'alert' }, this.error),
       this.renderMeeting(),
+      this.amendments.render(this.state.meeting),
       this.renderProposal(),
       this.renderDecisions())
     this.drafts.restore(focus)

@@ -14,7 +14,7 @@ import { Drafts } from './drafts.js'
 import { applyEdit, isEmpty } from './suggestion_draft.js'
 import { setSuggestionMarks, suggestionMarks } from './suggesting.js'
 
-const SYNC_DELAY_MS = 600
+const SYNC_DELAY_MS = 800
 const SUGGESTERS = ['coordinator', 'editor', 'commenter']
 const EDITORS = ['coordinator', 'editor']
 
