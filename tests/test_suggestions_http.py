@@ -278,6 +278,7 @@ async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
         proposal = await coordinator_http.propose(doc, "Après les amendements")
         assert proposal["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
         assert proposal["meeting_id"] == meeting["id"]
+        assert await status_of(Suggestions(editor_http).close_vote(doc, vote["id"])) == 403
         again = await coordinator.close_vote(doc, vote["id"])  # nothing left to write
         assert again["amendments"] == closed["amendments"]
         assert await coordinator_http.text(doc) == expected

@@ -4,9 +4,8 @@ suggester.
 
 The update is made in a copy of the document under a fresh client id (one that no update of
 this document carries), so it is a plain text change like a person's: it inserts and deletes
-in ``body`` and nothing else. Offsets are converted to UTF-8 bytes for pycrdt 0.14's ``Text``
-(y-crdt/pycrdt#308). A passage that no longer reads as quoted is never replaced: the caller
-gets None and reports a conflict.
+in ``body`` and nothing else. A passage that no longer reads as quoted is never replaced: the
+caller gets None and reports a conflict.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ from dataclasses import dataclass
 
 from palabre.server.crdt.anchors import MARKER_CLIENT, AnchorQuery, locate_passages
 from palabre.server.crdt.lib0 import Reader
-from palabre.server.crdt.replica import BODY, LiveText, engine_refusals, rebuild
-from pycrdt import Doc, Text
+from palabre.server.crdt.replica import LiveText
 
 
 @dataclass(frozen=True)
@@ -37,35 +35,26 @@ def replace_passage(
 ) -> Replacement | None:
     """The update replacing ``passage`` with ``replacement`` in the document that ``state``
     (stored or live updates) builds; None when the passage does not read as quoted there."""
-    live = rebuild(state)
+    live = fresh_copy(list(state))
     [where] = locate_passages(live, [passage])
     if where.detached or where.start is None or where.end is None:
         return None
-    client_id = fresh_client_id(live)
-    doc: Doc[Text] = Doc(client_id=client_id)
-    with engine_refusals("the document's state"):
-        doc.apply_update(live.encode_state())
-    text = doc.get(BODY, type=Text)
-    before = doc.get_state()
-    current = str(text)
-    low = len(current[: where.start].encode("utf-8"))
-    high = low + len(current[where.start : where.end].encode("utf-8"))
-    with engine_refusals("a replacement"), doc.transaction():
-        if high > low:
-            del text[low:high]
-        if replacement:
-            text.insert(low, replacement)
-    return Replacement(doc.get_update(before), where.start, where.end, client_id)
+    update = live.replace(where.start, where.end, replacement)
+    return Replacement(update, where.start, where.end, live.client_id)
 
 
-def fresh_client_id(live: LiveText) -> int:
-    """A random 32-bit client id (as Yjs draws them) that no item of ``live`` carries, and
-    not the id anchors write their markers under."""
-    taken = _clients(live.state_vector()) | {MARKER_CLIENT}
+def fresh_copy(updates: list[bytes]) -> LiveText:
+    """A copy of the document under a random 32-bit client id (as Yjs draws them) that none
+    of its items carries, nor the id anchors write their markers under; drawn again in the
+    unlikely case it does."""
     while True:
-        candidate = secrets.randbits(32)
-        if candidate not in taken:
-            return candidate
+        client_id = secrets.randbits(32)
+        if client_id == MARKER_CLIENT:
+            continue
+        live = LiveText(client_id=client_id)
+        live.apply_stored(updates)
+        if client_id not in _clients(live.state_vector()):
+            return live
 
 
 def _clients(state_vector: bytes) -> set[int]:

@@ -22,6 +22,7 @@ from palabre.server.http.comments import AUTHOR
 from palabre.server.http.plumbing import (
     Authenticated,
     JSONResponse,
+    coordinated_document,
     ids_field,
     optional_text_field,
     read_json,
@@ -117,7 +118,10 @@ class AmendmentsApi:
         return JSONResponse(await self._store.call(command), 201)
 
     async def close_vote(self, request: Request, member: MemberInfo) -> Response:
-        document_id = await readable_document(self._store, request, member)
+        """Coordinators only, even when the vote is closed and nothing is left to write."""
+        document_id = await coordinated_document(
+            self._store, request, member, "close a vote on amendments"
+        )
         vote = await self._desk.close_amendments(document_id, _amendments_id(request))
         return JSONResponse(await self._store.call(amendments_json, self._app, vote))
 
