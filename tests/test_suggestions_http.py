@@ -111,11 +111,11 @@ async def test_accepted_through_the_live_room_credits_the_suggester(
         assert await History(editor_http).text_at(doc, position) == expected
         assert await History(editor_http).text_at(doc, position - 1) == TEXT
         audit = await editor_http._http.get(f"/api/documents/{doc}/audit")
-        events = [json.loads(line) for line in audit.text.splitlines()]
-        topics = [e["topic"].rsplit(".", 1)[1] for e in events if e["originator_id"] == made["id"]]
+        lines = [json.loads(line) for line in audit.text.splitlines()]
+        topics = [e["topic"].rsplit(".", 1)[1] for e in lines if e["originator_id"] == made["id"]]
         assert topics == ["SuggestionMade", "SuggestionReplied", "SuggestionAccepted"]
         [written] = [
-            e for e in events if e["event"].get("session_id") == f"suggestion-{made['id']}"
+            e for e in lines if e["event"].get("session_id") == f"suggestion-{made['id']}"
         ]
         assert (written["originator_version"], written["event"]["member_id"]) == (
             position,
