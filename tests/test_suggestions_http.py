@@ -114,9 +114,7 @@ async def test_accepted_through_the_live_room_credits_the_suggester(
         lines = [json.loads(line) for line in audit.text.splitlines()]
         topics = [e["topic"].rsplit(".", 1)[1] for e in lines if e["originator_id"] == made["id"]]
         assert topics == ["SuggestionMade", "SuggestionReplied", "SuggestionAccepted"]
-        [written] = [
-            e for e in lines if e["event"].get("session_id") == f"suggestion-{made['id']}"
-        ]
+        [written] = [e for e in lines if e["event"].get("session_id") == f"suggestion-{made['id']}"]
         assert (written["originator_version"], written["event"]["member_id"]) == (
             position,
             made["author"]["id"],
