@@ -51,11 +51,12 @@ class Suggestions:
         suggestion_id: str,
         quote: str,
         replacement: str,
-        reason: str = "",
+        reason: str | None = None,
         start: bytes | None = None,
         end: bytes | None = None,
         section: str = "",
     ) -> Json:
+        """``reason`` None keeps the one the suggestion has."""
         request = _passage(quote, replacement, reason, start, end, section)
         return await self._call("PATCH", _suggestion(document_id, suggestion_id), request)
 
@@ -111,17 +112,14 @@ class Suggestions:
 def _passage(
     quote: str,
     replacement: str,
-    reason: str,
+    reason: str | None,
     start: bytes | None,
     end: bytes | None,
     section: str,
 ) -> Json:
-    request: Json = {
-        "quote": quote,
-        "replacement": replacement,
-        "reason": reason,
-        "section": section,
-    }
+    request: Json = {"quote": quote, "replacement": replacement, "section": section}
+    if reason is not None:
+        request["reason"] = reason
     if start is not None and end is not None:
         request["anchor"] = {"start": encode_position(start), "end": encode_position(end)}
     return request

@@ -203,16 +203,17 @@ class Suggestion(Aggregate):
 
     # The author's changes --------------------------------------------------------------------
 
-    def revise(self, editor_id: UUID, passage: Passage, reason: str) -> None:
+    def revise(self, editor_id: UUID, passage: Passage, reason: str | None) -> None:
         """Only the author changes a suggestion, while it is open and not before the
-        committee: suggesting mode extends the passage or the replacement as they type."""
+        committee: suggesting mode extends the passage or the replacement as they type. A
+        reason left out (None) stays as it was."""
         self._check_author(editor_id, "revise")
         self._check_open_to_decide()
         p = passage
         self._revised(
             quote=p.quote,
             replacement=p.replacement,
-            reason=clean_reason(reason),
+            reason=self.reason if reason is None else clean_reason(reason),
             section=p.section,
             start=p.start,
             end=p.end,

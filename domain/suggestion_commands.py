@@ -85,7 +85,7 @@ class SuggestionCommands:
 
     @retried
     def revise_suggestion(
-        self, document_id: UUID, suggestion_id: UUID, passage: Passage, reason: str
+        self, document_id: UUID, suggestion_id: UUID, passage: Passage, reason: str | None
     ) -> SuggestionRecord:
         author = self._suggester(document_id, "observers cannot suggest")
         suggestion = self._suggestion(document_id, suggestion_id)

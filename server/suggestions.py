@@ -4,8 +4,9 @@
 revising one (its passage must read as quoted now), accepting it (the replacement is written
 into the text as a contribution of the suggester), rejecting it (by the passage's authors or a
 coordinator: who wrote the passage is read from the history index), and applying the
-amendments a committee vote accepted, in the set's order. Changes of one document's
-suggestions run one at a time in this process, so that a decision and a revision never cross.
+amendments a committee vote accepted, in the set's order. Decisions, revisions and
+withdrawals of one document's suggestions run one at a time in this process, so that a
+decision and a revision never cross.
 
 Writing a replacement: the Yjs update is made in a store thread from the current state
 (``crdt/passages.py``), under a fresh client id.
@@ -113,15 +114,20 @@ class SuggestionDesk:
         self, document_id: DocumentId, passage: Passage, reason: str
     ) -> tuple[SuggestionRecord, Located]:
         """The new suggestion and where its passage stands (found once: the check that it
-        stands in the text now serves the answer too)."""
-        async with self._lock(document_id):
-            where = await self._check_stands(document_id, passage)
-            record = await self._store.call(self._app.suggest, document_id, passage, reason)
-            return record, (await self._with_authors(document_id, [record], [where]))[0]
+        stands in the text now serves the answer too). Nothing can decide on a suggestion
+        before it exists: no need to wait for the document's other changes."""
+        where = await self._check_stands(document_id, passage)
+        record = await self._store.call(self._app.suggest, document_id, passage, reason)
+        return record, (await self._with_authors(document_id, [record], [where]))[0]
 
     async def revise(
-        self, document_id: DocumentId, suggestion_id: UUID, passage: Passage, reason: str
+        self,
+        document_id: DocumentId,
+        suggestion_id: UUID,
+        passage: Passage,
+        reason: str | None,
     ) -> tuple[SuggestionRecord, Located]:
+        """``reason`` None keeps the one it has."""
         async with self._lock(document_id):
             where = await self._check_stands(document_id, passage)
             record = await self._store.call(

@@ -162,7 +162,7 @@ async def test_a_passage_edited_meanwhile_conflicts_and_is_never_applied(
     ):
         await live.wait_synced()
         commenter, coordinator = Suggestions(commenter_http), Suggestions(coordinator_http)
-        made = await commenter.make(doc, QUOTE, BETTER, "", start, end)
+        made = await commenter.make(doc, QUOTE, BETTER, "Plus court", start, end)
         unanchored = await commenter.make(doc, "Bretagne", "Bretagne (FR)")
         live.insert(live.value.index("sociale"), "très ")
         live.insert(0, "Préambule.\n")
@@ -178,7 +178,7 @@ async def test_a_passage_edited_meanwhile_conflicts_and_is_never_applied(
         stale = commenter.make(doc, QUOTE, BETTER, "", start, end)
         assert await code_of(stale) == "409 suggestion_conflict"  # it must stand in the text
         revised = await commenter.revise(doc, made["id"], "Préambule.", "Introduction.")
-        assert not revised["conflict"]
+        assert (revised["conflict"], revised["reason"]) == (False, "Plus court")  # kept
         await coordinator.accept(doc, made["id"])
         await coordinator.accept(doc, unanchored["id"])
         await live.wait_for_text(
@@ -258,6 +258,7 @@ async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
         assert await code_of(commenter.withdraw(doc, refused["id"])) == (
             "409 suggestion_before_committee"
         )
+        assert (await commenter.get(doc, refused["id"]))["before_committee"]
         assert [a["suggestion_id"] for a in vote["amendments"]] == ids
         for http, choices in [
             (editor_http, ["approve", "approve", "object"]),
@@ -273,6 +274,7 @@ async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
         ]
         expected = TEXT.replace("Relier", "Rassembler").replace("Bretagne", "Bretagne (FR)")
         await live.wait_for_text(expected)
+        assert not (await commenter.get(doc, refused["id"]))["before_committee"]
         proposal = await coordinator_http.propose(doc, "Après les amendements")
         assert proposal["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
         assert proposal["meeting_id"] == meeting["id"]

@@ -7,6 +7,7 @@ secrecy for amendments is applied here, as ``answers/committee.py`` does for pro
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
 from palabre.domain.amendments import Amendment, Amendments
@@ -29,28 +30,39 @@ async def suggestion_answers(
     document_id: DocumentId,
     records: Sequence[SuggestionRecord],
 ) -> list[Json]:
-    people = await store.call(people_of, store.application, records)
+    facts = await store.call(facts_of, store.application, records)
     located = await desk.locate(document_id, records)
-    return [suggestion_json(r, where, people) for r, where in zip(records, located, strict=True)]
+    return [suggestion_json(r, where, facts) for r, where in zip(records, located, strict=True)]
 
 
 async def located_answer(store: Store, record: SuggestionRecord, where: Located) -> Json:
     """The answer for a suggestion whose passage was just located (no second look)."""
-    people = await store.call(people_of, store.application, [record])
-    return suggestion_json(record, where, people)
+    facts = await store.call(facts_of, store.application, [record])
+    return suggestion_json(record, where, facts)
 
 
-def people_of(
-    application: PalabreApplication, records: Iterable[SuggestionRecord]
-) -> dict[str, Json]:
-    """Each person once: authors, repliers and deciders."""
+@dataclass(frozen=True)
+class Facts:
+    """What answers read besides the suggestions: each person once (authors, repliers,
+    deciders), and which suggestions an open vote of the committee decides."""
+
+    people: People
+    before_committee: frozenset[UUID]
+
+
+def facts_of(application: PalabreApplication, records: Iterable[SuggestionRecord]) -> Facts:
     listed = list(records)
     ids = {r.author_id for r in listed} | {reply.author_id for r in listed for reply in r.replies}
     ids |= {r.decided_by for r in listed if r.decided_by is not None}
-    return {str(i): author_json(application.member(i)) for i in ids}
+    people = {str(i): author_json(application.member(i)) for i in ids}
+    votes = {r.amendments_id for r in listed if r.is_open and r.amendments_id is not None}
+    open_votes = {v for v in votes if application.amendments_vote(listed[0].document_id, v).is_open}
+    voting = frozenset(r.id for r in listed if r.is_open and r.amendments_id in open_votes)
+    return Facts(people, voting)
 
 
-def suggestion_json(record: SuggestionRecord, where: Located, people: People) -> Json:
+def suggestion_json(record: SuggestionRecord, where: Located, facts: Facts) -> Json:
+    people = facts.people
     passage = record.passage
     positions = None if passage.start is None else {"start": passage.start, "end": passage.end}
     found = where.range
@@ -74,6 +86,7 @@ def suggestion_json(record: SuggestionRecord, where: Located, people: People) ->
         "decision_reason": record.decision_reason,
         "position": record.position,
         "amendments_id": None if record.amendments_id is None else str(record.amendments_id),
+        "before_committee": record.id in facts.before_committee,
         "replies": [reply_json(r, people) for r in record.replies],
     }
 

@@ -97,10 +97,11 @@ class SuggestionsApi:
         return JSONResponse(await located_answer(self._store, record, where), 201)
 
     async def revise(self, request: Request, member: MemberInfo) -> Response:
-        """The author's new passage, replacement or reason (suggesting mode extends it)."""
+        """The author's new passage, replacement or reason (suggesting mode extends it); a
+        reason left out stays as it was."""
         document_id = await readable_document(self._store, request, member)
         suggestion_id, body = _suggestion_id(request), await read_json(request)
-        passage, reason = _passage(body), optional_text_field(body, "reason") or ""
+        passage, reason = _passage(body), optional_text_field(body, "reason")
         record, where = await self._desk.revise(document_id, suggestion_id, passage, reason)
         return JSONResponse(await located_answer(self._store, record, where))
 
@@ -245,6 +246,7 @@ SUGGESTION_ANSWER = obj(
         "decision_reason": STRING,
         "position": nullable(INTEGER),
         "amendments_id": nullable(ID),
+        "before_committee": {"type": "boolean"},
         "replies": array(REPLY),
     }
 )

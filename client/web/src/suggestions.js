@@ -182,7 +182,7 @@ export class SuggestionsPanel {
   // One of the member's own open suggestions whose passage the edit touches: editing it again.
   ownTouching (change) {
     for (const item of this.items.values()) {
-      if (item.author.id !== this.me.id || item.amendments_id) continue
+      if (item.author.id !== this.me.id || item.amendments_id) continue // the committee's now
       const where = this.place(item)
       if (where && !where.conflict && change.a <= where.to && change.b >= where.from) {
         return { item, where }
@@ -285,7 +285,7 @@ export class SuggestionsPanel {
     const conflict = !where || where.conflict
     const error = h('p', { class: 'error', role: 'alert' })
     const fail = (e) => { error.textContent = errorText(e) }
-    const before = Boolean(item.amendments_id)
+    const before = item.before_committee
     const reasonArea = h('textarea', { rows: 2, maxlength: 2000, class: 'reject-reason', 'aria-label': t('suggestions.rejectReason'), 'data-draft': `suggestion:${item.id}:reject` })
     const rejectForm = h('form', {
       class: 'reject-form',
@@ -313,7 +313,7 @@ export class SuggestionsPanel {
     before ? h('p', { class: 'muted' }, t('suggestions.beforeCommittee')) : null,
     h('p', { class: 'byline' }, h('strong', {}, item.author.name), ` · ${item.author.organisation} · `,
       h('time', { datetime: item.created_at }, formatTime(item.created_at))),
-    mine && !before
+    mine && !item.amendments_id // once put to the committee, its words are the committee's
       ? h('form', {
         class: 'reason-form',
         onsubmit: (event) => { event.preventDefault(); this.saveReason(item, ownReason.value.trim()).catch(fail) }
@@ -337,7 +337,7 @@ export class SuggestionsPanel {
         ? [h('button', { type: 'button', class: 'accept primary', disabled: conflict, onclick: () => this.act(item, 'accept').catch(fail) }, t('suggestions.accept')),
             h('button', { type: 'button', class: 'reject', onclick: () => { rejectForm.hidden = false; reasonArea.focus() } }, t('suggestions.reject'))]
         : null,
-      mine && !before
+      mine && !item.amendments_id
         ? h('button', { type: 'button', class: 'withdraw', onclick: () => this.act(item, 'withdraw').catch(fail) }, t('suggestions.withdraw'))
         : null),
     rejectForm,
