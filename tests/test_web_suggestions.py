@@ -77,12 +77,12 @@ def test_a_commenters_suggestion_is_seen_live_and_accepted_by_the_passages_autho
     expect(maelle.locator(".note")).to_contain_text("suggérer")
 
     select(maelle, "Relier")
-    maelle.keyboard.type("Rassembler")
+    maelle.keyboard.type("Réunir à Lomé")
     assert editor_text(maelle) == TEXT  # typing changed nothing
     insertion = yann.locator(".cm-suggested-insertion")
-    expect(insertion).to_have_text("Rassembler")  # live, inline, for the editor
+    expect(insertion).to_have_text("Réunir à Lomé")  # live, inline, for the editor
     expect(yann.locator(".cm-suggested-deletion")).to_have_text("Relier")
-    expect(maelle.locator(".cm-suggested-insertion")).to_have_text("Rassembler")
+    expect(maelle.locator(".cm-suggested-insertion")).to_have_text("Réunir à Lomé")
     assert server_text(server, seed.document_id, seed.editor) == TEXT
 
     suggestions_tab(yann)
@@ -91,13 +91,13 @@ def test_a_commenters_suggestion_is_seen_live_and_accepted_by_the_passages_autho
     expect(card).to_contain_text("Université")
     screenshot(yann, "suggestion-inline")
     card.locator("button.accept").click()
-    accepted = TEXT.replace("Relier", "Rassembler")
+    accepted = TEXT.replace("Relier", "Réunir à Lomé")
     eventually(lambda: editor_text(yann) == accepted, "the text changes for the editor")
     eventually(lambda: editor_text(maelle) == accepted, "and for the commenter")
     expect(yann.locator(".cm-suggested-insertion")).to_have_count(0)
     expect(maelle.locator(".cm-suggested-insertion")).to_have_count(0)
     assert server_text(server, seed.document_id, seed.editor) == accepted
-    assert authored(server, seed, "Rassembler") == {"Maëlle Tanguy"}
+    assert authored(server, seed, "Réunir à Lomé") == {"Maëlle Tanguy"}
     assert authored(server, seed, "les acteurs") == {"Yann Le Gall"}
 
 
