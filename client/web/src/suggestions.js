@@ -43,7 +43,8 @@ export class SuggestionsPanel {
     this.chosen = false // suggesting mode, as the member toggled it
     this.queue = Promise.resolve()
     this.list = h('ol', { class: 'suggestion-list' })
-    this.error = h('p', { class: 'error', role: 'alert' })
+    // Not `.error`: an empty alert of this side panel must not stand before another panel's.
+    this.error = h('p', { class: 'suggestion-error', role: 'alert' })
     this.toggle = h('button', {
       type: 'button', class: 'suggesting-toggle', onclick: () => this.setChosen(!this.chosen)
     })
