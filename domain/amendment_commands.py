@@ -19,7 +19,7 @@ from uuid import UUID
 from palabre.domain.amendments import Amendments
 from palabre.domain.committee import Choice, Outcome
 from palabre.domain.committee_commands import COORDINATORS, VOTERS
-from palabre.domain.errors import Conflict, Forbidden, NotFound
+from palabre.domain.errors import Conflict, ErrorCode, Forbidden, NotFound
 from palabre.domain.retry import retried
 
 if TYPE_CHECKING:
@@ -55,7 +55,10 @@ class AmendmentCommands:
         document = self._as(document_id, COORDINATORS)
         meeting = document.open_meeting_now()
         if meeting is None:
-            raise Conflict("amendments are voted in a meeting: open one first")
+            raise Conflict(
+                "amendments are voted in a meeting: open one first",
+                code=ErrorCode.MEETING_REQUIRED,
+            )
         suggestions = [self._suggestion(document_id, sid) for sid in suggestion_ids]
         vote = Amendments.open(document_id, meeting.id, list(suggestion_ids), document.rule)
         for suggestion in suggestions:
@@ -77,7 +80,9 @@ class AmendmentCommands:
             raise Forbidden("votes are cast by members, not from the command line")
         document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
         if not voter.votes_on(document_id):
-            raise Forbidden("this member has no voting rights on this document")
+            raise Forbidden(
+                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
+            )
         vote = self.amendments_vote(document_id, amendments_id)
         who = (voter.organisation.id, voter.id)
         vote.vote(
@@ -110,7 +115,10 @@ class AmendmentCommands:
     def amendments_vote(self, document_id: UUID, amendments_id: UUID) -> Amendments:
         vote: Amendments = self._get(Amendments, amendments_id, "vote on amendments")
         if vote.document_id != document_id:
-            raise NotFound(f"no vote on amendments {amendments_id} on this document")
+            raise NotFound(
+                f"no vote on amendments {amendments_id} on this document",
+                code=ErrorCode.AMENDMENTS_NOT_FOUND,
+            )
         return vote
 
     def amendments_votes(self, document_id: UUID) -> list[Amendments]:

@@ -28,7 +28,7 @@ from palabre.domain.committee import (
     clean_reason,
     decide,
 )
-from palabre.domain.errors import Conflict, InvalidInput, NotFound
+from palabre.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound
 
 MAX_AMENDMENTS = 50  # suggestions in one set: a meeting's agenda, not the whole backlog
 
@@ -119,7 +119,10 @@ class Amendments(Aggregate):
         try:
             return self.items[str(suggestion_id)]
         except KeyError:
-            raise NotFound(f"suggestion {suggestion_id} is not in this vote") from None
+            raise NotFound(
+                f"suggestion {suggestion_id} is not in this vote",
+                code=ErrorCode.SUGGESTION_NOT_FOUND,
+            ) from None
 
     def vote(
         self,
@@ -192,4 +195,7 @@ class Amendments(Aggregate):
 
     def _check_open(self) -> None:
         if not self.is_open:
-            raise Conflict("this vote on amendments is closed: its decisions can no longer change")
+            raise Conflict(
+                "this vote on amendments is closed: its decisions can no longer change",
+                code=ErrorCode.AMENDMENTS_CLOSED,
+            )

@@ -19,6 +19,7 @@ from palabre.domain.contribution_log import ContributionLog
 from palabre.domain.document import Document
 from palabre.domain.errors import (
     Conflict,
+    ErrorCode,
     InvalidInput,
     NotFound,
     Unauthenticated,
@@ -166,7 +167,8 @@ class PalabreApplication(
         if existing.country is not country:
             raise Conflict(
                 f"organisation {existing.name!r} is registered in {existing.country.value}, "
-                f"not {country.value}"
+                f"not {country.value}",
+                code=ErrorCode.ORGANISATION_COUNTRY_CONFLICT,
             )
         return _organisation_info(existing)
 
@@ -244,7 +246,10 @@ class PalabreApplication(
         self.document(document_id)
         member = self._get(Member, member_id, "member")
         if member.role_on(document_id) is None:
-            raise NotFound(f"member {member_id} has no role on this document")
+            raise NotFound(
+                f"member {member_id} has no role on this document",
+                code=ErrorCode.MEMBER_NOT_FOUND,
+            )
         member.grant(role, document_id, votes)
         document = self._get(Document, document_id, "document")
         if votes and str(member.organisation_id) not in document.voting:
@@ -259,7 +264,10 @@ class PalabreApplication(
         self._as(document_id, COORDINATORS)
         member = self._get(Member, member_id, "member")
         if str(document_id) not in member.roles:
-            raise NotFound(f"member {member_id} has no role of their own on this document")
+            raise NotFound(
+                f"member {member_id} has no role of their own on this document",
+                code=ErrorCode.MEMBER_NOT_FOUND,
+            )
         member.remove_from(document_id)
         revoked = []
         if not member.roles:
@@ -285,7 +293,7 @@ class PalabreApplication(
         except NotFound:
             raise Unauthenticated("unknown token") from None
         if credential.revoked:
-            raise Unauthenticated("revoked token")
+            raise Unauthenticated("revoked token", code=ErrorCode.TOKEN_REVOKED)
         return self.member(credential.member_id)
 
     def _member_info(self, member: Member) -> MemberInfo:
@@ -317,9 +325,9 @@ class PalabreApplication(
         try:
             aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise NotFound(f"no {what} {aggregate_id}") from None
+            raise NotFound(f"no {what} {aggregate_id}", code=_missing(what)) from None
         if not isinstance(aggregate, cls):
-            raise NotFound(f"no {what} {aggregate_id}")
+            raise NotFound(f"no {what} {aggregate_id}", code=_missing(what))
         return aggregate
 
 
@@ -327,3 +335,18 @@ def _organisation_info(organisation: Organisation) -> OrganisationInfo:
     return OrganisationInfo(
         id=organisation.id, name=organisation.name, country=organisation.country
     )
+
+
+MISSING = {
+    "document": ErrorCode.DOCUMENT_NOT_FOUND,
+    "member": ErrorCode.MEMBER_NOT_FOUND,
+    "organisation": ErrorCode.ORGANISATION_NOT_FOUND,
+    "comment": ErrorCode.COMMENT_NOT_FOUND,
+    "suggestion": ErrorCode.SUGGESTION_NOT_FOUND,
+    "vote on amendments": ErrorCode.AMENDMENTS_NOT_FOUND,
+}
+
+
+def _missing(what: str) -> ErrorCode:
+    """The code of a missing aggregate, by the word its lookup names it with."""
+    return MISSING.get(what, ErrorCode.NOT_FOUND)

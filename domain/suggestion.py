@@ -23,7 +23,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 from palabre.domain.actor import acting_member
 from palabre.domain.comment import Reply, bounded_text, clean_body, parse_positions
-from palabre.domain.errors import Conflict, Forbidden, InvalidInput
+from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput
 
 MAX_PASSAGE = 10_000  # characters of the quote, and of the replacement
 MAX_SECTION = 300
@@ -34,14 +34,20 @@ STATUSES = ("open", "accepted", "rejected", "withdrawn")
 class SuggestionDecided(Conflict):
     """The suggestion was accepted, rejected or withdrawn already: it can no longer change."""
 
+    code = ErrorCode.SUGGESTION_DECIDED
+
 
 class SuggestionConflict(Conflict):
     """The passage no longer reads as quoted: the suggestion cannot be applied blindly (the
     server finds it, against the text)."""
 
+    code = ErrorCode.SUGGESTION_CONFLICT
+
 
 class BeforeCommittee(Conflict):
     """An open vote of the committee on amendments decides this suggestion, nobody alone."""
+
+    code = ErrorCode.SUGGESTION_BEFORE_COMMITTEE
 
 
 @dataclass(frozen=True)
@@ -72,9 +78,15 @@ class Passage:
             end=end,
         )
         if passage.quote == passage.replacement:
-            raise InvalidInput("a suggestion must change the passage: replacement equals quote")
+            raise InvalidInput(
+                "a suggestion must change the passage: replacement equals quote",
+                code=ErrorCode.SUGGESTION_UNCHANGED,
+            )
         if not passage.quote and start is None:
-            raise InvalidInput("an insertion (empty quote) needs an anchor: where to insert")
+            raise InvalidInput(
+                "an insertion (empty quote) needs an anchor: where to insert",
+                code=ErrorCode.ANCHOR_INVALID,
+            )
         return passage
 
 
@@ -302,7 +314,9 @@ class Suggestion(Aggregate):
 
     def _check_author(self, member_id: UUID | None, action: str) -> None:
         if member_id != self.author_id:
-            raise Forbidden(f"only its author may {action} a suggestion")
+            raise Forbidden(
+                f"only its author may {action} a suggestion", code=ErrorCode.AUTHOR_ONLY
+            )
 
     def _check_open(self) -> None:
         if self.status != "open":

@@ -29,7 +29,14 @@ from palabre.domain.actor import acting_member
 from palabre.domain.amendments import Amendments
 from palabre.domain.comment import Reply
 from palabre.domain.contribution import NewContribution
-from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, PositionConflict
+from palabre.domain.errors import (
+    Conflict,
+    ErrorCode,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PositionConflict,
+)
 from palabre.domain.ids import DocumentId
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
@@ -162,7 +169,7 @@ class SuggestionCommands:
         log moved: the caller makes the update again against the new text."""
         suggestion = self._acceptable(document_id, suggestion_id, passage_authors, amendments_id)
         if contribution.member_id != suggestion.author_id:
-            raise InvalidInput("the contribution must be the suggester's")
+            raise InvalidInput("the contribution must be the suggester's")  # a server bug
         count = self.contribution_count(document_id)
         if count != expected:  # behind (a unique version catches a race) or ahead: a gap
             raise PositionConflict(expected, count)
@@ -207,7 +214,10 @@ class SuggestionCommands:
     def _suggestion(self, document_id: UUID, suggestion_id: UUID) -> Suggestion:
         suggestion: Suggestion = self._get(Suggestion, suggestion_id, "suggestion")
         if suggestion.document_id != document_id:  # never reach one through another document
-            raise NotFound(f"no suggestion {suggestion_id} on this document")
+            raise NotFound(
+                f"no suggestion {suggestion_id} on this document",
+                code=ErrorCode.SUGGESTION_NOT_FOUND,
+            )
         return suggestion
 
     def _suggester(self, document_id: UUID, refusal: str) -> UUID:
@@ -218,7 +228,9 @@ class SuggestionCommands:
             raise Forbidden("suggestions are made by members, not from the command line")
         role = self.member(member_id).role_on(document_id)
         if role not in SUGGESTERS:
-            raise Forbidden("no role on this document" if role is None else refusal)
+            if role is None:
+                raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
+            raise Forbidden(refusal, code=ErrorCode.ROLE_NOT_ALLOWED)
         return member_id
 
     def _decidable(
@@ -231,7 +243,7 @@ class SuggestionCommands:
         if suggestion.status != "open":
             raise SuggestionDecided(f"this suggestion is {suggestion.status} already")
         if suggestion.amendments_id is not None:
-            vote: Amendments = self._get(Amendments, suggestion.amendments_id, "amendments")
+            vote: Amendments = self._get(Amendments, suggestion.amendments_id, "vote on amendments")
             if vote.is_open:
                 raise BeforeCommittee(
                     "this suggestion is before the committee: its vote decides it"
@@ -244,7 +256,10 @@ class SuggestionCommands:
             role is not None and role.can_edit and member_id in passage_authors
         ):
             return suggestion
-        raise Forbidden("only the passage's author(s) or a coordinator may decide on it")
+        raise Forbidden(
+            "only the passage's author(s) or a coordinator may decide on it",
+            code=ErrorCode.PASSAGE_AUTHORS_ONLY,
+        )
 
     def _acceptable(
         self,
@@ -259,12 +274,15 @@ class SuggestionCommands:
             return self._decidable(document_id, suggestion_id, passage_authors)
         self.document(document_id)
         suggestion = self._suggestion(document_id, suggestion_id)
-        vote: Amendments = self._get(Amendments, amendments_id, "amendments")
+        vote: Amendments = self._get(Amendments, amendments_id, "vote on amendments")
         if suggestion.amendments_id != amendments_id or str(suggestion_id) not in vote.accepted():
             raise Conflict("the committee did not accept this suggestion in that vote")
         member_id = acting_member.get()
         if member_id is not None and self.member(member_id).role_on(document_id) not in (
             Role.COORDINATOR,
         ):
-            raise Forbidden("only a coordinator applies the committee's amendments")
+            raise Forbidden(
+                "only a coordinator applies the committee's amendments",
+                code=ErrorCode.COORDINATOR_ONLY,
+            )
         return suggestion

@@ -33,6 +33,7 @@ from palabre.domain.contribution import Contributed
 from palabre.domain.ids import DocumentId
 from palabre.domain.shapes import Json
 from palabre.projections.authorship import Authorship, DeltaOp
+from palabre.projections.headings import renamed
 from palabre.projections.history import (
     PAUSE,
     Edit,
@@ -370,14 +371,18 @@ def follow(
 
 def edit_of(resume: Resume, contribution: Contributed) -> Edit:
     """Apply one contribution; the sections are read right after each delta, while its byte
-    offsets still hold."""
+    offsets still hold, and the headings compared when a delta touched a heading line."""
     author = str(contribution.member_id)
     added = removed = 0
     sections: list[str] = []
+    renames: list[tuple[str, str]] = []
     for delta in resume.replay.apply(contribution.update):
+        titles = resume.text.titles
         change = resume.text.apply(delta, author)
         added, removed = added + change.added, removed + change.removed
         sections += [resume.text.section_at(place) for place in change.places]
+        if resume.text.titles is not titles:
+            renames += renamed(titles, resume.text.titles)
     return Edit(
         position=contribution.originator_version,
         member=author,
@@ -385,4 +390,5 @@ def edit_of(resume: Resume, contribution: Contributed) -> Edit:
         added=added,
         removed=removed,
         sections=tuple(sections),
+        renames=tuple(renames),
     )

@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from palabre.server.bootstrap import Services
-from palabre.server.export.snapshot import Sources
 from palabre.server.http.amendments import AmendmentsApi
 from palabre.server.http.audit import AuditApi
 from palabre.server.http.comments import CommentsApi
@@ -35,7 +34,6 @@ log = logging.getLogger("palabre")
 def create_app(services: Services) -> Starlette:
     endpoint = Authenticated(services.store)
     store, texts = services.store, services.texts
-    sources = Sources(store, texts, services.versions, services.audit, services.history)
     events = EventsEndpoint(store, services.hub)
     live = LiveEndpoint(store, services.rooms, services.settings)
     routes: list[BaseRoute] = [
@@ -61,7 +59,7 @@ def create_app(services: Services) -> Starlette:
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *HistoryApi(store, texts, services.history).routes(endpoint),
         # Snapshot exports: the text now, at a version or a position, in six formats.
-        *ExportApi(store, sources).routes(endpoint),
+        *ExportApi(store, services.sources).routes(endpoint),
         # Invitation links, and the browser client that opens them.
         *InvitationsApi(store, services.settings.public_url).routes(endpoint),
         *web_routes(),

@@ -4,11 +4,11 @@ it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
 history index), the store's thread pool, the live rooms registry, the document-text service,
-the suggestion desk and the live channel, in one exit stack: leaving it closes them in
-reverse order, whatever happened. Nothing is opened at import time, and nothing is wired by
-mutating an object after its construction: a dependency that is only known later (the relay
-to wake after a save, the index to catch up after a checkpoint) is passed as a callable at
-construction.
+the suggestion desk, what exports are gathered from, and the live channel, in one exit
+stack: leaving it closes them in reverse order, whatever happened. Nothing is opened at
+import time, and nothing is wired by mutating an object after its construction: a dependency
+that is only known later (the relay to wake after a save, the index to catch up after a
+checkpoint) is passed as a callable at construction.
 
 :meth:`Services.running` is the background work of a serving process, for the app's
 lifespan: the history index catches every document up, the relay follows the log; at the end
@@ -28,6 +28,8 @@ from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
 from palabre.server.channel.hub import EventHub
 from palabre.server.channel.relay import Relay, Wakeup
+from palabre.server.export.fonts import Fonts
+from palabre.server.export.snapshot import Sources
 from palabre.server.live.rooms import Rooms
 from palabre.server.settings import Settings
 from palabre.server.storage.database import Database, open_application
@@ -49,6 +51,7 @@ class Services:
     rooms: Rooms
     texts: DocumentTexts
     suggestions: SuggestionDesk
+    sources: Sources
     hub: EventHub
     relay: Relay
 
@@ -84,6 +87,8 @@ def open_services(settings: Settings) -> Iterator[Services]:
         rooms = Rooms(store, settings)
         texts = DocumentTexts(store, rooms)
         suggestions = SuggestionDesk(store, rooms, texts, history)
+        fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
+        sources = Sources(store, texts, versions, audit, history, fonts)
         hub = EventHub()
         yield Services(
             settings=settings,
@@ -96,6 +101,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
             rooms=rooms,
             texts=texts,
             suggestions=suggestions,
+            sources=sources,
             hub=hub,
             relay=Relay(store, texts, suggestions, hub, rooms, wakeup),
         )

@@ -26,6 +26,7 @@ class Settings:
     store_threads: int = 4
     log_level: str = "info"
     public_url: str = ""  # the address members open, for invitation links; "" = as requested
+    export_fonts: str = ""  # folders of the PDF exports' DejaVu fonts, ":"-separated; "" = Debian's
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

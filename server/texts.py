@@ -26,6 +26,7 @@ import base64
 from collections.abc import Callable, Sequence
 
 from palabre.domain.comment import Anchor
+from palabre.domain.errors import ErrorCode
 from palabre.domain.ids import DocumentId
 from palabre.domain.suggestion import Passage
 from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors, locate_passages
@@ -43,6 +44,8 @@ FLUSH_TIMEOUT_SECONDS = 10.0
 class TextNotStored(StoreUnavailable):
     """The live room could not store what it received in time: a proposal would pin a text
     that differs from what people see."""
+
+    code = ErrorCode.TEXT_NOT_STORED
 
 
 class DocumentTexts:

@@ -54,7 +54,7 @@ async def test_only_a_global_coordinator_creates_documents(
         with pytest.raises(PalabreHTTPError) as refused:
             await editor.create_document("Nouveau")
     assert refused.value.status == 403
-    assert refused.value.code == "forbidden"
+    assert refused.value.code == "coordinator_only"
 
 
 @pytest.mark.parametrize(

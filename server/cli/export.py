@@ -49,14 +49,11 @@ def add_parsers(commands: Commands) -> None:
 
 
 def run(services: Services, args: argparse.Namespace) -> int:
-    sources = Sources(
-        services.store, services.texts, services.versions, services.audit, services.history
-    )
     document = DocumentId(parse_id(args.document, "document id"))
     services.application.document(document)  # an unknown document: status 2, before anything
     if args.all_versions:
-        return _all_versions(sources, document, args)
-    return _one(sources, document, args)
+        return _all_versions(services.sources, document, args)
+    return _one(services.sources, document, args)
 
 
 def _request(args: argparse.Namespace, version: int | None = None) -> ExportRequest:
@@ -86,7 +83,7 @@ def _export(sources: Sources, document: DocumentId, wanted: ExportRequest) -> tu
 
     async def made() -> tuple[str, bytes]:
         snapshot = await sources.snapshot(document, wanted.version, wanted.at, wanted.options)
-        body = await sources.store.call(render, snapshot, wanted.options)
+        body = await sources.store.call(render, snapshot, wanted.options, sources.fonts)
         return file_name(snapshot, wanted.options), body
 
     return asyncio.run(made())

@@ -87,6 +87,7 @@ def _approval(approval: Approval) -> dict[str, Any]:
             "object": decision.object,
         },
         "votes": [asdict(vote) for vote in decision.votes],
+        "not_voted": [asdict(organisation) for organisation in decision.not_voted],
     }
 
 

@@ -39,6 +39,14 @@ class Vote:
 
 
 @dataclass(frozen=True)
+class NonVoter:
+    """An organisation that had a vote on the proposal and did not cast it."""
+
+    organisation: str
+    country: str
+
+
+@dataclass(frozen=True)
 class Meeting:
     id: str
     title: str
@@ -62,6 +70,7 @@ class Decision:
     abstain: int
     object: int
     votes: tuple[Vote, ...]
+    not_voted: tuple[NonVoter, ...] = ()  # organisations with a vote that did not vote
 
 
 @dataclass(frozen=True)
@@ -295,10 +304,11 @@ class Metadata:
 
     title: str
     subject: str
-    lang: str
+    language: str  # of the text, BCP 47 ("fr-FR"): what spell-checkers and screen readers use
+    cover_language: str  # of the cover's labels ("fr-FR", or "en-GB" for an English export)
     generated_at: datetime
     identifier: str  # SHA-256 of the text: also seeds the PDF's file identifier
-    footer: str
+    footer: str  # each page's footer, before the page number: title, version or date, hash
 
 
 @dataclass(frozen=True)

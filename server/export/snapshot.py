@@ -20,6 +20,7 @@ from uuid import UUID
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Thread
 from palabre.domain.committee import canonical_sha256
+from palabre.domain.document import Document
 from palabre.domain.errors import InvalidInput, NotFound
 from palabre.domain.ids import DocumentId
 from palabre.projections.approved_versions import ApprovedVersions
@@ -27,6 +28,7 @@ from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
 from palabre.projections.versions_store import ApprovedVersion
 from palabre.server.answers.history import HistoryReports
+from palabre.server.export.fonts import Fonts
 from palabre.server.export.model import (
     AmendmentResult,
     Approval,
@@ -35,6 +37,7 @@ from palabre.server.export.model import (
     Decision,
     ExportOptions,
     Meeting,
+    NonVoter,
     Note,
     NoteReply,
     Person,
@@ -49,7 +52,8 @@ UNKNOWN = Person("?", "?", "?")  # a member the application no longer knows
 
 
 class Sources:
-    """What a snapshot is read from."""
+    """What a snapshot is read from; ``fonts``: where the PDF's fonts are, for the renderer
+    (the PALABRE_EXPORT_FONTS setting)."""
 
     def __init__(
         self,
@@ -58,12 +62,14 @@ class Sources:
         versions: ApprovedVersions,
         audit: AuditChain,
         history: HistoryIndex,
+        fonts: Fonts,
     ) -> None:
         self.store = store
         self.texts = texts
         self.versions = versions
         self.audit = audit
         self.reports = HistoryReports(store.application, history)
+        self.fonts = fonts
 
     @property
     def application(self) -> PalabreApplication:
@@ -166,6 +172,7 @@ class Sources:
             abstain=int(tally.get("abstain", 0)),
             object=int(tally.get("object", 0)),
             votes=tuple(votes),
+            not_voted=self._not_voted(document_id, version),
         )
         return Approval(
             number=version.number,
@@ -175,6 +182,34 @@ class Sources:
             problem=version.problem,
             decision=decision,
         )
+
+    def _not_voted(self, document_id: DocumentId, version: ApprovedVersion) -> tuple[NonVoter, ...]:
+        """The organisations that had a vote when the proposal was closed and cast none: the
+        document's committee as it stood just before its decision event."""
+        repository = self.application.repository
+        closed = next(
+            (
+                event
+                for event in repository.event_store.get(document_id)
+                if isinstance(event, Document.ProposalClosed)
+                and event.proposal_id == version.proposal_id
+            ),
+            None,
+        )
+        if closed is None:
+            return ()
+        before: object = repository.get(document_id, version=closed.originator_version - 1)
+        assert isinstance(before, Document)
+        voted = set(version.tally.get("votes", {}))
+        silent = [self._organisation(org) for org in before.voting_organisations - voted]
+        return tuple(sorted(silent, key=lambda o: (o.country, o.organisation.casefold())))
+
+    def _organisation(self, organisation_id: str) -> NonVoter:
+        try:
+            organisation = self.application.organisation(UUID(organisation_id))
+        except NotFound:
+            return NonVoter("?", "?")
+        return NonVoter(organisation.name, organisation.country.value)
 
     def _vote(self, organisation_id: str, cast: Mapping[str, Any]) -> Vote:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 
+from palabre.domain.errors import ErrorCode
 from palabre.domain.shapes import Json
 from palabre.server.http.amendments import openapi_paths as amendments_paths
 from palabre.server.http.audit import openapi_paths as audit_openapi_paths
@@ -167,7 +168,17 @@ VERSION_SUMMARY = {
 }
 
 SCHEMAS: Json = {
-    "Error": obj({"error": obj({"code": STRING, "message": STRING})}),
+    "Error": obj(
+        {
+            "error": obj(
+                {
+                    "code": enum(*(code.value for code in ErrorCode))
+                    | {"description": "stable machine code (README, Error codes)"},
+                    "message": STRING | {"description": "for developers, in English"},
+                }
+            )
+        }
+    ),
     "Health": obj(
         {"status": enum("ok"), "database": enum("sqlite", "postgresql"), "rooms": INTEGER}
     ),
@@ -276,6 +287,8 @@ SCHEMAS: Json = {
             "sha256": SHA256,
             "meeting_id": nullable(ID),
             "opened_by": nullable(ID),
+            "opened_at": nullable({"type": "string", "format": "date-time"})
+            | {"description": "when the text was pinned (the proposal's event time)"},
             "status": enum("open", "closed"),
             "ballot": enum("open", "secret"),
             "votes": array(ref("Vote")),

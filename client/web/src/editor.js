@@ -1,7 +1,8 @@
 // The editor: CodeMirror 6 with Markdown highlighting, bound to the shared Yjs text by
-// y-codemirror.next (remote cursors and selections included). Read-only for observers;
-// commenters type in suggesting mode only (`extensions` brings it: suggesting.js). Passages
-// with open comments are underlined.
+// y-codemirror.next (remote cursors and selections included). Read-only for observers, who
+// can still move and select with the keyboard to comment; typing there shows why nothing
+// happens. Commenters type in suggesting mode only (`extensions` brings it: suggesting.js).
+// Passages with open comments are underlined.
 import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
@@ -26,7 +27,9 @@ const commented = StateField.define({
 })
 const commentMark = Decoration.mark({ class: 'cm-commented' })
 
-export function createEditor ({ parent, live, label, placeholderText, onChange, extensions = [] }) {
+export function createEditor ({
+  parent, live, label, placeholderText, onChange, onUpdate, onRefused, extensions = []
+}) {
   const editable = new Compartment()
   const undoManager = new Y.UndoManager(live.text)
   const view = new EditorView({
@@ -46,6 +49,13 @@ export function createEditor ({ parent, live, label, placeholderText, onChange, 
         EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged || update.selectionSet) onChange(update)
+          onUpdate(update)
+        }),
+        // Read only: typing is refused, and said so, never silently ignored.
+        EditorView.domEventHandlers({
+          beforeinput: (_event, view) => { if (view.state.readOnly) onRefused() },
+          paste: (_event, view) => { if (view.state.readOnly) onRefused() },
+          drop: (_event, view) => { if (view.state.readOnly) onRefused() }
         }),
         ...extensions,
         yCollab(live.text, live.awareness, { undoManager })

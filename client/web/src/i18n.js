@@ -1,13 +1,23 @@
 // The interface's words, in French (the default) and English; the choice is kept in this
-// browser. Times are shown in the browser's own time zone.
+// browser. Times are shown in the browser's own time zone, as a reader says them
+// ("1er décembre à 21 h 59"). Two sources are merged in: the committee's vocabulary
+// (domain/vocabulary.json, the same words as the minutes and the exports) and the
+// translation of every error code the server can answer (error-messages.json; a test checks
+// that it covers the server's registry).
+import vocabulary from '../../../domain/vocabulary.json'
+import errorMessages from './error-messages.json'
+
 const KEY = 'palabre.lang'
 
 const fr = {
   'app.title': 'Palabre',
   'app.skip': 'Aller au texte',
+  'app.loading': 'Chargement…',
   'lang.switch': 'English',
+  'lang.short': 'EN',
   'lang.switchLabel': 'Switch to English',
   'auth.signOut': 'Se déconnecter',
+  'auth.signOutShort': 'Quitter',
   'auth.signOutUnsaved': 'Des modifications ne sont pas encore enregistrées. Se déconnecter quand même ?',
   'auth.title': 'Connexion',
   'auth.intro': 'Ouvrez le lien d’invitation que vous avez reçu. Vous pouvez aussi coller ici votre clé d’accès.',
@@ -16,6 +26,7 @@ const fr = {
   'auth.invalid': 'Ce lien ou cette clé n’est pas (ou plus) valable. Demandez un nouveau lien à la coordination.',
   'auth.noRole': 'Vous n’avez pas de rôle sur ce référentiel.',
   'auth.unknownDocument': 'Ce référentiel n’existe pas.',
+  'auth.again': 'Se reconnecter',
   'documents.title': 'Vos référentiels',
   'documents.none': 'Aucun référentiel pour le moment.',
   'tabs.label': 'Sections',
@@ -23,25 +34,29 @@ const fr = {
   'tabs.committee': 'Comité',
   'tabs.history': 'Historique',
   'tabs.exports': 'Exports',
+  'load.failed': 'Cette partie n’a pas pu être chargée.',
+  'load.retry': 'Réessayer',
   'status.saved': 'Enregistré',
   'status.saving': 'Enregistrement…',
-  'status.savingN': 'Enregistrement… ({n} modification(s) en attente)',
+  'status.savingN': 'Enregistrement… ({n} caractère(s) en attente)',
   'status.offline': 'Hors ligne',
-  'status.offlineN': 'Hors ligne — {n} modification(s) non enregistrée(s)',
+  'status.offlineN': 'Hors ligne — {n} caractère(s) gardé(s) dans ce navigateur, pas encore enregistré(s)',
   'status.closed': 'Connexion refusée (code {code})',
   'status.leave': 'Des modifications ne sont pas encore enregistrées.',
   'role.coordinator': 'coordination',
   'role.editor': 'rédaction',
   'role.commenter': 'commentaires',
   'role.observer': 'lecture seule',
-  'me.as': 'Connecté·e : {name} ({organisation}) — {role}',
+  'me.as': '{name} ({organisation}) — {role}',
   'editor.label': 'Texte du référentiel (Markdown)',
   'editor.placeholder': 'Commencez à écrire ici…',
   'editor.readOnly': 'Lecture seule : votre rôle ne permet pas de modifier le texte.',
+  'editor.readOnlyComment': 'Lecture seule : votre rôle ne permet pas de modifier le texte. Sélectionnez un passage pour le commenter.',
   'side.label': 'Panneau latéral',
   'side.preview': 'Aperçu',
   'side.comments': 'Commentaires ({n})',
   'outline.title': 'Plan',
+  'outline.summary': 'Plan ({n} sections)',
   'outline.empty': 'Pas encore de titres.',
   'toolbar.label': 'Mise en forme',
   'toolbar.h1': 'Titre de section',
@@ -56,7 +71,19 @@ const fr = {
   'toolbar.linkText': 'texte du lien',
   'toolbar.linkPrompt': 'Adresse du lien :',
   'presence.title': 'Personnes connectées',
-  'presence.count': '{n} connecté·e(s)',
+  'presence.count': '{n} présent·e·s',
+  'presence.count.one': '{n} présent·e',
+  'presence.organisations': '{fr} structures FR · {tg} TG',
+  'presence.organisations.one': '{fr} structure FR · {tg} TG',
+  'presence.show': 'Voir qui est là',
+  'presence.typing': '✎ {names}',
+  'presence.typingMore': '{names} et {n} autre(s)',
+  'presence.typingCount': '✎ {n} en train d’écrire',
+  'presence.where': '{name} (« {section} »)',
+  'presence.writes': 'écrit dans « {section} »',
+  'presence.writesTop': 'écrit (début du texte)',
+  'presence.you': '(vous)',
+  'presence.groupCount': '{organisations} structure(s), {people} personne(s)',
   'comments.onSelection': 'Commenter la sélection',
   'comments.selectFirst': 'Sélectionnez un passage du texte pour le commenter.',
   'comments.readOnly': 'Votre rôle permet de lire les commentaires, pas d’en écrire.',
@@ -91,9 +118,6 @@ const fr = {
   'suggestions.confirmReject': 'Confirmer le rejet',
   'suggestions.withdraw': 'Retirer',
   'suggestions.lost': 'Le passage de votre suggestion a été supprimé.',
-  'errors.suggestion_conflict': 'Le passage a changé entre-temps : la suggestion ne peut pas être appliquée telle quelle. Son auteur peut la modifier, ou elle peut être rejetée.',
-  'errors.suggestion_decided': 'Cette suggestion a déjà été acceptée, rejetée ou retirée.',
-  'errors.suggestion_before_committee': 'Cette suggestion est soumise au vote du comité : c’est son vote qui décide.',
   'history.suggestions': 'Suggestions',
   'history.noSuggestions': 'Aucune suggestion.',
   'history.suggestion.made': '{who} a suggéré :',
@@ -112,90 +136,118 @@ const fr = {
   'amendments.rejected': 'rejeté',
   'amendments.applied': 'appliqué au texte',
   'amendments.notApplied': 'non appliqué : le passage a changé',
+  'amendments.voted': '{n} structure(s) ont voté (scrutin secret)',
+  'comments.tooLong': 'Le passage sélectionné est trop long pour un commentaire (2 000 caractères au plus).',
   'common.cancel': 'Annuler',
   'meeting.none': 'Aucune séance en cours',
   'meeting.waiting': 'La coordination ouvrira la séance.',
   'meeting.title': 'Intitulé de la séance',
   'meeting.date': 'Date',
   'meeting.open': 'Ouvrir la séance',
-  'meeting.current': 'Séance en cours',
+  'meeting.current': 'Séance en cours : {title}',
+  'meeting.row': '{organisation} ({country}) : ',
   'meeting.attendance': 'Présences',
   'meeting.saveAttendance': 'Enregistrer les présences',
   'meeting.nobody': 'Aucune présence enregistrée.',
-  'meeting.presentCount': '{n} présent·e(s)',
+  'meeting.attendanceCount': 'Présences : {n} personne(s), {organisations} structure(s)',
+  'meeting.presentCount': '{n} présent·e·s',
+  'meeting.presentCount.one': '{n} présent·e',
   'meeting.close': 'Clore la séance',
   'proposal.none': 'Aucune proposition ouverte',
   'proposal.pinsNow': 'Une proposition fige le texte tel qu’il est maintenant.',
   'proposal.label': 'Intitulé de la proposition',
   'proposal.open': 'Soumettre le texte actuel au vote',
-  'proposal.current': 'Proposition',
-  'proposal.pinned': 'Texte figé après {position} contributions',
+  'proposal.current': 'Proposition n° {number} : {label}',
+  'proposal.when': 'Texte proposé le {when}',
+  'proposal.whenUnknown': 'Texte proposé pendant la séance',
   'proposal.close': 'Clore le vote et décider',
-  'proposal.diffFrom': 'Changements depuis la version validée v{n}',
-  'proposal.diffFromEmpty': 'Changements depuis le document vide (aucune version validée)',
-  'proposal.text': 'Texte proposé',
+  'proposal.diffFrom': 'Ce qui change depuis la version validée v{n}',
+  'proposal.diffFromEmpty': 'Tout le texte est nouveau (aucune version validée)',
+  'proposal.text': 'Lire le texte proposé',
+  'proposal.loadingText': 'Chargement du texte proposé…',
+  'check.title': 'Pour vérifier (empreinte du texte)',
+  'check.sha256': 'Empreinte SHA-256 du texte : {hash}',
+  'check.point': 'Point de l’historique : {n}',
+  'check.chain': 'Registre des événements scellé par la décision : {head} (événement n° {position})',
   'vote.label': 'Votre avis',
-  'vote.approve': 'Approuver',
-  'vote.abstain': 'S’abstenir',
-  'vote.object': 'Objecter',
+  'vote.as': 'Voter « {choice} »',
   'vote.reason': 'Motif (obligatoire pour une objection)',
-  'vote.reasonNeeded': 'Une objection doit être motivée.',
+  'vote.reasonNeeded': 'Une objection doit être motivée : écrivez le motif.',
   'vote.mine': 'Avis de votre structure : {vote}',
+  'vote.mineSecret': 'Votre structure a donné son avis (scrutin secret).',
   'vote.notVoter': 'Vous ne votez pas sur ce référentiel.',
-  'tally.secret': 'Vote à bulletin secret : {n} structure(s) ont voté.',
+  'tally.title': 'Avis exprimés',
+  'tally.count': '{choice} : {n}',
+  'tally.voter': '{organisation} ({country}) — {member} : ',
+  'tally.secret': 'Scrutin secret : {n} structure(s) ont donné leur avis.',
+  'tally.counted': '{voted} structure(s) sur {eligible} ont donné leur avis',
+  'tally.none': 'Aucun avis pour le moment.',
   'rule.summary': 'Règle : {mode}, quorum {quorum} %, {ballot}',
-  'rule.majority': 'majorité',
-  'rule.consent': 'consentement (aucune objection)',
-  'rule.open': 'vote à main levée',
-  'rule.secret': 'bulletin secret',
+  'rule.consentMeans': 'adoptée si personne ne fait objection',
+  'rule.majorityMeans': 'adoptée si les « Pour » sont plus nombreux que les objections',
   'decision.title': 'Décisions',
   'decision.none': 'Aucune décision pour le moment.',
-  'decision.accepted': 'adoptée',
-  'decision.rejected': 'rejetée',
-  'decision.tally': '{approve} pour, {abstain} abstention(s), {object} objection(s) ; {voted} structure(s) sur {eligible} ont voté',
-  'decision.quorumMet': 'quorum atteint',
-  'decision.quorumMissed': 'quorum non atteint',
+  'decision.line': 'n° {number} {label} : ',
+  'decision.version': ' → version validée v{n}',
+  'decision.voted': '{voted} structure(s) sur {eligible} ont donné leur avis',
   'diff.same': 'Aucune différence.',
   'diff.label': 'Différences : ajouts soulignés, suppressions barrées',
-  'history.sessions': 'Sessions de rédaction',
-  'history.noSessions': 'Aucune contribution pour le moment.',
-  'history.sessionStats': '{n} contribution(s), +{added} / −{removed} caractères',
+  'diff.summary': '{changes}, dans {paragraphs} paragraphe(s)',
+  'diff.added': '{n} mot(s) ajouté(s)',
+  'diff.removed': '{n} mot(s) supprimé(s)',
+  'diff.layout': 'mise en forme ou ponctuation',
+  'history.sessions': 'Qui a écrit quand',
+  'history.noSessions': 'Aucune modification pour le moment.',
+  'history.sessionStats': '{added} caractère(s) écrit(s), {removed} effacé(s)',
+  'history.sessionSections': 'dans {sections}',
+  'history.readSession': 'Lire le texte à la fin de cette session',
   'history.at': 'Le texte à un moment donné',
-  'history.slider': 'Position dans l’historique',
-  'history.position': 'après {n} contribution(s) sur {total}',
+  'history.slider': 'Moment de l’historique',
+  'history.previous': '◀ Avant',
+  'history.next': 'Après ▶',
+  'history.previousLabel': 'Moment précédent',
+  'history.nextLabel': 'Moment suivant',
+  'history.step': 'Étape {n} sur {total}',
+  'history.pointStart': 'Document vide (avant toute écriture)',
+  'history.pointSession': 'Texte du {when}, à la fin de la session {ofName}',
+  'history.pointVersion': 'Version validée v{n} : {label}',
+  'history.pointNow': 'Texte actuel',
   'history.colours': 'Couleurs',
   'history.plain': 'Texte seul',
   'history.byMember': 'Par auteur·e',
   'history.byOrganisation': 'Par structure',
+  'history.legendChars': '{name} ({n} car.)',
   'history.diff': 'Comparer deux moments',
   'history.from': 'De',
   'history.to': 'À',
   'history.compare': 'Comparer',
-  'history.diffBetween': 'Du point {from} au point {to}',
-  'history.start': 'Début',
-  'history.now': 'Maintenant',
+  'history.diffBetween': 'De « {from} » à « {to} »',
   'versions.title': 'Versions validées',
   'versions.none': 'Aucune version validée.',
-  'versions.decided': 'Validée le {when}',
-  'versions.ok': 'vérifiée ✓',
-  'versions.mismatch': 'ÉCART : {problem}',
-  'versions.position': 'après {n} contribution(s)',
+  'versions.decided': 'Adoptée le {when}',
+  'versions.ok': 'Texte vérifié ✓ : identique à celui qui a été adopté',
+  'versions.mismatch': 'ÉCART : le texte reconstruit ne correspond pas à celui qui a été adopté ({problem})',
   'versions.read': 'Lire ce texte',
-  'versions.chain': 'Chaîne d’audit scellée : {head}… (événement {position})',
   'export.label': 'Télécharger',
   'export.download': 'Télécharger :',
   'export.failed': 'Échec du téléchargement : {message}',
   'exports.title': 'Exports',
   'exports.current': 'Texte actuel',
-  'exports.intro': 'Téléchargez le texte actuel ou une version validée dans le format de votre choix.'
+  'exports.intro': 'Téléchargez le texte actuel ou une version validée dans le format de votre choix.',
+  'error.network': 'Pas de connexion avec le serveur. Vérifiez votre connexion, puis réessayez.',
+  'error.status': 'Le serveur a refusé la demande (erreur {status}).',
+  'error.unexpected': 'Une erreur inattendue s’est produite. Rechargez la page.'
 }
 
 const en = {
   'app.title': 'Palabre',
   'app.skip': 'Skip to the text',
+  'app.loading': 'Loading…',
   'lang.switch': 'Français',
+  'lang.short': 'FR',
   'lang.switchLabel': 'Passer en français',
   'auth.signOut': 'Sign out',
+  'auth.signOutShort': 'Sign out',
   'auth.signOutUnsaved': 'Some changes are not saved yet. Sign out anyway?',
   'auth.title': 'Sign in',
   'auth.intro': 'Open the invitation link you received. You can also paste your access key here.',
@@ -204,6 +256,7 @@ const en = {
   'auth.invalid': 'This link or key is not (or no longer) valid. Ask the coordinators for a new link.',
   'auth.noRole': 'You have no role on this document.',
   'auth.unknownDocument': 'This document does not exist.',
+  'auth.again': 'Sign in again',
   'documents.title': 'Your documents',
   'documents.none': 'No document yet.',
   'tabs.label': 'Sections',
@@ -211,25 +264,29 @@ const en = {
   'tabs.committee': 'Committee',
   'tabs.history': 'History',
   'tabs.exports': 'Exports',
+  'load.failed': 'This part could not be loaded.',
+  'load.retry': 'Try again',
   'status.saved': 'Saved',
   'status.saving': 'Saving…',
-  'status.savingN': 'Saving… ({n} change(s) waiting)',
+  'status.savingN': 'Saving… ({n} character(s) waiting)',
   'status.offline': 'Offline',
-  'status.offlineN': 'Offline — {n} unsaved change(s)',
+  'status.offlineN': 'Offline — {n} character(s) kept in this browser, not saved yet',
   'status.closed': 'Connection refused (code {code})',
   'status.leave': 'Some changes are not saved yet.',
   'role.coordinator': 'coordinator',
   'role.editor': 'editor',
   'role.commenter': 'commenter',
   'role.observer': 'read only',
-  'me.as': 'Signed in: {name} ({organisation}) — {role}',
+  'me.as': '{name} ({organisation}) — {role}',
   'editor.label': 'Text of the document (Markdown)',
   'editor.placeholder': 'Start writing here…',
   'editor.readOnly': 'Read only: your role does not allow changing the text.',
+  'editor.readOnlyComment': 'Read only: your role does not allow changing the text. Select a passage to comment on it.',
   'side.label': 'Side panel',
   'side.preview': 'Preview',
   'side.comments': 'Comments ({n})',
   'outline.title': 'Outline',
+  'outline.summary': 'Outline ({n} sections)',
   'outline.empty': 'No headings yet.',
   'toolbar.label': 'Formatting',
   'toolbar.h1': 'Section heading',
@@ -244,7 +301,18 @@ const en = {
   'toolbar.linkText': 'link text',
   'toolbar.linkPrompt': 'Link address:',
   'presence.title': 'People here',
-  'presence.count': '{n} connected',
+  'presence.count': '{n} present',
+  'presence.organisations': '{fr} organisations FR · {tg} TG',
+  'presence.organisations.one': '{fr} organisation FR · {tg} TG',
+  'presence.show': 'See who is here',
+  'presence.typing': '✎ {names}',
+  'presence.typingMore': '{names} and {n} more',
+  'presence.typingCount': '✎ {n} writing',
+  'presence.where': '{name} (“{section}”)',
+  'presence.writes': 'writing in “{section}”',
+  'presence.writesTop': 'writing (start of the text)',
+  'presence.you': '(you)',
+  'presence.groupCount': '{organisations} organisation(s), {people} people',
   'comments.onSelection': 'Comment on the selection',
   'comments.selectFirst': 'Select a passage of the text to comment on it.',
   'comments.readOnly': 'Your role lets you read comments, not write them.',
@@ -279,9 +347,6 @@ const en = {
   'suggestions.confirmReject': 'Confirm the rejection',
   'suggestions.withdraw': 'Withdraw',
   'suggestions.lost': 'The passage of your suggestion was deleted.',
-  'errors.suggestion_conflict': 'The passage changed meanwhile: the suggestion cannot be applied as it stands. Its author can revise it, or it can be rejected.',
-  'errors.suggestion_decided': 'This suggestion was accepted, rejected or withdrawn already.',
-  'errors.suggestion_before_committee': 'This suggestion is before the committee: its vote decides it.',
   'history.suggestions': 'Suggestions',
   'history.noSuggestions': 'No suggestions.',
   'history.suggestion.made': '{who} suggested:',
@@ -300,82 +365,115 @@ const en = {
   'amendments.rejected': 'rejected',
   'amendments.applied': 'applied to the text',
   'amendments.notApplied': 'not applied: the passage changed',
+  'amendments.voted': '{n} organisation(s) voted (secret ballot)',
+  'comments.tooLong': 'The selected passage is too long for a comment (2,000 characters at most).',
   'common.cancel': 'Cancel',
   'meeting.none': 'No meeting in progress',
   'meeting.waiting': 'The coordinators will open the meeting.',
   'meeting.title': 'Meeting title',
   'meeting.date': 'Date',
   'meeting.open': 'Open the meeting',
-  'meeting.current': 'Current meeting',
+  'meeting.current': 'Current meeting: {title}',
+  'meeting.row': '{organisation} ({country}): ',
   'meeting.attendance': 'Attendance',
   'meeting.saveAttendance': 'Save attendance',
   'meeting.nobody': 'No attendance recorded.',
+  'meeting.attendanceCount': 'Attendance: {n} people, {organisations} organisation(s)',
   'meeting.presentCount': '{n} present',
   'meeting.close': 'Close the meeting',
   'proposal.none': 'No open proposal',
   'proposal.pinsNow': 'A proposal pins the text as it stands now.',
   'proposal.label': 'Proposal title',
   'proposal.open': 'Put the current text to the vote',
-  'proposal.current': 'Proposal',
-  'proposal.pinned': 'Text pinned after {position} contributions',
+  'proposal.current': 'Proposal no. {number}: {label}',
+  'proposal.when': 'Text proposed on {when}',
+  'proposal.whenUnknown': 'Text proposed during the meeting',
   'proposal.close': 'Close the vote and decide',
-  'proposal.diffFrom': 'Changes since approved version v{n}',
-  'proposal.diffFromEmpty': 'Changes since the empty document (no approved version)',
-  'proposal.text': 'Proposed text',
+  'proposal.diffFrom': 'What changes since approved version v{n}',
+  'proposal.diffFromEmpty': 'The whole text is new (no approved version)',
+  'proposal.text': 'Read the proposed text',
+  'proposal.loadingText': 'Loading the proposed text…',
+  'check.title': 'To check (the text’s fingerprint)',
+  'check.sha256': 'SHA-256 fingerprint of the text: {hash}',
+  'check.point': 'Point in the history: {n}',
+  'check.chain': 'Event log sealed by the decision: {head} (event no. {position})',
   'vote.label': 'Your vote',
-  'vote.approve': 'Approve',
-  'vote.abstain': 'Abstain',
-  'vote.object': 'Object',
-  'vote.reason': 'Reason (required to object)',
-  'vote.reasonNeeded': 'An objection needs a reason.',
+  'vote.as': 'Vote “{choice}”',
+  'vote.reason': 'Reason (required for an objection)',
+  'vote.reasonNeeded': 'An objection needs a reason: write it.',
   'vote.mine': 'Your organisation’s vote: {vote}',
+  'vote.mineSecret': 'Your organisation has voted (secret ballot).',
   'vote.notVoter': 'You do not vote on this document.',
+  'tally.title': 'Votes cast',
+  'tally.count': '{choice}: {n}',
+  'tally.voter': '{organisation} ({country}) — {member}: ',
   'tally.secret': 'Secret ballot: {n} organisation(s) voted.',
+  'tally.counted': '{voted} of {eligible} organisation(s) voted',
+  'tally.none': 'No vote yet.',
   'rule.summary': 'Rule: {mode}, quorum {quorum}%, {ballot}',
-  'rule.majority': 'majority',
-  'rule.consent': 'consent (no objection)',
-  'rule.open': 'open ballot',
-  'rule.secret': 'secret ballot',
+  'rule.consentMeans': 'accepted if nobody objects',
+  'rule.majorityMeans': 'accepted if “For” outnumbers the objections',
   'decision.title': 'Decisions',
   'decision.none': 'No decision yet.',
-  'decision.accepted': 'accepted',
-  'decision.rejected': 'rejected',
-  'decision.tally': '{approve} for, {abstain} abstention(s), {object} objection(s); {voted} of {eligible} organisation(s) voted',
-  'decision.quorumMet': 'quorum met',
-  'decision.quorumMissed': 'quorum not met',
+  'decision.line': 'no. {number} {label}: ',
+  'decision.version': ' → approved version v{n}',
+  'decision.voted': '{voted} of {eligible} organisation(s) voted',
   'diff.same': 'No difference.',
   'diff.label': 'Differences: insertions underlined, deletions struck through',
-  'history.sessions': 'Editing sessions',
-  'history.noSessions': 'No contribution yet.',
-  'history.sessionStats': '{n} contribution(s), +{added} / −{removed} characters',
+  'diff.summary': '{changes}, in {paragraphs} paragraph(s)',
+  'diff.added': '{n} word(s) added',
+  'diff.removed': '{n} word(s) removed',
+  'diff.layout': 'layout or punctuation',
+  'history.sessions': 'Who wrote when',
+  'history.noSessions': 'No change yet.',
+  'history.sessionStats': '{added} character(s) written, {removed} erased',
+  'history.sessionSections': 'in {sections}',
+  'history.readSession': 'Read the text at the end of this session',
   'history.at': 'The text at any point',
   'history.slider': 'Point in the history',
-  'history.position': 'after {n} of {total} contribution(s)',
+  'history.previous': '◀ Earlier',
+  'history.next': 'Later ▶',
+  'history.previousLabel': 'Previous point',
+  'history.nextLabel': 'Next point',
+  'history.step': 'Step {n} of {total}',
+  'history.pointStart': 'Empty document (before any writing)',
+  'history.pointSession': 'Text of {when}, at the end of the session of {ofName}',
+  'history.pointVersion': 'Approved version v{n}: {label}',
+  'history.pointNow': 'Current text',
   'history.colours': 'Colours',
   'history.plain': 'Plain text',
   'history.byMember': 'By author',
   'history.byOrganisation': 'By organisation',
+  'history.legendChars': '{name} ({n} char.)',
   'history.diff': 'Compare two points',
   'history.from': 'From',
   'history.to': 'To',
   'history.compare': 'Compare',
-  'history.diffBetween': 'From point {from} to point {to}',
-  'history.start': 'Start',
-  'history.now': 'Now',
+  'history.diffBetween': 'From “{from}” to “{to}”',
   'versions.title': 'Approved versions',
   'versions.none': 'No approved version.',
   'versions.decided': 'Approved on {when}',
-  'versions.ok': 'verified ✓',
-  'versions.mismatch': 'MISMATCH: {problem}',
-  'versions.position': 'after {n} contribution(s)',
+  'versions.ok': 'Text checked ✓: identical to the one approved',
+  'versions.mismatch': 'MISMATCH: the rebuilt text differs from the one approved ({problem})',
   'versions.read': 'Read this text',
-  'versions.chain': 'Audit chain sealed: {head}… (event {position})',
   'export.label': 'Download',
   'export.download': 'Download:',
   'export.failed': 'Download failed: {message}',
   'exports.title': 'Exports',
   'exports.current': 'Current text',
-  'exports.intro': 'Download the current text or an approved version in the format you need.'
+  'exports.intro': 'Download the current text or an approved version in the format you need.',
+  'error.network': 'No connection to the server. Check your connection, then try again.',
+  'error.status': 'The server refused the request (error {status}).',
+  'error.unexpected': 'Something unexpected went wrong. Reload the page.'
+}
+
+// The committee's words (choice.approve, decision.accepted, mode.consent, ballot.secret,
+// quorum.met, country.TG...) and the error codes (error.meeting_already_open...).
+for (const [dictionary, lang] of [[fr, 'fr'], [en, 'en']]) {
+  for (const [section, entries] of Object.entries(vocabulary[lang])) {
+    for (const [value, word] of Object.entries(entries)) dictionary[`${section}.${value}`] = word
+  }
+  for (const [code, message] of Object.entries(errorMessages[lang])) dictionary[`error.${code}`] = message
 }
 
 export const DICTIONARIES = { fr, en }
@@ -399,10 +497,27 @@ export function setLanguage (storage, next) {
 
 export function onLanguage (listener) { listeners.add(listener) }
 
+export function has (key, lang = language) { return key in DICTIONARIES[lang] }
+
+// A count's words: `key.one` for one (and zero, in French) when the dictionary has it.
+export function plural (key, n, params = {}) {
+  const one = language === 'fr' ? n < 2 : n === 1
+  return t(one && has(`${key}.one`) ? `${key}.one` : key, { n, ...params })
+}
+
 export function t (key, params = {}) {
   const template = DICTIONARIES[language][key] ?? DICTIONARIES.fr[key] ?? key
   return template.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''))
 }
+
+// "de Yann", "d’Afi" in French; "Yann" in English (the template says "of").
+export function ofName (name) {
+  if (language === 'en') return name
+  return /^[aeiouyhàâäéèêëîïôöûùüœ]/i.test(name) ? `d’${name}` : `de ${name}`
+}
+
+// A capital at the start of a sentence: "adoptée" → "Adoptée".
+export function capital (word) { return word.charAt(0).toUpperCase() + word.slice(1) }
 
 // Static markup names its words: data-i18n (text), data-i18n-label (aria-label),
 // data-i18n-title (title), data-i18n-placeholder.
@@ -413,17 +528,41 @@ export function translate (root) {
   for (const element of root.querySelectorAll('[data-i18n-placeholder]')) element.setAttribute('placeholder', t(element.dataset.i18nPlaceholder))
 }
 
+function locale () { return language === 'en' ? 'en-GB' : 'fr-FR' }
+
 export function formatTime (iso) {
   if (!iso) return ''
-  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'fr-FR', {
-    dateStyle: 'medium', timeStyle: 'short'
-  }).format(new Date(iso))
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
+}
+
+function parts (iso) {
+  const found = {}
+  const format = new Intl.DateTimeFormat(locale(), {
+    day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'
+  })
+  for (const part of format.formatToParts(new Date(iso))) found[part.type] = part.value
+  return found
+}
+
+// A moment as a reader says it, in the browser's zone: "1er décembre à 21 h 59" (the year
+// only when it is not this one), "1 December at 21:59".
+export function formatMoment (iso) {
+  if (!iso) return ''
+  const p = parts(iso)
+  const year = p.year !== String(new Date().getFullYear()) ? ` ${p.year}` : ''
+  if (language === 'en') return `${p.day} ${p.month}${year} at ${p.hour}:${p.minute}`
+  const day = p.day === '1' ? '1er' : p.day
+  return `${day} ${p.month}${year} à ${Number(p.hour)} h ${p.minute}`
+}
+
+// The clock alone: "21 h 59", "21:59".
+export function formatClock (iso) {
+  const p = parts(iso)
+  return language === 'en' ? `${p.hour}:${p.minute}` : `${Number(p.hour)} h ${p.minute}`
 }
 
 // A calendar date (YYYY-MM-DD), not a moment: shown as written, with no zone shift.
 export function formatDate (day) {
   const [y, m, d] = day.split('-').map(Number)
-  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'fr-FR', {
-    dateStyle: 'long', timeZone: 'UTC'
-  }).format(new Date(Date.UTC(y, m - 1, d)))
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)))
 }

@@ -6,11 +6,12 @@
 // sent to the server a moment after the member stops typing (made, then revised), one request
 // at a time; a draft that no longer changes anything is withdrawn.
 import * as Y from 'yjs'
-import { h, fill, colourFor } from './dom.js'
+import { h, fill } from './dom.js'
 import { t, formatTime } from './i18n.js'
 import { documentPath } from './api.js'
 import { sectionAt } from './outline.js'
 import { Drafts } from './drafts.js'
+import { explain, Notice } from './errors.js'
 import { applyEdit, isEmpty } from './suggestion_draft.js'
 import { setSuggestionMarks, suggestionMarks } from './suggesting.js'
 
@@ -28,16 +29,9 @@ function fromBase64 (text) {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
 }
 
-// The words of a server error, translated when its code is known.
-export function errorText (error) {
-  const key = `errors.${error.code}`
-  const translated = t(key)
-  return translated === key ? error.message : translated
-}
-
 export class SuggestionsPanel {
-  constructor ({ api, documentId, live, editor, me, container, onCount }) {
-    Object.assign(this, { api, documentId, live, editor, me, container, onCount })
+  constructor ({ api, documentId, live, editor, me, colours, container, onCount }) {
+    Object.assign(this, { api, documentId, live, editor, me, colours, container, onCount })
     this.items = new Map() // id -> the server's answer
     this.draft = null // { id, start, end, replacement, reason, version, sent, timer }
     this.chosen = false // suggesting mode, as the member toggled it
@@ -126,7 +120,7 @@ export class SuggestionsPanel {
       const where = this.place(item)
       if (where) {
         found.push({
-          id: item.id, ...where, replacement: item.replacement, colour: colourFor(item.author.id).colour
+          id: item.id, ...where, replacement: item.replacement, colour: this.colours.member(item.author.id).colour
         })
       }
     }
@@ -134,7 +128,7 @@ export class SuggestionsPanel {
     if (range) {
       found.push({
         id: this.draft.id || 'draft', ...range, conflict: false,
-        replacement: this.draft.replacement, colour: colourFor(this.me.id).colour
+        replacement: this.draft.replacement, colour: this.colours.member(this.me.id).colour
       })
     }
     return found
@@ -219,7 +213,7 @@ export class SuggestionsPanel {
 
   enqueue (draft) {
     this.queue = this.queue.then(() => this.push(draft)).catch((error) => {
-      this.error.textContent = errorText(error)
+      this.error.textContent = explain(error)
     })
     return this.queue
   }
@@ -230,7 +224,7 @@ export class SuggestionsPanel {
     const version = draft.version
     const start = Y.createAbsolutePositionFromRelativePosition(draft.start, this.live.doc)
     const end = Y.createAbsolutePositionFromRelativePosition(draft.end, this.live.doc)
-    if (!start || !end || start.index > end.index) throw new Error(t('suggestions.lost'))
+    if (!start || !end || start.index > end.index) throw new Notice(t('suggestions.lost'))
     const text = this.live.text.toString()
     const quote = text.slice(start.index, end.index)
     if (isEmpty(draft, quote)) {
@@ -285,7 +279,7 @@ export class SuggestionsPanel {
     const mine = item.author.id === this.me.id
     const conflict = !where || where.conflict
     const error = h('p', { class: 'error', role: 'alert' })
-    const fail = (e) => { error.textContent = errorText(e) }
+    const fail = (e) => { error.textContent = explain(e) }
     const before = item.before_committee
     const reasonArea = h('textarea', { rows: 2, maxlength: 2000, class: 'reject-reason', 'aria-label': t('suggestions.rejectReason'), 'data-draft': `suggestion:${item.id}:reject` })
     const rejectForm = h('form', {
@@ -300,7 +294,7 @@ export class SuggestionsPanel {
     const ownReason = h('textarea', { rows: 2, maxlength: 2000, class: 'own-reason', 'aria-label': t('suggestions.reason'), 'data-draft': `suggestion:${item.id}:reason` }, item.reason)
     return h('li', {
       class: `suggestion-card${conflict ? ' conflict' : ''}`,
-      style: `--person: ${colourFor(item.author.id).colour}`,
+      style: `--person: ${this.colours.member(item.author.id).colour}`,
       dataset: { id: item.id }
     },
     h('button', {
