@@ -107,6 +107,9 @@ async def test_accepted_through_the_live_room_credits_the_suggester(
         authorship = await History(editor_http).authorship(doc)
         assert credited(authorship, BETTER) == {"Maëlle Tanguy"}
         assert credited(authorship, "Relier les acteurs") == {"Yann Le Gall"}
+        sessions = await History(editor_http).sessions(doc)
+        theirs = [s for s in sessions if s["member"] == "Maëlle Tanguy"]
+        assert [(s["added"], s["removed"]) for s in theirs] == [(len(BETTER), len(QUOTE))]
         position = accepted["position"]
         assert await History(editor_http).text_at(doc, position) == expected
         assert await History(editor_http).text_at(doc, position - 1) == TEXT
