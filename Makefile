@@ -5,35 +5,42 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export clean web web-check web-weight
+.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-reads clean web web-check web-weight
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
 	@echo "make test           install everything, then lint, typecheck and run every test"
+	@echo "make system-packages install the Debian packages the tests need, when missing"
 	@echo "make test-sqlite    the tests on SQLite only (no PostgreSQL needed)"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make typecheck      mypy --strict on the code and the tests"
 	@echo "make web            build the web client (client/web) into server/static"
 	@echo "make web-check      rebuild the web client elsewhere; fail if server/static is stale"
 	@echo "make web-weight     the page's first-load weight, compressed (budget: 400 KB)"
-	@echo "make bench          the live benchmark (fan-out, ingest, late join, RSS)"
-	@echo "make bench-compare  the same, side by side with pycrdt-websocket"
+	@echo "make bench          the live benchmark: Python clients, then stock clients in Node next to @y/websocket-server"
+	@echo "make bench-compare  the same, with pycrdt-websocket beside the Python clients' run"
 	@echo "make bench-export   export a 250,000-character document in every format (median s)"
+	@echo "make bench-reads    history, diffs and authorship of a 266,889-character document (median ms)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The Debian packages the tests need (tests/debian-packages.txt), installed when missing.
+system-packages:
+	PYTHON=$(PYTHON) tests/install-debian-packages
+
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+	npm ci --prefix tests/benchmarks/node --no-audit --no-fund --loglevel=error
 	npm ci --prefix client/web --no-audit --no-fund --loglevel=error
 
 serve: $(BIN)/python
 	$(BIN)/pip install --quiet .
 	$(BIN)/palabre serve
 
-test: install lint typecheck web-check pytest
+test: system-packages install lint typecheck web-check pytest
 
 test-sqlite: install
 	PALABRE_TEST_BACKENDS=sqlite $(BIN)/pytest
@@ -76,5 +83,8 @@ bench-compare: install
 bench-export: install
 	$(BIN)/python -m tests.benchmarks.export
 
+bench-reads: install
+	$(BIN)/python -m tests.benchmarks.reads
+
 clean:
-	rm -rf build $(VENV) tests/interop/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf build $(VENV) tests/interop/node_modules tests/benchmarks/node/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache

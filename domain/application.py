@@ -31,6 +31,7 @@ from palabre.domain.ids import (
     credential_id_for,
     organisation_id_for,
 )
+from palabre.domain.interview_commands import InterviewCommands
 from palabre.domain.invitation_commands import InvitationCommands
 from palabre.domain.member import (
     TOKEN_PREFIX,
@@ -39,6 +40,7 @@ from palabre.domain.member import (
     hash_token,
     issue_credential,
 )
+from palabre.domain.notes import NotesVault
 from palabre.domain.organisation import Organisation
 from palabre.domain.retry import retried
 from palabre.domain.roles import Country, Role
@@ -103,6 +105,7 @@ class PalabreApplication(
     CommentCommands,
     SuggestionCommands,
     AmendmentCommands,
+    InterviewCommands,
     InvitationCommands,
     Application[UUID],
 ):
@@ -110,17 +113,27 @@ class PalabreApplication(
 
     def __init__(
         self,
+        notes_vault: NotesVault,
         env: Mapping[str, str] | None = None,
         transcoder: Transcoder | None = None,
         on_saved: SavedListener | None = None,
     ) -> None:
         """``on_saved`` is told the topics of the events each save stored, in the saving
-        thread, after the commit; it must not block (the live channel wakes up there)."""
+        thread, after the commit; it must not block (the live channel wakes up there).
+        ``notes_vault`` keeps interview notes outside the log (``domain/notes.py``); the
+        application owns it and closes it with itself."""
         self._transcoder = transcoder
         self._on_saved = on_saved
+        self.notes_vault = notes_vault
         super().__init__(env=env)
         assert self.snapshots is not None, "the checkpoint store needs IS_SNAPSHOTTING_ENABLED"
         self.checkpoints = self.snapshots
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.notes_vault.close()
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         if self._on_saved is not None and recordings:
@@ -236,8 +249,12 @@ class PalabreApplication(
 
     def members(self, document_id: UUID) -> list[MemberInfo]:
         self.document(document_id)
+        return [m for m in self.all_members() if m.role_on(document_id) is not None]
+
+    def all_members(self) -> list[MemberInfo]:
+        """Every member with a role somewhere, in the order they were added."""
         listed = (self.member(entry.entity_id) for entry in self._catalogue("members").get())
-        return [m for m in listed if m.active and m.role_on(document_id) is not None]
+        return [m for m in listed if m.active]
 
     @retried
     def change_role(
@@ -344,6 +361,7 @@ MISSING = {
     "comment": ErrorCode.COMMENT_NOT_FOUND,
     "suggestion": ErrorCode.SUGGESTION_NOT_FOUND,
     "vote on amendments": ErrorCode.AMENDMENTS_NOT_FOUND,
+    "interview": ErrorCode.INTERVIEW_NOT_FOUND,
 }
 
 

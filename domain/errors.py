@@ -55,6 +55,7 @@ class ErrorCode(StrEnum):
     DELEGATE_VOTES = "delegate_votes"
     AUTHOR_ONLY = "author_only"
     PASSAGE_AUTHORS_ONLY = "passage_authors_only"
+    INTERVIEWERS_ONLY = "interviewers_only"
     # 404: no such thing
     NOT_FOUND = "not_found"
     DOCUMENT_NOT_FOUND = "document_not_found"
@@ -68,6 +69,8 @@ class ErrorCode(StrEnum):
     INVITATION_NOT_FOUND = "invitation_not_found"
     SUGGESTION_NOT_FOUND = "suggestion_not_found"
     AMENDMENTS_NOT_FOUND = "amendments_not_found"
+    INTERVIEW_NOT_FOUND = "interview_not_found"
+    LINK_NOT_FOUND = "link_not_found"
     # 409: contradicts what is stored
     CONFLICT = "conflict"
     MEETING_ALREADY_OPEN = "meeting_already_open"

@@ -1,7 +1,8 @@
 """The committee's words, in French and English: vote choices, decisions, rule modes and
-ballots, quorum, countries. One data file (``vocabulary.json``, beside this module) is read
-here by the server's French and English labels (meeting minutes, exports) and bundled into the
-web page by its build, so a decision reads "adoptée" and an objection "Objection" everywhere.
+ballots, quorum, countries, how an interview was held. One data file (``vocabulary.json``,
+beside this module) is read here by the server's French and English labels (meeting minutes,
+exports, change notes) and bundled into the web page by its build, so a decision reads
+"adoptée" and an objection "Objection" everywhere.
 
 The keys are the API's values (``approve``, ``accepted``, ``majority``...); a missing word is a
 packaging error and fails loudly (KeyError), never falls back to English.
@@ -17,7 +18,7 @@ from typing import Literal
 
 Lang = Literal["fr", "en"]
 LANGUAGES: tuple[Lang, ...] = ("fr", "en")
-SECTIONS = ("choice", "decision", "mode", "ballot", "quorum", "country")
+SECTIONS = ("choice", "decision", "mode", "ballot", "quorum", "country", "interview")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Words:
     ballot: dict[str, str]  # open, secret: the whole phrase ("scrutin public")
     quorum: dict[str, str]  # met, missed
     country: dict[str, str]  # FR, TG
+    interview: dict[str, str]  # on_site, video, phone: an interview's mode
 
 
 @functools.cache

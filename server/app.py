@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator
 from palabre.server.bootstrap import Services
 from palabre.server.http.amendments import AmendmentsApi
 from palabre.server.http.audit import AuditApi
+from palabre.server.http.changes import ChangesApi
 from palabre.server.http.comments import CommentsApi
 from palabre.server.http.documents import DocumentsApi
 from palabre.server.http.events import EventsEndpoint
 from palabre.server.http.export import ExportApi
 from palabre.server.http.history import HistoryApi
+from palabre.server.http.interviews import InterviewsApi
 from palabre.server.http.invitations import InvitationsApi
 from palabre.server.http.meetings import MeetingsApi
 from palabre.server.http.members import MembersApi
@@ -49,6 +51,8 @@ def create_app(services: Services) -> Starlette:
         ),
         # Approved versions, rebuilt from the events and checked against their pinned hash.
         *VersionsApi(store, services.versions).routes(endpoint),
+        # What changed between two versions, as a note for readers.
+        *ChangesApi(store, services.changes).routes(endpoint),
         # The audit trail: the document's events with their hash-chain links.
         *AuditApi(store, services.audit).routes(endpoint),
         # Comments anchored to passages.
@@ -56,6 +60,8 @@ def create_app(services: Services) -> Starlette:
         # Suggestions: proposed replacements, decided by authors, coordinators or the committee.
         *SuggestionsApi(store, services.suggestions).routes(endpoint),
         *AmendmentsApi(store, services.suggestions).routes(endpoint),
+        # Interviews as sources: passages linked to them, coverage and balance by section.
+        *InterviewsApi(store, texts).routes(endpoint),
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *HistoryApi(store, texts, services.history).routes(endpoint),
         # Snapshot exports: the text now, at a version or a position, in six formats.

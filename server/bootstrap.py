@@ -4,11 +4,12 @@ it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
 history index), the store's thread pool, the live rooms registry, the document-text service,
-the suggestion desk, what exports are gathered from, and the live channel, in one exit
-stack: leaving it closes them in reverse order, whatever happened. Nothing is opened at
-import time, and nothing is wired by mutating an object after its construction: a dependency
-that is only known later (the relay to wake after a save, the index to catch up after a
-checkpoint) is passed as a callable at construction.
+the suggestion desk, what change notes and exports are gathered from, and the live channel,
+in one exit stack (the seam for accepted amendments, ``answers/changes.py``, is filled with
+the committee's accepted suggestions): leaving it closes them in reverse order, whatever
+happened. Nothing is opened at import time, and nothing is wired by mutating an object after
+its construction: a dependency that is only known later (the relay to wake after a save, the
+index to catch up after a checkpoint) is passed as a callable at construction.
 
 :meth:`Services.running` is the background work of a serving process, for the app's
 lifespan: the history index catches every document up, the relay follows the log; at the end
@@ -26,6 +27,9 @@ from palabre.domain.application import PalabreApplication
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
+from palabre.server.answers.changes import Changes
+from palabre.server.answers.history import HistoryReports
+from palabre.server.answers.suggestions import CommitteeAmendments
 from palabre.server.channel.hub import EventHub
 from palabre.server.channel.relay import Relay, Wakeup
 from palabre.server.export.fonts import Fonts
@@ -51,6 +55,7 @@ class Services:
     rooms: Rooms
     texts: DocumentTexts
     suggestions: SuggestionDesk
+    changes: Changes
     sources: Sources
     hub: EventHub
     relay: Relay
@@ -85,10 +90,12 @@ def open_services(settings: Settings) -> Iterator[Services]:
         store = Store(application, settings.store_threads, on_checkpoint=history.schedule)
         stack.callback(store.close)
         rooms = Rooms(store, settings)
-        texts = DocumentTexts(store, rooms)
+        texts = DocumentTexts(store, rooms, history)
         suggestions = SuggestionDesk(store, rooms, texts, history)
         fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
-        sources = Sources(store, texts, versions, audit, history, fonts)
+        reports = HistoryReports(application, history)
+        changes = Changes(store, texts, versions, reports, CommitteeAmendments(application))
+        sources = Sources(store, texts, versions, audit, history, fonts, changes)
         hub = EventHub()
         yield Services(
             settings=settings,
@@ -101,6 +108,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
             rooms=rooms,
             texts=texts,
             suggestions=suggestions,
+            changes=changes,
             sources=sources,
             hub=hub,
             relay=Relay(store, texts, suggestions, hub, rooms, wakeup),

@@ -8,11 +8,16 @@ the live channel and the command line.
   has stored what it received (``TextNotStored`` if that takes longer than the flush timeout):
   the position a proposal pins and an export of "now" shows. Edits held by another instance's
   room are not waited for.
-- :meth:`DocumentTexts.at`: the text after the first N contributions, rebuilt from the store
-  (the latest checkpoint at or before N plus the contributions after it): the same bytes
-  whenever and wherever it is asked, which is what a proposal hashes and an approved version
-  is checked against.
-- :meth:`DocumentTexts.locate`: where comment anchors stand in the live text;
+- :meth:`DocumentTexts.at`: the text after the first N contributions: from the history index's
+  stored text and changes where it reaches (no engine work), else rebuilt from the store. The
+  same bytes whenever and wherever it is asked: the text at N is fixed by the first N
+  contributions.
+- :meth:`DocumentTexts.rebuilt_at`: the same text, always rebuilt by the CRDT engine from the
+  store (the latest checkpoint at or before N plus the contributions after it): what a
+  proposal hashes, as the approved versions and ``palabre verify`` will; derived records
+  never decide what is pinned.
+- :meth:`DocumentTexts.locate`: where comment and source anchors stand in the live text;
+  :meth:`DocumentTexts.placed` gives that text too, from the same state;
   :meth:`DocumentTexts.passages`: where suggestions' passages stand, and whether they still
   read as quoted.
 
@@ -23,19 +28,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import ErrorCode
 from palabre.domain.ids import DocumentId
 from palabre.domain.suggestion import Passage
+from palabre.projections.history_index import HistoryIndex
 from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors, locate_passages
-from palabre.server.crdt.replica import LiveText, rebuild
+from palabre.server.crdt.replica import rebuild
 from palabre.server.errors import StoreUnavailable
 from palabre.server.live.rooms import Rooms
 from palabre.server.storage.store import Store
-
-Locator = Callable[[LiveText, Sequence[AnchorQuery]], list[AnchorRange]]
 
 # How long a read waits for the live room to store what it received before giving up.
 FLUSH_TIMEOUT_SECONDS = 10.0
@@ -49,10 +54,11 @@ class TextNotStored(StoreUnavailable):
 
 
 class DocumentTexts:
-    def __init__(self, store: Store, rooms: Rooms) -> None:
+    def __init__(self, store: Store, rooms: Rooms, index: HistoryIndex) -> None:
         """At the command line ``rooms`` holds no room: the live text is the stored one."""
         self._store = store
         self._rooms = rooms
+        self._index = index
 
     async def live(self, document_id: DocumentId) -> str:
         room = self._rooms.get(document_id)
@@ -71,40 +77,69 @@ class DocumentTexts:
 
     async def at(self, document_id: DocumentId, position: int | None) -> str:
         """The text after the first ``position`` contributions (None: all of them)."""
+        if position is not None:
+            indexed = await self._store.call(self._index.text, document_id, position)
+            if indexed is not None:
+                return indexed
+        return await self.rebuilt_at(document_id, position)
+
+    async def rebuilt_at(self, document_id: DocumentId, position: int | None) -> str:
+        """The text after the first ``position`` contributions, rebuilt by the engine."""
         state = await self._store.load(document_id, upto=position)
         return await self._store.call(lambda: rebuild(state.updates()).text)
 
     async def latest(self, document_id: DocumentId) -> tuple[int, str]:
-        """The stored position after this instance's room is flushed, and the text there."""
+        """The stored position after this instance's room is flushed, and the text there,
+        rebuilt by the engine: what a proposal pins."""
         position = await self.stored_position(document_id)
-        return position, await self.at(document_id, position)
+        return position, await self.rebuilt_at(document_id, position)
 
     async def locate(self, document_id: DocumentId, anchors: Sequence[Anchor]) -> list[AnchorRange]:
-        """Where each comment's anchor stands in the live text."""
+        """Where each anchor stands in the live text."""
+        if not anchors:
+            return []
+        return (await self.placed(document_id, anchors)).ranges
+
+    async def placed(
+        self, document_id: DocumentId, anchors: Sequence[Anchor], position: int | None = None
+    ) -> Placed:
+        """The live text (or, given a position, the stored text there) and where each anchor
+        stands in it, both from one state (taken on the event loop, which owns the room; the
+        work runs in a store thread). An anchor on text typed after the position is
+        detached there."""
         queries = [anchor_query(anchor) for anchor in anchors]
-        return await self._located(document_id, queries, locate_anchors)
+        updates = await self._state(document_id, position)
+
+        def place() -> Placed:
+            live = rebuild(updates)
+            return Placed(live.text, locate_anchors(live, queries) if queries else [])
+
+        return await self._store.call(place)
 
     async def passages(
         self, document_id: DocumentId, passages: Sequence[Passage]
     ) -> list[AnchorRange]:
         """Where each suggestion's passage stands in the live text, and whether it still
         reads exactly as quoted (``detached`` when not: the suggestion conflicts)."""
-        queries = [passage_query(passage) for passage in passages]
-        return await self._located(document_id, queries, locate_passages)
-
-    async def _located(
-        self, document_id: DocumentId, queries: list[AnchorQuery], how: Locator
-    ) -> list[AnchorRange]:
-        """The live state is taken on the event loop, which owns the room; the work runs in
-        a store thread."""
-        if not queries:
+        if not passages:
             return []
-        room = self._rooms.get(document_id)
+        queries = [passage_query(passage) for passage in passages]
+        updates = await self._state(document_id, None)
+        return await self._store.call(lambda: locate_passages(rebuild(updates), queries))
+
+    async def _state(self, document_id: DocumentId, position: int | None) -> list[bytes]:
+        """The live room's state (taken on the event loop, which owns the room), or the
+        stored one at ``position`` (None: the end of the log, when no room is loaded)."""
+        room = self._rooms.get(document_id) if position is None else None
         if room is not None:
-            updates = [room.live.encode_state()]
-        else:
-            updates = (await self._store.load(document_id)).updates()
-        return await self._store.call(lambda: how(rebuild(updates), queries))
+            return [room.live.encode_state()]
+        return (await self._store.load(document_id, upto=position)).updates()
+
+
+@dataclass(frozen=True)
+class Placed:
+    text: str
+    ranges: list[AnchorRange]
 
 
 def anchor_query(anchor: Anchor) -> AnchorQuery:

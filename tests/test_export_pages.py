@@ -8,8 +8,8 @@ pages of each format are written as PNG files to ``build/export-pages/`` for a p
 at.
 
 The tools are Debian's ``libreoffice-writer-nogui``, ``pandoc`` and ``poppler-utils``, which
-``.ci/run`` installs. Without them the tests are skipped on a developer's machine, and fail
-where ``CI`` or ``PALABRE_REQUIRE_ALL`` is set (``.ci/run`` sets it)."""
+``tests/run-all`` installs. Without them the tests are skipped on a developer's machine, and
+fail where ``CI`` or ``PALABRE_REQUIRE_ALL`` is set (``tests/run-all`` sets it)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _require(*tools: str) -> None:
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if not missing:
         return
-    message = f"{', '.join(missing)} not installed (.ci/run installs them)"
+    message = f"{', '.join(missing)} not installed (tests/run-all installs them)"
     if os.environ.get("CI") or os.environ.get("PALABRE_REQUIRE_ALL"):
         pytest.fail(message)
     pytest.skip(message)

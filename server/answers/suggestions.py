@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from palabre.domain.amendments import Amendment, Amendments
@@ -16,6 +17,7 @@ from palabre.domain.committee import Ballot
 from palabre.domain.ids import DocumentId
 from palabre.domain.shapes import Json
 from palabre.domain.suggestion import SuggestionRecord
+from palabre.server.answers.changes import AcceptedAmendment
 from palabre.server.answers.comments import author_json, reply_json
 from palabre.server.answers.committee import CommitteeView, secret
 from palabre.server.storage.store import Store
@@ -148,3 +150,42 @@ def _vote_json(view: CommitteeView, item: Amendment, organisation_id: str) -> Js
         "vote": cast.choice.value,
         "reason": cast.reason,
     }
+
+
+class CommitteeAmendments:
+    """The amendments the committee accepted, for change notes (the seam
+    ``answers/changes.py`` names ``Amendments``): suggestions accepted by a vote on
+    amendments, with their section and what they changed. Read in a store thread."""
+
+    def __init__(self, application: PalabreApplication) -> None:
+        self._app = application
+
+    def accepted(
+        self, document_id: UUID, after: datetime, upto: datetime | None
+    ) -> list[AcceptedAmendment]:
+        found = []
+        for record in self._app.suggestions(document_id, "accepted"):
+            if record.amendments_id is None or record.decided_at is None:
+                continue
+            at = datetime.fromisoformat(record.decided_at)
+            if at > after and (upto is None or at <= upto):
+                author = self._app.member(record.author_id)
+                summary = f"{change_summary(record)} ({author.name}, {author.organisation.name})"
+                found.append(AcceptedAmendment(record.passage.section, summary, at))
+        return sorted(found, key=lambda amendment: amendment.accepted_at)
+
+
+def change_summary(record: SuggestionRecord, limit: int = 160) -> str:
+    """``«quote» → «replacement»`` on one line, each side cut at ``limit`` characters; an
+    insertion or a deletion says so with ``+`` or ``−``."""
+
+    def quoted(text: str) -> str:
+        flat = " ".join(text.split())
+        return f"«\u00a0{flat if len(flat) <= limit else flat[: limit - 1] + '…'}\u00a0»"
+
+    passage = record.passage
+    if not passage.quote:
+        return f"+ {quoted(passage.replacement)}"
+    if not passage.replacement:
+        return f"− {quoted(passage.quote)}"
+    return f"{quoted(passage.quote)} → {quoted(passage.replacement)}"

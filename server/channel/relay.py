@@ -1,11 +1,12 @@
 """What feeds the live channel: the stored events themselves. The relay follows Palabre's
 notification log from where it stood when the server started and turns each committee,
-membership, comment, suggestion or amendment event into what live subscribers must learn,
-whoever stored it (an HTTP handler, the command line, another instance on the same database):
+membership, comment, interview, suggestion or amendment event into what live subscribers
+must learn, whoever stored it (an HTTP handler, the command line, another instance on the
+same database):
 
 - an event on the document's channel (``hub``), with the same answer shapes as the HTTP API
   (``answers/``), read from the aggregate as it stood at that event; under a secret ballot a
-  vote shows who voted, not how;
+  vote shows who voted, not how; an interview comes without its notes, whoever reads;
 - live connections whose member lost their role on the document close with 4403, those whose
   role changed with 4205 (stock clients reconnect with the new one); event streams of a member
   who lost their role end.
@@ -22,22 +23,20 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
-from palabre.domain.amendments import Amendments
 from palabre.domain.application import MemberInfo, PalabreApplication
 from palabre.domain.comment import Comment
 from palabre.domain.committee import Ballot
 from palabre.domain.document import Document
 from palabre.domain.errors import NotFound
 from palabre.domain.ids import DocumentId
+from palabre.domain.interview import Interview
 from palabre.domain.member import EVERY_DOCUMENT, Member
 from palabre.domain.shapes import Json
-from palabre.domain.suggestion import Suggestion
 from palabre.server.answers.comments import thread_answers
 from palabre.server.answers.committee import (
     CommitteeView,
@@ -45,8 +44,10 @@ from palabre.server.answers.committee import (
     removed_json,
     secret,
 )
-from palabre.server.answers.suggestions import amendments_json, suggestion_answers
+from palabre.server.answers.interviews import interview_answers
 from palabre.server.channel.hub import EventHub
+from palabre.server.channel.suggestion_events import EVENT_CLASSES as SUGGESTION_EVENTS
+from palabre.server.channel.suggestion_events import SuggestionEvents
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.rooms import Rooms
 from palabre.server.storage.store import Store
@@ -54,7 +55,6 @@ from palabre.server.suggestions import SuggestionDesk
 from palabre.server.texts import DocumentTexts
 
 log = logging.getLogger("palabre.relay")
-A = TypeVar("A")
 
 POLL_SECONDS = 1.0
 PAGE = 200
@@ -76,21 +76,15 @@ COMMENTS: dict[type, str] = {
     Comment.Resolved: "comment.resolved",
     Comment.Reopened: "comment.reopened",
 }
-SUGGESTIONS: dict[type, str] = {
-    Suggestion.SuggestionMade: "suggestion.made",
-    Suggestion.SuggestionRevised: "suggestion.revised",
-    Suggestion.SuggestionReplied: "suggestion.replied",
-    Suggestion.SuggestionAccepted: "suggestion.accepted",
-    Suggestion.SuggestionRejected: "suggestion.rejected",
-    Suggestion.SuggestionWithdrawn: "suggestion.withdrawn",
-}
-AMENDMENTS: dict[type, str] = {
-    Amendments.AmendmentsOpened: "amendments.opened",
-    Amendments.AmendmentVoteCast: "amendments.vote",
-    Amendments.AmendmentsClosed: "amendments.closed",
+INTERVIEWS: dict[type, str] = {
+    Interview.Recorded: "interview.recorded",
+    Interview.Revised: "interview.revised",
+    Interview.NotesWritten: "interview.notes",
+    Interview.PassageLinked: "interview.linked",
+    Interview.LinkRemoved: "interview.unlinked",
 }
 TOPICS = frozenset(
-    get_topic(cls) for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *SUGGESTIONS, *AMENDMENTS)
+    get_topic(cls) for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *INTERVIEWS, *SUGGESTION_EVENTS)
 )
 
 
@@ -139,7 +133,7 @@ class Relay:
     ) -> None:
         self._store = store
         self._texts = texts
-        self._desk = desk
+        self._suggestions = SuggestionEvents(store, desk, hub, rooms)
         self._hub = hub
         self._rooms = rooms
         self._wakeup = wakeup
@@ -200,10 +194,10 @@ class Relay:
             await self._membership(event, notification.id)
         elif (kind := COMMENTS.get(type(event))) is not None:
             await self._comment(event, kind, notification.id)
-        elif (kind := SUGGESTIONS.get(type(event))) is not None:
-            await self._suggestion(event, kind, notification.id)
-        elif (kind := AMENDMENTS.get(type(event))) is not None:
-            await self._amendments(event, kind, notification.id)
+        elif (kind := INTERVIEWS.get(type(event))) is not None:
+            await self._interview(event, kind, notification.id)
+        else:
+            await self._suggestions.handle(event, notification.id)
 
     # Committee -------------------------------------------------------------------------------
 
@@ -300,44 +294,33 @@ class Relay:
             answer["reply"] = next(r for r in answer["replies"] if r["id"] == event.reply_id)
         self._hub.publish(document_id, notification_id, kind, answer)
 
-    # Suggestions and amendments -------------------------------------------------------------
+    # Interviews -------------------------------------------------------------------------------
 
-    async def _suggestion(
+    async def _interview(
         self, event: DomainEventProtocol[UUID], kind: str, notification_id: int
     ) -> None:
-        """Also: an accepted suggestion's replacement may have been stored without this
-        process's room (no room was loaded where it was accepted, or another process
-        accepted it); the room catches up now rather than at its next write."""
-        suggestion = await self._store.call(self._at, Suggestion, event)
-        document_id = DocumentId(suggestion.document_id)
-        if isinstance(event, Suggestion.SuggestionAccepted):
-            room = self._rooms.get(document_id)
-            if room is not None:
-                await room.catch_up()
+        """The interview as it stood at the event, without its notes: every subscriber gets
+        the same frame, so nobody's right to read the notes can be honoured here (clients
+        re-read the interview over HTTP, where it is)."""
+
+        def read() -> Interview:
+            found: object = self._app.repository.get(
+                event.originator_id, version=event.originator_version
+            )
+            assert isinstance(found, Interview)
+            return found
+
+        interview = await self._store.call(read)
+        document_id = DocumentId(interview.document_id)
         if not self._hub.subscribed(document_id):
             return
-        record = suggestion.record()
-        answer = (await suggestion_answers(self._store, self._desk, document_id, [record]))[0]
-        if isinstance(event, Suggestion.SuggestionReplied):
-            answer["reply"] = next(r for r in answer["replies"] if r["id"] == event.reply_id)
+        record = interview.as_record()
+        [answer] = await interview_answers(self._store, self._texts, document_id, [record])
+        if isinstance(event, Interview.PassageLinked):
+            answer["link"] = next(k for k in answer["links"] if k["id"] == event.link_id)
+        elif isinstance(event, Interview.LinkRemoved):
+            answer["link_id"] = event.link_id
         self._hub.publish(document_id, notification_id, kind, answer)
-
-    async def _amendments(
-        self, event: DomainEventProtocol[UUID], kind: str, notification_id: int
-    ) -> None:
-        vote = await self._store.call(self._at, Amendments, event)
-        document_id = DocumentId(vote.document_id)
-        if self._hub.subscribed(document_id):
-            answer = await self._store.call(amendments_json, self._app, vote)
-            self._hub.publish(document_id, notification_id, kind, answer)
-
-    def _at(self, cls: type[A], event: DomainEventProtocol[UUID]) -> A:
-        """The aggregate as it stood at ``event``."""
-        found: object = self._app.repository.get(
-            event.originator_id, version=event.originator_version
-        )
-        assert isinstance(found, cls)
-        return found
 
 
 def _committee_answer(

@@ -45,6 +45,12 @@ def add_parsers(commands: Commands) -> None:
     export.add_argument(
         "--contributors", action="store_true", help="append contributors by organisation"
     )
+    export.add_argument(
+        "--sources", action="store_true", help="append the Sources annex (interviews cited)"
+    )
+    export.add_argument(
+        "--changes", type=int, metavar="N", help="append the change note since version N"
+    )
     export.add_argument("--generated-at", help="ISO-8601 time for the file's metadata")
 
 
@@ -70,9 +76,13 @@ def _request(args: argparse.Namespace, version: int | None = None) -> ExportRequ
         query["suggestions"] = args.suggestions
     if args.contributors:
         query["contributors"] = "true"
+    if args.sources:
+        query["sources"] = "true"
+    if args.changes is not None:
+        query["changes"] = str(args.changes)
     if args.generated_at is not None:
         query["generated_at"] = args.generated_at
-    for name in ("version", "at"):
+    for name in ("version", "at", "changes"):
         if query.get(name, "0").startswith("-"):
             raise InvalidInput(f"--{name} is a whole number, not {query[name]}")
     return parse_request(query)
@@ -107,6 +117,8 @@ def _one(sources: Sources, document: DocumentId, args: argparse.Namespace) -> in
 def _all_versions(sources: Sources, document: DocumentId, args: argparse.Namespace) -> int:
     if args.output is None:
         raise InvalidInput("--all-versions writes one file per version: give -o DIR")
+    if args.changes is not None:
+        raise InvalidInput("--changes names one version: export the versions one by one")
     folder = Path(args.output)
     folder.mkdir(parents=True, exist_ok=True)
     numbers = [v.number for v in sources.versions.versions(document)]

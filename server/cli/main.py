@@ -14,6 +14,7 @@ from palabre.server.cli import (
     documents,
     export,
     history,
+    interviews,
     members,
     serve,
     suggestions,
@@ -34,6 +35,8 @@ COMMANDS: dict[str, Command] = {
     "comments": history.run,
     "suggestions": suggestions.run,
     "export": export.run,
+    "interviews": interviews.run_interviews,
+    "sources": interviews.run_sources,
 }
 
 
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parsers(commands)
     suggestions.add_parsers(commands)
     export.add_parsers(commands)
+    interviews.add_parsers(commands)
     return parser
 
 
@@ -66,3 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PalabreError as error:
         print(f"palabre: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside the server's own handling (which exits 0)
+        print("palabre: interrupted", file=sys.stderr)
+        return 130

@@ -1,7 +1,7 @@
 """The JSON bundle: the Markdown exactly as approved, with everything that says what it is (the
 decision and its votes, the amendments decided in its meeting, the hashes, the audit chain
-head, comments, suggestions, contributors), so that a third party can check the text against
-its hash with standard tools:
+head, comments, suggestions, contributors, sources, the change note since a version), so that
+a third party can check the text against its hash with standard tools:
 
     jq -j .markdown BUNDLE.json | sha256sum     # equals: jq -r .sha256 BUNDLE.json
 
@@ -21,6 +21,7 @@ from palabre.server.export.model import (
     ExportOptions,
     Person,
     Snapshot,
+    SourcesAnnex,
     SuggestionNote,
 )
 
@@ -55,6 +56,10 @@ def render_bundle(snapshot: Snapshot, options: ExportOptions) -> bytes:
         if snapshot.suggestions is None
         else [_suggestion(s) for s in snapshot.suggestions],
         "amendments": [asdict(a) for a in snapshot.amendments],
+        "sources": None if snapshot.sources is None else _sources(snapshot.sources),
+        "changes": None
+        if snapshot.changes is None
+        else {"since": snapshot.changes.number, "note": snapshot.changes.note},
         "lang": options.lang,
         "timezone": options.zone.key,
         "generated_at": _utc(options.generated(snapshot)),
@@ -124,6 +129,26 @@ def _suggestion(note: SuggestionNote) -> dict[str, Any]:
         "replies": [
             {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
             for r in note.replies
+        ],
+    }
+
+
+def _sources(annex: SourcesAnnex) -> dict[str, Any]:
+    """The cited interviews and the coverage by section; never an interview's notes."""
+    return {
+        "recorded": annex.recorded,
+        "cited": [
+            {
+                "date": i.date,
+                "mode": i.mode,
+                "organisations": [{"name": n, "country": c} for n, c in i.organisations],
+                "sections": list(i.sections),
+            }
+            for i in annex.cited
+        ],
+        "sections": [
+            {"heading": s.heading, "interviews": s.interviews, "countries": dict(s.countries)}
+            for s in annex.sections
         ],
     }
 

@@ -1,7 +1,8 @@
 """Facts to document: the cover (with the amendments decided in a version's meeting), the body
-parsed from the Markdown, and the appendices (numbered comment notes, suggestions with their
-fate, contributors by organisation), in the reader's language and time zone. Built once per
-export; every renderer reads the same document."""
+parsed from the Markdown, and the appendices (the change note since a version and the
+sources, ``annexes.py``; numbered comment notes, suggestions with their fate, contributors by
+organisation), in the reader's language and time zone. Built once per export; every renderer
+reads the same document."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import unicodedata
 
 from palabre.server.export import markdown
+from palabre.server.export.annexes import changes_blocks, sources_blocks
 from palabre.server.export.labels import (
     Labels,
     labels,
@@ -243,6 +245,10 @@ def _person(person: Person) -> str:
 
 def _appendix(snapshot: Snapshot, options: ExportOptions, words: Labels) -> tuple[Block, ...]:
     blocks: list[Block] = []
+    if snapshot.changes is not None:
+        blocks += changes_blocks(snapshot.changes, options.lang)
+    if snapshot.sources is not None:
+        blocks += sources_blocks(snapshot.sources, options.lang)
     if snapshot.notes is not None:
         heading = words.notes_open_heading if options.comments == "open" else words.notes_heading
         blocks.append(Heading(1, (Span(heading),)))

@@ -159,6 +159,41 @@ class Contributor:
 
 
 @dataclass(frozen=True)
+class SourcedInterview:
+    """An interview cited by the text: when, whom it heard, which sections draw on it. Its
+    notes are never part of an export."""
+
+    date: str  # YYYY-MM-DD
+    mode: str  # on_site, video or phone
+    organisations: tuple[tuple[str, str], ...]  # (name, country)
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SectionSources:
+    heading: str
+    interviews: int
+    countries: Mapping[str, int]  # FR, TG: cited interviews that heard that country
+
+
+@dataclass(frozen=True)
+class SourcesAnnex:
+    """The "Sources" annex: the interviews the exported text cites, and its coverage."""
+
+    cited: tuple[SourcedInterview, ...]
+    sections: tuple[SectionSources, ...]
+    recorded: int  # interviews recorded, cited or not
+
+
+@dataclass(frozen=True)
+class ChangesSince:
+    """ "Évolutions depuis la vN": the change note from version ``number`` to this text."""
+
+    number: int
+    note: str  # Markdown, without its title
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything an export says, gathered once from the store."""
 
@@ -175,6 +210,8 @@ class Snapshot:
     contributors: tuple[Contributor, ...] | None = None
     suggestions: tuple[SuggestionNote, ...] | None = None  # None: not asked for
     amendments: tuple[AmendmentResult, ...] = ()  # decided in a version's meeting
+    sources: SourcesAnnex | None = None
+    changes: ChangesSince | None = None
 
 
 # What the reader asked for -------------------------------------------------------------------
@@ -188,6 +225,8 @@ class ExportOptions:
     comments: str | None = None  # None, "open" or "all"
     contributors: bool = False
     suggestions: str | None = None  # None, "open" or "all"
+    sources: bool = False  # the "Sources" annex
+    changes: int | None = None  # "Évolutions depuis la vN"
     # The export's generation time, written in the files' metadata (DOCX and ODT properties,
     # PDF info, HTML meta, the bundle's ``generated_at``). Left unset, it is the snapshot's
     # own time, so the same request always gives the same bytes.

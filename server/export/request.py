@@ -20,7 +20,16 @@ COMMENTS = ("open", "all")
 SUGGESTIONS = COMMENTS
 FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 PARAMETERS = (
-    *("format", "version", "at", "lang", "tz", "comments", "suggestions", "contributors"),
+    "format",
+    "version",
+    "at",
+    "lang",
+    "tz",
+    "comments",
+    "suggestions",
+    "contributors",
+    "sources",
+    "changes",
     "generated_at",
 )
 
@@ -52,15 +61,18 @@ def parse_request(query: Mapping[str, str]) -> ExportRequest:
     suggestions = query.get("suggestions")
     if suggestions is not None and suggestions not in SUGGESTIONS:
         raise InvalidInput(f"suggestions is open or all, not {suggestions!r}")
-    contributors = query.get("contributors", "false").lower()
-    if contributors not in FLAGS:
-        raise InvalidInput(f"contributors is true or false, not {contributors!r}")
+    contributors = _flag(query, "contributors")
+    changes = _number(query["changes"], "changes") if "changes" in query else None
+    if changes is not None and ("at" in query or changes < 1):
+        raise InvalidInput("changes=N (a version) goes with version=M or the current text")
     options = ExportOptions(
         format=fmt,
         lang=lang,
         zone=zone(query.get("tz", "UTC")),
         comments=comments,
-        contributors=FLAGS[contributors],
+        contributors=contributors,
+        sources=_flag(query, "sources"),
+        changes=changes,
         suggestions=suggestions,
         generated_at=parse_time(query["generated_at"], "generated_at")
         if "generated_at" in query
@@ -70,7 +82,16 @@ def parse_request(query: Mapping[str, str]) -> ExportRequest:
     at = _number(query["at"], "at") if "at" in query else None
     if version is not None and version < 1:
         raise InvalidInput("versions are numbered from 1")
+    if version is not None and changes is not None and changes >= version:
+        raise InvalidInput(f"changes={changes} must name a version before v{version}")
     return ExportRequest(version, at, options)
+
+
+def _flag(query: Mapping[str, str], name: str) -> bool:
+    value = query.get(name, "false").lower()
+    if value not in FLAGS:
+        raise InvalidInput(f"{name} is true or false, not {value!r}")
+    return FLAGS[value]
 
 
 def zone(name: str) -> ZoneInfo:

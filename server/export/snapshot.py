@@ -23,16 +23,21 @@ from palabre.domain.committee import canonical_sha256
 from palabre.domain.document import Document
 from palabre.domain.errors import InvalidInput, NotFound
 from palabre.domain.ids import DocumentId
+from palabre.domain.shapes import Json
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
 from palabre.projections.versions_store import ApprovedVersion
+from palabre.server.answers.change_note import change_note
+from palabre.server.answers.changes import Changes
 from palabre.server.answers.history import HistoryReports
+from palabre.server.answers.sources import sources_report
 from palabre.server.export.fonts import Fonts
 from palabre.server.export.model import (
     AmendmentResult,
     Approval,
     ChainSeal,
+    ChangesSince,
     Contributor,
     Decision,
     ExportOptions,
@@ -41,7 +46,10 @@ from palabre.server.export.model import (
     Note,
     NoteReply,
     Person,
+    SectionSources,
     Snapshot,
+    SourcedInterview,
+    SourcesAnnex,
     Vote,
 )
 from palabre.server.export.suggestions import meeting_amendments, suggestion_notes
@@ -63,12 +71,14 @@ class Sources:
         audit: AuditChain,
         history: HistoryIndex,
         fonts: Fonts,
+        changes: Changes,
     ) -> None:
         self.store = store
         self.texts = texts
         self.versions = versions
         self.audit = audit
         self.reports = HistoryReports(store.application, history)
+        self.changes = changes
         self.fonts = fonts
 
     @property
@@ -115,6 +125,10 @@ class Sources:
             contributors = await self.store.call(
                 contributors_at, self.reports, document_id, position
             )
+        annex = await self._sources(document_id, position) if options.sources else None
+        changes = None
+        if options.changes is not None:
+            changes = await self._changes_since(document_id, options, version, position, markdown)
         return Snapshot(
             document_id=str(document_id),
             title=info.title,
@@ -129,7 +143,33 @@ class Sources:
             contributors=contributors,
             suggestions=suggestions,
             amendments=amendments,
+            sources=annex,
+            changes=changes,
         )
+
+    async def _sources(self, document_id: DocumentId, position: int) -> SourcesAnnex:
+        """The interviews cited by the text at ``position`` (their links placed in that
+        text), and its coverage; from the same report as ``GET .../sources``, which holds
+        no notes."""
+        report = await sources_report(self.store, self.texts, document_id, position)
+        return sources_annex(report)
+
+    async def _changes_since(
+        self,
+        document_id: DocumentId,
+        options: ExportOptions,
+        version: int | None,
+        position: int,
+        markdown: str,
+    ) -> ChangesSince:
+        since = options.changes
+        assert since is not None
+        if version is not None:
+            facts = await self.changes.facts(document_id, since, version)
+        else:
+            facts = await self.changes.facts_to_text(document_id, since, position, markdown)
+        note = change_note(facts, options.lang, options.zone)
+        return ChangesSince(since, note.split("\n", 2)[2])  # without its title
 
     async def _position(self, document_id: DocumentId, at: int | None) -> int:
         """The position asked for (400 beyond the log), or the latest after storing what this
@@ -269,3 +309,24 @@ def contributors_at(
         characters[key] = characters.get(key, 0) + len(run["text"])
     ordered = sorted(characters.items(), key=lambda i: (i[0][1], i[0][0].casefold(), i[0][2]))
     return tuple(Contributor(org, country, member, n) for (org, country, member), n in ordered)
+
+
+def sources_annex(report: Json) -> SourcesAnnex:
+    """The annex's facts from the sources report: the cited interviews, oldest first."""
+    cited = [i for i in report["interviews"] if i["sections"]]
+    return SourcesAnnex(
+        cited=tuple(
+            SourcedInterview(
+                date=i["date"],
+                mode=i["mode"],
+                organisations=tuple((o["name"], o["country"]) for o in i["organisations"]),
+                sections=tuple(i["sections"]),
+            )
+            for i in sorted(cited, key=lambda i: (i["date"], i["id"]))
+        ),
+        sections=tuple(
+            SectionSources(s["heading"], len(s["interviews"]), dict(s["countries"]))
+            for s in report["sections"]
+        ),
+        recorded=len(report["interviews"]),
+    )

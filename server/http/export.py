@@ -91,6 +91,12 @@ def openapi_paths() -> Json:
         "comments": ("append comments as notes", enum(*COMMENTS), False),
         "suggestions": ("append suggestions with their fate", enum(*SUGGESTIONS), False),
         "contributors": ("append contributors by organisation", BOOLEAN, False),
+        "sources": ("append the Sources annex (interviews cited, no notes)", BOOLEAN, False),
+        "changes": (
+            "append the change note since version N (with version=M, N < M, or the current text)",
+            {"type": "integer", "minimum": 1},
+            False,
+        ),
         "generated_at": (
             "the generation time written in the file's metadata (default: the snapshot's time)",
             TIME,

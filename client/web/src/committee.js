@@ -18,6 +18,7 @@ import { t, plural, formatDate, formatMoment } from './i18n.js'
 import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
+import { changeNote } from './changenote.js'
 import { Drafts } from './drafts.js'
 import { explain, Notice } from './errors.js'
 import { CHOICES, countsLine, checkDetails } from './record.js'
@@ -354,10 +355,22 @@ export class CommitteePanel {
   renderPinned (proposal) {
     const pinned = this.pinned.get(proposal.id)
     fill(this.parts.pinned,
+      pinned.base ? this.noteOf(proposal, pinned) : null,
       h('details', { open: true, class: 'changes' }, h('summary', {},
         pinned.base ? t('proposal.diffFrom', { n: pinned.base.version }) : t('proposal.diffFromEmpty')),
       renderWordDiff(pinned.diff.words)),
       h('details', {}, h('summary', {}, t('proposal.text')), h('pre', { class: 'pinned-text' }, pinned.text)))
+  }
+
+  // The proposal's change note, made once and kept across renders (votes re-render often).
+  noteOf (proposal, pinned) {
+    if (!pinned.note || pinned.noteLanguage !== t('changes.proposed')) {
+      pinned.note = changeNote(this.api, this.path(`/proposals/${proposal.id}/changes`), {
+        open: true, summary: t('changes.proposed')
+      })
+      pinned.noteLanguage = t('changes.proposed')
+    }
+    return pinned.note
   }
 
   renderVoting (proposal) {

@@ -2,7 +2,8 @@
 // y-codemirror.next (remote cursors and selections included). Read-only for observers, who
 // can still move and select with the keyboard to comment; typing there shows why nothing
 // happens. Commenters type in suggesting mode only (`extensions` brings it: suggesting.js).
-// Passages with open comments are underlined.
+// Passages with open comments are underlined; passages linked to an interview (sources) are
+// marked too, each kind in its own layer.
 import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
@@ -13,19 +14,24 @@ import { markdown } from '@codemirror/lang-markdown'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
 
-const setCommented = StateEffect.define()
-const commented = StateField.define({
-  create: () => Decoration.none,
-  update (value, transaction) {
-    value = value.map(transaction.changes)
-    for (const effect of transaction.effects) {
-      if (effect.is(setCommented)) value = effect.value
-    }
-    return value
-  },
-  provide: (field) => EditorView.decorations.from(field)
-})
-const commentMark = Decoration.mark({ class: 'cm-commented' })
+// One layer of marked passages: its ranges follow edits until they are set again.
+function layer (className) {
+  const set = StateEffect.define()
+  const field = StateField.define({
+    create: () => Decoration.none,
+    update (value, transaction) {
+      value = value.map(transaction.changes)
+      for (const effect of transaction.effects) {
+        if (effect.is(set)) value = effect.value
+      }
+      return value
+    },
+    provide: (f) => EditorView.decorations.from(f)
+  })
+  return { set, field, mark: Decoration.mark({ class: className }) }
+}
+const commented = layer('cm-commented')
+const sourced = layer('cm-sourced')
 
 export function createEditor ({
   parent, live, label, placeholderText, onChange, onUpdate, onRefused, extensions = []
@@ -45,7 +51,8 @@ export function createEditor ({
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         placeholder(placeholderText),
         editable.of(EditorState.readOnly.of(false)),
-        commented,
+        commented.field,
+        sourced.field,
         EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged || update.selectionSet) onChange(update)
@@ -67,16 +74,19 @@ export function createEditor ({
     setReadOnly (readOnly) {
       view.dispatch({ effects: editable.reconfigure(EditorState.readOnly.of(readOnly)) })
     },
-    markComments (ranges) {
-      const marks = ranges
-        .filter((r) => r.from < r.to && r.to <= view.state.doc.length)
-        .sort((a, b) => a.from - b.from)
-        .map((r) => commentMark.range(r.from, r.to))
-      view.dispatch({ effects: setCommented.of(Decoration.set(marks, true)) })
-    },
+    markComments (ranges) { mark(view, commented, ranges) },
+    markSources (ranges) { mark(view, sourced, ranges) },
     select (from, to) {
       view.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true })
       view.focus()
     }
   }
+}
+
+function mark (view, kind, ranges) {
+  const marks = ranges
+    .filter((r) => r.from < r.to && r.to <= view.state.doc.length)
+    .sort((a, b) => a.from - b.from)
+    .map((r) => kind.mark.range(r.from, r.to))
+  view.dispatch({ effects: kind.set.of(Decoration.set(marks, true)) })
 }

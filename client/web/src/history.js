@@ -15,6 +15,7 @@ import { t, formatMoment, formatClock, ofName } from './i18n.js'
 import { documentPath } from './api.js'
 import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
+import { changeNote } from './changenote.js'
 import { explain } from './errors.js'
 import { countsLine, checkDetails } from './record.js'
 import { suggestionHistory } from './suggestion_history.js'
@@ -309,6 +310,11 @@ export class HistoryPanel {
             ].filter(Boolean)),
             h('button', { type: 'button', class: 'link read-version', onclick: () => this.go(this.indexOf(v.position), { now: true }) },
               t('versions.read')),
+            v.number > 1
+              ? changeNote(this.api, this.path(`/versions/${v.number - 1}/changes/${v.number}`), {
+                summary: t('changes.since', { n: v.number - 1 })
+              })
+              : null,
             exportButtons(this.api, this.documentId, { version: v.number }))
         }))
         : h('p', { class: 'muted' }, t('versions.none')))

@@ -18,6 +18,7 @@ import { Colours } from './colours.js'
 import { CommentsPanel } from './comments.js'
 import { SuggestionsPanel } from './suggestions.js'
 import { suggesting } from './suggesting.js'
+import { SourcesPanel } from './sources.js'
 import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
 import { exportButtons } from './exports.js'
@@ -173,6 +174,7 @@ async function documentPage (api, token, documentId) {
   const preview = h('div', { class: 'preview markdown-body' })
   const commentsBox = h('div', { class: 'comments' })
   const suggestionsBox = h('div', { class: 'suggestions' })
+  const sourcesBox = h('div', { class: 'sources' })
   const editorBox = h('div', { class: 'editor', id: 'editor' })
   const readOnlyNote = h('p', { class: 'note read-only', role: 'status' })
   const committeeTab = tabPanel('committee')
@@ -185,19 +187,28 @@ async function documentPage (api, token, documentId) {
   const previewTab = sideTab('preview', 'side.preview')
   const commentsTab = sideTab('comments', 'side.comments')
   const suggestionsTab = sideTab('suggestions', 'side.suggestions')
+  const sourcesTab = sideTab('sources', 'side.sources')
   const previewPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-preview', hidden: true }, preview)
   const commentsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-comments' }, commentsBox)
   const suggestionsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-suggestions', hidden: true }, suggestionsBox)
-  const sides = { preview: [previewTab, previewPanel], comments: [commentsTab, commentsPanel], suggestions: [suggestionsTab, suggestionsPanel] }
+  const sourcesPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-sources', hidden: true }, sourcesBox)
+  const sides = {
+    preview: [previewTab, previewPanel],
+    comments: [commentsTab, commentsPanel],
+    suggestions: [suggestionsTab, suggestionsPanel],
+    sources: [sourcesTab, sourcesPanel]
+  }
   function showSide (name) {
     for (const [other, [tab, panel]] of Object.entries(sides)) {
       tab.setAttribute('aria-selected', String(other === name))
       panel.hidden = other !== name
     }
+    if (name === 'sources' && sources) sources.reload().catch((error) => sources.fail(error))
   }
 
   let comments = null // created once the editor exists
   let suggestions = null
+  let sources = null
   let marking = null
   const editor = createEditor({
     parent: editorBox,
@@ -207,6 +218,7 @@ async function documentPage (api, token, documentId) {
     onChange: (update) => {
       const { from, to } = update.state.selection.main
       if (comments) comments.selectionChanged(from, to)
+      if (sources) sources.selectionChanged(from, to)
     },
     // y-codemirror redraws remote cursors on any update: mark their labels again after.
     onUpdate: () => {
@@ -236,6 +248,7 @@ async function documentPage (api, token, documentId) {
     }, 150)
     if (comments) comments.textChanged()
     if (suggestions) suggestions.textChanged()
+    if (sources) sources.textChanged()
   }
   function applyRole () {
     // Commenters type too, in suggesting mode only: their edits become suggestions.
@@ -269,6 +282,10 @@ async function documentPage (api, token, documentId) {
   suggestions = new SuggestionsPanel({
     api, documentId, live, editor, me, colours, container: suggestionsBox,
     onCount: (n) => { suggestionsTab.textContent = t('side.suggestions', { n }) }
+  })
+  sources = new SourcesPanel({
+    api, documentId, live, editor, me, container: sourcesBox,
+    onCount: (n) => { sourcesTab.textContent = t('side.sources', { n }) }
   })
   const committee = new CommitteePanel({ api, documentId, me, roster, container: committeeTab.content })
   const history = new HistoryPanel({ api, documentId, colours, container: historyTab.content })
@@ -318,8 +335,8 @@ async function documentPage (api, token, documentId) {
           outlineBox,
           editorBox,
           h('aside', { class: 'side', 'data-i18n-label': 'side.label' },
-            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, suggestionsTab),
-            previewPanel, commentsPanel, suggestionsPanel))),
+            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, suggestionsTab, sourcesTab),
+            previewPanel, commentsPanel, suggestionsPanel, sourcesPanel))),
       committeeTab.panel, historyTab.panel, exportsTab.panel))
 
   applyRole()
@@ -341,6 +358,7 @@ async function documentPage (api, token, documentId) {
   openEvents(documentId, token, [
     (kind, data) => comments.onEvent(kind, data),
     (kind, data) => suggestions.onEvent(kind, data),
+    (kind, data) => sources.onEvent(kind, data),
     (kind, data) => {
       if (followRoster(roster, kind, data)) presence.refresh()
       if (kind === 'ready' && !roster.read) {
@@ -365,6 +383,7 @@ async function documentPage (api, token, documentId) {
     presence.render()
     comments.render()
     suggestions.render()
+    sources.render()
     committee.render()
     history.render()
     drawExports()
