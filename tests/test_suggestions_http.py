@@ -256,6 +256,10 @@ async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
         refused = await commenter.make(doc, "Togo", "Togo (TG)")
         assert await status_of(coordinator.put_to_vote(doc, [first["id"]])) == 409  # no meeting
         meeting = await coordinator_http.open_meeting(doc, "Comité de pilotage", "2026-11-23")
+        before = await coordinator_http.propose(doc, "Avant les amendements")  # becomes v1
+        for http in (editor_http, editor2_http):
+            await http.vote(doc, before["id"], "approve")
+        await coordinator_http.close_proposal(doc, before["id"])
         ids = [first["id"], second["id"], refused["id"]]
         vote = await coordinator.put_to_vote(doc, ids)
         assert await code_of(commenter.withdraw(doc, refused["id"])) == (
@@ -285,6 +289,11 @@ async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
         again = await coordinator.close_vote(doc, vote["id"])  # nothing left to write
         assert again["amendments"] == closed["amendments"]
         assert await coordinator_http.text(doc) == expected
+        note = await coordinator_http.changes(doc, 1, "current")  # the change note since v1
+        assert [a["summary"] for a in note["amendments"]] == [
+            "«\u00a0Relier\u00a0» → «\u00a0Rassembler\u00a0» (Maëlle Tanguy, Université)",
+            "«\u00a0Bretagne\u00a0» → «\u00a0Bretagne (FR)\u00a0» (Maëlle Tanguy, Université)",
+        ]
 
 
 async def test_the_command_line_lists_and_decides_while_people_edit(

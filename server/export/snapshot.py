@@ -118,7 +118,12 @@ class Sources:
         if approval is not None and approval.decision.meeting is not None:
             meeting_id = approval.decision.meeting.id
             amendments = await self.store.call(
-                meeting_amendments, self.application, self._person, document_id, meeting_id
+                meeting_amendments,
+                self.application,
+                self._person,
+                document_id,
+                meeting_id,
+                approval.decision.decided_at,
             )
         contributors = None
         if options.contributors:

@@ -48,12 +48,20 @@ def _note(record: SuggestionRecord, person: People) -> SuggestionNote:
 
 
 def meeting_amendments(
-    application: PalabreApplication, person: People, document_id: DocumentId, meeting_id: str
+    application: PalabreApplication,
+    person: People,
+    document_id: DocumentId,
+    meeting_id: str,
+    decided_at: datetime,
 ) -> tuple[AmendmentResult, ...]:
-    """The amendments decided in the meeting, vote after vote, each in its vote's order."""
+    """The amendments decided in the meeting before the version's decision (``decided_at``),
+    vote after vote, each in its vote's order."""
     found = []
     for vote in application.amendments_votes(document_id):
-        if vote.meeting_id != meeting_id or vote.is_open:
+        closed = vote.closed_at
+        if vote.meeting_id != meeting_id or closed is None:
+            continue
+        if datetime.fromisoformat(closed) > decided_at:
             continue
         for item in vote.items.values():
             record = application.suggestion(document_id, UUID(item.suggestion_id))
