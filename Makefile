@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-reads clean web web-check web-weight
+.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads clean web web-check web-weight
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench          the live benchmark: Python clients, then stock clients in Node next to @y/websocket-server"
 	@echo "make bench-compare  the same, with pycrdt-websocket beside the Python clients' run"
 	@echo "make bench-export   export a 250,000-character document in every format (median s)"
+	@echo "make bench-instances  fan-out on two instances sharing PostgreSQL, beside one instance"
 	@echo "make bench-reads    history, diffs and authorship of a 266,889-character document (median ms)"
 
 $(BIN)/python:
@@ -82,6 +83,9 @@ bench-compare: install
 
 bench-export: install
 	$(BIN)/python -m tests.benchmarks.export
+
+bench-instances: install
+	$(BIN)/python -m tests.benchmarks.instances
 
 bench-reads: install
 	$(BIN)/python -m tests.benchmarks.reads

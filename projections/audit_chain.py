@@ -149,8 +149,21 @@ class AuditChain:
             end = self._source.recorder.max_notification_id() or 0
             return catch_up(self._position, end, lambda position: self._link_page(position, end))
 
-    def _position(self) -> int:
+    def link_at(self, notification_id: int) -> str | None:
+        """The chain's link at one notification (linking what is not linked yet first); None
+        for a notification that is not in the log. The genesis link at 0."""
+        if notification_id == 0:
+            return GENESIS
+        self.catch_up()
+        found = self._store.link_at(notification_id)
+        return None if found is None else found.link
+
+    def position(self) -> int:
+        """The last notification of Palabre's log that the chain has linked."""
         return self._store.position(self._source.name)
+
+    def _position(self) -> int:
+        return self.position()
 
     def _link_page(self, position: int, end: int) -> int:
         page = self._source.recorder.select_notifications(

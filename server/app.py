@@ -22,6 +22,7 @@ from palabre.server.http.invitations import InvitationsApi
 from palabre.server.http.meetings import MeetingsApi
 from palabre.server.http.members import MembersApi
 from palabre.server.http.openapi import openapi_json
+from palabre.server.http.operations import OperationsApi
 from palabre.server.http.plumbing import Authenticated
 from palabre.server.http.suggestions import SuggestionsApi
 from palabre.server.http.versions import VersionsApi
@@ -37,9 +38,19 @@ def create_app(services: Services) -> Starlette:
     endpoint = Authenticated(services.store)
     store, texts = services.store, services.texts
     events = EventsEndpoint(store, services.hub)
-    live = LiveEndpoint(store, services.rooms, services.settings)
+    live = LiveEndpoint(store, services.rooms, services.settings, services.metrics)
+    operations = OperationsApi(
+        store,
+        services.rooms,
+        services.projections,
+        services.metrics,
+        services.settings.ready_max_lag,
+        services.draining,
+    )
     routes: list[BaseRoute] = [
         Route("/openapi.json", openapi_json, methods=["GET"]),
+        # For operators: readiness (for a proxy) and Prometheus metrics.
+        *operations.routes(),
         *DocumentsApi(store, texts, services.rooms, services.database.engine).routes(endpoint),
         # The committee: organisations, members and voting rights; rule, meetings, votes.
         *MembersApi(store).routes(endpoint),

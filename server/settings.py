@@ -26,6 +26,9 @@ class Settings:
     store_threads: int = 4
     log_level: str = "info"
     public_url: str = ""  # the address members open, for invitation links; "" = as requested
+    log_format: str = "auto"  # "json", "text", or "auto": JSON unless standard error is a tty
+    ready_max_lag: int = 10000  # notifications the projections may trail before /readyz fails
+    poll_ms: int = 1000  # how often rooms and the channel check the log for missed wake-ups
     export_fonts: str = ""  # folders of the PDF exports' DejaVu fonts, ":"-separated; "" = Debian's
 
     @classmethod
@@ -50,6 +53,8 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.log_level not in ("critical", "error", "warning", "info", "debug"):
             raise InvalidInput(f"PALABRE_LOG_LEVEL: unknown level {settings.log_level!r}")
+        if settings.log_format not in ("auto", "json", "text"):
+            raise InvalidInput(f"PALABRE_LOG_FORMAT: unknown format {settings.log_format!r}")
         if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
             raise InvalidInput("PALABRE_PUBLIC_URL must start with http:// or https://")
         return settings

@@ -12,8 +12,10 @@ same database):
   who lost their role end.
 
 It wakes up when this process stores such an event (``Wakeup``, told by the application after
-each save) and polls every ``poll_seconds`` for what other processes stored. A missed wake-up
-delays, never loses: the log is the source. Nothing is replayed to subscribers that join later.
+each save), when another instance on the same PostgreSQL database says it stored one
+(``server/cluster/``), and polls every ``poll_seconds`` for what other processes stored. A
+missed wake-up delays, never loses: the log is the source. Nothing is replayed to subscribers
+that join later.
 """
 
 from __future__ import annotations
@@ -100,6 +102,12 @@ class Wakeup:
         """The application's ``on_saved``: wake the relay if it cares about these."""
         loop, event = self._loop, self._event
         if loop is not None and event is not None and not TOPICS.isdisjoint(topics):
+            loop.call_soon_threadsafe(event.set)
+
+    def wake(self) -> None:
+        """Another instance stored such events (``server/cluster/``); from any thread."""
+        loop, event = self._loop, self._event
+        if loop is not None and event is not None:
             loop.call_soon_threadsafe(event.set)
 
     def attach(self) -> asyncio.Event:

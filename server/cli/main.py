@@ -11,6 +11,7 @@ from palabre.domain.errors import PalabreError
 from palabre.server.bootstrap import Services, open_services
 from palabre.server.cli import (
     audit,
+    backup,
     documents,
     export,
     history,
@@ -35,6 +36,9 @@ COMMANDS: dict[str, Command] = {
     "comments": history.run,
     "suggestions": suggestions.run,
     "export": export.run,
+    "backup": backup.run_backup,
+    "restore": backup.run_restore,
+    "migrate": backup.run_migrate,
     "interviews": interviews.run_interviews,
     "sources": interviews.run_sources,
 }
@@ -55,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parsers(commands)
     suggestions.add_parsers(commands)
     export.add_parsers(commands)
+    backup.add_parsers(commands)
     interviews.add_parsers(commands)
     return parser
 

@@ -25,6 +25,7 @@ from palabre.server.http.interview_schema import openapi_paths as interview_path
 from palabre.server.http.invitations import openapi_paths as invitation_paths
 from palabre.server.http.meetings import openapi_paths as meetings_paths
 from palabre.server.http.members import openapi_paths as members_paths
+from palabre.server.http.operations import openapi_paths as operations_paths
 from palabre.server.http.plumbing import JSONResponse
 from palabre.server.http.schema import (
     BOOLEAN,
@@ -70,6 +71,7 @@ def openapi_document() -> Json:
         },
         "paths": paths_of([OPENAPI_JSON])
         | documents_paths()
+        | operations_paths()
         | members_paths()
         | meetings_paths()
         | events_paths()

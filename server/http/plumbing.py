@@ -8,6 +8,7 @@ and on the store seam, no more.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.roles import Role
 from palabre.server.errors import PayloadTooLarge
 from palabre.server.http.errors import http_status
+from palabre.server.logs import log_document
 from palabre.server.storage.store import Store
 from starlette.requests import Request
 from starlette.responses import Response
@@ -92,6 +94,7 @@ class Authenticated:
             try:
                 token = request_token(request) if query_token else bearer_token(request)
                 member = await self._store.authenticate(token)
+                _name_document(request)
                 acting = acting_member.set(member.id)
                 try:
                     return await handler(request, member)
@@ -101,6 +104,14 @@ class Authenticated:
                 return error_response(error)
 
         return wrapped
+
+
+def _name_document(request: Request) -> None:
+    """Let this request's log lines name its document (when the path names a valid one)."""
+    raw = request.path_params.get("document_id")
+    if isinstance(raw, str):
+        with contextlib.suppress(ValueError):
+            log_document.set(UUID(raw))
 
 
 def require_global_coordinator(member: MemberInfo, action: str) -> None:

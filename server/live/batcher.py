@@ -109,6 +109,7 @@ class Batcher:
         self._below_limit = asyncio.Event()
         self._below_limit.set()
         self._in_flight = False
+        self._catching_up = asyncio.Lock()  # one reader of the tail at a time
         self._flusher = spawn(self._flush_loop())
 
     @property
@@ -260,13 +261,15 @@ class Batcher:
                 await self.catch_up()
 
     async def catch_up(self) -> None:
-        """Apply contributions another process (or the server, for an accepted suggestion
-        when no room was loaded) stored after ours. Two catch-ups may overlap: applying an
-        update twice changes nothing, and the position only moves forward."""
-        for position, update in await self._store.tail(self.document_id, self.position):
-            if position > self.position:
-                self._apply_foreign(update)
-                self.position = position
+        """Apply contributions another process stored after ours (after a position conflict,
+        when another instance says it stored some, or when the relay sees a suggestion
+        accepted without this room). One catch-up at a time; the position
+        only moves forward, and what the replica holds already changes nothing."""
+        async with self._catching_up:
+            for position, update in await self._store.tail(self.document_id, self.position):
+                if position > self.position:
+                    self._apply_foreign(update)
+                    self.position = position
 
     async def flush(self) -> None:
         """Return once everything received so far is stored (waits through retries)."""

@@ -17,6 +17,8 @@ from palabre.server.live.connection import Connection
 from palabre.server.live.peer import WebSocketPeer
 from palabre.server.live.room import Room
 from palabre.server.live.rooms import Rooms
+from palabre.server.logs import log_document, log_member
+from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
 from palabre.server.storage.store import Store
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -24,13 +26,21 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 log = logging.getLogger("palabre.live")
 
 FRAMES_BETWEEN_YIELDS = 16
+REFUSED = {  # close codes that refuse a frame, by the reason metrics name
+    CloseCode.BAD_MESSAGE: "malformed",
+    CloseCode.MESSAGE_TOO_LARGE: "too_large",
+    CloseCode.TOO_SLOW: "too_slow",
+}
 
 
 class LiveEndpoint:
-    def __init__(self, store: Store, rooms: Rooms, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, rooms: Rooms, settings: Settings, metrics: Metrics | None = None
+    ) -> None:
         self._store = store
         self._rooms = rooms
         self._settings = settings
+        self._metrics = metrics or Metrics()
 
     async def handle(self, websocket: WebSocket) -> None:
         await websocket.accept()
@@ -49,12 +59,14 @@ class LiveEndpoint:
         if role is None:
             await _refuse(websocket, CloseCode.FORBIDDEN, "no role on this document")
             return
+        log_document.set(document_id)  # this connection's task only: log lines name it
         try:
             room = await self._rooms.acquire(document_id)
         except Exception:
             log.exception("document %s: could not load the room", document_id)
             await _refuse(websocket, CloseCode.INTERNAL_ERROR, "document could not be loaded")
             return
+        log_member.set(member.id)  # after the room's tasks were made: they are the room's
         connection = Connection(
             WebSocketPeer(websocket),
             member,
@@ -68,9 +80,12 @@ class LiveEndpoint:
             await self._recheck(connection, document_id, token)
             await self._read(room, connection, websocket)
         finally:
+            log_member.set(None)  # what the room does next (unloading) is nobody's
             room.leave(connection)
             self._rooms.release(room)
             connection.close(CloseCode.NORMAL)
+            if connection.close_code in REFUSED:
+                self._metrics.refused_frames.labels(REFUSED[connection.close_code]).inc()
             with contextlib.suppress(asyncio.TimeoutError, Exception):
                 await asyncio.wait_for(writer, timeout=5)
             writer.cancel()

@@ -3,7 +3,9 @@ presence. The room applies what clients send, fans changes out to everyone else 
 hands each change to its :class:`~palabre.server.live.batcher.Batcher`, which persists it.
 
 A bad frame raises InvalidUpdate for the endpoint to close that one connection; nothing else
-in the room changes.
+in the room changes. Presence changes are also handed to ``on_presence`` (another instance's
+rooms learn of them through PostgreSQL, ``server/cluster/``), and presence from there comes
+back through :meth:`Room.relay_presence`, already validated.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from palabre.server.live.presence import Presence
 from palabre.server.settings import Settings
 
 log = logging.getLogger("palabre.room")
+PresenceListener = Callable[[DocumentId, str, bytes], None]  # document, session, payload
 
 
 class Room:
@@ -47,8 +50,10 @@ class Room:
         store: ContributionStore,
         settings: Settings,
         spawn: Spawn,
+        on_presence: PresenceListener | None = None,
     ) -> None:
         self.document_id = document_id
+        self._on_presence = on_presence
         self.live = live
         self.connections: set[Connection] = set()
         self.refs = 0
@@ -84,6 +89,7 @@ class Room:
         gone = self.presence.remove(connection.session_id)
         if gone is not None:
             self._broadcast(awareness_message(gone), exclude=None)
+            self._presence_changed(connection.session_id, gone)
 
     def disconnect(
         self,
@@ -117,6 +123,7 @@ class Room:
             )
             if forward is not None:
                 self._broadcast(awareness_message(forward), exclude=connection)
+                self._presence_changed(connection.session_id, forward)
         elif isinstance(message, QueryAwareness):
             snapshot = self.presence.snapshot()
             if snapshot is not None:
@@ -153,6 +160,15 @@ class Room:
         """A contribution another process stored: apply it and pass it on to everyone."""
         for change in self.live.apply(update):
             self._broadcast(update_message(change), exclude=None)
+
+    def _presence_changed(self, session_id: str, payload: bytes) -> None:
+        if self._on_presence is not None:
+            self._on_presence(self.document_id, session_id, payload)
+
+    def relay_presence(self, payload: bytes) -> None:
+        """Presence of people connected to another instance (validated and stamped there,
+        checked again by ``server/cluster/``): passed on to everyone here, not kept."""
+        self._broadcast(awareness_message(payload), exclude=None)
 
     def _broadcast(self, frame: bytes, exclude: Connection | None) -> None:
         for connection in self.connections:

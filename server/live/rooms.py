@@ -14,20 +14,26 @@ from uuid import UUID
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.replica import rebuild
 from palabre.server.live.close_codes import CloseCode
-from palabre.server.live.connection import Connection
-from palabre.server.live.room import Room
+from palabre.server.live.connection import Connection, State
+from palabre.server.live.room import PresenceListener, Room
 from palabre.server.settings import Settings
 from palabre.server.storage.store import Store
 
 log = logging.getLogger("palabre.rooms")
 
 SHUTDOWN_FLUSH_SECONDS = 25  # within uvicorn's graceful shutdown and compose's grace period
+GOING_AWAY_SECONDS = 2.0  # for close frames to be written before the server stops
 
 
 class Rooms:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, on_presence: PresenceListener | None = None
+    ) -> None:
+        """``on_presence`` is told of every presence change in every room (the cluster's
+        notifier passes it to the other instances)."""
         self._store = store
         self._settings = settings
+        self._on_presence = on_presence
         self._rooms: dict[DocumentId, Room] = {}
         self._loading: dict[DocumentId, asyncio.Future[Room]] = {}
         self._unloading: dict[DocumentId, asyncio.Task[None]] = {}
@@ -45,6 +51,16 @@ class Rooms:
 
     def __len__(self) -> int:
         return len(self._rooms)
+
+    @property
+    def connection_count(self) -> int:
+        """Live connections in every loaded room (read-only, for metrics)."""
+        return sum(len(room.connections) for room in self._rooms.values())
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates received by every loaded room and not stored yet (for metrics)."""
+        return sum(room.pending_updates for room in self._rooms.values())
 
     def documents(self) -> set[DocumentId]:
         """The documents whose room is loaded in this process."""
@@ -97,6 +113,7 @@ class Rooms:
             store=self._store,
             settings=self._settings,
             spawn=self.spawn,
+            on_presence=self._on_presence,
         )
 
     @contextlib.asynccontextmanager
@@ -166,6 +183,19 @@ class Rooms:
             log.info("document %s: unloaded at position %d", room.document_id, room.position)
         finally:
             del self._unloading[room.document_id]
+
+    async def going_away(self, timeout: float = GOING_AWAY_SECONDS) -> None:
+        """The server is about to stop: close every live connection with 1001 and wait (a
+        little) until their close frames are written, so that clients reconnect elsewhere.
+        Their rooms then store what they hold as usual (:meth:`close` waits for it)."""
+        connections = [c for room in self._rooms.values() for c in room.connections]
+        for connection in connections:
+            connection.close(CloseCode.GOING_AWAY, "server shutting down; reconnect")
+        deadline = asyncio.get_running_loop().time() + timeout
+        while any(c.state is not State.CLOSED for c in connections):
+            if asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.01)
 
     async def close(self) -> None:
         """Shutdown: close every connection, store every pending update, finish every task."""
