@@ -229,6 +229,18 @@ def clean_body(body: object) -> str:
     return _text(body, "body", MAX_BODY)
 
 
+def bounded_text(
+    value: object, name: str, limit: int, *, required: bool = True, strip: bool = True
+) -> str:
+    """A bounded, printable text, under the rules of comments (suggestions share them)."""
+    return _text(value, name, limit, required=required, strip=strip)
+
+
+def parse_positions(positions: object) -> tuple[str | None, str | None]:
+    """An anchor's ``{"start", "end"}`` Yjs relative positions, checked as comments do."""
+    return _positions(positions)
+
+
 def _text(
     value: object, name: str, limit: int, *, required: bool = True, strip: bool = True
 ) -> str:

@@ -186,9 +186,9 @@ class AuditChain:
 
     def history(self, document_id: UUID) -> Iterator[AuditEntry]:
         """The document's events with their links, oldest first: the document aggregate, its
-        contribution log, the members with a role on it, its comments and interviews.
-        Catches up (and checks that the document exists) now, then reads lazily, page by
-        page."""
+        contribution log, the members with a role on it, its comments, interviews,
+        suggestions and votes on amendments. Catches up (and checks that the document exists)
+        now, then reads lazily, page by page."""
         self._source.document(document_id)
         self.catch_up()
         originators = self._originators(document_id)
@@ -196,14 +196,15 @@ class AuditChain:
 
     def _originators(self, document_id: UUID) -> set[str]:
         """The document, its contribution log, the members with a role on it, its comment
-        threads and its interviews (whose events carry the seal of their notes, never the
-        notes: ``domain/notes.py``)."""
+        threads, its interviews (whose events carry the seal of their notes, never the
+        notes: ``domain/notes.py``), its suggestions and its votes on amendments."""
         source = self._source
         members = {str(member.id) for member in source.members(document_id)}
         comments = {str(thread.id) for thread in source.comments(document_id)}
         interviews = {str(record.id) for record in source.interviews(document_id)}
+        decided = source.suggestion_ids(document_id) + source.amendments_ids(document_id)
         own = {str(document_id), str(contribution_log_id(DocumentId(document_id)))}
-        return own | members | comments | interviews
+        return own | members | comments | interviews | {str(i) for i in decided}
 
     def _entries(self, originators: set[str], upto: int) -> Iterator[AuditEntry]:
         previous: str | None = GENESIS

@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from palabre.server.bootstrap import Services
+from palabre.server.http.amendments import AmendmentsApi
 from palabre.server.http.audit import AuditApi
 from palabre.server.http.changes import ChangesApi
 from palabre.server.http.comments import CommentsApi
@@ -24,6 +25,7 @@ from palabre.server.http.members import MembersApi
 from palabre.server.http.openapi import openapi_json
 from palabre.server.http.operations import OperationsApi
 from palabre.server.http.plumbing import Authenticated
+from palabre.server.http.suggestions import SuggestionsApi
 from palabre.server.http.versions import VersionsApi
 from palabre.server.http.web import web_routes
 from palabre.server.live.endpoint import LiveEndpoint
@@ -68,6 +70,9 @@ def create_app(services: Services) -> Starlette:
         *AuditApi(store, services.audit).routes(endpoint),
         # Comments anchored to passages.
         *CommentsApi(store, texts, idempotent).routes(endpoint),
+        # Suggestions: proposed replacements, decided by authors, coordinators or the committee.
+        *SuggestionsApi(store, services.suggestions).routes(endpoint),
+        *AmendmentsApi(store, services.suggestions).routes(endpoint),
         # Interviews as sources: passages linked to them, coverage and balance by section.
         *InterviewsApi(store, texts).routes(endpoint),
         # History: the text at any point, diffs between points, authorship, editing sessions.

@@ -4,11 +4,11 @@ it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
 history index), the answers kept for idempotent requests, the store's thread pool, the live
-rooms registry, the document-text service, what change notes and exports are gathered from,
-and the live channel, in one exit stack (the seam for accepted amendments,
-``answers/changes.py``, is filled here once suggestions exist): leaving it closes them in
-reverse order, whatever happened. Nothing is opened at import time, and nothing is wired by
-mutating an object after its construction: a dependency that is only known later (the relay
+rooms registry, the document-text service, the suggestion desk, what change notes and exports
+are gathered from, and the live channel, in one exit stack (the seam for accepted amendments,
+``answers/changes.py``, is filled with the committee's accepted suggestions): leaving it closes
+them in reverse order, whatever happened. Nothing is opened at import time, and nothing is wired
+by mutating an object after its construction: a dependency that is only known later (the relay
 to wake after a save, the index to catch up after a checkpoint) is passed as a callable at
 construction.
 
@@ -34,6 +34,7 @@ from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
 from palabre.server.answers.changes import Changes
 from palabre.server.answers.history import HistoryReports
+from palabre.server.answers.suggestions import CommitteeAmendments
 from palabre.server.channel.hub import EventHub
 from palabre.server.channel.relay import Relay, Wakeup
 from palabre.server.cluster.listener import Listener
@@ -48,6 +49,7 @@ from palabre.server.storage.database import Database, open_application
 from palabre.server.storage.projections import ProjectionsFollower
 from palabre.server.storage.store import Store
 from palabre.server.storage.views import open_audit, open_history_index, open_versions
+from palabre.server.suggestions import SuggestionDesk
 from palabre.server.texts import DocumentTexts
 
 
@@ -63,6 +65,7 @@ class Services:
     answered: AnsweredRequests
     rooms: Rooms
     texts: DocumentTexts
+    suggestions: SuggestionDesk
     changes: Changes
     sources: Sources
     hub: EventHub
@@ -135,8 +138,10 @@ def open_services(settings: Settings) -> Iterator[Services]:
         stack.callback(store.close)
         rooms = Rooms(store, settings, on_presence=None if outbox is None else outbox.presence)
         texts = DocumentTexts(store, rooms, history)
+        suggestions = SuggestionDesk(store, rooms, texts, history)
         fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
-        changes = Changes(store, texts, versions, HistoryReports(application, history))
+        reports = HistoryReports(application, history)
+        changes = Changes(store, texts, versions, reports, CommitteeAmendments(application))
         sources = Sources(store, texts, versions, audit, history, fonts, changes)
         hub = EventHub()
         yield Services(
@@ -150,10 +155,11 @@ def open_services(settings: Settings) -> Iterator[Services]:
             answered=answered,
             rooms=rooms,
             texts=texts,
+            suggestions=suggestions,
             changes=changes,
             sources=sources,
             hub=hub,
-            relay=Relay(store, texts, hub, rooms, wakeup, settings.poll_ms / 1000),
+            relay=Relay(store, texts, suggestions, hub, rooms, wakeup, settings.poll_ms / 1000),
             metrics=metrics,
             projections=ProjectionsFollower(store, versions, audit),
             draining=threading.Event(),

@@ -17,7 +17,9 @@ the live channel and the command line.
   proposal hashes, as the approved versions and ``palabre verify`` will; derived records
   never decide what is pinned.
 - :meth:`DocumentTexts.locate`: where comment and source anchors stand in the live text;
-  :meth:`DocumentTexts.placed` gives that text too, from the same state.
+  :meth:`DocumentTexts.placed` gives that text too, from the same state;
+  :meth:`DocumentTexts.passages`: where suggestions' passages stand, and whether they still
+  read as quoted.
 
 Rebuilds run in the store's threads, never on the event loop.
 """
@@ -32,8 +34,9 @@ from dataclasses import dataclass
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import ErrorCode
 from palabre.domain.ids import DocumentId
+from palabre.domain.suggestion import Passage
 from palabre.projections.history_index import HistoryIndex
-from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors
+from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors, locate_passages
 from palabre.server.crdt.replica import rebuild
 from palabre.server.errors import StoreUnavailable
 from palabre.server.live.rooms import Rooms
@@ -105,17 +108,32 @@ class DocumentTexts:
         work runs in a store thread). An anchor on text typed after the position is
         detached there."""
         queries = [anchor_query(anchor) for anchor in anchors]
-        room = self._rooms.get(document_id) if position is None else None
-        if room is not None:
-            updates = [room.live.encode_state()]
-        else:
-            updates = (await self._store.load(document_id, upto=position)).updates()
+        updates = await self._state(document_id, position)
 
         def place() -> Placed:
             live = rebuild(updates)
             return Placed(live.text, locate_anchors(live, queries) if queries else [])
 
         return await self._store.call(place)
+
+    async def passages(
+        self, document_id: DocumentId, passages: Sequence[Passage]
+    ) -> list[AnchorRange]:
+        """Where each suggestion's passage stands in the live text, and whether it still
+        reads exactly as quoted (``detached`` when not: the suggestion conflicts)."""
+        if not passages:
+            return []
+        queries = [passage_query(passage) for passage in passages]
+        updates = await self._state(document_id, None)
+        return await self._store.call(lambda: locate_passages(rebuild(updates), queries))
+
+    async def _state(self, document_id: DocumentId, position: int | None) -> list[bytes]:
+        """The live room's state (taken on the event loop, which owns the room), or the
+        stored one at ``position`` (None: the end of the log, when no room is loaded)."""
+        room = self._rooms.get(document_id) if position is None else None
+        if room is not None:
+            return [room.live.encode_state()]
+        return (await self._store.load(document_id, upto=position)).updates()
 
 
 @dataclass(frozen=True)
@@ -126,6 +144,10 @@ class Placed:
 
 def anchor_query(anchor: Anchor) -> AnchorQuery:
     return AnchorQuery(anchor.quote, _decoded(anchor.start), _decoded(anchor.end))
+
+
+def passage_query(passage: Passage) -> AnchorQuery:
+    return AnchorQuery(passage.quote, _decoded(passage.start), _decoded(passage.end))
 
 
 def _decoded(position: str | None) -> bytes | None:

@@ -1,7 +1,8 @@
 """What feeds the live channel: the stored events themselves. The relay follows Palabre's
 notification log from where it stood when the server started and turns each committee,
-membership, comment or interview event into what live subscribers must learn, whoever
-stored it (an HTTP handler, the command line, another instance on the same database):
+membership, comment, interview, suggestion or amendment event into what live subscribers
+must learn, whoever stored it (an HTTP handler, the command line, another instance on the
+same database):
 
 - an event on the document's channel (``hub``), with the same answer shapes as the HTTP API
   (``answers/``), read from the aggregate as it stood at that event; under a secret ballot a
@@ -47,9 +48,12 @@ from palabre.server.answers.committee import (
 )
 from palabre.server.answers.interviews import interview_answers
 from palabre.server.channel.hub import EventHub
+from palabre.server.channel.suggestion_events import EVENT_CLASSES as SUGGESTION_EVENTS
+from palabre.server.channel.suggestion_events import SuggestionEvents
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.rooms import Rooms
 from palabre.server.storage.store import Store
+from palabre.server.suggestions import SuggestionDesk
 from palabre.server.texts import DocumentTexts
 
 log = logging.getLogger("palabre.relay")
@@ -81,7 +85,9 @@ INTERVIEWS: dict[type, str] = {
     Interview.PassageLinked: "interview.linked",
     Interview.LinkRemoved: "interview.unlinked",
 }
-TOPICS = frozenset(get_topic(cls) for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *INTERVIEWS))
+TOPICS = frozenset(
+    get_topic(cls) for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *INTERVIEWS, *SUGGESTION_EVENTS)
+)
 
 
 class Wakeup:
@@ -127,6 +133,7 @@ class Relay:
         self,
         store: Store,
         texts: DocumentTexts,
+        desk: SuggestionDesk,
         hub: EventHub,
         rooms: Rooms,
         wakeup: Wakeup,
@@ -134,6 +141,7 @@ class Relay:
     ) -> None:
         self._store = store
         self._texts = texts
+        self._suggestions = SuggestionEvents(store, desk, hub, rooms)
         self._hub = hub
         self._rooms = rooms
         self._wakeup = wakeup
@@ -196,6 +204,8 @@ class Relay:
             await self._comment(event, kind, notification.id)
         elif (kind := INTERVIEWS.get(type(event))) is not None:
             await self._interview(event, kind, notification.id)
+        else:
+            await self._suggestions.handle(event, notification.id)
 
     # Committee -------------------------------------------------------------------------------
 

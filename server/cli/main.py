@@ -18,6 +18,7 @@ from palabre.server.cli import (
     interviews,
     members,
     serve,
+    suggestions,
     versions,
 )
 from palabre.server.settings import Settings
@@ -33,6 +34,7 @@ COMMANDS: dict[str, Command] = {
     "audit": audit.run_audit,
     "history": history.run,
     "comments": history.run,
+    "suggestions": suggestions.run,
     "export": export.run,
     "backup": backup.run_backup,
     "restore": backup.run_restore,
@@ -55,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     versions.add_parsers(commands)
     audit.add_parsers(commands)
     history.add_parsers(commands)
+    suggestions.add_parsers(commands)
     export.add_parsers(commands)
     backup.add_parsers(commands)
     interviews.add_parsers(commands)

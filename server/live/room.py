@@ -20,8 +20,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from uuid import UUID
 
+from palabre.domain.application import MemberInfo
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.protocol import (
     AwarenessUpdate,
@@ -159,6 +161,16 @@ class Room:
         if connection.wants_acks:
             self.batcher.acknowledge_soon()
 
+    def apply_on_behalf(self, member: MemberInfo, session_id: str, update: bytes) -> None:
+        """A change the server made for ``member`` (an accepted suggestion): applied to the
+        replica, sent to every connection, and stored like a client's update, as one
+        contribution of that member and session. Raises InvalidUpdate if the engine refuses
+        it; nothing is applied then."""
+        author = OnBehalf(member, session_id, received_updates=1)
+        for change in self.live.apply(update):
+            self._broadcast(update_message(change), exclude=None)
+            self.batcher.record(author, change)
+
     def _apply_foreign(self, update: bytes) -> None:
         """A contribution another process stored: apply it and pass it on to everyone."""
         for change in self.live.apply(update):
@@ -217,6 +229,16 @@ class Room:
         for connection in list(self.connections):
             connection.close(code)
         await self.batcher.close()
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """The author of a change the server makes for a member (see ``Batcher``'s ``Author``):
+    no connection, so nobody to acknowledge."""
+
+    member: MemberInfo
+    session_id: str
+    received_updates: int
 
 
 def _stamp(connection: Connection) -> dict[str, str]:

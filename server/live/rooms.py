@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 from uuid import UUID
 
@@ -115,6 +115,29 @@ class Rooms:
             spawn=self.spawn,
             on_presence=self._on_presence,
         )
+
+    @contextlib.asynccontextmanager
+    async def loaded(self, document_id: DocumentId) -> AsyncIterator[Room | None]:
+        """The document's room if it is loaded in this process, held (never unloaded) until
+        the block ends; None when it is not, once a load or unload under way has finished
+        (after an unload everything it received is stored). Loads nothing."""
+        while True:
+            pending: asyncio.Future[Any] | None = self._loading.get(
+                document_id
+            ) or self._unloading.get(document_id)
+            if pending is None:
+                break
+            with contextlib.suppress(Exception):
+                await asyncio.shield(pending)
+        room = self._rooms.get(document_id)
+        if room is None or self._closed:
+            yield None
+            return
+        room.refs += 1
+        try:
+            yield room
+        finally:
+            self.release(room)
 
     def disconnect(
         self,

@@ -1,7 +1,8 @@
 // The committee panel, for meetings held in a video call: attendance, the open proposal with
 // the date of its text and what it changes since the last approved version, the vote buttons,
 // the tally as the rule allows (votes visible under an open ballot, only who voted under a
-// secret one), and the decisions. Coordinators open and close meetings and proposals here.
+// secret one), and the decisions. Coordinators open and close meetings and proposals here,
+// and put suggestions to the committee as amendments (amendments.js, its own section).
 //
 // Live without refetching: each committee event carries what changed (the meeting, the
 // attendance, the proposal, the vote, the decision) and is applied to the panel's state in
@@ -25,6 +26,7 @@ import { changeNote } from './changenote.js'
 import { Drafts } from './drafts.js'
 import { explain } from './errors.js'
 import { CHOICES, countsLine, checkDetails } from './record.js'
+import { AmendmentsSection } from './amendments.js'
 
 
 export class CommitteePanel {
@@ -41,6 +43,9 @@ export class CommitteePanel {
     this.drawn = undefined // the id of the proposal whose box is drawn (null: none)
     this.sending = null // the vote on its way: { proposal, choice, retries }
     this.parts = null // that box's parts that change with each vote
+    this.amendments = new AmendmentsSection({
+      api, me, path: (rest) => this.path(rest), meeting: () => this.state && this.state.meeting
+    })
   }
 
   get loaded () { return this.state !== null }
@@ -68,6 +73,7 @@ export class CommitteePanel {
     this.drawn = undefined
     this.render()
     for (const [kind, data] of pending) this.onEvent(kind, data)
+    await this.amendments.refresh()
   }
 
   // Live events: applied in place. `ready` (the stream (re)started) re-reads everything.
@@ -81,6 +87,7 @@ export class CommitteePanel {
       return
     }
     if (!this.loaded || !data) return
+    if (this.amendments.concerns(kind)) this.amendments.refreshSoon()
     const state = this.state
     if (kind === 'meeting.opened') {
       state.meeting = state.meeting && state.meeting.id === data.id
@@ -187,8 +194,9 @@ export class CommitteePanel {
   render () {
     if (!this.state) return
     const focus = this.drafts.focused()
-    fill(this.container, this.error, this.meetingBox, this.proposalBox, this.decisionsBox)
+    fill(this.container, this.error, this.meetingBox, this.amendments.box, this.proposalBox, this.decisionsBox)
     this.renderMeeting()
+    this.amendments.render()
     this.renderProposal(true)
     this.renderDecisions()
     this.drafts.restore(focus)
