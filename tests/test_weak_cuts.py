@@ -11,15 +11,17 @@ marker (`` A017``: who, and a number), so a lost, doubled or torn character show
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import replace
 
 import pytest
-from palabre.client import LiveDocument
+from palabre.client import LiveDocument, LiveError
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import Seed
@@ -47,14 +49,17 @@ def browser() -> Iterator[Browser]:
 
 
 class GoodLinkWriter:
-    """A member on a good link, typing a token at the start of the text every ``every`` s,
-    in a thread of its own, until stopped."""
+    """A member on a good link, typing a token at the start of the text every 0.7 s, in a
+    thread of its own, until stopped; once its tokens are stored it keeps its connection until
+    told the text the server ended with (every member's edits stored), and holds what it saw
+    of it."""
 
     def __init__(self, server: ServerProcess, seed: Seed, token: str, name: str) -> None:
         self.server, self.seed, self.token, self.name = server, seed, token, name
         self.typed: list[str] = []
         self.final = ""
-        self.stop = threading.Event()
+        self.stop, self.saved = threading.Event(), threading.Event()
+        self.stored: Future[str] = Future()
         self.thread = threading.Thread(target=lambda: asyncio.run(self.run()), daemon=True)
 
     async def run(self) -> None:
@@ -66,13 +71,11 @@ class GoodLinkWriter:
                 self.typed.append(word)
                 await asyncio.sleep(0.7)
             await live.wait_saved(timeout=120)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and live.value != self.wanted():
-                await asyncio.sleep(0.2)
+            self.saved.set()
+            stored = await asyncio.wrap_future(self.stored)
+            with contextlib.suppress(LiveError):  # the assertion below says what it saw
+                await live.wait_for_text(stored, timeout=120)
             self.final = live.value
-
-    def wanted(self) -> str:
-        return server_text(self.server, self.seed.document_id, self.token)
 
 
 def type_token(page: Page, word: str, warnings: list[float]) -> None:
@@ -119,8 +122,12 @@ def test_nobody_loses_a_word_through_silent_cuts(
                 "data-state", "saved", timeout=120_000
             )
             for writer in writers:
-                writer.thread.join(180)
+                assert writer.saved.wait(120), f"{writer.name}'s tokens never stored"
             stored = server_text(server, seed.document_id, seed.editor)
+            for writer in writers:
+                writer.stored.set_result(stored)
+            for writer in writers:
+                writer.thread.join(180)
             deadline = time.monotonic() + 60
             while editor_text(page) != stored and time.monotonic() < deadline:
                 time.sleep(0.2)
