@@ -19,6 +19,7 @@ from playwright.sync_api import (
     BrowserContext,
     Locator,
     Page,
+    WebSocket,
     expect,
     sync_playwright,
 )
@@ -258,6 +259,46 @@ def test_a_member_whose_link_dies_shows_offline_and_their_cursor_goes_then_comes
         back = time.monotonic() - restored_at
         print(f"present again {back:.1f} s after the link returned")
         assert back < RETURN_BOUND
+
+
+# Browsers slow the timers of a background tab (Chromium: chained timers about once a minute
+# once it has been hidden five minutes); a visible headless page is never slowed, so the test
+# slows every interval of the page to a minute from its first script on: y-protocols' 15-second
+# renewal of the member's presence, and y-websocket's liveness check, with them.
+SLOWED_TIMERS = """(() => {
+  const interval = window.setInterval
+  window.setInterval = (run, ms, ...rest) => interval(run, Math.max(ms || 0, 60000), ...rest)
+})()"""
+WATCHED = 50  # s: past the others' 30-second expiry of a state renewed only once a minute
+
+
+def test_a_background_tab_whose_timers_slow_to_a_minute_stays_present_on_one_socket(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess, seed: Seed
+) -> None:
+    """Afi's tab is in the background: its timers fire once a minute, so y-protocols would
+    renew her presence every 60 s while the others drop a state not renewed for 30 s. Her page
+    renews it on the traffic it receives (a keepalive at least every 10 s) instead: Yann sees
+    her present, with her cursor, all along, and her page keeps its one websocket."""
+    afi_context, yann_context = new_context(browser, contexts), new_context(browser, contexts)
+    afi_context.add_init_script(SLOWED_TIMERS)
+    yann = open_as_direct(yann_context, server, seed, seed.editor)
+    afi = afi_context.new_page()
+    sockets: list[WebSocket] = []
+    afi.on("websocket", lambda socket: sockets.append(socket))
+    afi.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor2))
+    type_at_end(afi, "Afi, dans un onglet en arrière-plan.")
+    expect(cursor_of(yann, "Afi Mensah")).to_have_count(1)
+    summary = yann.locator(".presence-summary")
+    expect(summary).to_contain_text("2 présent·e·s")
+    watched_from = time.monotonic()
+    while time.monotonic() - watched_from < WATCHED:
+        shown = summary.inner_text()
+        assert "hors ligne" not in shown, shown
+        assert "2 présent·e·s" in shown, shown
+        assert cursor_of(yann, "Afi Mensah").count() == 1, "her cursor went"
+        time.sleep(0.25)
+    assert len(sockets) == 1, "her page reconnected"
+    assert afi.evaluate("() => window.palabre.live.provider.wsconnected")
 
 
 def cursor_of(page: Page, name: str) -> Locator:
