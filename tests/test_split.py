@@ -1,7 +1,8 @@
 """Splitting a large update (``server/crdt/split.py``): the pieces, applied in order (as one
 websocket delivers them), make exactly the document the whole update makes, in pycrdt and in
-Yjs, each piece within the limit unless one struct alone is above it; an update it cannot read
-is given back whole."""
+Yjs, each piece within the limit unless one struct alone is above it, and each integrated by
+Yjs as it arrives (nothing it holds waits for a later piece); an update it cannot read is
+given back whole."""
 
 from __future__ import annotations
 
@@ -102,6 +103,45 @@ def test_yjs_applies_the_pieces_in_order_to_the_same_text() -> None:
     )
     answer = orjson.loads(done.stdout)
     assert answer == {"text": str(source.get("body", type=Text)), "pending": False}
+
+
+# Yjs again, piece by piece: whether anything is left pending after each one.
+PENDING_IN_YJS = """
+import * as Y from 'yjs'
+import { readFileSync } from 'node:fs'
+const doc = new Y.Doc()
+const pending = []
+for (const line of readFileSync(0, 'utf8').split('\\n').filter(Boolean)) {
+  Y.applyUpdate(doc, Buffer.from(line, 'base64'))
+  pending.push(doc.store.pendingStructs !== null)
+}
+process.stdout.write(JSON.stringify({ text: doc.getText('body').toString(), pending }))
+"""
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("seed", [4, 6])
+def test_yjs_places_each_piece_as_it_arrives_none_waits_for_a_later_one(seed: int) -> None:
+    """Three members' interleaved typing, cut small: every struct comes after what it stands
+    next to, so Yjs integrates each piece at once instead of keeping it pending (and merging
+    everything pending again with each piece that follows)."""
+    node = shutil.which("node")
+    assert node is not None, "Node.js is needed (tests/interop)"
+    source = typed(seed)
+    pieces = split_update(source.get_update(), 200)
+    assert len(pieces) > 5
+    lines = "\n".join(base64.b64encode(p).decode() for p in pieces)
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", PENDING_IN_YJS],
+        input=lines,
+        capture_output=True,
+        text=True,
+        cwd=INTEROP,
+        check=True,
+    )
+    answer = orjson.loads(done.stdout)
+    assert answer["text"] == str(source.get("body", type=Text))
+    assert answer["pending"] == [False] * len(pieces)
 
 
 def test_a_catch_up_is_split_too_and_completes_an_older_replica() -> None:

@@ -10,10 +10,21 @@ so one message that takes longer than that to arrive (a whole document at 256 kb
 How: a v1 update lists, per client id, a run of structs starting at a clock, then the delete
 set. Every struct's encoding stands on its own (its clock is the run's start plus the lengths
 before it), so a run can be cut between two structs and each piece written as a run of its
-own, from the clock where it starts. Pieces go out in the update's order, structs first and
-the delete set (cut by client when large) last; a receiver that gets a piece whose origins
-are not there yet keeps it pending until they are, as Yjs and Yrs always do. Only whole
-structs are moved, so a single struct above ``limit`` (one huge paste) stays in one piece.
+own, from the clock where it starts. Only whole structs are moved, so a single struct above
+``limit`` (one huge paste) stays in one piece; the delete set (cut by client when large) goes
+last.
+
+In which order: every struct names what it stands next to (its origins, or its parent), and a
+receiver can only place it once those are there. Pieces cut in the update's order (client by
+client) arrive mostly ahead of their origins, and a receiver keeps such a piece pending; Yjs
+then merges everything pending with each new piece and tries again, work that grows with
+every piece: a 100-page first sync applied in 43 pieces took Node 4.5 times as long as the
+whole update (10.5 s against 2.3 s, the slowest piece 1.1 s), and a browser blocked for
+seconds at a time, which y-websocket's 30-second rule counts against the link. So the structs
+go out in an order where each comes after everything it names (each client's structs in clock
+order, a client waiting while what it needs is not out yet): each piece is integrated as it
+arrives. What the order cannot place (a struct naming a clock the update does not reach)
+follows in the update's own order, which is still correct, only slower to apply.
 
 The bytes are read, not trusted to the engine, and any content the reader does not know makes
 :func:`split_update` give the update back whole (as it was sent before this existed): a crash
@@ -22,6 +33,7 @@ here costs a large message, never a wrong one. Pure Python, linear in the update
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -41,11 +53,16 @@ class UnknownContent(ValueError):
     """A struct this reader cannot measure: the update is sent whole."""
 
 
+Id = tuple[int, int]  # (client, clock): a struct's unit, as structs name each other
+
+
 @dataclass(frozen=True)
 class Struct:
     clock: int  # the clock it starts at
+    end: int  # the clock after it
     start: int  # its bytes in the update
     stop: int
+    needs: tuple[Id, ...]  # what it names: its origins, or its parent's id
 
 
 @dataclass(frozen=True)
@@ -73,26 +90,62 @@ def split_update(update: bytes, limit: int) -> list[bytes]:
 
 
 def _struct_pieces(update: bytes, runs: list[Run], limit: int) -> Iterator[bytes]:
-    """Updates of whole structs (each with an empty delete set), about ``limit`` bytes each:
-    a piece is closed before the struct that would take it over, cutting the run there."""
-    groups: list[bytes] = []  # the runs (or parts of runs) of the piece being filled
-    size = 0  # its bytes so far
-    for run in runs:
-        first = 0  # the first struct of this run not yet in a group
-        for index, struct in enumerate(run.structs):
-            weight = struct.stop - struct.start
-            if size + weight > limit and (groups or index > first):
-                if index > first:
-                    groups.append(_group(update, run, first, index))
-                    first = index
-                yield _piece(groups)
-                groups, size = [], 0
-            size += weight
-        if first < len(run.structs):
-            groups.append(_group(update, run, first, len(run.structs)))
-            size += GROUP_HEADER
-    if groups:
-        yield _piece(groups)
+    """Updates of whole structs (each with an empty delete set), about ``limit`` bytes each,
+    in causal order: a piece is closed before the struct that would take it over."""
+    first: dict[int, int] = {}  # run -> its first struct in the piece being filled
+    last: dict[int, int] = {}  # run -> its last struct there
+    size = 0
+    for run, index in _causal_order(runs):
+        struct = runs[run].structs[index]
+        weight = struct.stop - struct.start + (0 if run in first else GROUP_HEADER)
+        if size + weight > limit and first:
+            yield _piece([_group(update, runs[r], i, last[r] + 1) for r, i in first.items()])
+            first, last, size = {}, {}, 0
+            weight = struct.stop - struct.start + GROUP_HEADER
+        first.setdefault(run, index)
+        last[run] = index
+        size += weight
+    if first:
+        yield _piece([_group(update, runs[r], i, last[r] + 1) for r, i in first.items()])
+
+
+def _causal_order(runs: list[Run]) -> list[tuple[int, int]]:
+    """Every struct as (run, index), each run's in clock order, each struct after everything
+    it names that the update holds; a run waits (a heap per run it waits on, by the clock it
+    needs) and is woken when that run reaches the clock. Linear, up to the heaps' logarithm."""
+    runs_of = {run.client: n for n, run in enumerate(runs)}
+    placed = [0] * len(runs)  # the next struct of each run
+    reached = [run.structs[0].clock if run.structs else 0 for run in runs]  # its clock there
+    waiting: dict[int, list[tuple[int, int]]] = {}  # run -> (clock needed, run waiting)
+    ready = list(reversed(range(len(runs))))  # the update's order first
+    order: list[tuple[int, int]] = []
+    while ready:
+        n = ready.pop()
+        structs = runs[n].structs
+        while placed[n] < len(structs):
+            blocker = _waits_for(structs[placed[n]], runs_of, reached)
+            if blocker is not None:
+                heapq.heappush(waiting.setdefault(blocker[0], []), (blocker[1], n))
+                break
+            order.append((n, placed[n]))
+            reached[n] = structs[placed[n]].end
+            placed[n] += 1
+            woken = waiting.get(n, [])
+            while woken and woken[0][0] < reached[n]:
+                ready.append(heapq.heappop(woken)[1])
+    for n, run in enumerate(runs):  # what could not be placed: in the update's order
+        order.extend((n, index) for index in range(placed[n], len(run.structs)))
+    return order
+
+
+def _waits_for(struct: Struct, runs_of: dict[int, int], reached: list[int]) -> Id | None:
+    """The first thing ``struct`` names that the update holds and is not placed yet, as
+    (run, clock); None when it can go (what the update does not hold, the receiver has)."""
+    for client, clock in struct.needs:
+        n = runs_of.get(client)
+        if n is not None and clock >= reached[n]:
+            return n, clock
+    return None
 
 
 def _group(update: bytes, run: Run, first: int, stop: int) -> bytes:
@@ -154,31 +207,32 @@ def _read(update: bytes) -> tuple[list[Run], int]:
         structs = []
         for _ in range(count):
             start = reader.offset
-            length = _struct(reader)
-            structs.append(Struct(clock, start, reader.offset))
+            length, needs = _struct(reader)
+            structs.append(Struct(clock, clock + length, start, reader.offset, needs))
             clock += length
         runs.append(Run(client, structs))
     return runs, reader.offset
 
 
-def _struct(reader: Reader) -> int:
-    """Read one struct; its length in clock units."""
+def _struct(reader: Reader) -> tuple[int, tuple[Id, ...]]:
+    """Read one struct; its length in clock units, and the ids it names."""
     info = reader.byte()
     ref = info & 0x1F
     if ref in (GC, SKIP):
-        return reader.var_uint()
+        return reader.var_uint(), ()
+    needs: list[Id] = []
     if info & HAS_ORIGIN:
-        reader.var_uint(), reader.var_uint()
+        needs.append((reader.var_uint(), reader.var_uint()))
     if info & HAS_RIGHT_ORIGIN:
-        reader.var_uint(), reader.var_uint()
+        needs.append((reader.var_uint(), reader.var_uint()))
     if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
         if reader.var_uint() == 1:
             reader.var_bytes()  # the root type's name
         else:
-            reader.var_uint(), reader.var_uint()  # the parent's id
+            needs.append((reader.var_uint(), reader.var_uint()))  # the parent's id
         if info & HAS_PARENT_SUB:
             reader.var_bytes()
-    return _content(reader, ref)
+    return _content(reader, ref), tuple(needs)
 
 
 def _content(reader: Reader, ref: int) -> int:

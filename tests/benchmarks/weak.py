@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import os
 import statistics
 import tempfile
 import time
@@ -36,6 +37,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import psutil  # type: ignore[import-untyped]
 from palabre.domain.application import PalabreApplication
 from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
@@ -43,6 +45,7 @@ from palabre.server.storage.database import Database, open_application
 from playwright.sync_api import BrowserContext, sync_playwright
 
 from tests.benchmarks import stock
+from tests.benchmarks.live import OtherLoad
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, invitation
 from tests.support.link import PROFILES, Link, running_link
 from tests.support.server import ServerProcess
@@ -118,10 +121,14 @@ async def typing(
             while (await phase.next(300)).get("event") != "connected":
                 pass
             before = [dict(link.delivered) for link in links]  # the typing's bytes only
-            message = await phase.result(args.seconds + 600)
+            assert server.process is not None
+            ours = [server.process.pid, os.getpid(), phase.pid]
+            with ServerCpu(ours[0]) as cpu, OtherLoad(ours) as other:
+                message = await phase.result(args.seconds + 600)
         finally:
             await phase.kill()
         result: Json = message["result"]
+        result["server_cpu"], result["other_cpu"] = cpu.cores, other.cores
         result["wire"] = [
             {way: link.delivered[way] - start[way] for way in ("up", "down")}
             for link, start in zip(links, before, strict=True)
@@ -133,6 +140,27 @@ async def typing(
         answer = await http.get(f"/api/documents/{document}/text", headers=_bearer(tokens[0]))
     result["stored_sha256"] = hashlib.sha256(answer.text.encode()).hexdigest()
     return result
+
+
+class ServerCpu:
+    """The cores the server process used while a block ran (its event loop is one thread:
+    near 1.0, the server itself is what delays the deliveries)."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self._start = (0.0, 0.0)
+        self.cores = 0.0
+
+    def _sample(self) -> tuple[float, float]:
+        return time.perf_counter(), sum(self._process.cpu_times()[:2])
+
+    def __enter__(self) -> ServerCpu:
+        self._start = self._sample()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        (wall, used), (wall0, used0) = self._sample(), self._start
+        self.cores = (used - used0) / (wall - wall0) if wall > wall0 else 0.0
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -159,14 +187,18 @@ def report_typing(results: list[Json], args: Any) -> None:
     )
     loop = statistics.median(r["event_loop_p99_ms"] for r in results)
     cpu = statistics.median(r["load_cpu"] for r in results)
+    served = statistics.median(r["server_cpu"] for r in results)
+    others = statistics.median(r["other_cpu"] for r in results)
     print(
-        f"the Node clients' process: event loop delay p99 {loop:.0f} ms, {cpu:.2f} cores "
-        "(a busy machine delays every direction alike: compare with good->good)"
+        f"CPU while typing, in cores of {os.cpu_count()}: the server {served:.2f}, the Node "
+        f"clients {cpu:.2f} (event loop delay p99 {loop:.0f} ms), every other process on the "
+        f"machine {others:.2f} (a busy machine delays every direction alike: compare with "
+        "good->good)"
     )
     weak_typed = args.rate * args.seconds
-    others = (GOOD + WEAK - 1) * args.rate * args.seconds
+    typed_by_others = (GOOD + WEAK - 1) * args.rate * args.seconds
     up = [w["up"] / weak_typed for r in results for w in r["wire"]]
-    down = [w["down"] / others for r in results for w in r["wire"]]
+    down = [w["down"] / typed_by_others for r in results for w in r["wire"]]
     print(
         f"bytes per keystroke on a lome-3g link: sent {statistics.median(up):.0f} per own "
         f"keystroke, received {statistics.median(down):.0f} per keystroke of the others "
