@@ -1,7 +1,9 @@
 """Opening the page with no network after a first visit: the service worker (``/sw.js``) keeps
-this release's page and assets, IndexedDB keeps the text, and the page keeps the last answers
-it needs to open; the member reads, types, sees that they are offline with N unsaved changes,
-and everything is stored when the link returns. API answers and tokens never enter the cache.
+this release's page and assets, IndexedDB keeps the text (and a journal in localStorage what
+IndexedDB has not confirmed yet, so leaving the page right after typing loses nothing), and
+the page keeps the last answers it needs to open; the member reads, types, sees that they are
+offline with N unsaved changes, and everything is stored when the link returns. API answers
+and tokens never enter the cache.
 
 The browser reaches the server through the weak-link simulator (tests/support/link.py), which
 cuts the network the way a real one goes: Playwright's ``context.set_offline`` is used too,
