@@ -3,7 +3,7 @@
 // connection sent are durable). Each local change is tied to the message that carried it;
 // offline changes ride on the sync step 2 sent when the connection comes back.
 // The count of unsaved characters, and since when the oldest of them waits, survive a reload
-// (localStorage) while IndexedDB keeps the changes themselves.
+// (localStorage) while IndexedDB and the journal (journal.js) keep the changes themselves.
 const UNASSIGNED = -1
 
 export class SaveTracker {
