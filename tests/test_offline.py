@@ -316,3 +316,47 @@ def test_words_typed_just_before_a_reload_or_a_closed_tab_are_all_there_after_it
         assert editor_text(page) == "".join(typed)
         # What the journal kept, IndexedDB has confirmed: nothing is left in localStorage.
         eventually(lambda: page.evaluate(JOURNALS) == [], "the journal is empty")
+
+
+# Fills the origin's localStorage until it refuses even an empty entry; returns the entries.
+FILL_LOCAL_STORAGE = """() => {
+  let n = 0
+  for (const size of [1 << 20, 1 << 14, 1 << 8, 0]) {
+    try {
+      for (;;) localStorage.setItem(`filler.${n++}`, 'x'.repeat(size))
+    } catch (_) {}
+  }
+  return n
+}"""
+REFUSES_A_WRITE = """() => {
+  try {
+    localStorage.setItem('one.more', 'x')
+    return false
+  } catch (_) {
+    return true
+  }
+}"""
+
+
+@pytest.mark.browser
+def test_a_full_local_storage_does_not_stop_changes_reaching_the_server(
+    member: Member, server: ServerProcess, seed: Seed
+) -> None:
+    """The unsaved count and the journal live in localStorage, written from the document's
+    update listener: when the browser refuses to write there, the change must still be sent
+    (a throw there would skip the listeners after it, the one that sends the change)."""
+    page = member.context.new_page()
+    page.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor))
+    type_at_end(page, "Écrit en ligne.")
+    status = page.locator(".status")
+    expect(status).to_have_attribute("data-state", "saved", timeout=SLOW)
+    filled = page.evaluate(FILL_LOCAL_STORAGE)
+    assert page.evaluate(REFUSES_A_WRITE), f"localStorage still takes writes after {filled}"
+    type_at_end(page, " Et encore.")
+    expected = "Écrit en ligne. Et encore."
+    eventually(
+        lambda: server_text(server, seed.document_id, seed.editor) == expected,
+        "the words typed with localStorage full are stored",
+        SLOW / 1000,
+    )
+    expect(status).to_have_attribute("data-state", "saved", timeout=SLOW)

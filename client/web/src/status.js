@@ -92,10 +92,17 @@ export class SaveTracker {
   }
 
   changed () {
-    this.storage.setItem(this.key, String(this.unsaved))
-    const oldest = this.oldestUnsaved
-    if (oldest === null) this.storage.removeItem(`${this.key}.since`)
-    else this.storage.setItem(`${this.key}.since`, String(oldest))
+    // Runs inside the document's update listener: a full (or refused) localStorage must not
+    // throw there, or the listeners after it (the one sending the change) would not run.
+    // The count then survives a reload only as it last was; the page still shows it.
+    try {
+      this.storage.setItem(this.key, String(this.unsaved))
+      const oldest = this.oldestUnsaved
+      if (oldest === null) this.storage.removeItem(`${this.key}.since`)
+      else this.storage.setItem(`${this.key}.since`, String(oldest))
+    } catch (error) {
+      console.warn('unsaved count not kept:', error)
+    }
     for (const listener of this.listeners) listener(this)
   }
 }
