@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -54,6 +55,19 @@ CACHED = """async () => {
 WATCH_CSP = """window.violations = []
 document.addEventListener('securitypolicyviolation',
   (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`))"""
+# When the page asked the server who the member is (performance.now()), from the first script.
+WATCH_ASKED = """window.asked = {}
+const ask = window.fetch
+window.fetch = (resource, ...rest) => {
+  if (/\\/me$/.test(String(resource.url || resource))) window.asked.me = performance.now()
+  return ask(resource, ...rest)
+}"""
+# Once the editor holds `text`: how long after asking who the member is (ms).
+SHOWN_AFTER_ASKING = """(text) => {
+  const view = window.palabre && window.palabre.editor.view
+  return view && view.state.doc.toString() === text && performance.now() - window.asked.me
+}"""
+KEPT_AT_ONCE_MS = 2000  # waiting for the server there would take ANSWER_TIMEOUT_MS, 3000
 UNSAVED = "Hors ligne — {} caractère(s) gardé(s) dans ce navigateur, pas encore enregistré(s)"
 
 
@@ -129,6 +143,7 @@ def member(browser: Browser) -> Iterator[Member]:
     context = browser.new_context(viewport={"width": 1366, "height": 850})
     context.set_default_timeout(SLOW)
     context.add_init_script(WATCH_CSP)
+    context.add_init_script(WATCH_ASKED)
     member = Member(context)
     context.on("response", member.record)
     yield member
@@ -195,8 +210,16 @@ def test_in_a_silent_cut_the_page_reloads_from_the_cache_takes_typing_and_merges
         page = first_visit(member, link, server, seed)
 
         link.cut("hold")  # the link goes silent: nothing fails, everything hangs
+        reloaded = time.monotonic()
         page.reload()
         expect(page.locator(".cm-content")).to_have_text("Écrit en ligne.", timeout=SLOW)
+        # It opened with the answers kept from the first visit, not waiting for the server's.
+        shown = page.wait_for_function(SHOWN_AFTER_ASKING, arg="Écrit en ligne.").json_value()
+        print(
+            f"reloaded in a silent cut: the text shown {time.monotonic() - reloaded:.1f} s "
+            f"after the reload, {shown:.0f} ms after asking who the member is"
+        )
+        assert 0 < shown < KEPT_AT_ONCE_MS, shown
         navigation = [a for a in member.answers if a.request.is_navigation_request()][-1]
         assert navigation.from_service_worker  # the page itself came from the cache
         status = page.locator(".status")
@@ -212,6 +235,31 @@ def test_in_a_silent_cut_the_page_reloads_from_the_cache_takes_typing_and_merges
         assert server_text(server, seed.document_id, seed.editor) == expected
         assert editor_text(page) == expected
         nothing_private_cached(page, member, seed)
+
+
+@pytest.mark.browser
+def test_a_member_removed_since_the_last_visit_is_shown_the_refusal_not_the_kept_page(
+    member: Member, server: ServerProcess, seed: Seed
+) -> None:
+    """The page opens with the answers kept from the last visit, then takes the server's: a
+    refusal forgets the kept ones, and the page opened again says the member's link no longer
+    works."""
+    with running_link(PROFILES["direct"], through(server)) as link:
+        page = first_visit(member, link, server, seed)
+        me = httpx.get(
+            f"{server.base_url}/api/documents/{seed.document_id}/me",
+            headers={"Authorization": f"Bearer {seed.editor}"},
+        ).json()
+        removed = httpx.delete(
+            f"{server.base_url}/api/documents/{seed.document_id}/members/{me['id']}",
+            headers={"Authorization": f"Bearer {seed.coordinator}"},
+        )
+        assert removed.status_code == 200, removed.text
+        page.goto(f"{link.url}/d/{seed.document_id}")
+        refusal = "Ce lien ou cette clé n’est pas (ou plus) valable."  # its token is revoked
+        expect(page.locator(".sign-in .error")).to_contain_text(refusal)
+        known = "() => Object.keys(localStorage).filter((k) => k.startsWith('palabre.known.'))"
+        assert not [key for key in page.evaluate(known) if key.endswith("/me")]
 
 
 @pytest.mark.browser

@@ -23,7 +23,7 @@ import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
 import { exportButtons } from './exports.js'
 import { openEvents } from './events.js'
-import { registerServiceWorker, lastKnown } from './offline.js'
+import { registerServiceWorker, lastKnown, keptFirst, isRefusal } from './offline.js'
 import { errorText, failure } from './errors.js'
 import { UnsavedWarning, warnAfter } from './unsaved.js'
 
@@ -137,14 +137,16 @@ function followRoster (roster, kind, data) {
 }
 
 async function documentPage (api, token, documentId) {
-  let me, info, listed
+  let me, info, listed, answers
   try {
     // The member list only colours people: without it (offline...) the page still opens,
     // with colours from ids until the list is read again when the live channel starts.
-    ;[me, info, listed] = await Promise.all([
-      lastKnown(api, documentPath(documentId, '/me')), lastKnown(api, documentPath(documentId)),
-      lastKnown(api, documentPath(documentId, '/members')).catch(() => null)
+    // Kept answers first (offline.js): the server's follow, below.
+    answers = await Promise.all([
+      keptFirst(api, documentPath(documentId, '/me')), keptFirst(api, documentPath(documentId)),
+      keptFirst(api, documentPath(documentId, '/members')).catch(() => null)
     ])
+    ;[me, info, listed] = answers.map((answer) => answer && answer.value)
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signInPage('auth.invalid')
     if (error instanceof ApiError && error.status === 403) return signInPage('auth.noRole')
@@ -167,6 +169,7 @@ async function documentPage (api, token, documentId) {
   // Before the editor: presence stamps the names and colours y-codemirror draws.
   const presence = new Presence({ awareness: live.awareness, live, me, colours, container: presenceBox })
   const who = h('span', { class: 'me' })
+  const titleBox = h('span', { class: 'doc-title' }, info.title)
   const outline = h('div', { class: 'outline-list' })
   const outlineSummary = h('summary', {})
   const outlineBox = h('details', { class: 'outline', open: WIDE.matches },
@@ -314,7 +317,7 @@ async function documentPage (api, token, documentId) {
   fill(root,
     h('a', { class: 'skip', href: '#editor', 'data-i18n': 'app.skip' }),
     h('header', { class: 'top' },
-      h('div', { class: 'title' }, h('h1', {}, h('span', { class: 'brand' }, 'Palabre'), ' ', h('span', { class: 'doc-title' }, info.title)), who),
+      h('div', { class: 'title' }, h('h1', {}, h('span', { class: 'brand' }, 'Palabre'), ' ', titleBox), who),
       status,
       presenceBox,
       h('div', { class: 'account row' }, languageButton(), h('button', {
@@ -367,12 +370,7 @@ async function documentPage (api, token, documentId) {
     (kind, data) => {
       if (followRoster(roster, kind, data)) presence.refresh()
       if (kind === 'ready' && !roster.read) {
-        api.get(documentPath(documentId, '/members')).then(({ members }) => {
-          Object.assign(roster, { members, read: true })
-          colours.setMembers(members)
-          presence.refresh()
-          committee.rosterChanged()
-        }).catch(() => {})
+        api.get(documentPath(documentId, '/members')).then(rosterRead).catch(() => {})
       }
     },
     (kind, data) => committee.onEvent(kind, data),
@@ -396,6 +394,23 @@ async function documentPage (api, token, documentId) {
   })
   // Tests and the curious can reach the live document from the console.
   window.palabre = { live, editor, me, colours, presence, warning, errorText, plainHeading, suggestions }
+
+  // The server's answers, after the kept ones the page may have opened with: `me` is changed
+  // in place (every panel holds it); a refusal opens the page again, which then shows it.
+  function rosterRead ({ members }) {
+    Object.assign(roster, { members, read: true })
+    colours.setMembers(members)
+    presence.refresh()
+    committee.rosterChanged()
+  }
+  const [meAnswer, infoAnswer, listedAnswer] = answers
+  const refused = (error) => { if (isRefusal(error)) window.location.reload() }
+  meAnswer.fresh.then((fresh) => { Object.assign(me, fresh); applyRole() }, refused)
+  infoAnswer.fresh.then((fresh) => {
+    document.title = `${fresh.title} — Palabre`
+    fill(titleBox, fresh.title)
+  }, refused)
+  if (listedAnswer) listedAnswer.fresh.then(rosterRead, () => {})
 }
 
 async function start () {
