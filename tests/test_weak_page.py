@@ -1,7 +1,8 @@
 """The page on a weak link, in Debian's Chromium through the link simulator
 (``tests/support/link``): a change left unacknowledged too long while the browser believes it
 is online blocks the page with a warning until it is stored; a member whose link dies shows as
-offline to the others and their cursor goes; votes and comments sent through ``lome-3g`` and a
+offline to the others and their cursor goes, while one whose tab is in the background (timers
+slowed to a minute) stays present; votes and comments sent through ``lome-3g`` and a
 cut show that they are pending, are retried with the same idempotency key, and count once."""
 
 from __future__ import annotations
