@@ -8,18 +8,22 @@ the rule the set was opened with and rejects the refused ones in the same transa
 accepted ones are written into the text afterwards, in the set's order, by the server
 (``record_acceptance`` / ``accept_with_contribution`` with the set's id), which resumes where
 it stopped if it is interrupted: the decisions are stored first.
+
+A request that opens a vote under an idempotency key names the vote after the key
+(``amendments_id``): the same request again answers the vote it opened; the same vote cast
+again records nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from palabre.domain.amendments import Amendments
 from palabre.domain.committee import Choice, Outcome
-from palabre.domain.committee_commands import COORDINATORS, VOTERS
-from palabre.domain.errors import Conflict, ErrorCode, Forbidden, NotFound
+from palabre.domain.committee_commands import COORDINATORS
+from palabre.domain.errors import Conflict, ErrorCode, NotFound
 from palabre.domain.retry import retried
 
 if TYPE_CHECKING:
@@ -28,6 +32,8 @@ if TYPE_CHECKING:
     from palabre.domain.document import Document
     from palabre.domain.roles import Role
     from palabre.domain.suggestion import Suggestion
+
+A = TypeVar("A")
 
 
 def amendments_catalogue(document_id: UUID) -> str:
@@ -43,7 +49,8 @@ class AmendmentCommands:
         def _commit(self, *aggregates: Any) -> None: ...
         def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
         def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
-        def _acting(self) -> MemberInfo | None: ...
+        def _requested(self, cls: type[A], request_id: UUID | None) -> A | None: ...
+        def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]: ...
         def _as(
             self, document_id: UUID, roles: tuple[Role, ...], refusal: str = ""
         ) -> Document: ...
@@ -51,8 +58,20 @@ class AmendmentCommands:
         def committee(self, document_id: UUID) -> Document: ...
 
     @retried
-    def open_amendments(self, document_id: UUID, suggestion_ids: Sequence[UUID]) -> Amendments:
+    def open_amendments(
+        self,
+        document_id: UUID,
+        suggestion_ids: Sequence[UUID],
+        amendments_id: UUID | None = None,
+    ) -> Amendments:
+        """``amendments_id``: from the request's idempotency key, see above."""
         document = self._as(document_id, COORDINATORS)
+        if (earlier := self._requested(Amendments, amendments_id)) is not None:
+            if earlier.document_id != document_id:
+                raise Conflict(
+                    "this request key names another vote", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
+                )
+            return earlier
         meeting = document.open_meeting_now()
         if meeting is None:
             raise Conflict(
@@ -60,7 +79,8 @@ class AmendmentCommands:
                 code=ErrorCode.MEETING_REQUIRED,
             )
         suggestions = [self._suggestion(document_id, sid) for sid in suggestion_ids]
-        vote = Amendments.open(document_id, meeting.id, list(suggestion_ids), document.rule)
+        ordered = list(suggestion_ids)
+        vote = Amendments.open(document_id, meeting.id, ordered, document.rule, amendments_id)
         for suggestion in suggestions:
             suggestion.put_to_vote(vote.id)
         self._save_listed(amendments_catalogue(document_id), vote, *suggestions)
@@ -75,14 +95,7 @@ class AmendmentCommands:
         choice: Choice,
         reason: object,
     ) -> Amendments:
-        voter = self._acting()
-        if voter is None:
-            raise Forbidden("votes are cast by members, not from the command line")
-        document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
-        if not voter.votes_on(document_id):
-            raise Forbidden(
-                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
-            )
+        voter, document = self._voter(document_id)
         vote = self.amendments_vote(document_id, amendments_id)
         who = (voter.organisation.id, voter.id)
         vote.vote(

@@ -338,6 +338,17 @@ class PalabreApplication(
         entry = self._catalogue(kind).trigger_event(entity_id=aggregate.id)
         self.save(aggregate, *others, entry)
 
+    def _requested(self, cls: type[A], request_id: UUID | None) -> A | None:
+        """What an earlier attempt of the same request stored under ``request_id`` (derived
+        from the member and the request's idempotency key, ``ids.request_id``), if anything:
+        the command answers it instead of making another."""
+        if request_id is None:
+            return None
+        try:
+            return self._get(cls, request_id, "request")
+        except NotFound:
+            return None
+
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
             aggregate: Any = self.repository.get(aggregate_id)
