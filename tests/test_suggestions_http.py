@@ -296,6 +296,54 @@ async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
         ]
 
 
+async def test_under_consent_amendments_are_applied_in_the_sets_order_then_pinned(
+    server: ServerProcess, seed: Seed
+) -> None:
+    """Two amendments touch the same words: the one first in the set is written, the other
+    then conflicts and stays open (never applied blindly); an objection refuses a third under
+    consent; every accepted one is written after the one before it in the set."""
+    doc = seed.document_id
+    await typed(server, seed)
+    async with (
+        PalabreClient(server.base_url, seed.commenter) as commenter_http,
+        PalabreClient(server.base_url, seed.editor) as editor_http,
+        PalabreClient(server.base_url, seed.editor2) as editor2_http,
+        PalabreClient(server.base_url, seed.coordinator) as coordinator_http,
+    ):
+        commenter, coordinator = Suggestions(commenter_http), Suggestions(coordinator_http)
+        for http in (editor_http, editor2_http):
+            await coordinator_http.change_member(doc, await member_id(http, doc), votes=True)
+        await coordinator_http.set_rule(doc, mode="consent")
+        wider = await commenter.make(doc, "Relier les acteurs", "Unir les structures")
+        later = await commenter.make(doc, "Bretagne", "Bretagne (FR)")
+        narrower = await commenter.make(doc, "Relier", "Rassembler")
+        objected = await commenter.make(doc, "Togo", "Togo (TG)")
+        order = [wider["id"], later["id"], narrower["id"], objected["id"]]
+        await coordinator_http.open_meeting(doc, "Comité de pilotage", "2026-11-23")
+        vote = await coordinator.put_to_vote(doc, order)
+        for http, objection in [(editor_http, objected["id"]), (editor2_http, None)]:
+            for sid in order:
+                choice = "object" if sid == objection else "approve"
+                await Suggestions(http).vote(doc, vote["id"], sid, choice, "Motif")
+        closed = await coordinator.close_vote(doc, vote["id"])
+        assert closed["rule"]["mode"] == "consent"
+        assert [(a["decision"], a["status"]) for a in closed["amendments"]] == [
+            ("accepted", "accepted"),
+            ("accepted", "accepted"),
+            ("accepted", "open"),  # its words were replaced by the one before it
+            ("rejected", "rejected"),
+        ]
+        assert (await commenter.get(doc, narrower["id"]))["conflict"]
+        positions = [(await commenter.get(doc, sid))["position"] for sid in order[:2]]
+        assert positions[0] < positions[1]
+        expected = TEXT.replace("Relier les acteurs", "Unir les structures").replace(
+            "Bretagne", "Bretagne (FR)"
+        )
+        assert await coordinator_http.text(doc) == expected
+        proposal = await coordinator_http.propose(doc, "Après les amendements")
+        assert proposal["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
+
+
 async def test_the_command_line_lists_and_decides_while_people_edit(
     server: ServerProcess, seed: Seed, database_url: str
 ) -> None:

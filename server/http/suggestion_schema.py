@@ -112,31 +112,29 @@ def openapi_paths() -> Json:
     return paths_of(OPERATIONS)
 
 
-SUGGESTION_SHAPE = obj(
-    {
-        "id": ID,
-        "document_id": ID,
-        "status": STATUS,
-        "author": AUTHOR,
-        "quote": TEXT,
-        "replacement": TEXT,
-        "reason": TEXT,
-        "section": TEXT,
-        "anchor": nullable(POSITIONS),
-        "range": nullable(obj({"start": INTEGER, "end": INTEGER})),
-        "conflict": {"type": "boolean"},
-        "passage_authors": array(ID),
-        "created_at": TIME,
-        "revised_at": nullable(TIME),
-        "decided_by": nullable(AUTHOR),
-        "decided_at": nullable(TIME),
-        "decision_reason": TEXT,
-        "position": nullable(INTEGER),
-        "amendments_id": nullable(ID),
-        "before_committee": {"type": "boolean"},
-        "replies": array(REPLY),
-    }
-)
+SUGGESTION_FIELDS: Json = {
+    "id": ID,
+    "document_id": ID,
+    "status": STATUS,
+    "author": AUTHOR,
+    "quote": TEXT,
+    "replacement": TEXT,
+    "reason": TEXT,
+    "section": TEXT,
+    "anchor": nullable(POSITIONS),
+    "range": nullable(obj({"start": INTEGER, "end": INTEGER})),
+    "conflict": {"type": "boolean"},
+    "passage_authors": array(ID),
+    "created_at": TIME,
+    "revised_at": nullable(TIME),
+    "decided_by": nullable(AUTHOR),
+    "decided_at": nullable(TIME),
+    "decision_reason": TEXT,
+    "position": nullable(INTEGER),
+    "amendments_id": nullable(ID),
+    "before_committee": {"type": "boolean"},
+    "replies": array(REPLY),
+}
 CAST = obj(
     {
         "suggestion_id": ID,
@@ -164,9 +162,9 @@ AMENDMENT = obj(
     }
 )
 SCHEMAS: Json = {
-    "Suggestion": SUGGESTION_SHAPE,
+    "Suggestion": obj(SUGGESTION_FIELDS),
     "Suggestions": obj({"suggestions": array(ref("Suggestion"))}),
-    "SuggestionReplied": {"allOf": [ref("Suggestion"), obj({"reply": REPLY})]},
+    "SuggestionReplied": obj(SUGGESTION_FIELDS | {"reply": REPLY}),
     "NewSuggestion": obj(
         {
             "quote": _text(MAX_PASSAGE),
