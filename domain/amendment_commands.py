@@ -17,7 +17,7 @@ again records nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from palabre.domain.amendments import Amendments
@@ -25,15 +25,13 @@ from palabre.domain.committee import Choice, Outcome
 from palabre.domain.committee_commands import COORDINATORS
 from palabre.domain.errors import Conflict, ErrorCode, NotFound
 from palabre.domain.retry import retried
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
-    from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import Listed, MemberInfo
+    from palabre.domain.application import MemberInfo
     from palabre.domain.document import Document
     from palabre.domain.roles import Role
     from palabre.domain.suggestion import Suggestion
-
-A = TypeVar("A")
 
 
 def amendments_catalogue(document_id: UUID) -> str:
@@ -41,15 +39,10 @@ def amendments_catalogue(document_id: UUID) -> str:
     return f"amendments:{document_id}"
 
 
-class AmendmentCommands:
-    # Provided by the application service and the other mixins.
+class AmendmentCommands(ServiceParts):
+    # Provided by the application service and the other mixins, besides ServiceParts.
     if TYPE_CHECKING:
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
-        def _requested(self, cls: type[A], request_id: UUID | None) -> A | None: ...
         def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]: ...
         def _as(
             self, document_id: UUID, roles: tuple[Role, ...], refusal: str = ""
@@ -66,11 +59,7 @@ class AmendmentCommands:
     ) -> Amendments:
         """``amendments_id``: from the request's idempotency key, see above."""
         document = self._as(document_id, COORDINATORS)
-        if (earlier := self._requested(Amendments, amendments_id)) is not None:
-            if earlier.document_id != document_id:
-                raise Conflict(
-                    "this request key names another vote", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
-                )
+        if (earlier := self._requested(Amendments, amendments_id, document_id)) is not None:
             return earlier
         meeting = document.open_meeting_now()
         if meeting is None:

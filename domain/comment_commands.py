@@ -8,20 +8,19 @@ acting member) may resolve and reopen, but writes no comments: every remark has 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from palabre.domain.actor import acting_member
 from palabre.domain.comment import Anchor, Comment, Reply, Thread
-from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
-    from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import DocumentInfo, Listed, MemberInfo
+    pass
 
-A = TypeVar("A")
 COMMENTERS = (Role.COORDINATOR, Role.EDITOR, Role.COMMENTER)
 STATUSES = ("open", "resolved")
 
@@ -31,18 +30,7 @@ def comments_catalogue(document_id: UUID) -> str:
     return f"comments:{document_id}"
 
 
-class CommentCommands:
-    # Provided by the application service.
-    if TYPE_CHECKING:
-
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
-        def _requested(self, cls: type[A], request_id: UUID | None) -> A | None: ...
-        def document(self, document_id: UUID) -> DocumentInfo: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
-
+class CommentCommands(ServiceParts):
     @retried
     def comment(
         self, document_id: UUID, body: str, anchor: Anchor, comment_id: UUID | None = None
@@ -51,12 +39,7 @@ class CommentCommands:
         thread already stored under it is the same request again: it is answered, and nothing
         is created twice, whichever process stored it and whenever."""
         author = self._commenter(document_id, "observers cannot comment")
-        if (earlier := self._requested(Comment, comment_id)) is not None:
-            if (earlier.document_id, earlier.author_id) != (document_id, author):
-                raise Conflict(
-                    "this request key names another comment",
-                    code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                )
+        if (earlier := self._requested(Comment, comment_id, document_id, author)) is not None:
             return earlier.thread()
         comment = Comment.start(document_id, author, body, anchor, comment_id)
         self._save_listed(comments_catalogue(document_id), comment)

@@ -25,7 +25,7 @@ suggestion open, shown as conflicting (its passage no longer reads as quoted), n
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -44,6 +44,7 @@ from palabre.domain.errors import (
 from palabre.domain.ids import DocumentId
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
+from palabre.domain.service_parts import ServiceParts
 from palabre.domain.suggestion import (
     STATUSES,
     BeforeCommittee,
@@ -55,10 +56,7 @@ from palabre.domain.suggestion import (
 
 if TYPE_CHECKING:
     from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import DocumentInfo, Listed, MemberInfo
     from palabre.domain.contribution import Contributed
-
-A = TypeVar("A")
 
 
 def suggestions_catalogue(document_id: UUID) -> str:
@@ -72,19 +70,12 @@ def contribution_session(suggestion_id: UUID) -> str:
     return f"suggestion-{suggestion_id}"
 
 
-class SuggestionCommands:
-    # Provided by the application service.
+class SuggestionCommands(ServiceParts):
+    # Provided by the application service and the other mixins, besides ServiceParts.
     if TYPE_CHECKING:
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
         def _contribution_log(self, document_id: DocumentId) -> EventSourcedLog[Contributed]: ...
-        def _requested(self, cls: type[A], request_id: UUID | None) -> A | None: ...
         def _commenter(self, document_id: UUID, refusal: str, written: str = "") -> UUID: ...
-        def document(self, document_id: UUID) -> DocumentInfo: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
         def contribution_count(self, document_id: DocumentId) -> int: ...
 
     # The suggester's commands ----------------------------------------------------------------
@@ -99,12 +90,8 @@ class SuggestionCommands:
     ) -> SuggestionRecord:
         """``suggestion_id``: from the request's idempotency key, see above."""
         author = self._suggester(document_id, "observers cannot suggest")
-        if (earlier := self._requested(Suggestion, suggestion_id)) is not None:
-            if (earlier.document_id, earlier.author_id) != (document_id, author):
-                raise Conflict(
-                    "this request key names another suggestion",
-                    code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                )
+        earlier = self._requested(Suggestion, suggestion_id, document_id, author)
+        if earlier is not None:
             return earlier.record()
         suggestion = Suggestion.make(document_id, author, passage, reason, suggestion_id)
         self._save_listed(suggestions_catalogue(document_id), suggestion)
