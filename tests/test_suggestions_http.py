@@ -53,6 +53,11 @@ async def typed(server: ServerProcess, seed: Seed, text: str = TEXT) -> int:
         return int(live.doc.client_id)
 
 
+async def typed_quote(server: ServerProcess, seed: Seed) -> tuple[bytes, bytes]:
+    """The editor types the text; the anchor of QUOTE in it."""
+    return quote_positions(await typed(server, seed), TEXT, QUOTE)
+
+
 async def no_room_loaded(http: PalabreClient, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while (await http.health())["rooms"] != 0:
@@ -75,8 +80,7 @@ async def test_accepted_through_the_live_room_credits_the_suggester(
     server: ServerProcess, seed: Seed
 ) -> None:
     doc = seed.document_id
-    client = await typed(server, seed)
-    start, end = quote_positions(client, TEXT, QUOTE)
+    start, end = await typed_quote(server, seed)
     async with (
         PalabreClient(server.base_url, seed.commenter) as commenter_http,
         PalabreClient(server.base_url, seed.editor) as editor_http,
@@ -156,8 +160,7 @@ async def test_a_passage_edited_meanwhile_conflicts_and_is_never_applied(
     server: ServerProcess, seed: Seed
 ) -> None:
     doc = seed.document_id
-    client = await typed(server, seed)
-    start, end = quote_positions(client, TEXT, QUOTE)
+    start, end = await typed_quote(server, seed)
     async with (
         PalabreClient(server.base_url, seed.commenter) as commenter_http,
         PalabreClient(server.base_url, seed.coordinator) as coordinator_http,

@@ -16,8 +16,9 @@ from playwright.sync_api import Page, expect
 from tests.conftest import Seed
 from tests.support.browser import editor_text, eventually, screenshot, server_text
 from tests.support.link import PROFILES, running_link
+from tests.support.lost import answer_lost_in_browser
 from tests.support.server import ServerProcess
-from tests.test_weak_page import SLOW, open_through, stored_topics, through, wait_until
+from tests.test_weak_page import SLOW, open_through, stored_topics, through
 from tests.test_web import NewContext, browser, join, new_context, saved
 
 pytestmark = pytest.mark.browser
@@ -234,8 +235,7 @@ def test_a_vote_on_an_amendment_whose_answer_a_cut_lost_shows_pending_and_counts
         amendment.locator(".vote-approve").click()
         mine = amendment.locator(".my-vote")
         expect(mine).to_have_text("Envoi de votre avis « Pour »…")
-        wait_until(lambda: stored_topics(application, "AmendmentVoteCast") == 1, "stored")
-        link.cut("reset")  # the answer never reaches the phone
+        answer_lost_in_browser(link, lambda: stored_topics(application, "AmendmentVoteCast") == 1)
         expect(mine).to_contain_text("nouvel essai automatique")
         expect(amendment.locator(".vote-approve")).to_be_disabled()
         link.restore()
