@@ -6,6 +6,7 @@ Screenshots go to build/screenshots/."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -104,6 +105,44 @@ def test_a_commenters_suggestion_is_seen_live_and_accepted_by_the_passages_autho
     assert server_text(server, seed.document_id, seed.editor) == accepted
     assert authored(server, seed, "Réunir à Lomé") == {"Maëlle Tanguy"}
     assert authored(server, seed, "les acteurs") == {"Yann Le Gall"}
+
+
+def test_a_pasted_suggestion_whose_passage_changes_shows_conflicting_and_cannot_be_accepted(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann, maelle = typed_text(new_context, server, seed)
+    select(maelle, "Bretagne")
+    paste(maelle, "Armorique")  # pasting, too, becomes a suggestion
+    expect(yann.locator(".cm-suggested-insertion")).to_have_text("Armorique")
+    expect(yann.locator(".cm-suggested-deletion")).to_have_text("Bretagne")
+    assert editor_text(maelle) == TEXT
+    suggestions_tab(yann)
+    card = yann.locator(".suggestion-card")
+    expect(card.locator("button.accept")).to_be_enabled()
+    cursor_after(yann, "Breta")
+    yann.keyboard.type("-")  # Yann edits the passage meanwhile
+    eventually(lambda: "Breta-gne" in server_text(server, seed.document_id, seed.editor), "stored")
+    for page in (yann, maelle):
+        expect(page.locator(".cm-suggested-insertion.cm-suggestion-conflict")).to_have_text(
+            "Armorique"  # dashed: it cannot be applied as it stands
+        )
+    expect(card).to_have_class(re.compile(r"\bconflict\b"))
+    expect(card.locator(".conflict-note")).to_contain_text("Le passage a changé")
+    expect(card.locator("button.accept")).to_be_disabled()  # never applied blindly
+    assert "Armorique" not in server_text(server, seed.document_id, seed.editor)
+
+
+def paste(page: Page, text: str) -> None:
+    """Paste ``text`` into the editor, as from the clipboard."""
+    page.evaluate(
+        """(text) => {
+          const data = new DataTransfer()
+          data.setData('text/plain', text)
+          const options = { clipboardData: data, bubbles: true, cancelable: true }
+          document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste', options))
+        }""",
+        text,
+    )
 
 
 def test_a_rejected_suggestion_disappears_for_both_and_its_reason_stays_in_the_history(

@@ -119,11 +119,19 @@ export class SuggestionsPanel {
     const range = this.draft && this.draftRange()
     if (range) {
       found.push({
-        id: this.draft.id || 'draft', ...range, conflict: false,
+        id: this.draft.id || 'draft', ...range, conflict: this.draftConflicts(range),
         replacement: this.draft.replacement, colour: this.colours.member(this.me.id).colour
       })
     }
     return found
+  }
+
+  // The draft as the server has it no longer reads as quoted: someone edited its passage
+  // since it was last sent (the member's next keystroke sends it again, with the new words).
+  draftConflicts (range) {
+    const sent = this.draft.id && this.items.get(this.draft.id)
+    if (!sent || this.draft.sent !== this.draft.version) return false
+    return this.live.text.toString().slice(range.from, range.to) !== sent.quote
   }
 
   markSuggestions () {
@@ -131,9 +139,21 @@ export class SuggestionsPanel {
     view.dispatch({ effects: setSuggestionMarks.of(suggestionMarks(this.placed(), view.state.doc.length)) })
   }
 
+  // The text changed (anyone's typing): marks follow at once; a card is drawn again only when
+  // its passage started or stopped reading as quoted (accept waits while it does not).
   textChanged () {
     clearTimeout(this.marking)
-    this.marking = setTimeout(() => this.markSuggestions(), 100)
+    this.marking = setTimeout(() => {
+      this.markSuggestions()
+      if (this.cardStates() !== this.drawnStates) this.renderList()
+    }, 100)
+  }
+
+  cardStates () {
+    return [...this.items.values()].map((item) => {
+      const where = this.place(item)
+      return `${item.id}:${where ? where.conflict : 'gone'}`
+    }).join(' ')
   }
 
   // Suggesting mode: a keystroke becomes the draft -------------------------------------------
@@ -364,6 +384,7 @@ export class SuggestionsPanel {
     const position = (item) => (this.place(item) || { from: Infinity }).from
     const shown = [...this.items.values()].sort((a, b) => position(a) - position(b) || a.created_at.localeCompare(b.created_at))
     fill(this.list, shown.length ? shown.map((item) => this.renderCard(item)) : h('li', { class: 'muted' }, t('suggestions.none')))
+    this.drawnStates = this.cardStates()
     this.drafts.restore(focus)
     this.onCount(shown.length)
   }
