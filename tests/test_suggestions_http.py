@@ -1,12 +1,12 @@
 """Suggestions over HTTP against a real server (SQLite and PostgreSQL), with live Yjs clients
 and the live event channel: making, deciding, the replacement written into the text and
 credited to the suggester (through a loaded room, or into the log when none is), conflicts,
-rights for every role, and amendments voted by the committee."""
+rights for every role, and the command line. The committee's votes on amendments are in
+``test_amendments_http.py``."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 from collections.abc import Awaitable
@@ -235,116 +235,6 @@ async def test_rights_of_every_role_over_http(server: ServerProcess, seed: Seed)
         assert await status_of(commenter.make(doc, "e", "x")) == 409  # occurs many times
         assert await status_of(commenter.make(doc, "", "x")) == 400  # an insertion, where?
         assert await status_of(commenter.get(doc, "pas-un-id")) == 400
-
-
-async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
-    server: ServerProcess, seed: Seed
-) -> None:
-    doc = seed.document_id
-    await typed(server, seed)
-    async with (
-        PalabreClient(server.base_url, seed.commenter) as commenter_http,
-        PalabreClient(server.base_url, seed.editor) as editor_http,
-        PalabreClient(server.base_url, seed.editor2) as editor2_http,
-        PalabreClient(server.base_url, seed.coordinator) as coordinator_http,
-        LiveDocument(server.base_url, doc, seed.editor) as live,
-    ):
-        await live.wait_synced()
-        commenter, coordinator = Suggestions(commenter_http), Suggestions(coordinator_http)
-        for http in (editor_http, editor2_http):  # the editors' organisations vote
-            me = await member_id(http, doc)
-            await coordinator_http.change_member(doc, me, votes=True)
-        first = await commenter.make(doc, "Relier", "Rassembler")
-        second = await commenter.make(doc, "Bretagne", "Bretagne (FR)")
-        refused = await commenter.make(doc, "Togo", "Togo (TG)")
-        assert await status_of(coordinator.put_to_vote(doc, [first["id"]])) == 409  # no meeting
-        meeting = await coordinator_http.open_meeting(doc, "Comité de pilotage", "2026-11-23")
-        before = await coordinator_http.propose(doc, "Avant les amendements")  # becomes v1
-        for http in (editor_http, editor2_http):
-            await http.vote(doc, before["id"], "approve")
-        await coordinator_http.close_proposal(doc, before["id"])
-        ids = [first["id"], second["id"], refused["id"]]
-        vote = await coordinator.put_to_vote(doc, ids)
-        assert await code_of(commenter.withdraw(doc, refused["id"])) == (
-            "409 suggestion_before_committee"
-        )
-        assert (await commenter.get(doc, refused["id"]))["before_committee"]
-        assert [a["suggestion_id"] for a in vote["amendments"]] == ids
-        for http, choices in [
-            (editor_http, ["approve", "approve", "object"]),
-            (editor2_http, ["approve", "abstain", "object"]),
-        ]:
-            for sid, choice in zip(ids, choices, strict=True):
-                await Suggestions(http).vote(doc, vote["id"], sid, choice, "Motif")
-        closed = await coordinator.close_vote(doc, vote["id"])
-        assert [(a["decision"], a["status"]) for a in closed["amendments"]] == [
-            ("accepted", "accepted"),
-            ("accepted", "accepted"),
-            ("rejected", "rejected"),
-        ]
-        expected = TEXT.replace("Relier", "Rassembler").replace("Bretagne", "Bretagne (FR)")
-        await live.wait_for_text(expected)
-        assert not (await commenter.get(doc, refused["id"]))["before_committee"]
-        proposal = await coordinator_http.propose(doc, "Après les amendements")
-        assert proposal["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
-        assert proposal["meeting_id"] == meeting["id"]
-        assert await status_of(Suggestions(editor_http).close_vote(doc, vote["id"])) == 403
-        again = await coordinator.close_vote(doc, vote["id"])  # nothing left to write
-        assert again["amendments"] == closed["amendments"]
-        assert await coordinator_http.text(doc) == expected
-        note = await coordinator_http.changes(doc, 1, "current")  # the change note since v1
-        assert [a["summary"] for a in note["amendments"]] == [
-            "«\u00a0Relier\u00a0» → «\u00a0Rassembler\u00a0» (Maëlle Tanguy, Université)",
-            "«\u00a0Bretagne\u00a0» → «\u00a0Bretagne (FR)\u00a0» (Maëlle Tanguy, Université)",
-        ]
-
-
-async def test_under_consent_amendments_are_applied_in_the_sets_order_then_pinned(
-    server: ServerProcess, seed: Seed
-) -> None:
-    """Two amendments touch the same words: the one first in the set is written, the other
-    then conflicts and stays open (never applied blindly); an objection refuses a third under
-    consent; every accepted one is written after the one before it in the set."""
-    doc = seed.document_id
-    await typed(server, seed)
-    async with (
-        PalabreClient(server.base_url, seed.commenter) as commenter_http,
-        PalabreClient(server.base_url, seed.editor) as editor_http,
-        PalabreClient(server.base_url, seed.editor2) as editor2_http,
-        PalabreClient(server.base_url, seed.coordinator) as coordinator_http,
-    ):
-        commenter, coordinator = Suggestions(commenter_http), Suggestions(coordinator_http)
-        for http in (editor_http, editor2_http):
-            await coordinator_http.change_member(doc, await member_id(http, doc), votes=True)
-        await coordinator_http.set_rule(doc, mode="consent")
-        wider = await commenter.make(doc, "Relier les acteurs", "Unir les structures")
-        later = await commenter.make(doc, "Bretagne", "Bretagne (FR)")
-        narrower = await commenter.make(doc, "Relier", "Rassembler")
-        objected = await commenter.make(doc, "Togo", "Togo (TG)")
-        order = [wider["id"], later["id"], narrower["id"], objected["id"]]
-        await coordinator_http.open_meeting(doc, "Comité de pilotage", "2026-11-23")
-        vote = await coordinator.put_to_vote(doc, order)
-        for http, objection in [(editor_http, objected["id"]), (editor2_http, None)]:
-            for sid in order:
-                choice = "object" if sid == objection else "approve"
-                await Suggestions(http).vote(doc, vote["id"], sid, choice, "Motif")
-        closed = await coordinator.close_vote(doc, vote["id"])
-        assert closed["rule"]["mode"] == "consent"
-        assert [(a["decision"], a["status"]) for a in closed["amendments"]] == [
-            ("accepted", "accepted"),
-            ("accepted", "accepted"),
-            ("accepted", "open"),  # its words were replaced by the one before it
-            ("rejected", "rejected"),
-        ]
-        assert (await commenter.get(doc, narrower["id"]))["conflict"]
-        positions = [(await commenter.get(doc, sid))["position"] for sid in order[:2]]
-        assert positions[0] < positions[1]
-        expected = TEXT.replace("Relier les acteurs", "Unir les structures").replace(
-            "Bretagne", "Bretagne (FR)"
-        )
-        assert await coordinator_http.text(doc) == expected
-        proposal = await coordinator_http.propose(doc, "Après les amendements")
-        assert proposal["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
 
 
 async def test_the_command_line_lists_and_decides_while_people_edit(
