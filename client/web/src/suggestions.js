@@ -6,10 +6,10 @@
 // sent to the server a moment after the member stops typing (made, then revised), one request
 // at a time; a draft that no longer changes anything is withdrawn.
 //
-// Making a suggestion, replying, accepting, rejecting and withdrawing are sent with
-// `api.sure()` (api.js): on a weak link each is tried again under the same idempotency key
-// until the server answers, so a suggestion or a reply is made once and nothing is decided
-// twice. Meanwhile the card says the request is on its way and its buttons wait.
+// Making and revising a suggestion, replying, accepting, rejecting and withdrawing are sent
+// with `api.sure()` (api.js): on a weak link each is tried again under the same idempotency
+// key until the server answers, so a suggestion or a reply is made once and nothing is
+// decided twice. Meanwhile the card says the request is on its way and its buttons wait.
 import * as Y from 'yjs'
 import { h, fill } from './dom.js'
 import { t, formatTime } from './i18n.js'
@@ -256,7 +256,7 @@ export class SuggestionsPanel {
       }
     }
     const answer = draft.id
-      ? await this.api.json('PATCH', this.path(`/${draft.id}`), body)
+      ? await this.api.sure(this.path(`/${draft.id}`), body, { method: 'PATCH' })
       : await this.api.sure(this.path(), body)
     draft.id = answer.id
     draft.sent = version
