@@ -15,6 +15,8 @@ import httpx
 import pytest
 from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
+from palabre.server.crdt.awareness import decode_awareness
+from palabre.server.crdt.lib0 import Reader
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -291,6 +293,35 @@ def test_a_background_tab_whose_timers_slow_to_a_minute_stays_present_on_one_soc
         time.sleep(0.25)
     assert len(sockets) == 1, "her page reconnected"
     assert afi.evaluate("() => window.palabre.live.provider.wsconnected")
+
+
+def test_a_page_sends_its_own_presence_only_not_the_others_back(
+    browser: Browser, contexts: list[BrowserContext], server: ServerProcess, seed: Seed
+) -> None:
+    """Stock y-websocket sends back every awareness change it receives: on a weak uplink in a
+    busy meeting that is most of what a member sends. Afi's page sends only her own state while
+    Yann types and moves his cursor, and she still sees his cursor move."""
+    afi_context, yann_context = new_context(browser, contexts), new_context(browser, contexts)
+    afi = afi_context.new_page()
+    sent: list[bytes] = []
+    afi.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    afi.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor2))
+    type_at_end(afi, "Afi est là.")
+    yann = open_as_direct(yann_context, server, seed, seed.editor)
+    for word in (" Un", " deux", " trois", " quatre"):
+        type_at_end(yann, word)
+        yann.keyboard.press("Home")
+    expect(cursor_of(afi, "Yann Le Gall")).to_have_count(1)
+    expect(afi.locator(".cm-content")).to_contain_text("Un deux trois quatre")
+    afi_id = afi.evaluate("() => window.palabre.live.doc.clientID")
+    named = [
+        entry.client_id
+        for frame in sent
+        if isinstance(frame, bytes) and frame[:1] == b"\x01" and len(frame) > 3
+        for entry in decode_awareness(Reader(frame, 1).var_bytes())
+    ]
+    assert named, "no presence sent at all"
+    assert set(named) == {afi_id}, named
 
 
 def cursor_of(page: Page, name: str) -> Locator:
