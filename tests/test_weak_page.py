@@ -303,8 +303,12 @@ def test_a_page_sends_its_own_presence_only_not_the_others_back(
     Yann types and moves his cursor, and she still sees his cursor move."""
     afi_context, yann_context = new_context(browser, contexts), new_context(browser, contexts)
     afi = afi_context.new_page()
-    sent: list[bytes] = []
-    afi.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    sent: list[bytes | str] = []
+
+    def watch(socket: WebSocket) -> None:
+        socket.on("framesent", lambda frame: sent.append(frame))
+
+    afi.on("websocket", watch)
     afi.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor2))
     type_at_end(afi, "Afi est là.")
     yann = open_as_direct(yann_context, server, seed, seed.editor)
