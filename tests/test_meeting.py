@@ -17,6 +17,7 @@ them in browsers), and the helpers that drive it."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -200,11 +201,17 @@ def summary(page: Page) -> str:
 
 
 def colour(page: Page, selector: str, prop: str) -> str:
-    value = page.locator(selector).first.evaluate(
-        f"(e) => getComputedStyle(e).getPropertyValue('{prop}')"
-    )
-    assert isinstance(value, str)
-    return value
+    """The computed colour, read again while it is empty: presence redraws its list as people
+    move, and an element replaced between finding and reading it has no computed style."""
+    deadline = time.monotonic() + 10
+    while True:
+        value = page.locator(selector).first.evaluate(
+            f"(e) => e.isConnected ? getComputedStyle(e).getPropertyValue('{prop}') : ''"
+        )
+        assert isinstance(value, str)
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
 
 
 WIDE = "() => document.scrollingElement.scrollWidth"
