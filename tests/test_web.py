@@ -729,6 +729,7 @@ def test_a_tab_that_cannot_load_says_why_in_french_and_tries_again(
 
     yann.click("#tab-exports")
     group = yann.locator("#panel-exports .exports").first
+    expect(group.locator("button.export-md")).to_be_visible()  # the tab loaded, online
     context.set_offline(True)
     group.locator("button.export-md").click()
     expect(group.locator(".error")).to_have_text(
