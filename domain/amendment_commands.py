@@ -18,8 +18,8 @@ from uuid import UUID
 
 from palabre.domain.amendments import Amendments
 from palabre.domain.committee import Choice, Outcome
-from palabre.domain.committee_commands import COORDINATORS, VOTERS
-from palabre.domain.errors import Conflict, ErrorCode, Forbidden, NotFound
+from palabre.domain.committee_commands import COORDINATORS
+from palabre.domain.errors import Conflict, ErrorCode, NotFound
 from palabre.domain.retry import retried
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class AmendmentCommands:
         def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
         def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
         def _acting(self) -> MemberInfo | None: ...
+        def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]: ...
         def _as(
             self, document_id: UUID, roles: tuple[Role, ...], refusal: str = ""
         ) -> Document: ...
@@ -75,14 +76,7 @@ class AmendmentCommands:
         choice: Choice,
         reason: object,
     ) -> Amendments:
-        voter = self._acting()
-        if voter is None:
-            raise Forbidden("votes are cast by members, not from the command line")
-        document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
-        if not voter.votes_on(document_id):
-            raise Forbidden(
-                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
-            )
+        voter, document = self._voter(document_id)
         vote = self.amendments_vote(document_id, amendments_id)
         who = (voter.organisation.id, voter.id)
         vote.vote(

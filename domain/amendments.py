@@ -13,12 +13,11 @@ be resumed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_id
 from palabre.domain.committee import (
     CastVote,
     Choice,
@@ -29,6 +28,7 @@ from palabre.domain.committee import (
     decide,
 )
 from palabre.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from palabre.domain.times import now_text
 
 MAX_AMENDMENTS = 50  # suggestions in one set: a meeting's agenda, not the whole backlog
 
@@ -44,19 +44,10 @@ class Amendment:
     tally: dict[str, Any] | None = None
 
 
-def _actor() -> str | None:
-    member = acting_member.get()
-    return None if member is None else str(member)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 class Amendments(Aggregate):
     class Event(Aggregate.Event):
-        by: str | None = field(default_factory=_actor, init=False)
-        at: str = field(default_factory=_now, init=False)
+        by: str | None = field(default_factory=acting_id, init=False)
+        at: str = field(default_factory=now_text, init=False)
 
     class AmendmentsOpened(Aggregate.Created):
         document_id: UUID
@@ -91,7 +82,7 @@ class Amendments(Aggregate):
             meeting_id=meeting_id,
             suggestion_ids=ordered,
             rule=rule.as_dict(),
-            opened_by=_actor(),
+            opened_by=acting_id(),
         )
 
     @event(AmendmentsOpened)

@@ -13,11 +13,12 @@ import binascii
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
+from palabre.domain.times import now_text
 
 MAX_BODY = 10_000  # characters: a long remark, not a second document
 MAX_QUOTE = 2_000
@@ -160,7 +161,7 @@ class Comment(Aggregate):
                     "this request key names another reply", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
                 )
             return existing
-        self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=_now())
+        self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=now_text())
         return self.replies[reply_id]
 
     @event(Replied)
@@ -175,7 +176,7 @@ class Comment(Aggregate):
             raise Forbidden(
                 "only its author may edit a comment or a reply", code=ErrorCode.AUTHOR_ONLY
             )
-        self._edited(reply_id=reply_id, body=clean_body(body), at=_now())
+        self._edited(reply_id=reply_id, body=clean_body(body), at=now_text())
 
     @event(Edited)
     def _edited(self, reply_id: str | None, body: str, at: str) -> None:
@@ -287,7 +288,3 @@ def _position(value: object, name: str) -> str:
     if not decoded:
         raise InvalidInput(f"{name} is empty", code=ErrorCode.ANCHOR_INVALID)
     return value
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()

@@ -40,6 +40,9 @@ class CommentCommands:
         def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
         def document(self, document_id: UUID) -> DocumentInfo: ...
         def member(self, member_id: UUID) -> MemberInfo: ...
+        def _author(
+            self, document_id: UUID, roles: tuple[Role, ...], refusal: str, operator_refusal: str
+        ) -> UUID: ...
 
     @retried
     def comment(
@@ -137,16 +140,8 @@ class CommentCommands:
 
     def _commenter(self, document_id: UUID, refusal: str) -> UUID:
         """The acting member, if their role on the document lets them write comments."""
-        self.document(document_id)
-        member_id = acting_member.get()
-        if member_id is None:
-            raise Forbidden("comments are written by members, not from the command line")
-        role = self.member(member_id).role_on(document_id)
-        if role not in COMMENTERS:
-            if role is None:
-                raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
-            raise Forbidden(refusal, code=ErrorCode.ROLE_NOT_ALLOWED)
-        return member_id
+        operator = "comments are written by members, not from the command line"
+        return self._author(document_id, COMMENTERS, refusal, operator)
 
     def _moderated(self, document_id: UUID, comment_id: UUID, action: str) -> Comment:
         """The comment, if the acting member wrote it or coordinates the document."""

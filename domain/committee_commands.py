@@ -23,7 +23,7 @@ from palabre.domain.retry import retried
 from palabre.domain.roles import Role
 
 if TYPE_CHECKING:
-    from palabre.domain.application import MemberInfo
+    from palabre.domain.application import DocumentInfo, MemberInfo
 
 COORDINATORS = (Role.COORDINATOR,)
 VOTERS = (Role.COORDINATOR, Role.EDITOR)
@@ -37,6 +37,7 @@ class CommitteeCommands:
         def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
         def _commit(self, *aggregates: Any) -> None: ...
         def member(self, member_id: UUID) -> MemberInfo: ...
+        def document(self, document_id: UUID) -> DocumentInfo: ...
         def contribution_count(self, document_id: Any) -> int: ...
         def organisation(self, organisation_id: UUID) -> Any: ...
         def has_open_amendments(self, document_id: UUID, meeting_id: str) -> bool: ...
@@ -124,14 +125,7 @@ class CommitteeCommands:
 
     @retried
     def vote(self, document_id: UUID, proposal_id: str, choice: Choice, reason: object) -> Proposal:
-        voter = self._acting()
-        if voter is None:
-            raise Forbidden("votes are cast by members, not from the command line")
-        document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
-        if not voter.votes_on(document_id):
-            raise Forbidden(
-                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
-            )
+        voter, document = self._voter(document_id)
         document.vote(proposal_id, voter.organisation.id, voter.id, choice, reason)
         self._commit(document)
         return document.proposal(proposal_id)
@@ -155,6 +149,35 @@ class CommitteeCommands:
     def _acting(self) -> MemberInfo | None:
         member_id = acting_member.get()
         return None if member_id is None else self.member(member_id)
+
+    def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]:
+        """The acting member, if they vote for their organisation on the document (never
+        the operator: a vote has a voter), and the document."""
+        voter = self._acting()
+        if voter is None:
+            raise Forbidden("votes are cast by members, not from the command line")
+        document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
+        if not voter.votes_on(document_id):
+            raise Forbidden(
+                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
+            )
+        return voter, document
+
+    def _author(
+        self, document_id: UUID, roles: tuple[Role, ...], refusal: str, operator_refusal: str
+    ) -> UUID:
+        """The acting member, if their role on the document is one of ``roles``: what they
+        write has an author, so the operator is refused (``operator_refusal``)."""
+        self.document(document_id)
+        member_id = acting_member.get()
+        if member_id is None:
+            raise Forbidden(operator_refusal)
+        role = self.member(member_id).role_on(document_id)
+        if role not in roles:
+            if role is None:
+                raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
+            raise Forbidden(refusal, code=ErrorCode.ROLE_NOT_ALLOWED)
+        return member_id
 
     def _as(self, document_id: UUID, roles: tuple[Role, ...], refusal: str = "") -> Document:
         document = self.committee(document_id)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_id
 from palabre.domain.comment import Reply, bounded_text, clean_body, parse_positions
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput
+from palabre.domain.times import now_text
 
 MAX_PASSAGE = 10_000  # characters of the quote, and of the replacement
 MAX_SECTION = 300
@@ -118,15 +119,6 @@ class SuggestionRecord:
         return self.status == "open"
 
 
-def _actor() -> str | None:
-    member = acting_member.get()
-    return None if member is None else str(member)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 class Suggestion(Aggregate):
     """One suggestion; its id is a random uuid4 (eventsourcing's default for ``Aggregate``).
     Its events are named in full (``Suggestion.SuggestionMade``...), as the audit trail shows
@@ -136,8 +128,8 @@ class Suggestion(Aggregate):
         """Every change after the first records who made it (None: the operator at the
         command line) and when."""
 
-        by: str | None = field(default_factory=_actor, init=False)
-        at: str = field(default_factory=_now, init=False)
+        by: str | None = field(default_factory=acting_id, init=False)
+        at: str = field(default_factory=now_text, init=False)
 
     class SuggestionMade(Aggregate.Created):
         document_id: UUID

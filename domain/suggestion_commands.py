@@ -80,6 +80,9 @@ class SuggestionCommands:
         def document(self, document_id: UUID) -> DocumentInfo: ...
         def member(self, member_id: UUID) -> MemberInfo: ...
         def contribution_count(self, document_id: DocumentId) -> int: ...
+        def _author(
+            self, document_id: UUID, roles: tuple[Role, ...], refusal: str, operator_refusal: str
+        ) -> UUID: ...
 
     # The suggester's commands ----------------------------------------------------------------
 
@@ -222,16 +225,8 @@ class SuggestionCommands:
 
     def _suggester(self, document_id: UUID, refusal: str) -> UUID:
         """The acting member, if their role on the document lets them suggest."""
-        self.document(document_id)
-        member_id = acting_member.get()
-        if member_id is None:
-            raise Forbidden("suggestions are made by members, not from the command line")
-        role = self.member(member_id).role_on(document_id)
-        if role not in SUGGESTERS:
-            if role is None:
-                raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
-            raise Forbidden(refusal, code=ErrorCode.ROLE_NOT_ALLOWED)
-        return member_id
+        operator = "suggestions are made by members, not from the command line"
+        return self._author(document_id, SUGGESTERS, refusal, operator)
 
     def _decidable(
         self, document_id: UUID, suggestion_id: UUID, passage_authors: Collection[UUID]

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.chain import GENESIS, ChainHead, chain_link, scan_chain_head
 from palabre.domain.committee import Choice
@@ -69,12 +69,9 @@ def record_history(
     batch = [NewContribution(voter, "session", f"update {i}".encode(), 1) for i in range(4)]
     application.append_contributions(document.id, 0, batch)
     proposal = application.propose(document.id, "Première lecture", 4, "a" * 64)
-    acting = acting_member.set(voter)
-    try:
+    with acting_as(voter):
         # Rejected: the updates are not real CRDT updates, so no version could be rebuilt.
         application.vote(document.id, proposal.id, Choice.OBJECT, "pas encore")
-    finally:
-        acting_member.reset(acting)
     application.close_proposal(document.id, proposal.id, seal)
     return History(application, document.id, coordinator.token, proposal.id)
 

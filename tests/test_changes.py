@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
@@ -21,7 +20,7 @@ import orjson
 import pytest
 from palabre.client import PalabreClient, PalabreHTTPError
 from palabre.client.exports import Exports
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
 from palabre.domain.committee import Choice, canonical_sha256
@@ -109,26 +108,17 @@ class History:
         position = self.store()
         proposal = app.propose(doc, label, position, canonical_sha256(str(self.typist.text)))
         for voter in (self.yann, self.afi):
-            with acting(voter):
+            with acting_as(voter):
                 app.vote(doc, proposal.id, Choice.APPROVE, "")
         assert app.close_proposal(doc, proposal.id).version is not None
 
     def comment(self, section: str, quote: str, resolve: bool = True) -> None:
-        with acting(self.afi):
+        with acting_as(self.afi):
             thread = self.application.comment(
                 self.document_id, "À revoir", Anchor.parse(quote, section)
             )
             if resolve:
                 self.application.resolve_comment(self.document_id, thread.id)
-
-
-@contextmanager
-def acting(member_id: UUID | None) -> Iterator[None]:
-    token = acting_member.set(member_id)
-    try:
-        yield
-    finally:
-        acting_member.reset(token)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import httpx
 import orjson
 import pytest
 from palabre.client import LiveDocument, PalabreClient
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
 from palabre.domain.ids import request_id
@@ -218,13 +218,10 @@ def test_a_comment_whose_receipt_was_lost_is_found_again_not_created_twice(
         f"{server.base_url}/api/documents/{seed.document_id}/me", headers=bearer(seed.editor)
     ).json()
     comment_id = request_id(UUID(me["id"]), key, "comment")
-    acting = acting_member.set(UUID(me["id"]))
-    try:
+    with acting_as(UUID(me["id"])):
         stored = application.comment(
             UUID(seed.document_id), "Qui valide ?", Anchor("comité", ""), comment_id
         )
-    finally:
-        acting_member.reset(acting)
     comments = f"{server.base_url}/api/documents/{seed.document_id}/comments"
     body = {"body": "Qui valide ?", "quote": "comité", "section": ""}
     retried = httpx.post(comments, json=body, headers=bearer(seed.editor, key))

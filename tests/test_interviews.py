@@ -4,14 +4,12 @@ log: in the notes vault, sealed into the events)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import Forbidden, InvalidInput, NotFound
@@ -60,15 +58,6 @@ def team(application: PalabreApplication) -> Team:
     )
 
 
-@contextmanager
-def acting(member_id: UUID | None) -> Iterator[None]:
-    token = acting_member.set(member_id)
-    try:
-        yield
-    finally:
-        acting_member.reset(token)
-
-
 def body(team: Team, **changes: Any) -> dict[str, Any]:
     return {
         "organisation_ids": [str(team.french), str(team.togolese)],
@@ -84,7 +73,7 @@ def body(team: Team, **changes: Any) -> dict[str, Any]:
 
 
 def record(app: PalabreApplication, team: Team, by: UUID | None, **changes: Any) -> Any:
-    with acting(by):
+    with acting_as(by):
         return app.record_interview(team.document_id, Details.parse(body(team, **changes)), SECRET)
 
 
@@ -121,22 +110,22 @@ def test_who_edits_and_who_reads_the_confidential_notes(
         None: True,  # the operator
     }
     for member, may in readers.items():
-        with acting(member):
+        with acting_as(member):
             reading = application.notes_for(team.document_id, [doc])[doc.id]
         assert reading.visible is may, member
         assert reading.text == (SECRET if may else None), member
         if not may:
             assert reading == HIDDEN
     for member in (team.editor, team.observer, team.stranger):
-        with acting(member), pytest.raises(Forbidden):
+        with acting_as(member), pytest.raises(Forbidden):
             application.revise_interview(team.document_id, doc.id, {"summary": "Réécrit"})
-    with acting(team.listener):
+    with acting_as(team.listener):
         revised = application.revise_interview(
             team.document_id, doc.id, {"summary": "Résumé revu", "notes": "Nouvelles notes"}
         )
     assert revised.details.summary == "Résumé revu"
     assert revised.notes_seal != doc.notes_seal
-    with acting(team.interviewer):
+    with acting_as(team.interviewer):
         assert application.notes_for(team.document_id, [revised])[doc.id].text == "Nouvelles notes"
 
 
@@ -145,13 +134,13 @@ def test_notes_of_an_interview_that_is_not_confidential_are_read_by_every_member
 ) -> None:
     doc = record(application, team, team.coordinator, confidential=False)
     for member in (team.editor, team.observer, team.listener):
-        with acting(member):
+        with acting_as(member):
             assert application.notes_for(team.document_id, [doc])[doc.id].text == SECRET
-    with acting(team.stranger):  # no role on the document: nothing
+    with acting_as(team.stranger):  # no role on the document: nothing
         assert application.notes_for(team.document_id, [doc])[doc.id] == HIDDEN
-    with acting(team.coordinator):  # made confidential: closed again, old notes included
+    with acting_as(team.coordinator):  # made confidential: closed again, old notes included
         closed = application.revise_interview(team.document_id, doc.id, {"confidential": True})
-    with acting(team.observer):
+    with acting_as(team.observer):
         assert application.notes_for(team.document_id, [closed])[doc.id] == HIDDEN
         assert application.readable_interviews(team.document_id) == set()
 
@@ -160,7 +149,7 @@ def test_the_notes_never_enter_the_event_log_only_their_seal(
     application: PalabreApplication, team: Team
 ) -> None:
     doc = record(application, team, team.interviewer)
-    with acting(team.interviewer):
+    with acting_as(team.interviewer):
         application.revise_interview(team.document_id, doc.id, {"notes": SECRET + " (bis)"})
     states = [n.state for n in application.recorder.select_notifications(1, 100_000)]
     assert states
@@ -188,11 +177,11 @@ def test_details_are_validated_and_bounded(application: PalabreApplication, team
         ({"colour": "bleu"}, "unknown field 'colour'"),
     ]
     for changes, message in refused:
-        with acting(team.coordinator), pytest.raises(InvalidInput, match=message):
+        with acting_as(team.coordinator), pytest.raises(InvalidInput, match=message):
             application.record_interview(team.document_id, Details.parse(body(team, **changes)))
     with pytest.raises(InvalidInput, match="'date' is required"):
         Details.parse({k: v for k, v in body(team).items() if k != "date"})
-    with acting(team.coordinator), pytest.raises(InvalidInput, match="notes is longer"):
+    with acting_as(team.coordinator), pytest.raises(InvalidInput, match="notes is longer"):
         application.record_interview(
             team.document_id, Details.parse(body(team)), "x" * (MAX_NOTES + 1)
         )
@@ -204,23 +193,23 @@ def test_who_links_passages_and_who_undoes_a_link(
     doc = record(application, team, team.coordinator)
     passage = Anchor.parse("échanges de jeunes", "Les attentes", None)
     for member in (team.coordinator, team.editor, team.interviewer, team.listener):
-        with acting(member):
+        with acting_as(member):
             _, link = application.link_passage(team.document_id, doc.id, passage)
         assert link.by == member
-    with acting(team.observer), pytest.raises(Forbidden):
+    with acting_as(team.observer), pytest.raises(Forbidden):
         application.link_passage(team.document_id, doc.id, passage)
     with pytest.raises(Forbidden, match="not from the command line"):
         application.link_passage(team.document_id, doc.id, passage)
     links = application.interview(team.document_id, doc.id).links
     by_editor = next(k for k in links if k.by == team.editor)
-    with acting(team.observer), pytest.raises(Forbidden):
+    with acting_as(team.observer), pytest.raises(Forbidden):
         application.unlink_passage(team.document_id, doc.id, by_editor.id)
-    with acting(team.editor):  # their own link
+    with acting_as(team.editor):  # their own link
         application.unlink_passage(team.document_id, doc.id, by_editor.id)
-    with acting(team.editor), pytest.raises(NotFound):
+    with acting_as(team.editor), pytest.raises(NotFound):
         application.unlink_passage(team.document_id, doc.id, by_editor.id)
     by_coordinator = next(k for k in links if k.by == team.coordinator)
-    with acting(team.listener):  # an interviewer undoes anyone's link
+    with acting_as(team.listener):  # an interviewer undoes anyone's link
         left = application.unlink_passage(team.document_id, doc.id, by_coordinator.id)
     assert {k.by for k in left.links} == {team.interviewer, team.listener}
 
@@ -242,14 +231,14 @@ def test_an_interviewer_who_left_stays_named_and_the_interview_stays_editable(
 ) -> None:
     doc = record(application, team, team.coordinator)
     application.remove_member(team.document_id, team.listener)  # as the operator
-    with acting(team.coordinator):
+    with acting_as(team.coordinator):
         revised = application.revise_interview(team.document_id, doc.id, {"summary": "Revu"})
         assert team.listener in revised.details.led_by
         with pytest.raises(InvalidInput, match="has no role on this document"):
             application.revise_interview(
                 team.document_id, doc.id, {"led_by": [str(team.interviewer), str(team.stranger)]}
             )
-    with acting(team.listener), pytest.raises(Forbidden, match="no role"):
+    with acting_as(team.listener), pytest.raises(Forbidden, match="no role"):
         application.revise_interview(team.document_id, doc.id, {"summary": "Encore"})
-    with acting(team.listener):
+    with acting_as(team.listener):
         assert application.notes_for(team.document_id, [revised])[doc.id] == HIDDEN

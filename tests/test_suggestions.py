@@ -5,13 +5,11 @@ side, with real pycrdt documents: where a passage stands, and the update that re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import pytest
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.committee import Choice, Mode, Outcome, Rule
 from palabre.domain.contribution import NewContribution
@@ -59,15 +57,6 @@ def people(application: PalabreApplication) -> People:
     )
 
 
-@contextmanager
-def acting(member_id: UUID | None) -> Iterator[None]:
-    token = acting_member.set(member_id)
-    try:
-        yield
-    finally:
-        acting_member.reset(token)
-
-
 def passage(quote: str = QUOTE, replacement: str = "ESS") -> Passage:
     return Passage.parse(quote, replacement, "Le projet")
 
@@ -77,11 +66,11 @@ def test_commenters_editors_and_coordinators_suggest_observers_and_the_operator_
 ) -> None:
     doc = people.document_id
     for author in (people.commenter, people.editor, people.coordinator):
-        with acting(author):
+        with acting_as(author):
             made = application.suggest(doc, passage(), "plus court")
             application.reply_to_suggestion(doc, made.id, "D'accord")
         assert (made.author_id, made.status, made.reason) == (author, "open", "plus court")
-    with acting(people.observer):
+    with acting_as(people.observer):
         with pytest.raises(Forbidden, match="observers cannot suggest"):
             application.suggest(doc, passage(), "")
         with pytest.raises(Forbidden, match="observers cannot reply"):
@@ -96,14 +85,14 @@ def test_only_the_author_revises_or_withdraws_and_a_decided_suggestion_never_cha
     application: PalabreApplication, people: People
 ) -> None:
     doc = people.document_id
-    with acting(people.commenter):
+    with acting_as(people.commenter):
         made = application.suggest(doc, passage(), "")
     for other in (people.editor, people.coordinator):
-        with acting(other), pytest.raises(Forbidden, match="only its author"):
+        with acting_as(other), pytest.raises(Forbidden, match="only its author"):
             application.revise_suggestion(doc, made.id, passage(replacement="l'ESS"), "")
-        with acting(other), pytest.raises(Forbidden, match="only its author"):
+        with acting_as(other), pytest.raises(Forbidden, match="only its author"):
             application.withdraw_suggestion(doc, made.id)
-    with acting(people.commenter):
+    with acting_as(people.commenter):
         revised = application.revise_suggestion(doc, made.id, passage(replacement="l'ESS"), "Sigle")
         assert (revised.passage.replacement, revised.reason) == ("l'ESS", "Sigle")
         assert revised.revised_at is not None
@@ -111,7 +100,7 @@ def test_only_the_author_revises_or_withdraws_and_a_decided_suggestion_never_cha
         assert (withdrawn.status, withdrawn.decided_by) == ("withdrawn", people.commenter)
         with pytest.raises(Conflict, match="withdrawn already"):
             application.revise_suggestion(doc, made.id, passage(), "")
-    with acting(people.coordinator), pytest.raises(Conflict, match="withdrawn already"):
+    with acting_as(people.coordinator), pytest.raises(Conflict, match="withdrawn already"):
         application.reject_suggestion(doc, made.id, "Non", [])
 
 
@@ -119,7 +108,7 @@ def test_the_passage_authors_who_edit_or_a_coordinator_decide(
     application: PalabreApplication, people: People
 ) -> None:
     doc = people.document_id
-    with acting(people.commenter):
+    with acting_as(people.commenter):
         first, second, third = (application.suggest(doc, passage(), "") for _ in range(3))
     authors = [people.editor, people.commenter]
     refusals = [
@@ -128,11 +117,11 @@ def test_the_passage_authors_who_edit_or_a_coordinator_decide(
         (people.observer, [people.observer]),
     ]
     for member, wrote in refusals:
-        with acting(member), pytest.raises(Forbidden, match="author"):
+        with acting_as(member), pytest.raises(Forbidden, match="author"):
             application.reject_suggestion(doc, first.id, "Non", wrote)
-        with acting(member), pytest.raises(Forbidden, match="author"):
+        with acting_as(member), pytest.raises(Forbidden, match="author"):
             application.check_decider(doc, first.id, wrote)
-    with acting(people.editor):
+    with acting_as(people.editor):
         with pytest.raises(InvalidInput, match="reason must not be empty"):
             application.reject_suggestion(doc, first.id, "  ", authors)
         rejected = application.reject_suggestion(doc, first.id, "Le sigle est moins clair", authors)
@@ -142,7 +131,7 @@ def test_the_passage_authors_who_edit_or_a_coordinator_decide(
         people.editor,
         "Le sigle est moins clair",
     )
-    with acting(people.coordinator):
+    with acting_as(people.coordinator):
         accepted = application.record_acceptance(doc, second.id, [], 7)
         with pytest.raises(Conflict, match="accepted already"):
             application.record_acceptance(doc, second.id, [], 8)
@@ -162,10 +151,10 @@ def test_accepting_stores_the_suggesters_contribution_and_the_decision_together(
     application: PalabreApplication, people: People
 ) -> None:
     doc = people.document_id
-    with acting(people.commenter):
+    with acting_as(people.commenter):
         made = application.suggest(doc, passage(), "")
     replacement = NewContribution(people.commenter, contribution_session(made.id), b"\x00\x00", 1)
-    with acting(people.coordinator):
+    with acting_as(people.coordinator):
         with pytest.raises(PositionConflict):  # the log is at 0, not 3: nothing is stored
             application.accept_with_contribution(doc, made.id, [], 3, replacement)
         assert application.suggestion(doc, made.id).status == "open"
@@ -203,13 +192,13 @@ def test_passages_are_bounded_and_must_change_something(
             Passage.parse(quote, replacement, "", positions)
     kept = Passage.parse(" espace ", "", None, {"start": "AAEC", "end": "AAEC"})
     assert (kept.quote, kept.replacement, kept.start) == (" espace ", "", "AAEC")
-    with acting(people.commenter):
+    with acting_as(people.commenter):
         with pytest.raises(InvalidInput, match="reason is longer"):
             application.suggest(people.document_id, passage(), "r" * 2001)
         with pytest.raises(NotFound):
             application.suggestion(people.document_id, uuid4())
     other = application.create_document("Autre").id
-    with acting(people.coordinator):
+    with acting_as(people.coordinator):
         made = application.suggest(people.document_id, passage(), "")
         with pytest.raises(NotFound, match="on this document"):
             application.suggestion(other, made.id)
@@ -219,7 +208,7 @@ def test_passages_are_bounded_and_must_change_something(
 
 
 def suggestions_by(application: PalabreApplication, people: People, count: int) -> list[UUID]:
-    with acting(people.commenter):
+    with acting_as(people.commenter):
         return [
             application.suggest(people.document_id, passage(replacement=f"v{i}"), "").id
             for i in range(count)
@@ -231,7 +220,7 @@ def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(
 ) -> None:
     doc = people.document_id
     first, second, third = suggestions_by(application, people, 3)
-    with acting(people.coordinator):
+    with acting_as(people.coordinator):
         with pytest.raises(Conflict, match="open one first"):
             application.open_amendments(doc, [first])
         meeting = application.open_meeting(doc, "Comité de pilotage", "2026-11-23")
@@ -242,9 +231,9 @@ def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(
             application.open_amendments(doc, [first])
         with pytest.raises(Conflict, match="before the committee"):
             application.reject_suggestion(doc, first, "Non", [])
-    with acting(people.commenter), pytest.raises(Conflict, match="before the committee"):
+    with acting_as(people.commenter), pytest.raises(Conflict, match="before the committee"):
         application.withdraw_suggestion(doc, first)
-    with acting(people.commenter), pytest.raises(Forbidden, match="cannot vote"):
+    with acting_as(people.commenter), pytest.raises(Forbidden, match="cannot vote"):
         application.vote_amendment(doc, vote.id, first, Choice.APPROVE, "")
     casts = {
         people.coordinator: [Choice.APPROVE, Choice.OBJECT, Choice.APPROVE],
@@ -252,10 +241,10 @@ def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(
         people.editor2: [Choice.ABSTAIN, Choice.APPROVE, Choice.APPROVE],
     }
     for member, choices in casts.items():
-        with acting(member):
+        with acting_as(member):
             for sid, choice in zip((first, second, third), choices, strict=True):
                 application.vote_amendment(doc, vote.id, sid, choice, "Motif")
-    with acting(people.coordinator):
+    with acting_as(people.coordinator):
         with pytest.raises(Conflict, match="open vote on amendments"):
             application.close_meeting(doc, meeting.id)
         closed = application.close_amendments(doc, vote.id)
@@ -273,11 +262,11 @@ def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(
         vote.id,
         people.coordinator,
     )
-    with acting(people.coordinator):
+    with acting_as(people.coordinator):
         with pytest.raises(Conflict, match="did not accept"):
             application.record_acceptance(doc, second, [], 1, vote.id)
         assert application.record_acceptance(doc, first, [], 1, vote.id).status == "accepted"
-    with acting(people.editor), pytest.raises(Forbidden, match="coordinator applies"):
+    with acting_as(people.editor), pytest.raises(Forbidden, match="coordinator applies"):
         application.record_acceptance(doc, third, [people.editor], 2, vote.id)
     assert [v.id for v in application.amendments_votes(doc)] == [vote.id]
 
@@ -287,19 +276,19 @@ def test_under_consent_one_objection_refuses_an_amendment(
 ) -> None:
     doc = people.document_id
     [only] = suggestions_by(application, people, 1)
-    with acting(people.coordinator):
+    with acting_as(people.coordinator):
         application.set_rule(doc, Rule(quorum=0.5, mode=Mode.CONSENT))
         application.open_meeting(doc, "Comité", "2026-11-23")
         vote = application.open_amendments(doc, [only])
         application.set_rule(doc, Rule(quorum=0.5, mode=Mode.MAJORITY))  # too late for it
         application.vote_amendment(doc, vote.id, only, Choice.APPROVE, "")
-    with acting(people.editor):
+    with acting_as(people.editor):
         application.vote_amendment(doc, vote.id, only, Choice.APPROVE, "")
-    with acting(people.editor2):
+    with acting_as(people.editor2):
         with pytest.raises(InvalidInput, match="objection needs a reason"):
             application.vote_amendment(doc, vote.id, only, Choice.OBJECT, "")
         application.vote_amendment(doc, vote.id, only, Choice.OBJECT, "Le sigle exclut")
-    with acting(people.coordinator):
+    with acting_as(people.coordinator):
         closed = application.close_amendments(doc, vote.id)
     item = closed.item(only)
     assert item.outcome is Outcome.REJECTED
