@@ -338,6 +338,13 @@ class PalabreApplication(
         entry = self._catalogue(kind).trigger_event(entity_id=aggregate.id)
         self.save(aggregate, *others, entry)
 
+    def aggregate_at(self, cls: type[A], aggregate_id: UUID, version: int) -> A:
+        """The aggregate as its event ``version`` left it (for readers that follow the log:
+        what an event changed, or what stood just before it)."""
+        aggregate: object = self.repository.get(aggregate_id, version=version)
+        assert isinstance(aggregate, cls), f"{aggregate_id} is not a {cls.__name__}"
+        return aggregate
+
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
             aggregate: Any = self.repository.get(aggregate_id)

@@ -19,6 +19,7 @@ import orjson
 from palabre.server.export.model import (
     Approval,
     ExportOptions,
+    NoteReply,
     Person,
     Snapshot,
     SourcesAnnex,
@@ -105,10 +106,7 @@ def _note(note: Any) -> dict[str, Any]:
         "section": note.section,
         "quote": note.quote,
         "body": note.body,
-        "replies": [
-            {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
-            for r in note.replies
-        ],
+        "replies": _replies(note.replies),
     }
 
 
@@ -126,11 +124,15 @@ def _suggestion(note: SuggestionNote) -> dict[str, Any]:
         "decided_at": None if note.decided_at is None else _utc(note.decided_at),
         "decision_reason": note.decision_reason,
         "by_committee": note.by_committee,
-        "replies": [
-            {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
-            for r in note.replies
-        ],
+        "replies": _replies(note.replies),
     }
+
+
+def _replies(replies: tuple[NoteReply, ...]) -> list[dict[str, Any]]:
+    return [
+        {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
+        for r in replies
+    ]
 
 
 def _sources(annex: SourcesAnnex) -> dict[str, Any]:
