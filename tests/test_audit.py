@@ -38,7 +38,7 @@ from palabre.server.storage.transcoder import CompactTranscoder
 from palabre.server.storage.views import open_audit
 from starlette.applications import Starlette
 
-from tests.test_cli import palabre
+from tests.support.cli import palabre
 
 CLOSED_TOPIC = get_topic(Document.ProposalClosed)
 

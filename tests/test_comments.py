@@ -5,9 +5,8 @@ real server with live typing and the live event channel."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from palabre.client import LiveDocument, PalabreClient, PalabreHTTPError
@@ -21,7 +20,7 @@ from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchor,
 from palabre.server.crdt.replica import BODY, LiveText, rebuild
 from pycrdt import Doc, Text
 
-from tests.conftest import Seed
+from tests.conftest import People, Seed
 from tests.support.positions import quote_positions, relative_position, utf16
 from tests.support.server import ServerProcess
 
@@ -31,34 +30,6 @@ TEXT = f"# Le projet\n\nRelier les acteurs de l'{QUOTE} en Bretagne et au Togo.\
 
 
 # The domain ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class People:
-    document_id: UUID
-    coordinator: UUID
-    editor: UUID
-    editor2: UUID
-    commenter: UUID
-    observer: UUID
-
-
-@pytest.fixture
-def people(application: PalabreApplication) -> People:
-    document = application.create_document("Référentiel commun")
-
-    def add(name: str, organisation: str, country: Country, role: Role) -> UUID:
-        issued = application.add_member(name, organisation, country, role, document.id)
-        return issued.member.id
-
-    return People(
-        document_id=document.id,
-        coordinator=add("Awa Koffi", "Coordination Lomé", Country.TG, Role.COORDINATOR),
-        editor=add("Yann Le Gall", "Chambre régionale de l'ESS", Country.FR, Role.EDITOR),
-        editor2=add("Afi Mensah", "Fédération des ONG du Togo", Country.TG, Role.EDITOR),
-        commenter=add("Maëlle Tanguy", "Université", Country.FR, Role.COMMENTER),
-        observer=add("Kodjo Amegah", "Association Akwaba", Country.TG, Role.OBSERVER),
-    )
 
 
 def anchor(quote: str = QUOTE, section: str = "Le projet") -> Anchor:

@@ -5,7 +5,6 @@ side, with real pycrdt documents: where a passage stands, and the update that re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import pytest
@@ -14,8 +13,6 @@ from palabre.domain.application import PalabreApplication
 from palabre.domain.committee import Choice, Mode, Outcome, Rule
 from palabre.domain.contribution import NewContribution
 from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, PositionConflict
-from palabre.domain.ids import DocumentId
-from palabre.domain.roles import Country, Role
 from palabre.domain.suggestion import MAX_PASSAGE, Passage
 from palabre.domain.suggestion_commands import contribution_session
 from palabre.server.crdt.anchors import AnchorQuery, locate_passages
@@ -23,38 +20,10 @@ from palabre.server.crdt.passages import replace_passage
 from palabre.server.crdt.replica import BODY, rebuild
 from pycrdt import Doc, Text
 
+from tests.conftest import People
 from tests.support.positions import point_positions, quote_positions
 
 QUOTE = "économie sociale et solidaire"
-
-
-@dataclass(frozen=True)
-class People:
-    document_id: DocumentId
-    coordinator: UUID
-    editor: UUID
-    editor2: UUID
-    commenter: UUID
-    observer: UUID
-
-
-@pytest.fixture
-def people(application: PalabreApplication) -> People:
-    document = application.create_document("Référentiel commun")
-
-    def add(name: str, organisation: str, country: Country, role: Role) -> UUID:
-        votes = role in (Role.COORDINATOR, Role.EDITOR)
-        issued = application.add_member(name, organisation, country, role, document.id, votes)
-        return issued.member.id
-
-    return People(
-        document_id=document.id,
-        coordinator=add("Awa Koffi", "Coordination Lomé", Country.TG, Role.COORDINATOR),
-        editor=add("Yann Le Gall", "Chambre régionale de l'ESS", Country.FR, Role.EDITOR),
-        editor2=add("Afi Mensah", "Fédération des ONG du Togo", Country.TG, Role.EDITOR),
-        commenter=add("Maëlle Tanguy", "Université", Country.FR, Role.COMMENTER),
-        observer=add("Kodjo Amegah", "Association Akwaba", Country.TG, Role.OBSERVER),
-    )
 
 
 def passage(quote: str = QUOTE, replacement: str = "ESS") -> Passage:

@@ -34,7 +34,7 @@ from palabre.server.storage.database import Database, open_application
 from palabre.server.storage.views import open_versions
 from pycrdt import Doc, Text
 
-from tests.test_cli import last_line, palabre
+from tests.support.cli import last_line, palabre
 
 # One contribution each: the text at position N is the first N pieces.
 PIECES = [

@@ -14,10 +14,10 @@ from playwright.sync_api import Page, expect
 from tests.conftest import Seed
 from tests.support.browser import editor_text, eventually, screenshot, server_text
 from tests.support.server import ServerProcess
-from tests.test_web import NewContext, browser, join, new_context, saved
+from tests.test_web import NewContext, join, new_context, saved
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "new_context"]  # the browser fixtures, shared with test_web.py
+__all__ = ["new_context"]  # the browser fixture, shared with test_web.py
 
 TEXT = "# Le projet\n\nRelier les acteurs de l'ESS en Bretagne."
 
