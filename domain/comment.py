@@ -17,14 +17,17 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from palabre.domain import bounded
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.times import now_text
 
 MAX_BODY = 10_000  # characters: a long remark, not a second document
 MAX_QUOTE = 2_000
 MAX_SECTION = 300
+TEXT_CODES = bounded.TextCodes(
+    ErrorCode.TEXT_INVALID, ErrorCode.TEXT_REQUIRED, ErrorCode.TEXT_TOO_LONG
+)
 MAX_POSITION_BYTES = 128  # a Yjs relative position is a few varints: ~20 bytes
-ALLOWED_CONTROLS = frozenset("\n\t")
 
 
 @dataclass(frozen=True)
@@ -246,18 +249,7 @@ def _text(
     value: object, name: str, limit: int, *, required: bool = True, strip: bool = True
 ) -> str:
     """A bounded, printable text: bodies come from the network and end up in exports."""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be a string", code=ErrorCode.TEXT_INVALID)
-    text = value.strip() if strip else value
-    if required and not text.strip():
-        raise InvalidInput(f"{name} must not be empty", code=ErrorCode.TEXT_REQUIRED)
-    if len(text) > limit:
-        raise InvalidInput(
-            f"{name} is longer than {limit} characters", code=ErrorCode.TEXT_TOO_LONG
-        )
-    if any(c < " " and c not in ALLOWED_CONTROLS for c in text) or "\x7f" in text:
-        raise InvalidInput(f"{name} holds control characters", code=ErrorCode.TEXT_INVALID)
-    return text
+    return bounded.text(value, name, limit, required=required, strip=strip, codes=TEXT_CODES)
 
 
 def _positions(positions: object) -> tuple[str | None, str | None]:

@@ -14,18 +14,9 @@ import { documentPath } from './api.js'
 import { sectionAt } from './outline.js'
 import { Drafts } from './drafts.js'
 import { explain, Notice } from './errors.js'
+import { anchorRange, encodeAnchor, relativeRange } from './anchors.js'
 
 const MAX_QUOTE = 2000
-
-function toBase64 (bytes) {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-function fromBase64 (text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
-}
 
 // Show that `send(onRetry)` is on its way: `button` waits, `note` says so.
 function sending (button, note, send) {
@@ -84,12 +75,7 @@ export class CommentsPanel {
   // Where a thread's passage stands now, in the editor's positions.
   range (thread) {
     if (!thread.anchor || thread.detached) return null
-    const start = Y.createAbsolutePositionFromRelativePosition(
-      Y.decodeRelativePosition(fromBase64(thread.anchor.start)), this.live.doc)
-    const end = Y.createAbsolutePositionFromRelativePosition(
-      Y.decodeRelativePosition(fromBase64(thread.anchor.end)), this.live.doc)
-    if (!start || !end || end.index <= start.index) return null
-    return { from: start.index, to: end.index }
+    return anchorRange(thread.anchor, this.live.doc)
   }
 
   textChanged () {
@@ -104,10 +90,7 @@ export class CommentsPanel {
 
   // An open draft holds its passage as Yjs relative positions: it follows others' typing.
   openDraft (from, to) {
-    this.draft = {
-      start: Y.createRelativePositionFromTypeIndex(this.live.text, from),
-      end: Y.createRelativePositionFromTypeIndex(this.live.text, to, -1)
-    }
+    this.draft = relativeRange(this.live.text, from, to)
   }
 
   draftRange () {
@@ -120,10 +103,7 @@ export class CommentsPanel {
     const { from, to } = this.draftRange()
     if (to <= from) throw new Notice(t('comments.detached'))
     const text = this.live.text.toString()
-    const anchor = {
-      start: toBase64(Y.encodeRelativePosition(this.draft.start)),
-      end: toBase64(Y.encodeRelativePosition(this.draft.end))
-    }
+    const anchor = encodeAnchor(this.draft)
     const thread = await this.api.sure(documentPath(this.documentId, '/comments'), {
       body, quote: text.slice(from, to), section: sectionAt(text, from), anchor
     }, { onRetry })

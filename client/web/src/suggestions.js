@@ -14,20 +14,11 @@ import { Drafts } from './drafts.js'
 import { explain, Notice } from './errors.js'
 import { applyEdit, isEmpty } from './suggestion_draft.js'
 import { setSuggestionMarks, suggestionMarks } from './suggesting.js'
+import { decodePosition, encodeAnchor, relativeRange } from './anchors.js'
 
 const SYNC_DELAY_MS = 800
 const SUGGESTERS = ['coordinator', 'editor', 'commenter']
 const EDITORS = ['coordinator', 'editor']
-
-function toBase64 (bytes) {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-function fromBase64 (text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
-}
 
 export class SuggestionsPanel {
   constructor ({ api, documentId, live, editor, me, colours, container, onCount }) {
@@ -83,8 +74,7 @@ export class SuggestionsPanel {
   // Placing suggestions in the text ---------------------------------------------------------
 
   absolute (encoded) {
-    const found = Y.createAbsolutePositionFromRelativePosition(
-      Y.decodeRelativePosition(fromBase64(encoded)), this.live.doc)
+    const found = Y.createAbsolutePositionFromRelativePosition(decodePosition(encoded), this.live.doc)
     return found ? found.index : null
   }
 
@@ -164,9 +154,7 @@ export class SuggestionsPanel {
       this.finish()
       this.draft = { id: null, reason: '', version: 0, sent: 0, timer: null }
     }
-    const text = this.live.text
-    this.draft.start = Y.createRelativePositionFromTypeIndex(text, next.from)
-    this.draft.end = Y.createRelativePositionFromTypeIndex(text, next.to, -1)
+    Object.assign(this.draft, relativeRange(this.live.text, next.from, next.to))
     this.draft.replacement = next.replacement
     this.draft.version += 1
     this.schedule(this.draft)
@@ -193,8 +181,8 @@ export class SuggestionsPanel {
       version: 0,
       sent: 0,
       timer: null,
-      start: Y.decodeRelativePosition(fromBase64(item.anchor.start)),
-      end: Y.decodeRelativePosition(fromBase64(item.anchor.end)),
+      start: decodePosition(item.anchor.start),
+      end: decodePosition(item.anchor.end),
       replacement: item.replacement
     }
   }
@@ -239,10 +227,7 @@ export class SuggestionsPanel {
       replacement: draft.replacement,
       reason: draft.reason,
       section: sectionAt(text, start.index),
-      anchor: {
-        start: toBase64(Y.encodeRelativePosition(draft.start)),
-        end: toBase64(Y.encodeRelativePosition(draft.end))
-      }
+      anchor: encodeAnchor(draft)
     }
     const answer = draft.id
       ? await this.api.json('PATCH', this.path(`/${draft.id}`), body)
