@@ -9,7 +9,11 @@ at.
 
 The tools are Debian's ``libreoffice-writer-nogui``, ``pandoc`` and ``poppler-utils``, which
 ``tests/run-all`` installs. Without them the tests are skipped on a developer's machine, and
-fail where ``CI`` or ``PALABRE_REQUIRE_ALL`` is set (``tests/run-all`` sets it)."""
+fail where ``CI`` or ``PALABRE_REQUIRE_ALL`` is set (``tests/run-all`` sets it).
+
+Over 400 lines for the same reason as the single LibreOffice run: every test reads the one
+rendering and the one conversion the module's fixtures make (LibreOffice alone takes tens of
+seconds); split, each module would render and convert again."""
 
 from __future__ import annotations
 

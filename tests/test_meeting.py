@@ -9,7 +9,10 @@ presence, cursor, sessions and authorship, on every screen; a vote cast from the
 request at all on the open pages when votes come in (the events carry what changed); every
 error code the server can answer is translated; no tab scrolls sideways at 390 px; the history
 slider's thumb, label and text agree when the colouring changes mid-slide. Screenshots of each
-screen, laptop and phone, go to build/screenshots/meeting/."""
+screen, laptop and phone, go to build/screenshots/meeting/.
+
+Over 400 lines: it is one meeting, told as one test whose steps build on each other (the
+committee, 21 stock clients and two pages are set up once), and the helpers that set it up."""
 
 from __future__ import annotations
 
