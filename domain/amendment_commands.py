@@ -13,20 +13,19 @@ it stopped if it is interrupted: the decisions are stored first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from palabre.domain.amendments import Amendments
 from palabre.domain.committee import Choice, Outcome
 from palabre.domain.committee_commands import COORDINATORS
 from palabre.domain.errors import Conflict, ErrorCode, NotFound
+from palabre.domain.host import ApplicationHost
 from palabre.domain.retry import retried
 
 if TYPE_CHECKING:
-    from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import Listed, MemberInfo
+    from palabre.domain.application import MemberInfo
     from palabre.domain.document import Document
-    from palabre.domain.roles import Role
     from palabre.domain.suggestion import Suggestion
 
 
@@ -35,19 +34,12 @@ def amendments_catalogue(document_id: UUID) -> str:
     return f"amendments:{document_id}"
 
 
-class AmendmentCommands:
+class AmendmentCommands(ApplicationHost):
     # Provided by the application service and the other mixins.
     if TYPE_CHECKING:
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
         def _acting(self) -> MemberInfo | None: ...
         def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]: ...
-        def _as(
-            self, document_id: UUID, roles: tuple[Role, ...], refusal: str = ""
-        ) -> Document: ...
         def _suggestion(self, document_id: UUID, suggestion_id: UUID) -> Suggestion: ...
         def committee(self, document_id: UUID) -> Document: ...
 

@@ -8,18 +8,14 @@ acting member) may resolve and reopen, but writes no comments: every remark has 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from palabre.domain.actor import acting_member
 from palabre.domain.comment import Anchor, Comment, Reply, Thread
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
+from palabre.domain.host import ApplicationHost
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
-
-if TYPE_CHECKING:
-    from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import DocumentInfo, Listed, MemberInfo
 
 COMMENTERS = (Role.COORDINATOR, Role.EDITOR, Role.COMMENTER)
 STATUSES = ("open", "resolved")
@@ -30,20 +26,7 @@ def comments_catalogue(document_id: UUID) -> str:
     return f"comments:{document_id}"
 
 
-class CommentCommands:
-    # Provided by the application service.
-    if TYPE_CHECKING:
-
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
-        def document(self, document_id: UUID) -> DocumentInfo: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
-        def _author(
-            self, document_id: UUID, roles: tuple[Role, ...], refusal: str, operator_refusal: str
-        ) -> UUID: ...
-
+class CommentCommands(ApplicationHost):
     @retried
     def comment(
         self, document_id: UUID, body: str, anchor: Anchor, comment_id: UUID | None = None

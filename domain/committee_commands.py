@@ -19,25 +19,22 @@ from palabre.domain.chain import ChainHead, scan_chain_head
 from palabre.domain.committee import Choice, Rule
 from palabre.domain.document import Document, Meeting, Proposal
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
+from palabre.domain.host import ApplicationHost
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
 
 if TYPE_CHECKING:
-    from palabre.domain.application import DocumentInfo, MemberInfo
+    from palabre.domain.application import MemberInfo
 
 COORDINATORS = (Role.COORDINATOR,)
 VOTERS = (Role.COORDINATOR, Role.EDITOR)
 
 
-class CommitteeCommands:
+class CommitteeCommands(ApplicationHost):
     # Provided by the application service.
     if TYPE_CHECKING:
         recorder: ApplicationRecorder
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
-        def document(self, document_id: UUID) -> DocumentInfo: ...
         def contribution_count(self, document_id: Any) -> int: ...
         def organisation(self, organisation_id: UUID) -> Any: ...
         def has_open_amendments(self, document_id: UUID, meeting_id: str) -> bool: ...

@@ -7,30 +7,17 @@ coordinator can revoke every link of that member at once)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from palabre.domain.committee_commands import COORDINATORS
 from palabre.domain.errors import ErrorCode, NotFound
+from palabre.domain.host import ApplicationHost
 from palabre.domain.invitation import Invitation, invitation_id_for
 from palabre.domain.member import Credential, Member, issue_credential
 from palabre.domain.retry import retried
 
-if TYPE_CHECKING:
-    from palabre.domain.document import Document
-    from palabre.domain.roles import Role
 
-
-class InvitationCommands:
-    # Provided by the application service.
-    if TYPE_CHECKING:
-
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _as(
-            self, document_id: UUID, roles: tuple[Role, ...], refusal: str = ""
-        ) -> Document: ...
-
+class InvitationCommands(ApplicationHost):
     @retried
     def invite(self, document_id: UUID, member_id: UUID) -> str:
         """A new secret token for the member's invitation link (coordinators only)."""

@@ -21,7 +21,7 @@ suggestion open, shown as conflicting (its passage no longer reads as quoted), n
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -37,6 +37,7 @@ from palabre.domain.errors import (
     NotFound,
     PositionConflict,
 )
+from palabre.domain.host import ApplicationHost
 from palabre.domain.ids import DocumentId
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
@@ -51,7 +52,6 @@ from palabre.domain.suggestion import (
 
 if TYPE_CHECKING:
     from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import DocumentInfo, Listed, MemberInfo
     from palabre.domain.contribution import Contributed
 
 SUGGESTERS = (Role.COORDINATOR, Role.EDITOR, Role.COMMENTER)
@@ -68,21 +68,12 @@ def contribution_session(suggestion_id: UUID) -> str:
     return f"suggestion-{suggestion_id}"
 
 
-class SuggestionCommands:
+class SuggestionCommands(ApplicationHost):
     # Provided by the application service.
     if TYPE_CHECKING:
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
         def _contribution_log(self, document_id: DocumentId) -> EventSourcedLog[Contributed]: ...
-        def document(self, document_id: UUID) -> DocumentInfo: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
         def contribution_count(self, document_id: DocumentId) -> int: ...
-        def _author(
-            self, document_id: UUID, roles: tuple[Role, ...], refusal: str, operator_refusal: str
-        ) -> UUID: ...
 
     # The suggester's commands ----------------------------------------------------------------
 
