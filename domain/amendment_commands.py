@@ -8,6 +8,10 @@ the rule the set was opened with and rejects the refused ones in the same transa
 accepted ones are written into the text afterwards, in the set's order, by the server
 (``record_acceptance`` / ``accept_with_contribution`` with the set's id), which resumes where
 it stopped if it is interrupted: the decisions are stored first.
+
+A request that opens a vote under an idempotency key names the vote after the key
+(``amendments_id``): the same request again answers the vote it opened; the same vote cast
+again records nothing.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from palabre.domain.amendments import Amendments
 from palabre.domain.committee import Choice, Outcome
 from palabre.domain.committee_commands import COORDINATORS
 from palabre.domain.errors import Conflict, ErrorCode, NotFound
-from palabre.domain.host import ApplicationHost
 from palabre.domain.retry import retried
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
     from palabre.domain.application import MemberInfo
     from palabre.domain.document import Document
+    from palabre.domain.roles import Role
     from palabre.domain.suggestion import Suggestion
 
 
@@ -34,18 +39,28 @@ def amendments_catalogue(document_id: UUID) -> str:
     return f"amendments:{document_id}"
 
 
-class AmendmentCommands(ApplicationHost):
-    # Provided by the application service and the other mixins.
+class AmendmentCommands(ServiceParts):
+    # Provided by the application service and the other mixins, besides ServiceParts.
     if TYPE_CHECKING:
 
-        def _acting(self) -> MemberInfo | None: ...
         def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]: ...
+        def _as(
+            self, document_id: UUID, roles: tuple[Role, ...], refusal: str = ""
+        ) -> Document: ...
         def _suggestion(self, document_id: UUID, suggestion_id: UUID) -> Suggestion: ...
         def committee(self, document_id: UUID) -> Document: ...
 
     @retried
-    def open_amendments(self, document_id: UUID, suggestion_ids: Sequence[UUID]) -> Amendments:
+    def open_amendments(
+        self,
+        document_id: UUID,
+        suggestion_ids: Sequence[UUID],
+        amendments_id: UUID | None = None,
+    ) -> Amendments:
+        """``amendments_id``: from the request's idempotency key, see above."""
         document = self._as(document_id, COORDINATORS)
+        if (earlier := self._requested(Amendments, amendments_id, document_id)) is not None:
+            return earlier
         meeting = document.open_meeting_now()
         if meeting is None:
             raise Conflict(
@@ -53,7 +68,8 @@ class AmendmentCommands(ApplicationHost):
                 code=ErrorCode.MEETING_REQUIRED,
             )
         suggestions = [self._suggestion(document_id, sid) for sid in suggestion_ids]
-        vote = Amendments.open(document_id, meeting.id, list(suggestion_ids), document.rule)
+        ordered = list(suggestion_ids)
+        vote = Amendments.open(document_id, meeting.id, ordered, document.rule, amendments_id)
         for suggestion in suggestions:
             suggestion.put_to_vote(vote.id)
         self._save_listed(amendments_catalogue(document_id), vote, *suggestions)

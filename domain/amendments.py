@@ -12,12 +12,13 @@ be resumed.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from palabre.domain.actor import acting_id
+from palabre.domain.actor import acting_id, now_iso
 from palabre.domain.committee import (
     CastVote,
     Choice,
@@ -28,7 +29,6 @@ from palabre.domain.committee import (
     decide,
 )
 from palabre.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound
-from palabre.domain.times import now_text
 
 MAX_AMENDMENTS = 50  # suggestions in one set: a meeting's agenda, not the whole backlog
 
@@ -45,9 +45,12 @@ class Amendment:
 
 
 class Amendments(Aggregate):
+    """One vote on a set of amendments; its id is a random uuid4, or derived from the
+    idempotency key of the request that opened it (so that the same request twice finds it)."""
+
     class Event(Aggregate.Event):
         by: str | None = field(default_factory=acting_id, init=False)
-        at: str = field(default_factory=now_text, init=False)
+        at: str = field(default_factory=now_iso, init=False)
 
     class AmendmentsOpened(Aggregate.Created):
         document_id: UUID
@@ -68,7 +71,12 @@ class Amendments(Aggregate):
 
     @classmethod
     def open(
-        cls, document_id: UUID, meeting_id: str, suggestion_ids: list[UUID], rule: Rule
+        cls,
+        document_id: UUID,
+        meeting_id: str,
+        suggestion_ids: list[UUID],
+        rule: Rule,
+        amendments_id: UUID | None = None,
     ) -> Amendments:
         ordered = [str(s) for s in suggestion_ids]
         if not ordered:
@@ -77,7 +85,9 @@ class Amendments(Aggregate):
             raise InvalidInput(f"at most {MAX_AMENDMENTS} suggestions in one vote")
         if len(set(ordered)) != len(ordered):
             raise InvalidInput("a suggestion appears twice in the set")
-        return cls(
+        return cls._create(
+            cls.AmendmentsOpened,
+            id=amendments_id or uuid.uuid4(),
             document_id=document_id,
             meeting_id=meeting_id,
             suggestion_ids=ordered,

@@ -18,8 +18,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 from palabre.domain import bounded
+from palabre.domain.actor import now_iso
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
-from palabre.domain.times import now_text
 
 MAX_BODY = 10_000  # characters: a long remark, not a second document
 MAX_QUOTE = 2_000
@@ -157,14 +157,9 @@ class Comment(Aggregate):
         """A new reply; ``reply_id`` names it (from a request's idempotency key): a reply of
         that id by the same author is the same request again, and nothing new is recorded."""
         reply_id = reply_id or str(uuid.uuid4())
-        existing = self.replies.get(reply_id)
-        if existing is not None:
-            if existing.author_id != author_id:
-                raise Conflict(
-                    "this request key names another reply", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
-                )
-            return existing
-        self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=now_text())
+        if (earlier := earlier_reply(self.replies, reply_id, author_id)) is not None:
+            return earlier
+        self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=now_iso())
         return self.replies[reply_id]
 
     @event(Replied)
@@ -179,7 +174,7 @@ class Comment(Aggregate):
             raise Forbidden(
                 "only its author may edit a comment or a reply", code=ErrorCode.AUTHOR_ONLY
             )
-        self._edited(reply_id=reply_id, body=clean_body(body), at=now_text())
+        self._edited(reply_id=reply_id, body=clean_body(body), at=now_iso())
 
     @event(Edited)
     def _edited(self, reply_id: str | None, body: str, at: str) -> None:
@@ -231,6 +226,18 @@ class Comment(Aggregate):
 
 def clean_body(body: object) -> str:
     return _text(body, "body", MAX_BODY)
+
+
+def earlier_reply(replies: Mapping[str, Reply], reply_id: str, author_id: UUID) -> Reply | None:
+    """The reply an earlier attempt of the same request made under ``reply_id`` (from its
+    idempotency key), if any: the thread's and a suggestion's replies are found again this way
+    instead of being added twice. 409 if that id names another member's reply."""
+    earlier = replies.get(reply_id)
+    if earlier is not None and earlier.author_id != author_id:
+        raise Conflict(
+            "this request key names another reply", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
+        )
+    return earlier
 
 
 def bounded_text(

@@ -19,9 +19,9 @@ from palabre.domain.chain import ChainHead, scan_chain_head
 from palabre.domain.committee import Choice, Rule
 from palabre.domain.document import Document, Meeting, Proposal
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
-from palabre.domain.host import ApplicationHost
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
     from palabre.domain.application import MemberInfo
@@ -30,8 +30,8 @@ COORDINATORS = (Role.COORDINATOR,)
 VOTERS = (Role.COORDINATOR, Role.EDITOR)
 
 
-class CommitteeCommands(ApplicationHost):
-    # Provided by the application service.
+class CommitteeCommands(ServiceParts):
+    # Provided by the application service, besides ServiceParts.
     if TYPE_CHECKING:
         recorder: ApplicationRecorder
 
@@ -143,13 +143,9 @@ class CommitteeCommands(ApplicationHost):
 
     # Helpers ---------------------------------------------------------------------------------
 
-    def _acting(self) -> MemberInfo | None:
-        member_id = acting_member.get()
-        return None if member_id is None else self.member(member_id)
-
     def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]:
-        """The acting member, if they vote for their organisation on the document (never
-        the operator: a vote has a voter), and the document."""
+        """The acting member, if they may vote on the document (on a proposal or an
+        amendment), and the document."""
         voter = self._acting()
         if voter is None:
             raise Forbidden("votes are cast by members, not from the command line")
@@ -160,21 +156,9 @@ class CommitteeCommands(ApplicationHost):
             )
         return voter, document
 
-    def _author(
-        self, document_id: UUID, roles: tuple[Role, ...], refusal: str, operator_refusal: str
-    ) -> UUID:
-        """The acting member, if their role on the document is one of ``roles``: what they
-        write has an author, so the operator is refused (``operator_refusal``)."""
-        self.document(document_id)
+    def _acting(self) -> MemberInfo | None:
         member_id = acting_member.get()
-        if member_id is None:
-            raise Forbidden(operator_refusal)
-        role = self.member(member_id).role_on(document_id)
-        if role not in roles:
-            if role is None:
-                raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
-            raise Forbidden(refusal, code=ErrorCode.ROLE_NOT_ALLOWED)
-        return member_id
+        return None if member_id is None else self.member(member_id)
 
     def _as(self, document_id: UUID, roles: tuple[Role, ...], refusal: str = "") -> Document:
         document = self.committee(document_id)

@@ -25,10 +25,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from palabre.domain.actor import now_iso
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import Conflict, ErrorCode, NotFound
 from palabre.domain.interview_details import Details
-from palabre.domain.times import now_text
 
 MAX_LINKS = 500  # passages per interview
 
@@ -111,7 +111,7 @@ class Interview(Aggregate):
     def revise(self, details: Details, by: UUID | None) -> None:
         changes = details.changes_from(self.details)
         if changes:
-            self._revised(changes=changes, by=by, at=now_text())
+            self._revised(changes=changes, by=by, at=now_iso())
 
     @event(Revised)
     def _revised(self, changes: dict[str, Any], by: UUID | None, at: str) -> None:
@@ -120,7 +120,7 @@ class Interview(Aggregate):
 
     def write_notes(self, notes_seal: str | None, by: UUID | None) -> None:
         if notes_seal != self.notes_seal:
-            self._notes_written(notes_seal=notes_seal, by=by, at=now_text())
+            self._notes_written(notes_seal=notes_seal, by=by, at=now_iso())
 
     @event(NotesWritten)
     def _notes_written(self, notes_seal: str | None, by: UUID | None, at: str) -> None:
@@ -138,7 +138,7 @@ class Interview(Aggregate):
             start=anchor.start,
             end=anchor.end,
             by=by,
-            at=now_text(),
+            at=now_iso(),
         )
         return self.links[link_id]
 
@@ -157,7 +157,7 @@ class Interview(Aggregate):
 
     def unlink(self, link_id: str, by: UUID | None) -> None:
         self.found_link(link_id)
-        self._unlinked(link_id=link_id, by=by, at=now_text())
+        self._unlinked(link_id=link_id, by=by, at=now_iso())
 
     @event(LinkRemoved)
     def _unlinked(self, link_id: str, by: UUID | None, at: str) -> None:

@@ -27,12 +27,12 @@ from uuid import UUID
 from palabre.domain.actor import acting_member
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, NotFound
-from palabre.domain.host import ApplicationHost
 from palabre.domain.interview import Interview, InterviewRecord, Link
 from palabre.domain.interview_details import Details, clean_notes
 from palabre.domain.notes import HIDDEN, NotesReading, NotesVault, SealedNotes
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
     from palabre.domain.application import OrganisationInfo
@@ -46,8 +46,8 @@ def interviews_catalogue(document_id: UUID) -> str:
     return f"interviews:{document_id}"
 
 
-class InterviewCommands(ApplicationHost):
-    # Provided by the application service.
+class InterviewCommands(ServiceParts):
+    # Provided by the application service, besides ServiceParts.
     if TYPE_CHECKING:
         notes_vault: NotesVault
 

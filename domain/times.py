@@ -1,9 +1,9 @@
 """Times as the committee gives them: ISO-8601 with an offset, always. Without one, "10:00"
-could be Paris or Lomé time, an hour apart in winter. Events store theirs in UTC."""
+could be Paris or Lomé time, an hour apart in winter."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from palabre.domain.errors import InvalidInput
 
@@ -18,8 +18,3 @@ def parse_time(raw: str, name: str) -> datetime:
     if parsed.tzinfo is None:
         raise InvalidInput(f"{name} needs a time zone offset (Z, +01:00...): {raw!r}")
     return parsed
-
-
-def now_text() -> str:
-    """Now, as events store a time: ISO-8601 in UTC."""
-    return datetime.now(UTC).isoformat()

@@ -8,16 +8,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 from palabre.domain.application import PalabreApplication
-from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
 from palabre.server.storage.database import Database, open_application
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.people import People, committee_of
 from tests.support.postgres import fresh_database, private_cluster
 from tests.support.server import ServerProcess
 
@@ -86,37 +85,6 @@ def seed(application: PalabreApplication) -> Seed:
     )
 
 
-@dataclass(frozen=True)
-class People:
-    document_id: DocumentId
-    coordinator: UUID
-    editor: UUID
-    editor2: UUID
-    commenter: UUID
-    observer: UUID
-
-
-@pytest.fixture
-def people(application: PalabreApplication) -> People:
-    """The committee of ``seed`` as member ids, for the domain's tests: every one with a
-    role on one document, the coordinator and the editors with their organisation's vote."""
-    document = application.create_document("Référentiel commun")
-
-    def add(name: str, organisation: str, country: Country, role: Role) -> UUID:
-        votes = role in (Role.COORDINATOR, Role.EDITOR)
-        issued = application.add_member(name, organisation, country, role, document.id, votes)
-        return issued.member.id
-
-    return People(
-        document_id=DocumentId(document.id),
-        coordinator=add("Awa Koffi", "Coordination Lomé", Country.TG, Role.COORDINATOR),
-        editor=add("Yann Le Gall", "Chambre régionale de l'ESS", Country.FR, Role.EDITOR),
-        editor2=add("Afi Mensah", "Fédération des ONG du Togo", Country.TG, Role.EDITOR),
-        commenter=add("Maëlle Tanguy", "Université", Country.FR, Role.COMMENTER),
-        observer=add("Kodjo Amegah", "Association Akwaba", Country.TG, Role.OBSERVER),
-    )
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium through Playwright, one per test module that asks for it."""
@@ -124,6 +92,12 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def people(application: PalabreApplication) -> People:
+    """A document and one member of each role, for in-process domain tests."""
+    return committee_of(application)
 
 
 @pytest.fixture

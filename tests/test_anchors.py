@@ -1,6 +1,7 @@
-"""Anchors in the CRDT (``server/crdt/anchors.py``): where a comment's passage stands now,
-from the Yjs relative positions a client made, with real pycrdt documents; a passage whose
-text is gone is detached, and positions the server cannot use fall back to the quote."""
+"""Anchors of comments (and of suggestions and links to sources) in the CRDT, with real
+pycrdt documents: ``server/crdt/anchors.py`` finds where a passage anchored by Yjs relative
+positions stands in the live text, follows inserts and deletions around it, detaches it when
+its text goes, and falls back to the quote (found once) when the positions are unusable."""
 
 from __future__ import annotations
 

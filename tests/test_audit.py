@@ -1,6 +1,7 @@
 """The audit trail: the hash chain over the whole event log, its verification against real
 tampering with the stored rows (SQL behind the application's back), the head recorded by
-decisions, and the JSON Lines export (command line and HTTP), on SQLite and PostgreSQL."""
+decisions, and the JSON Lines export (command line and HTTP), on SQLite and PostgreSQL. The
+tampering itself is ``tests/support/tamper.py``."""
 
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ import orjson
 import pytest
 from palabre.client import PalabreClient, PalabreHTTPError
 from palabre.client.exports import Exports
-from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
 from palabre.domain.committee import Choice, canonical_sha256
@@ -36,6 +35,7 @@ from palabre.server.settings import Settings
 from pycrdt import Doc, Text
 
 from tests.support.cli import palabre
+from tests.support.people import acting
 from tests.support.server import ServerProcess
 
 NB = "\u00a0"
@@ -108,12 +108,12 @@ class History:
         position = self.store()
         proposal = app.propose(doc, label, position, canonical_sha256(str(self.typist.text)))
         for voter in (self.yann, self.afi):
-            with acting_as(voter):
+            with acting(voter):
                 app.vote(doc, proposal.id, Choice.APPROVE, "")
         assert app.close_proposal(doc, proposal.id).version is not None
 
     def comment(self, section: str, quote: str, resolve: bool = True) -> None:
-        with acting_as(self.afi):
+        with acting(self.afi):
             thread = self.application.comment(
                 self.document_id, "À revoir", Anchor.parse(quote, section)
             )

@@ -1,6 +1,6 @@
 """Comments anchored to passages: the domain's rules against the real store (SQLite and
 PostgreSQL), and the HTTP interface against a real server with live typing and the live event
-channel. Where an anchor stands in the CRDT is ``test_anchors.py``."""
+channel. Anchors in the CRDT are tested in ``test_anchors.py``."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from uuid import uuid4
 import pytest
 from palabre.client import LiveDocument, PalabreClient, PalabreHTTPError
 from palabre.client.comments import Comments
-from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import MAX_BODY, Anchor
 from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from palabre.domain.roles import Country, Role
 
-from tests.conftest import People, Seed
+from tests.conftest import Seed
+from tests.support.people import People, acting
 from tests.support.positions import quote_positions
 from tests.support.server import ServerProcess
 
@@ -38,11 +38,11 @@ def test_commenters_editors_and_coordinators_comment_and_reply_observers_read(
 ) -> None:
     doc = people.document_id
     for author in (people.commenter, people.editor, people.coordinator):
-        with acting_as(author):
+        with acting(author):
             thread = application.comment(doc, f"Remarque de {author}", anchor())
             application.reply_to_comment(doc, thread.id, "Merci")
         assert thread.author_id == author
-    with acting_as(people.observer):
+    with acting(people.observer):
         with pytest.raises(Forbidden, match="observers cannot comment"):
             application.comment(doc, "Je ne peux pas", anchor())
         with pytest.raises(Forbidden, match="observers cannot reply"):
@@ -54,25 +54,25 @@ def test_commenters_editors_and_coordinators_comment_and_reply_observers_read(
 
 def test_only_authors_edit_their_own_words(application: PalabreApplication, people: People) -> None:
     doc = people.document_id
-    with acting_as(people.commenter):
+    with acting(people.commenter):
         thread = application.comment(doc, "Premier jet", anchor())
-    with acting_as(people.editor):
+    with acting(people.editor):
         reply = application.reply_to_comment(doc, thread.id, "Une réponse")
     for other in (people.editor, people.coordinator):
-        with acting_as(other), pytest.raises(Forbidden, match="only its author"):
+        with acting(other), pytest.raises(Forbidden, match="only its author"):
             application.edit_comment(doc, thread.id, "Réécrit")
-    with acting_as(people.commenter), pytest.raises(Forbidden, match="only its author"):
+    with acting(people.commenter), pytest.raises(Forbidden, match="only its author"):
         application.edit_comment(doc, thread.id, "Réécrit", reply.id)
-    with acting_as(people.commenter):
+    with acting(people.commenter):
         edited = application.edit_comment(doc, thread.id, "Version corrigée")
-    with acting_as(people.editor):
+    with acting(people.editor):
         edited = application.edit_comment(doc, thread.id, "Réponse corrigée", reply.id)
     assert edited.body == "Version corrigée"
     assert edited.edited_at is not None
     assert [(r.body, r.edited_at is not None) for r in edited.replies] == [
         ("Réponse corrigée", True)
     ]
-    with acting_as(people.commenter), pytest.raises(NotFound, match="no reply"):
+    with acting(people.commenter), pytest.raises(NotFound, match="no reply"):
         application.edit_comment(doc, thread.id, "x", str(uuid4()))
 
 
@@ -80,19 +80,19 @@ def test_the_author_or_a_coordinator_resolves_and_reopens(
     application: PalabreApplication, people: People
 ) -> None:
     doc = people.document_id
-    with acting_as(people.commenter):
+    with acting(people.commenter):
         thread = application.comment(doc, "À revoir", anchor())
-    with acting_as(people.editor), pytest.raises(Forbidden, match="author or a coordinator"):
+    with acting(people.editor), pytest.raises(Forbidden, match="author or a coordinator"):
         application.resolve_comment(doc, thread.id)
-    with acting_as(people.commenter):
+    with acting(people.commenter):
         resolved = application.resolve_comment(doc, thread.id)
         with pytest.raises(Conflict, match="already resolved"):
             application.resolve_comment(doc, thread.id)
     assert resolved.status == "resolved"
     assert resolved.resolved_by == people.commenter
-    with acting_as(people.editor), pytest.raises(Forbidden, match="author or a coordinator"):
+    with acting(people.editor), pytest.raises(Forbidden, match="author or a coordinator"):
         application.reopen_comment(doc, thread.id)
-    with acting_as(people.coordinator):
+    with acting(people.coordinator):
         reopened = application.reopen_comment(doc, thread.id)
         with pytest.raises(Conflict, match="open already"):
             application.reopen_comment(doc, thread.id)
@@ -104,14 +104,14 @@ def test_the_author_or_a_coordinator_resolves_and_reopens(
 def test_listing_per_document_and_status(application: PalabreApplication, people: People) -> None:
     doc = people.document_id
     other = application.create_document("Autre référentiel").id
-    with acting_as(people.coordinator), pytest.raises(Forbidden, match="no role"):
+    with acting(people.coordinator), pytest.raises(Forbidden, match="no role"):
         application.comment(other, "Pas ici", anchor())
     everywhere = application.add_member("Ama Dzifa", "Université de Lomé", Country.TG, Role.EDITOR)
-    with acting_as(everywhere.member.id):
+    with acting(everywhere.member.id):
         first = application.comment(doc, "Un", anchor())
         second = application.comment(doc, "Deux", anchor(section="Les acteurs"))
         application.comment(other, "Ailleurs", anchor())
-    with acting_as(people.coordinator):
+    with acting(people.coordinator):
         application.resolve_comment(doc, first.id)
     assert [t.body for t in application.comments(doc)] == ["Un", "Deux"]
     assert [t.id for t in application.comments(doc, "resolved")] == [first.id]
@@ -137,7 +137,7 @@ def test_bodies_quotes_and_anchors_are_bounded(
         ("x" * (MAX_BODY + 1), None, "longer than 10000"),
         ("bip\x07", None, "control characters"),
     ]
-    with acting_as(people.editor):
+    with acting(people.editor):
         for body, where, message in refused:
             with pytest.raises(InvalidInput, match=message):
                 application.comment(doc, body, where or anchor())

@@ -11,9 +11,8 @@ The tools are Debian's ``libreoffice-writer-nogui``, ``pandoc`` and ``poppler-ut
 ``tests/run-all`` installs. Without them the tests are skipped on a developer's machine, and
 fail where ``CI`` or ``PALABRE_REQUIRE_ALL`` is set (``tests/run-all`` sets it).
 
-Over 400 lines for the same reason as the single LibreOffice run: every test reads the one
-rendering and the one conversion the module's fixtures make (LibreOffice alone takes tens of
-seconds); split, each module would render and convert again."""
+Why one file of over 400 lines: the référentiel is rendered, converted by one ``soffice`` run
+and read once for the whole module; split, LibreOffice would run once per file."""
 
 from __future__ import annotations
 

@@ -9,13 +9,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import Forbidden, InvalidInput, NotFound
 from palabre.domain.interview_details import MAX_NOTES, Details
 from palabre.domain.notes import HIDDEN, seal_of
 from palabre.domain.roles import Country, Role
+
+from tests.support.people import acting
 
 SECRET = "Propos confidentiels de la présidente : « budget serré »"
 
@@ -73,7 +74,7 @@ def body(team: Team, **changes: Any) -> dict[str, Any]:
 
 
 def record(app: PalabreApplication, team: Team, by: UUID | None, **changes: Any) -> Any:
-    with acting_as(by):
+    with acting(by):
         return app.record_interview(team.document_id, Details.parse(body(team, **changes)), SECRET)
 
 
@@ -110,22 +111,22 @@ def test_who_edits_and_who_reads_the_confidential_notes(
         None: True,  # the operator
     }
     for member, may in readers.items():
-        with acting_as(member):
+        with acting(member):
             reading = application.notes_for(team.document_id, [doc])[doc.id]
         assert reading.visible is may, member
         assert reading.text == (SECRET if may else None), member
         if not may:
             assert reading == HIDDEN
     for member in (team.editor, team.observer, team.stranger):
-        with acting_as(member), pytest.raises(Forbidden):
+        with acting(member), pytest.raises(Forbidden):
             application.revise_interview(team.document_id, doc.id, {"summary": "Réécrit"})
-    with acting_as(team.listener):
+    with acting(team.listener):
         revised = application.revise_interview(
             team.document_id, doc.id, {"summary": "Résumé revu", "notes": "Nouvelles notes"}
         )
     assert revised.details.summary == "Résumé revu"
     assert revised.notes_seal != doc.notes_seal
-    with acting_as(team.interviewer):
+    with acting(team.interviewer):
         assert application.notes_for(team.document_id, [revised])[doc.id].text == "Nouvelles notes"
 
 
@@ -134,13 +135,13 @@ def test_notes_of_an_interview_that_is_not_confidential_are_read_by_every_member
 ) -> None:
     doc = record(application, team, team.coordinator, confidential=False)
     for member in (team.editor, team.observer, team.listener):
-        with acting_as(member):
+        with acting(member):
             assert application.notes_for(team.document_id, [doc])[doc.id].text == SECRET
-    with acting_as(team.stranger):  # no role on the document: nothing
+    with acting(team.stranger):  # no role on the document: nothing
         assert application.notes_for(team.document_id, [doc])[doc.id] == HIDDEN
-    with acting_as(team.coordinator):  # made confidential: closed again, old notes included
+    with acting(team.coordinator):  # made confidential: closed again, old notes included
         closed = application.revise_interview(team.document_id, doc.id, {"confidential": True})
-    with acting_as(team.observer):
+    with acting(team.observer):
         assert application.notes_for(team.document_id, [closed])[doc.id] == HIDDEN
         assert application.readable_interviews(team.document_id) == set()
 
@@ -149,7 +150,7 @@ def test_the_notes_never_enter_the_event_log_only_their_seal(
     application: PalabreApplication, team: Team
 ) -> None:
     doc = record(application, team, team.interviewer)
-    with acting_as(team.interviewer):
+    with acting(team.interviewer):
         application.revise_interview(team.document_id, doc.id, {"notes": SECRET + " (bis)"})
     states = [n.state for n in application.recorder.select_notifications(1, 100_000)]
     assert states
@@ -177,11 +178,11 @@ def test_details_are_validated_and_bounded(application: PalabreApplication, team
         ({"colour": "bleu"}, "unknown field 'colour'"),
     ]
     for changes, message in refused:
-        with acting_as(team.coordinator), pytest.raises(InvalidInput, match=message):
+        with acting(team.coordinator), pytest.raises(InvalidInput, match=message):
             application.record_interview(team.document_id, Details.parse(body(team, **changes)))
     with pytest.raises(InvalidInput, match="'date' is required"):
         Details.parse({k: v for k, v in body(team).items() if k != "date"})
-    with acting_as(team.coordinator), pytest.raises(InvalidInput, match="notes is longer"):
+    with acting(team.coordinator), pytest.raises(InvalidInput, match="notes is longer"):
         application.record_interview(
             team.document_id, Details.parse(body(team)), "x" * (MAX_NOTES + 1)
         )
@@ -193,23 +194,23 @@ def test_who_links_passages_and_who_undoes_a_link(
     doc = record(application, team, team.coordinator)
     passage = Anchor.parse("échanges de jeunes", "Les attentes", None)
     for member in (team.coordinator, team.editor, team.interviewer, team.listener):
-        with acting_as(member):
+        with acting(member):
             _, link = application.link_passage(team.document_id, doc.id, passage)
         assert link.by == member
-    with acting_as(team.observer), pytest.raises(Forbidden):
+    with acting(team.observer), pytest.raises(Forbidden):
         application.link_passage(team.document_id, doc.id, passage)
     with pytest.raises(Forbidden, match="not from the command line"):
         application.link_passage(team.document_id, doc.id, passage)
     links = application.interview(team.document_id, doc.id).links
     by_editor = next(k for k in links if k.by == team.editor)
-    with acting_as(team.observer), pytest.raises(Forbidden):
+    with acting(team.observer), pytest.raises(Forbidden):
         application.unlink_passage(team.document_id, doc.id, by_editor.id)
-    with acting_as(team.editor):  # their own link
+    with acting(team.editor):  # their own link
         application.unlink_passage(team.document_id, doc.id, by_editor.id)
-    with acting_as(team.editor), pytest.raises(NotFound):
+    with acting(team.editor), pytest.raises(NotFound):
         application.unlink_passage(team.document_id, doc.id, by_editor.id)
     by_coordinator = next(k for k in links if k.by == team.coordinator)
-    with acting_as(team.listener):  # an interviewer undoes anyone's link
+    with acting(team.listener):  # an interviewer undoes anyone's link
         left = application.unlink_passage(team.document_id, doc.id, by_coordinator.id)
     assert {k.by for k in left.links} == {team.interviewer, team.listener}
 
@@ -231,14 +232,14 @@ def test_an_interviewer_who_left_stays_named_and_the_interview_stays_editable(
 ) -> None:
     doc = record(application, team, team.coordinator)
     application.remove_member(team.document_id, team.listener)  # as the operator
-    with acting_as(team.coordinator):
+    with acting(team.coordinator):
         revised = application.revise_interview(team.document_id, doc.id, {"summary": "Revu"})
         assert team.listener in revised.details.led_by
         with pytest.raises(InvalidInput, match="has no role on this document"):
             application.revise_interview(
                 team.document_id, doc.id, {"led_by": [str(team.interviewer), str(team.stranger)]}
             )
-    with acting_as(team.listener), pytest.raises(Forbidden, match="no role"):
+    with acting(team.listener), pytest.raises(Forbidden, match="no role"):
         application.revise_interview(team.document_id, doc.id, {"summary": "Encore"})
-    with acting_as(team.listener):
+    with acting(team.listener):
         assert application.notes_for(team.document_id, [revised])[doc.id] == HIDDEN

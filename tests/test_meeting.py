@@ -11,8 +11,8 @@ error code the server can answer is translated; no tab scrolls sideways at 390 p
 slider's thumb, label and text agree when the colouring changes mid-slide. Screenshots of each
 screen, laptop and phone, go to build/screenshots/meeting/.
 
-Over 400 lines: it is one meeting, told as one test whose steps build on each other (the
-committee, 21 stock clients and two pages are set up once), and the helpers that set it up."""
+Why one file of over 400 lines: it is one scenario, one test (a meeting of 23 members, two of
+them in browsers), and the helpers that drive it."""
 
 from __future__ import annotations
 

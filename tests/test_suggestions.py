@@ -8,7 +8,6 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 import pytest
-from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.committee import Choice, Mode, Outcome, Rule
 from palabre.domain.contribution import NewContribution
@@ -20,7 +19,7 @@ from palabre.server.crdt.passages import replace_passage
 from palabre.server.crdt.replica import BODY, rebuild
 from pycrdt import Doc, Text
 
-from tests.conftest import People
+from tests.support.people import People, acting
 from tests.support.positions import point_positions, quote_positions
 
 QUOTE = "économie sociale et solidaire"
@@ -30,16 +29,25 @@ def passage(quote: str = QUOTE, replacement: str = "ESS") -> Passage:
     return Passage.parse(quote, replacement, "Le projet")
 
 
+def suggestions_by(application: PalabreApplication, people: People, count: int) -> list[UUID]:
+    """``count`` suggestions of the commenter, on the same words."""
+    with acting(people.commenter):
+        return [
+            application.suggest(people.document_id, passage(replacement=f"v{i}"), "").id
+            for i in range(count)
+        ]
+
+
 def test_commenters_editors_and_coordinators_suggest_observers_and_the_operator_do_not(
     application: PalabreApplication, people: People
 ) -> None:
     doc = people.document_id
     for author in (people.commenter, people.editor, people.coordinator):
-        with acting_as(author):
+        with acting(author):
             made = application.suggest(doc, passage(), "plus court")
             application.reply_to_suggestion(doc, made.id, "D'accord")
         assert (made.author_id, made.status, made.reason) == (author, "open", "plus court")
-    with acting_as(people.observer):
+    with acting(people.observer):
         with pytest.raises(Forbidden, match="observers cannot suggest"):
             application.suggest(doc, passage(), "")
         with pytest.raises(Forbidden, match="observers cannot reply"):
@@ -53,32 +61,29 @@ def test_commenters_editors_and_coordinators_suggest_observers_and_the_operator_
 def test_only_the_author_revises_or_withdraws_and_a_decided_suggestion_never_changes(
     application: PalabreApplication, people: People
 ) -> None:
-    doc = people.document_id
-    with acting_as(people.commenter):
-        made = application.suggest(doc, passage(), "")
+    doc, [made] = people.document_id, suggestions_by(application, people, 1)
     for other in (people.editor, people.coordinator):
-        with acting_as(other), pytest.raises(Forbidden, match="only its author"):
-            application.revise_suggestion(doc, made.id, passage(replacement="l'ESS"), "")
-        with acting_as(other), pytest.raises(Forbidden, match="only its author"):
-            application.withdraw_suggestion(doc, made.id)
-    with acting_as(people.commenter):
-        revised = application.revise_suggestion(doc, made.id, passage(replacement="l'ESS"), "Sigle")
+        with acting(other), pytest.raises(Forbidden, match="only its author"):
+            application.revise_suggestion(doc, made, passage(replacement="l'ESS"), "")
+        with acting(other), pytest.raises(Forbidden, match="only its author"):
+            application.withdraw_suggestion(doc, made)
+    with acting(people.commenter):
+        revised = application.revise_suggestion(doc, made, passage(replacement="l'ESS"), "Sigle")
         assert (revised.passage.replacement, revised.reason) == ("l'ESS", "Sigle")
         assert revised.revised_at is not None
-        withdrawn = application.withdraw_suggestion(doc, made.id)
+        withdrawn = application.withdraw_suggestion(doc, made)
         assert (withdrawn.status, withdrawn.decided_by) == ("withdrawn", people.commenter)
         with pytest.raises(Conflict, match="withdrawn already"):
-            application.revise_suggestion(doc, made.id, passage(), "")
-    with acting_as(people.coordinator), pytest.raises(Conflict, match="withdrawn already"):
-        application.reject_suggestion(doc, made.id, "Non", [])
+            application.revise_suggestion(doc, made, passage(), "")
+    with acting(people.coordinator), pytest.raises(Conflict, match="withdrawn already"):
+        application.reject_suggestion(doc, made, "Non", [])
 
 
 def test_the_passage_authors_who_edit_or_a_coordinator_decide(
     application: PalabreApplication, people: People
 ) -> None:
     doc = people.document_id
-    with acting_as(people.commenter):
-        first, second, third = (application.suggest(doc, passage(), "") for _ in range(3))
+    first, second, third = suggestions_by(application, people, 3)
     authors = [people.editor, people.commenter]
     refusals = [
         (people.editor2, authors),  # an editor who did not write the passage
@@ -86,32 +91,32 @@ def test_the_passage_authors_who_edit_or_a_coordinator_decide(
         (people.observer, [people.observer]),
     ]
     for member, wrote in refusals:
-        with acting_as(member), pytest.raises(Forbidden, match="author"):
-            application.reject_suggestion(doc, first.id, "Non", wrote)
-        with acting_as(member), pytest.raises(Forbidden, match="author"):
-            application.check_decider(doc, first.id, wrote)
-    with acting_as(people.editor):
+        with acting(member), pytest.raises(Forbidden, match="author"):
+            application.reject_suggestion(doc, first, "Non", wrote)
+        with acting(member), pytest.raises(Forbidden, match="author"):
+            application.check_decider(doc, first, wrote)
+    with acting(people.editor):
         with pytest.raises(InvalidInput, match="reason must not be empty"):
-            application.reject_suggestion(doc, first.id, "  ", authors)
-        rejected = application.reject_suggestion(doc, first.id, "Le sigle est moins clair", authors)
-        assert application.check_decider(doc, second.id, authors).id == second.id
+            application.reject_suggestion(doc, first, "  ", authors)
+        rejected = application.reject_suggestion(doc, first, "Le sigle est moins clair", authors)
+        assert application.check_decider(doc, second, authors).id == second
     assert (rejected.status, rejected.decided_by, rejected.decision_reason) == (
         "rejected",
         people.editor,
         "Le sigle est moins clair",
     )
-    with acting_as(people.coordinator):
-        accepted = application.record_acceptance(doc, second.id, [], 7)
+    with acting(people.coordinator):
+        accepted = application.record_acceptance(doc, second, [], 7)
         with pytest.raises(Conflict, match="accepted already"):
-            application.record_acceptance(doc, second.id, [], 8)
+            application.record_acceptance(doc, second, [], 8)
     assert (accepted.status, accepted.position, accepted.decided_by) == (
         "accepted",
         7,
         people.coordinator,
     )
-    assert application.reject_suggestion(doc, third.id, "Par l'opérateur", []).decided_by is None
+    assert application.reject_suggestion(doc, third, "Par l'opérateur", []).decided_by is None
     assert [s.status for s in application.suggestions(doc)] == ["rejected", "accepted", "rejected"]
-    assert [s.id for s in application.suggestions(doc, "accepted")] == [second.id]
+    assert [s.id for s in application.suggestions(doc, "accepted")] == [second]
     with pytest.raises(InvalidInput, match="unknown status"):
         application.suggestions(doc, "closed")
 
@@ -119,23 +124,21 @@ def test_the_passage_authors_who_edit_or_a_coordinator_decide(
 def test_accepting_stores_the_suggesters_contribution_and_the_decision_together(
     application: PalabreApplication, people: People
 ) -> None:
-    doc = people.document_id
-    with acting_as(people.commenter):
-        made = application.suggest(doc, passage(), "")
-    replacement = NewContribution(people.commenter, contribution_session(made.id), b"\x00\x00", 1)
-    with acting_as(people.coordinator):
+    doc, [made] = people.document_id, suggestions_by(application, people, 1)
+    replacement = NewContribution(people.commenter, contribution_session(made), b"\x00\x00", 1)
+    with acting(people.coordinator):
         with pytest.raises(PositionConflict):  # the log is at 0, not 3: nothing is stored
-            application.accept_with_contribution(doc, made.id, [], 3, replacement)
-        assert application.suggestion(doc, made.id).status == "open"
+            application.accept_with_contribution(doc, made, [], 3, replacement)
+        assert application.suggestion(doc, made).status == "open"
         assert application.contribution_count(doc) == 0
         someone_else = NewContribution(people.editor, "s", b"\x00\x00", 1)
         with pytest.raises(InvalidInput, match="suggester"):
-            application.accept_with_contribution(doc, made.id, [], 0, someone_else)
-        accepted = application.accept_with_contribution(doc, made.id, [], 0, replacement)
+            application.accept_with_contribution(doc, made, [], 0, someone_else)
+        accepted = application.accept_with_contribution(doc, made, [], 0, replacement)
     [stored] = application.contributions(doc)
     assert (stored.member_id, stored.session_id, stored.originator_version) == (
         people.commenter,
-        f"suggestion-{made.id}",
+        f"suggestion-{made}",
         1,
     )
     assert (accepted.status, accepted.position, accepted.decided_by) == (
@@ -161,13 +164,13 @@ def test_passages_are_bounded_and_must_change_something(
             Passage.parse(quote, replacement, "", positions)
     kept = Passage.parse(" espace ", "", None, {"start": "AAEC", "end": "AAEC"})
     assert (kept.quote, kept.replacement, kept.start) == (" espace ", "", "AAEC")
-    with acting_as(people.commenter):
+    with acting(people.commenter):
         with pytest.raises(InvalidInput, match="reason is longer"):
             application.suggest(people.document_id, passage(), "r" * 2001)
         with pytest.raises(NotFound):
             application.suggestion(people.document_id, uuid4())
     other = application.create_document("Autre").id
-    with acting_as(people.coordinator):
+    with acting(people.coordinator):
         made = application.suggest(people.document_id, passage(), "")
         with pytest.raises(NotFound, match="on this document"):
             application.suggestion(other, made.id)
@@ -176,20 +179,12 @@ def test_passages_are_bounded_and_must_change_something(
 # Amendments ----------------------------------------------------------------------------------
 
 
-def suggestions_by(application: PalabreApplication, people: People, count: int) -> list[UUID]:
-    with acting_as(people.commenter):
-        return [
-            application.suggest(people.document_id, passage(replacement=f"v{i}"), "").id
-            for i in range(count)
-        ]
-
-
 def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(
     application: PalabreApplication, people: People
 ) -> None:
     doc = people.document_id
     first, second, third = suggestions_by(application, people, 3)
-    with acting_as(people.coordinator):
+    with acting(people.coordinator):
         with pytest.raises(Conflict, match="open one first"):
             application.open_amendments(doc, [first])
         meeting = application.open_meeting(doc, "Comité de pilotage", "2026-11-23")
@@ -200,9 +195,9 @@ def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(
             application.open_amendments(doc, [first])
         with pytest.raises(Conflict, match="before the committee"):
             application.reject_suggestion(doc, first, "Non", [])
-    with acting_as(people.commenter), pytest.raises(Conflict, match="before the committee"):
+    with acting(people.commenter), pytest.raises(Conflict, match="before the committee"):
         application.withdraw_suggestion(doc, first)
-    with acting_as(people.commenter), pytest.raises(Forbidden, match="cannot vote"):
+    with acting(people.commenter), pytest.raises(Forbidden, match="cannot vote"):
         application.vote_amendment(doc, vote.id, first, Choice.APPROVE, "")
     casts = {
         people.coordinator: [Choice.APPROVE, Choice.OBJECT, Choice.APPROVE],
@@ -210,10 +205,10 @@ def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(
         people.editor2: [Choice.ABSTAIN, Choice.APPROVE, Choice.APPROVE],
     }
     for member, choices in casts.items():
-        with acting_as(member):
+        with acting(member):
             for sid, choice in zip((first, second, third), choices, strict=True):
                 application.vote_amendment(doc, vote.id, sid, choice, "Motif")
-    with acting_as(people.coordinator):
+    with acting(people.coordinator):
         with pytest.raises(Conflict, match="open vote on amendments"):
             application.close_meeting(doc, meeting.id)
         closed = application.close_amendments(doc, vote.id)
@@ -231,11 +226,11 @@ def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(
         vote.id,
         people.coordinator,
     )
-    with acting_as(people.coordinator):
+    with acting(people.coordinator):
         with pytest.raises(Conflict, match="did not accept"):
             application.record_acceptance(doc, second, [], 1, vote.id)
         assert application.record_acceptance(doc, first, [], 1, vote.id).status == "accepted"
-    with acting_as(people.editor), pytest.raises(Forbidden, match="coordinator applies"):
+    with acting(people.editor), pytest.raises(Forbidden, match="coordinator applies"):
         application.record_acceptance(doc, third, [people.editor], 2, vote.id)
     assert [v.id for v in application.amendments_votes(doc)] == [vote.id]
 
@@ -245,19 +240,19 @@ def test_under_consent_one_objection_refuses_an_amendment(
 ) -> None:
     doc = people.document_id
     [only] = suggestions_by(application, people, 1)
-    with acting_as(people.coordinator):
+    with acting(people.coordinator):
         application.set_rule(doc, Rule(quorum=0.5, mode=Mode.CONSENT))
         application.open_meeting(doc, "Comité", "2026-11-23")
         vote = application.open_amendments(doc, [only])
         application.set_rule(doc, Rule(quorum=0.5, mode=Mode.MAJORITY))  # too late for it
         application.vote_amendment(doc, vote.id, only, Choice.APPROVE, "")
-    with acting_as(people.editor):
+    with acting(people.editor):
         application.vote_amendment(doc, vote.id, only, Choice.APPROVE, "")
-    with acting_as(people.editor2):
+    with acting(people.editor2):
         with pytest.raises(InvalidInput, match="objection needs a reason"):
             application.vote_amendment(doc, vote.id, only, Choice.OBJECT, "")
         application.vote_amendment(doc, vote.id, only, Choice.OBJECT, "Le sigle exclut")
-    with acting_as(people.coordinator):
+    with acting(people.coordinator):
         closed = application.close_amendments(doc, vote.id)
     item = closed.item(only)
     assert item.outcome is Outcome.REJECTED

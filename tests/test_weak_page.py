@@ -7,11 +7,13 @@ cut show that they are pending, are retried with the same idempotency key, and c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from uuid import UUID
 
 import httpx
 import pytest
 from palabre.domain.application import PalabreApplication
+from palabre.domain.roles import Country, Role
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -21,9 +23,9 @@ from playwright.sync_api import (
 )
 
 from tests.conftest import Seed
-from tests.support.ballot import open_ballot
 from tests.support.browser import editor_text, invitation, server_text
 from tests.support.link import PROFILES, LinkThread, running_link
+from tests.support.lost import answer_lost_in_browser
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -57,8 +59,7 @@ def new_context(
 
 
 def through(server: ServerProcess) -> tuple[str, int]:
-    host, port = server.base_url.removeprefix("http://").split(":")
-    return host, int(port)
+    return server.address
 
 
 def open_through(
@@ -126,13 +127,6 @@ def stored_topics(application: PalabreApplication, suffix: str) -> int:
     return sum(n.topic.endswith(suffix) for n in found)
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.005)
-
-
 def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once(
     browser: Browser,
     contexts: list[BrowserContext],
@@ -140,16 +134,27 @@ def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once
     seed: Seed,
     application: PalabreApplication,
 ) -> None:
-    ballot = open_ballot(application, server, seed)
+    voter = application.add_member(
+        "Kossi Agbeko",
+        "Fédération des ONG du Togo",
+        Country.TG,
+        Role.EDITOR,
+        UUID(seed.document_id),
+        votes=True,
+    )
+    proposal = httpx.post(
+        f"{server.base_url}/api/documents/{seed.document_id}/proposals",
+        json={"label": "Texte de la séance"},
+        headers={"Authorization": f"Bearer {seed.coordinator}"},
+    ).json()
     context = new_context(browser, contexts)
     with running_link(PROFILES["lome-3g"], through(server), seed=21) as link:
-        page = open_through(context, link, server, seed, ballot.voter)
+        page = open_through(context, link, server, seed, voter.token)
         page.click("#tab-committee")
         mine = page.locator(".proposal .my-vote")
         page.click(".proposal .vote-approve")
         expect(mine).to_have_text("Envoi de votre avis « Pour »…")  # on its way
-        wait_until(lambda: stored_topics(application, "VoteCast") == 1, "the vote is stored")
-        link.cut("reset")  # the answer never reaches the phone
+        answer_lost_in_browser(link, lambda: stored_topics(application, "VoteCast") == 1)
         expect(mine).to_contain_text("nouvel essai automatique")
         expect(page.locator(".proposal .vote-approve")).to_be_disabled()
         link.restore()
@@ -158,7 +163,7 @@ def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once
         expect(page.locator(".tally-counts")).to_contain_text("Pour : 1 ·")
     assert stored_topics(application, "VoteCast") == 1
     answer = httpx.get(
-        server.base_url + ballot.proposal,
+        f"{server.base_url}/api/documents/{seed.document_id}/proposals/{proposal['id']}",
         headers={"Authorization": f"Bearer {seed.coordinator}"},
     )
     assert [v["vote"] for v in answer.json()["votes"]] == ["approve"]
@@ -182,8 +187,7 @@ def test_a_comment_sent_through_a_cut_is_posted_once(
         page.click(".new-comment button[type=submit]")
         note = page.locator(".new-comment .sending")
         expect(note).to_have_text("Envoi…")
-        wait_until(lambda: stored_topics(application, "Comment.Created") == 1, "stored")
-        link.cut("reset")
+        answer_lost_in_browser(link, lambda: stored_topics(application, "Comment.Created") == 1)
         expect(note).to_contain_text("nouvel essai automatique")
         link.restore()
         expect(page.locator(".thread")).to_have_count(1, timeout=SLOW)

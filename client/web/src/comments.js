@@ -11,10 +11,10 @@ import * as Y from 'yjs'
 import { h, fill, reconcile } from './dom.js'
 import { t, formatTime } from './i18n.js'
 import { documentPath } from './api.js'
+import { encodePosition, placeRange } from './positions.js'
 import { sectionAt } from './outline.js'
 import { Drafts } from './drafts.js'
 import { explain, Notice } from './errors.js'
-import { anchorRange, encodeAnchor, relativeRange } from './anchors.js'
 
 const MAX_QUOTE = 2000
 
@@ -75,7 +75,7 @@ export class CommentsPanel {
   // Where a thread's passage stands now, in the editor's positions.
   range (thread) {
     if (!thread.anchor || thread.detached) return null
-    return anchorRange(thread.anchor, this.live.doc)
+    return placeRange(thread.anchor.start, thread.anchor.end, this.live.doc)
   }
 
   textChanged () {
@@ -90,7 +90,10 @@ export class CommentsPanel {
 
   // An open draft holds its passage as Yjs relative positions: it follows others' typing.
   openDraft (from, to) {
-    this.draft = relativeRange(this.live.text, from, to)
+    this.draft = {
+      start: Y.createRelativePositionFromTypeIndex(this.live.text, from),
+      end: Y.createRelativePositionFromTypeIndex(this.live.text, to, -1)
+    }
   }
 
   draftRange () {
@@ -103,7 +106,10 @@ export class CommentsPanel {
     const { from, to } = this.draftRange()
     if (to <= from) throw new Notice(t('comments.detached'))
     const text = this.live.text.toString()
-    const anchor = encodeAnchor(this.draft)
+    const anchor = {
+      start: encodePosition(this.draft.start),
+      end: encodePosition(this.draft.end)
+    }
     const thread = await this.api.sure(documentPath(this.documentId, '/comments'), {
       body, quote: text.slice(from, to), section: sectionAt(text, from), anchor
     }, { onRetry })

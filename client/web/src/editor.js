@@ -4,7 +4,7 @@
 // happens. Commenters type in suggesting mode only (`extensions` brings it: suggesting.js).
 // Passages with open comments are underlined; passages linked to an interview (sources) are
 // marked too, each kind in its own layer.
-import { EditorState, Compartment } from '@codemirror/state'
+import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
 } from '@codemirror/view'
@@ -13,9 +13,25 @@ import { syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language'
 import { markdown } from '@codemirror/lang-markdown'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
-import { decorationLayer } from './layers.js'
 
-// One layer of marked passages: its ranges follow edits until they are set again.
+// Decorations that follow edits until `set` gives new ones: `field` goes in the extensions.
+export function decorationLayer () {
+  const set = StateEffect.define()
+  const field = StateField.define({
+    create: () => Decoration.none,
+    update (value, transaction) {
+      value = value.map(transaction.changes)
+      for (const effect of transaction.effects) {
+        if (effect.is(set)) value = effect.value
+      }
+      return value
+    },
+    provide: (f) => EditorView.decorations.from(f)
+  })
+  return { set, field }
+}
+
+// One layer of marked passages, all in one class.
 function layer (className) {
   return { ...decorationLayer(), mark: Decoration.mark({ class: className }) }
 }

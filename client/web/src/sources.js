@@ -4,13 +4,14 @@
 // them: coordinators and its interviewers, for a confidential one), the committee's
 // organisations and where they are cited. Select a passage, link it to an interview: it is
 // anchored with Yjs relative positions, like a comment, and highlighted in the text.
+import * as Y from 'yjs'
 import { h, fill } from './dom.js'
 import { t, formatDate } from './i18n.js'
 import { documentPath } from './api.js'
+import { encodePosition, placeRange } from './positions.js'
 import { sectionAt } from './outline.js'
 import { renderMarkdown } from './preview.js'
 import { explain, Notice } from './errors.js'
-import { anchorRange, encodeAnchor, relativeRange } from './anchors.js'
 
 const MAX_QUOTE = 2000
 const COVERAGE_DELAY = 1500 // ms after typing stops before the coverage is asked again
@@ -67,7 +68,7 @@ export class SourcesPanel {
   // Where a link's passage stands now, in the editor's positions.
   range (link) {
     if (!link.anchor || link.detached) return null
-    return anchorRange(link.anchor, this.live.doc)
+    return placeRange(link.anchor.start, link.anchor.end, this.live.doc)
   }
 
   markPassages () {
@@ -84,7 +85,10 @@ export class SourcesPanel {
     const { from, to } = this.selection
     if (to <= from) throw new Notice(t('sources.selectFirst'))
     const text = this.live.text.toString()
-    const anchor = encodeAnchor(relativeRange(this.live.text, from, to))
+    const anchor = {
+      start: encodePosition(Y.createRelativePositionFromTypeIndex(this.live.text, from)),
+      end: encodePosition(Y.createRelativePositionFromTypeIndex(this.live.text, to, -1))
+    }
     await this.api.post(this.path(`/interviews/${interview.id}/links`), {
       quote: text.slice(from, to), section: sectionAt(text, from), anchor
     })

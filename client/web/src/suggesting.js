@@ -8,8 +8,8 @@
 import { EditorState, Prec } from '@codemirror/state'
 import { Decoration, EditorView, WidgetType, keymap } from '@codemirror/view'
 import { ySyncAnnotation } from 'y-codemirror.next'
+import { decorationLayer } from './editor.js'
 import { joinChanges } from './suggestion_draft.js'
-import { decorationLayer } from './layers.js'
 
 const { set: setSuggestionMarks, field: marks } = decorationLayer()
 export { setSuggestionMarks }
