@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from uuid import UUID
 
 import httpx
 import pytest
 from palabre.domain.application import PalabreApplication
-from palabre.domain.roles import Country, Role
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -23,6 +21,7 @@ from playwright.sync_api import (
 )
 
 from tests.conftest import Seed
+from tests.support.ballot import open_ballot
 from tests.support.browser import editor_text, invitation, server_text
 from tests.support.link import PROFILES, LinkThread, running_link
 from tests.support.lost import answer_lost_in_browser
@@ -134,22 +133,10 @@ def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once
     seed: Seed,
     application: PalabreApplication,
 ) -> None:
-    voter = application.add_member(
-        "Kossi Agbeko",
-        "Fédération des ONG du Togo",
-        Country.TG,
-        Role.EDITOR,
-        UUID(seed.document_id),
-        votes=True,
-    )
-    proposal = httpx.post(
-        f"{server.base_url}/api/documents/{seed.document_id}/proposals",
-        json={"label": "Texte de la séance"},
-        headers={"Authorization": f"Bearer {seed.coordinator}"},
-    ).json()
+    ballot = open_ballot(application, server, seed)
     context = new_context(browser, contexts)
     with running_link(PROFILES["lome-3g"], through(server), seed=21) as link:
-        page = open_through(context, link, server, seed, voter.token)
+        page = open_through(context, link, server, seed, ballot.voter)
         page.click("#tab-committee")
         mine = page.locator(".proposal .my-vote")
         page.click(".proposal .vote-approve")
@@ -163,7 +150,7 @@ def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once
         expect(page.locator(".tally-counts")).to_contain_text("Pour : 1 ·")
     assert stored_topics(application, "VoteCast") == 1
     answer = httpx.get(
-        f"{server.base_url}/api/documents/{seed.document_id}/proposals/{proposal['id']}",
+        server.base_url + ballot.proposal,
         headers={"Authorization": f"Bearer {seed.coordinator}"},
     )
     assert [v["vote"] for v in answer.json()["votes"]] == ["approve"]
