@@ -338,6 +338,12 @@ class PalabreApplication(
         entry = self._catalogue(kind).trigger_event(entity_id=aggregate.id)
         self.save(aggregate, *others, entry)
 
+    def aggregate_at(self, cls: type[A], aggregate_id: UUID, version: int) -> A:
+        """The aggregate as its event ``version`` left it (for readers of the log)."""
+        aggregate: object = self.repository.get(aggregate_id, version=version)
+        assert isinstance(aggregate, cls)
+        return aggregate
+
     def _requested(
         self,
         cls: type[A],

@@ -1,30 +1,55 @@
 """Bounded values from the network, checked once: printable texts of a known length, lists of
 a known size, flags, calendar dates and SHA-256 digests. Every field of an interview goes
-through here before it reaches an event (and, from there, exports and every reader)."""
+through here before it reaches an event (and, from there, exports and every reader); comments
+and suggestions check their texts here too, under error codes of their own."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from palabre.domain.errors import InvalidInput
+from palabre.domain.errors import ErrorCode, InvalidInput
 
 ALLOWED_CONTROLS = frozenset("\n\t")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
-def text(value: object, name: str, limit: int, *, required: bool = True) -> str:
-    """A printable text of at most ``limit`` characters, stripped of outer blanks."""
+@dataclass(frozen=True)
+class TextCodes:
+    """The error codes of a refused text: not text (or with control characters), empty, too
+    long."""
+
+    invalid: ErrorCode
+    required: ErrorCode
+    too_long: ErrorCode
+
+
+GENERIC = TextCodes(ErrorCode.INVALID_INPUT, ErrorCode.INVALID_INPUT, ErrorCode.INVALID_INPUT)
+
+
+def text(
+    value: object,
+    name: str,
+    limit: int,
+    *,
+    required: bool = True,
+    strip: bool = True,
+    codes: TextCodes = GENERIC,
+) -> str:
+    """A printable text of at most ``limit`` characters, stripped of outer blanks unless
+    ``strip`` is False (a quote keeps them; it must still hold more than blanks when
+    ``required``)."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be a string")
-    cleaned = value.strip()
-    if required and not cleaned:
-        raise InvalidInput(f"{name} must not be empty")
+        raise InvalidInput(f"{name} must be a string", code=codes.invalid)
+    cleaned = value.strip() if strip else value
+    if required and not cleaned.strip():
+        raise InvalidInput(f"{name} must not be empty", code=codes.required)
     if len(cleaned) > limit:
-        raise InvalidInput(f"{name} is longer than {limit} characters")
+        raise InvalidInput(f"{name} is longer than {limit} characters", code=codes.too_long)
     if any(c < " " and c not in ALLOWED_CONTROLS for c in cleaned) or "\x7f" in cleaned:
-        raise InvalidInput(f"{name} holds control characters")
+        raise InvalidInput(f"{name} holds control characters", code=codes.invalid)
     return cleaned
 
 

@@ -13,17 +13,21 @@ import binascii
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from palabre.domain import bounded
+from palabre.domain.actor import now_iso
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 
 MAX_BODY = 10_000  # characters: a long remark, not a second document
 MAX_QUOTE = 2_000
 MAX_SECTION = 300
+TEXT_CODES = bounded.TextCodes(
+    ErrorCode.TEXT_INVALID, ErrorCode.TEXT_REQUIRED, ErrorCode.TEXT_TOO_LONG
+)
 MAX_POSITION_BYTES = 128  # a Yjs relative position is a few varints: ~20 bytes
-ALLOWED_CONTROLS = frozenset("\n\t")
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ class Comment(Aggregate):
         reply_id = reply_id or str(uuid.uuid4())
         if (earlier := earlier_reply(self.replies, reply_id, author_id)) is not None:
             return earlier
-        self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=_now())
+        self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=now_iso())
         return self.replies[reply_id]
 
     @event(Replied)
@@ -170,7 +174,7 @@ class Comment(Aggregate):
             raise Forbidden(
                 "only its author may edit a comment or a reply", code=ErrorCode.AUTHOR_ONLY
             )
-        self._edited(reply_id=reply_id, body=clean_body(body), at=_now())
+        self._edited(reply_id=reply_id, body=clean_body(body), at=now_iso())
 
     @event(Edited)
     def _edited(self, reply_id: str | None, body: str, at: str) -> None:
@@ -252,18 +256,7 @@ def _text(
     value: object, name: str, limit: int, *, required: bool = True, strip: bool = True
 ) -> str:
     """A bounded, printable text: bodies come from the network and end up in exports."""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be a string", code=ErrorCode.TEXT_INVALID)
-    text = value.strip() if strip else value
-    if required and not text.strip():
-        raise InvalidInput(f"{name} must not be empty", code=ErrorCode.TEXT_REQUIRED)
-    if len(text) > limit:
-        raise InvalidInput(
-            f"{name} is longer than {limit} characters", code=ErrorCode.TEXT_TOO_LONG
-        )
-    if any(c < " " and c not in ALLOWED_CONTROLS for c in text) or "\x7f" in text:
-        raise InvalidInput(f"{name} holds control characters", code=ErrorCode.TEXT_INVALID)
-    return text
+    return bounded.text(value, name, limit, required=required, strip=strip, codes=TEXT_CODES)
 
 
 def _positions(positions: object) -> tuple[str | None, str | None]:
@@ -294,7 +287,3 @@ def _position(value: object, name: str) -> str:
     if not decoded:
         raise InvalidInput(f"{name} is empty", code=ErrorCode.ANCHOR_INVALID)
     return value
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()

@@ -21,6 +21,7 @@ from palabre.domain.document import Document, Meeting, Proposal
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
     from palabre.domain.application import MemberInfo
@@ -29,14 +30,11 @@ COORDINATORS = (Role.COORDINATOR,)
 VOTERS = (Role.COORDINATOR, Role.EDITOR)
 
 
-class CommitteeCommands:
-    # Provided by the application service.
+class CommitteeCommands(ServiceParts):
+    # Provided by the application service, besides ServiceParts.
     if TYPE_CHECKING:
         recorder: ApplicationRecorder
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
         def contribution_count(self, document_id: Any) -> int: ...
         def organisation(self, organisation_id: UUID) -> Any: ...
         def has_open_amendments(self, document_id: UUID, meeting_id: str) -> bool: ...

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_id, acting_member
 from palabre.domain.committee import (
     Ballot,
     CastVote,
@@ -83,18 +83,13 @@ class Proposal:
         return self.outcome is None
 
 
-def _actor() -> str | None:
-    member = acting_member.get()
-    return None if member is None else str(member)
-
-
 class Document(Aggregate):
     class Event(Aggregate.Event):
         """Every change of a document records who made it (``by``), from the acting member
         (``domain.actor``): None for the operator at the command line. Votes carry their
         voter (``member_id``) too, and were stored without ``by`` before it existed."""
 
-        by: str | None = field(default_factory=_actor, init=False)
+        by: str | None = field(default_factory=acting_id, init=False)
 
     class Created(Aggregate.Created):
         title: str

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from palabre.domain.actor import now_iso
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import Conflict, ErrorCode, NotFound
 from palabre.domain.interview_details import Details
@@ -110,7 +111,7 @@ class Interview(Aggregate):
     def revise(self, details: Details, by: UUID | None) -> None:
         changes = details.changes_from(self.details)
         if changes:
-            self._revised(changes=changes, by=by, at=_now())
+            self._revised(changes=changes, by=by, at=now_iso())
 
     @event(Revised)
     def _revised(self, changes: dict[str, Any], by: UUID | None, at: str) -> None:
@@ -119,7 +120,7 @@ class Interview(Aggregate):
 
     def write_notes(self, notes_seal: str | None, by: UUID | None) -> None:
         if notes_seal != self.notes_seal:
-            self._notes_written(notes_seal=notes_seal, by=by, at=_now())
+            self._notes_written(notes_seal=notes_seal, by=by, at=now_iso())
 
     @event(NotesWritten)
     def _notes_written(self, notes_seal: str | None, by: UUID | None, at: str) -> None:
@@ -137,7 +138,7 @@ class Interview(Aggregate):
             start=anchor.start,
             end=anchor.end,
             by=by,
-            at=_now(),
+            at=now_iso(),
         )
         return self.links[link_id]
 
@@ -156,7 +157,7 @@ class Interview(Aggregate):
 
     def unlink(self, link_id: str, by: UUID | None) -> None:
         self.found_link(link_id)
-        self._unlinked(link_id=link_id, by=by, at=_now())
+        self._unlinked(link_id=link_id, by=by, at=now_iso())
 
     @event(LinkRemoved)
     def _unlinked(self, link_id: str, by: UUID | None, at: str) -> None:
@@ -178,7 +179,3 @@ class Interview(Aggregate):
             edited_at=self.edited_at,
             links=tuple(self.links.values()),
         )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()

@@ -21,7 +21,7 @@ written first, then the event, so a crash in between loses nothing that was ackn
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from palabre.domain.actor import acting_member
@@ -32,10 +32,10 @@ from palabre.domain.interview_details import Details, clean_notes
 from palabre.domain.notes import HIDDEN, NotesReading, NotesVault, SealedNotes
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
-    from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import DocumentInfo, Listed, MemberInfo, OrganisationInfo
+    from palabre.domain.application import OrganisationInfo
 
 WRITERS = (Role.COORDINATOR, Role.EDITOR, Role.COMMENTER)
 KEEP_NOTES = object()  # a revision that leaves the notes as they are
@@ -46,17 +46,11 @@ def interviews_catalogue(document_id: UUID) -> str:
     return f"interviews:{document_id}"
 
 
-class InterviewCommands:
-    # Provided by the application service.
+class InterviewCommands(ServiceParts):
+    # Provided by the application service, besides ServiceParts.
     if TYPE_CHECKING:
         notes_vault: NotesVault
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
-        def document(self, document_id: UUID) -> DocumentInfo: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
         def organisation(self, organisation_id: UUID) -> OrganisationInfo: ...
 
     def record_interview(

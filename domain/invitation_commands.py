@@ -7,7 +7,7 @@ coordinator can revoke every link of that member at once)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from palabre.domain.committee_commands import COORDINATORS
@@ -15,18 +15,17 @@ from palabre.domain.errors import ErrorCode, NotFound
 from palabre.domain.invitation import Invitation, invitation_id_for
 from palabre.domain.member import Credential, Member, issue_credential
 from palabre.domain.retry import retried
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
     from palabre.domain.document import Document
     from palabre.domain.roles import Role
 
 
-class InvitationCommands:
-    # Provided by the application service.
+class InvitationCommands(ServiceParts):
+    # Provided by the application service, besides ServiceParts.
     if TYPE_CHECKING:
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
         def _as(
             self, document_id: UUID, roles: tuple[Role, ...], refusal: str = ""
         ) -> Document: ...

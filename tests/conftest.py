@@ -1,5 +1,6 @@
 """Shared fixtures. Every store and live test runs once per backend (SQLite, then PostgreSQL),
-changing only the database URL. PostgreSQL is a private cluster started for the session."""
+changing only the database URL. PostgreSQL is a private cluster started for the session; a
+browser (Debian's Chromium) is launched for each test module that asks for one."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
 from palabre.server.storage.database import Database, open_application
+from playwright.sync_api import Browser, sync_playwright
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.people import People, committee_of
 from tests.support.postgres import fresh_database, private_cluster
 from tests.support.server import ServerProcess
@@ -80,6 +83,15 @@ def seed(application: PalabreApplication) -> Seed:
         commenter=token("Maëlle Tanguy", "Université", Country.FR, Role.COMMENTER),
         observer=token("Kodjo Amegah", "Association Akwaba", Country.TG, Role.OBSERVER),
     )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one per test module that asks for it."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

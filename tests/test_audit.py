@@ -1,9 +1,7 @@
 """The audit trail: the hash chain over the whole event log, its verification against real
 tampering with the stored rows (SQL behind the application's back), the head recorded by
-decisions, and the JSON Lines export (command line and HTTP), on SQLite and PostgreSQL.
-
-Why one file of over 400 lines: its tests share the stories and the tampering helpers (SQL
-behind the application's back, on both stores) that the chain is checked against."""
+decisions, and the JSON Lines export (command line and HTTP), on SQLite and PostgreSQL. The
+tampering itself is ``tests/support/tamper.py``."""
 
 from __future__ import annotations
 
@@ -15,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 import orjson
@@ -23,7 +21,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.chain import GENESIS, ChainHead, chain_link, scan_chain_head
 from palabre.domain.committee import Choice
@@ -41,7 +39,8 @@ from palabre.server.storage.transcoder import CompactTranscoder
 from palabre.server.storage.views import open_audit
 from starlette.applications import Starlette
 
-from tests.test_cli import palabre
+from tests.support.cli import palabre
+from tests.support.tamper import Tamper
 
 CLOSED_TOPIC = get_topic(Document.ProposalClosed)
 
@@ -72,12 +71,9 @@ def record_history(
     batch = [NewContribution(voter, "session", f"update {i}".encode(), 1) for i in range(4)]
     application.append_contributions(document.id, 0, batch)
     proposal = application.propose(document.id, "Première lecture", 4, "a" * 64)
-    acting = acting_member.set(voter)
-    try:
+    with acting_as(voter):
         # Rejected: the updates are not real CRDT updates, so no version could be rebuilt.
         application.vote(document.id, proposal.id, Choice.OBJECT, "pas encore")
-    finally:
-        acting_member.reset(acting)
     application.close_proposal(document.id, proposal.id, seal)
     return History(application, document.id, coordinator.token, proposal.id)
 
@@ -143,72 +139,6 @@ def test_processes_linking_at_once_store_each_link_once(
 
 
 # Tampering ---------------------------------------------------------------------------------
-
-
-class Tamper:
-    """SQL on Palabre's events table, behind the application's back. SQLite's notification
-    id is the table's rowid; PostgreSQL's is the ``notification_id`` column."""
-
-    def __init__(self, database_url: str) -> None:
-        self.sqlite = database_url.startswith("sqlite:///")
-        self.url = database_url
-        self.table = "stored_events" if self.sqlite else "palabre_events"
-        self.id = "rowid" if self.sqlite else "notification_id"
-
-    def run(self, *statements: tuple[str, tuple[Any, ...]]) -> None:
-        placeholder = "?" if self.sqlite else "%s"
-        sql = [(s.format(t=self.table, id=self.id, p=placeholder), a) for s, a in statements]
-        if self.sqlite:
-            path = self.url[len("sqlite:///") :]
-            with contextlib.closing(sqlite3.connect(path)) as connection, connection:
-                for statement, arguments in sql:
-                    connection.execute(statement, arguments)
-            return
-        with psycopg.connect(self.url) as pg:
-            for statement, arguments in sql:
-                pg.execute(statement, arguments)
-
-    def move(self, old: int, new: int) -> tuple[str, tuple[Any, ...]]:
-        return ("UPDATE {t} SET {id}={p} WHERE {id}={p}", (new, old))
-
-    def state(self, at: int) -> bytes:
-        statement = f"SELECT state FROM {self.table} WHERE {self.id}=" + (
-            "?" if self.sqlite else "%s"
-        )
-        if self.sqlite:
-            path = self.url[len("sqlite:///") :]
-            with contextlib.closing(sqlite3.connect(path)) as connection:
-                return bytes(connection.execute(statement, (at,)).fetchone()[0])
-        with psycopg.connect(self.url) as pg:
-            found = pg.execute(statement, (at,)).fetchone()
-            assert found is not None
-            return bytes(found[0])
-
-    def alter_state(self, at: int) -> None:
-        changed = self.state(at).replace(b"20", b"19", 1)  # a year in the event's timestamp
-        self.run(("UPDATE {t} SET state={p} WHERE {id}={p}", (changed, at)))
-
-    def alter_topic(self, at: int) -> None:
-        self.run(("UPDATE {t} SET topic={p} WHERE {id}={p}", ("palabre.forged:Event", at)))
-
-    def delete(self, at: int) -> None:
-        self.run(("DELETE FROM {t} WHERE {id}={p}", (at,)))
-
-    def insert(self, at: int, last: int) -> None:
-        """Make room at ``at`` (moving every later event one place on, last first, as the
-        ids are unique), then store a forged event there."""
-        moves = [self.move(n, n + 1) for n in range(last, at - 1, -1)]
-        forged = uuid4()
-        originator = forged.hex if self.sqlite else forged
-        insert = (
-            "INSERT INTO {t} ({id}, originator_id, originator_version, topic, state) "
-            "VALUES ({p}, {p}, 1, {p}, {p})",
-            (at, originator, "palabre.forged:Event", b"forged"),
-        )
-        self.run(*moves, insert)
-
-    def swap(self, first: int, second: int) -> None:
-        self.run(self.move(first, -1), self.move(second, first), self.move(-1, second))
 
 
 TAMPERINGS = ["state", "topic", "delete", "delete-last", "insert", "reorder"]

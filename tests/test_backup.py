@@ -7,8 +7,6 @@ catching the projections up at once store each row and link once."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID
@@ -23,23 +21,12 @@ from palabre.server.bootstrap import open_services
 from palabre.server.settings import Settings
 from palabre.server.storage.database import Database, open_application
 
+from tests.support.cli import palabre
 from tests.support.postgres import fresh_database
-from tests.support.server import REPO
 from tests.test_versions import PIECES, Committee, typed_updates
 
 Row = tuple[int, str, int, str, bytes]
 NOTES = "Notes confidentielles : la présidente hésite."
-
-
-def palabre(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "palabre.server.cli", *args],
-        cwd=REPO,
-        env=os.environ | {"PALABRE_DATABASE": database_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def build_store(application: PalabreApplication) -> Committee:

@@ -34,9 +34,9 @@ from palabre.server.crdt.replica import BODY
 from palabre.server.settings import Settings
 from pycrdt import Doc, Text
 
+from tests.support.cli import palabre
 from tests.support.people import acting
 from tests.support.server import ServerProcess
-from tests.test_cli import palabre
 
 NB = "\u00a0"
 V1_TEXT = (

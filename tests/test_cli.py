@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from uuid import UUID, uuid4
 
 from palabre.client import LiveDocument, PalabreClient
 from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
 
-from tests.support.server import REPO, ServerProcess
-
-
-def palabre(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "palabre.server.cli", *args],
-        cwd=REPO,
-        env=os.environ | {"PALABRE_DATABASE": database_url},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def last_line(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
+from tests.support.cli import last_line, palabre
+from tests.support.server import ServerProcess
 
 
 async def test_cli_works_while_the_server_runs(server: ServerProcess, database_url: str) -> None:
@@ -107,13 +90,7 @@ def test_cli_refuses_bad_input_clearly(database_url: str) -> None:
     title = palabre(database_url, "documents", "create", "   ")
     assert title.returncode == 2
     assert "needs a title" in title.stderr
-    bad_store = subprocess.run(
-        [sys.executable, "-m", "palabre.server.cli", "documents", "list"],
-        cwd=REPO,
-        env=os.environ | {"PALABRE_DATABASE": "mysql://nope"},
-        capture_output=True,
-        text=True,
-    )
+    bad_store = palabre("mysql://nope", "documents", "list")
     assert bad_store.returncode == 2
     assert "PALABRE_DATABASE" in bad_store.stderr
 

@@ -3,13 +3,12 @@ decision can never change. On SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 from uuid import UUID
 
 import pytest
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import IssuedMember, PalabreApplication
 from palabre.domain.committee import (
     Ballot,
@@ -27,13 +26,8 @@ from palabre.domain.roles import Country, Role
 SHA = canonical_sha256("# Référentiel commun\n")
 
 
-@contextmanager
-def as_member(member: IssuedMember) -> Iterator[None]:
-    token = acting_member.set(member.member.id)
-    try:
-        yield
-    finally:
-        acting_member.reset(token)
+def as_member(member: IssuedMember) -> AbstractContextManager[None]:
+    return acting_as(member.member.id)
 
 
 def _votes(*choices: Choice) -> dict[str, CastVote]:
@@ -285,13 +279,11 @@ def test_simultaneous_votes_are_all_recorded(committee: Committee, database_url:
     errors: list[BaseException] = []
 
     def vote(app: PalabreApplication, who: IssuedMember) -> None:
-        token = acting_member.set(who.member.id)
-        try:
-            app.vote(committee.document, proposal, Choice.APPROVE, "")
-        except BaseException as error:  # reported below
-            errors.append(error)
-        finally:
-            acting_member.reset(token)
+        with acting_as(who.member.id):
+            try:
+                app.vote(committee.document, proposal, Choice.APPROVE, "")
+            except BaseException as error:  # reported below
+                errors.append(error)
 
     threads = [threading.Thread(target=vote, args=pair) for pair in zip(apps, voters, strict=True)]
     for thread in threads:

@@ -21,13 +21,13 @@ from uuid import uuid4
 import httpx
 import pytest
 from palabre.client import LiveDocument, LiveError, PalabreClient, PalabreHTTPError
-from palabre.client.http import EventStream, ServerEvent
 from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
 from palabre.server.channel.hub import EventHub
 from palabre.server.storage.database import Database, open_application
 
 from tests.conftest import Seed
+from tests.support.events import next_event
 from tests.support.live import converged
 from tests.support.server import ServerProcess
 
@@ -577,15 +577,6 @@ async def test_a_slow_subscriber_is_dropped_not_buffered() -> None:
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-async def next_event(events: EventStream, kind: str, timeout: float = 10) -> ServerEvent:
-    """The next event of this kind (others in between are skipped)."""
-    async with asyncio.timeout(timeout):
-        async for event in events:
-            if event.event == kind:
-                return event
-    raise AssertionError(f"the stream ended before {kind}")
 
 
 async def until(predicate: Any, timeout: float = 10) -> None:

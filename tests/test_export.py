@@ -51,8 +51,8 @@ from pypdf.generic import DictionaryObject
 
 from tests.conftest import Seed
 from tests.support import referentiel
+from tests.support.cli import palabre
 from tests.support.server import REPO, ServerProcess
-from tests.test_cli import palabre
 from tests.test_versions import typed_updates
 
 NBSP = "\u00a0"
@@ -804,15 +804,8 @@ def test_without_the_pdf_fonts_the_error_names_them_in_the_documented_shape(
     assert "fonts-dejavu-core fonts-dejavu-extra" in error["message"]
     assert docx_answer.status_code == 200
     command = ["export", world.document_id, "--format", "pdf", "--version", "1"]
-    result = subprocess.run(
-        [sys.executable, "-m", "palabre.server.cli", *command],
-        cwd=REPO,
-        env=os.environ
-        | {"PALABRE_DATABASE": world.database_url, "PALABRE_EXPORT_FONTS": str(empty)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    fonts = {"PALABRE_EXPORT_FONTS": str(empty)}
+    result = palabre(world.database_url, *command, env=fonts)
     assert result.returncode == 2
     assert "fonts-dejavu-core" in result.stderr
     assert "Traceback" not in result.stderr

@@ -242,6 +242,17 @@ class CountingReads:
             yield contribution
 
 
+def _words(
+    application: PalabreApplication, count: int
+) -> tuple[DocumentId, list[bytes], list[NewContribution]]:
+    """A new document, and ``count`` contributions (not stored yet) each typing a word at its
+    end."""
+    document_id = DocumentId(application.create_document("Référentiel").id)
+    writer = Replica(7)
+    updates = [writer.type(len(str(writer.text)), f"mot{k} é ") for k in range(count)]
+    return document_id, updates, [NewContribution(UUID(int=1), "s", u, 1) for u in updates]
+
+
 async def test_text_at_reads_only_the_tail_after_the_checkpoint(
     application: PalabreApplication,
     index: HistoryIndex,
@@ -249,15 +260,12 @@ async def test_text_at_reads_only_the_tail_after_the_checkpoint(
     monkeypatch: pytest.MonkeyPatch,
     texts: DocumentTexts,
 ) -> None:
-    document_id = DocumentId(application.create_document("Référentiel").id)
-    writer = Replica(7)
-    updates = [writer.type(len(str(writer.text)), f"mot{k} é ") for k in range(40)]
-    contributions = [NewContribution(UUID(int=1), "s", u, 1) for u in updates]
+    document_id, updates, contributions = _words(application, 40)
     application.append_contributions(document_id, 0, contributions)
     assert await store.checkpoint(document_id, minimum_tail=10) == 40
     counting = CountingReads(application)
     monkeypatch.setattr(application, "contributions", counting)
-    assert await texts.at(document_id, 40) == str(writer.text)
+    assert await texts.at(document_id, 40) == rebuild(updates).text
     assert counting.read == 0  # the checkpoint alone
     counting.read = 0
     when = datetime.now(UTC)
@@ -271,10 +279,7 @@ async def test_text_at_an_earlier_position_reads_from_the_checkpoint_before_it(
     monkeypatch: pytest.MonkeyPatch,
     texts: DocumentTexts,
 ) -> None:
-    document_id = DocumentId(application.create_document("Référentiel").id)
-    writer = Replica(7)
-    updates = [writer.type(len(str(writer.text)), f"mot{k} é ") for k in range(30)]
-    contributions = [NewContribution(UUID(int=1), "s", u, 1) for u in updates]
+    document_id, updates, contributions = _words(application, 30)
     application.append_contributions(document_id, 0, contributions[:20])
     assert await store.checkpoint(document_id, minimum_tail=10) == 20
     application.append_contributions(document_id, 20, contributions[20:])
@@ -380,7 +385,7 @@ def test_typing_a_heading_one_key_at_a_time_names_one_section(
 def test_the_command_line_names_the_sections_of_a_session_as_they_stood_at_its_end(
     application: PalabreApplication, database_url: str
 ) -> None:
-    from tests.test_cli import palabre
+    from tests.support.cli import palabre
 
     test_typing_a_heading_one_key_at_a_time_names_one_section(application)
     document = str(application.documents()[-1].id)
@@ -520,7 +525,7 @@ async def test_history_over_http_refuses_bad_parameters(
 def test_the_command_line_reads_the_same_history(
     application: PalabreApplication, story: Story, database_url: str
 ) -> None:
-    from tests.test_cli import last_line, palabre
+    from tests.support.cli import last_line, palabre
 
     document = str(story.document_id)
     for position in (0, 3, 5):

@@ -8,7 +8,6 @@ lost is retried after the cut and counts once."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,13 +15,13 @@ import httpx
 import orjson
 import pytest
 from palabre.client import LiveDocument, PalabreClient
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
 from palabre.domain.ids import request_id
-from palabre.domain.roles import Country, Role
 
 from tests.conftest import Seed
+from tests.support.ballot import Ballot, open_ballot
 from tests.support.link import PROFILES, Link
 from tests.support.lost import answer_lost
 from tests.support.server import ServerProcess
@@ -32,39 +31,9 @@ VOTE_CAST = "Document.VoteCast"
 COMMENT_EVENTS = ("Comment.Created", "Comment.Replied")
 
 
-@dataclass(frozen=True)
-class Ballot:
-    document_id: str
-    proposal_id: str
-    voter: str  # token
-    voter_id: str
-
-    @property
-    def votes(self) -> str:
-        return f"/api/documents/{self.document_id}/proposals/{self.proposal_id}/votes"
-
-    @property
-    def proposal(self) -> str:
-        return f"/api/documents/{self.document_id}/proposals/{self.proposal_id}"
-
-
 @pytest.fixture
 def ballot(application: PalabreApplication, server: ServerProcess, seed: Seed) -> Ballot:
-    voter = application.add_member(
-        "Kossi Agbeko",
-        "Fédération des ONG du Togo",
-        Country.TG,
-        Role.EDITOR,
-        UUID(seed.document_id),
-        votes=True,
-    )
-    answer = httpx.post(
-        f"{server.base_url}/api/documents/{seed.document_id}/proposals",
-        json={"label": "Texte de la séance"},
-        headers=bearer(seed.coordinator),
-    )
-    assert answer.status_code == 201, answer.text
-    return Ballot(seed.document_id, answer.json()["id"], voter.token, str(voter.member.id))
+    return open_ballot(application, server, seed)
 
 
 def bearer(token: str, key: str | None = None) -> dict[str, str]:
@@ -218,13 +187,10 @@ def test_a_comment_whose_receipt_was_lost_is_found_again_not_created_twice(
         f"{server.base_url}/api/documents/{seed.document_id}/me", headers=bearer(seed.editor)
     ).json()
     comment_id = request_id(UUID(me["id"]), key, "comment")
-    acting = acting_member.set(UUID(me["id"]))
-    try:
+    with acting_as(UUID(me["id"])):
         stored = application.comment(
             UUID(seed.document_id), "Qui valide ?", Anchor("comité", ""), comment_id
         )
-    finally:
-        acting_member.reset(acting)
     comments = f"{server.base_url}/api/documents/{seed.document_id}/comments"
     body = {"body": "Qui valide ?", "quote": "comité", "section": ""}
     retried = httpx.post(comments, json=body, headers=bearer(seed.editor, key))

@@ -11,7 +11,6 @@ from uuid import UUID
 import orjson
 import pytest
 from palabre.client import LiveDocument, PalabreClient
-from palabre.client.http import EventStream, ServerEvent
 from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
 from palabre.server.crdt.awareness import AwarenessEntry, decode_awareness, encode_awareness
@@ -19,6 +18,7 @@ from palabre.server.crdt.protocol import AwarenessUpdate, awareness_message, par
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.conftest import Seed
+from tests.support.events import next_event
 from tests.support.live import closed_with, converged, ws_url
 from tests.support.server import ServerProcess
 from tests.test_committee_http import build_committee
@@ -122,14 +122,6 @@ async def test_presence_crosses_instances_stamped_by_the_server(
         assert member["organisation"] == "Chambre régionale de l'ESS"
 
 
-async def _next(events: EventStream, kind: str, timeout: float = 5) -> ServerEvent:
-    async with asyncio.timeout(timeout):
-        async for event in events:
-            if event.event == kind:
-                return event
-    raise AssertionError(f"the stream ended before {kind}")
-
-
 async def test_a_vote_on_one_instance_reaches_subscribers_and_removal_closes_sockets_on_the_other(
     instances: tuple[ServerProcess, ServerProcess], seed: Seed
 ) -> None:
@@ -145,7 +137,7 @@ async def test_a_vote_on_one_instance_reaches_subscribers_and_removal_closes_soc
         ):
             await socket.recv()  # joined on B
             await committee.vote(voter, proposal["id"], "approve")
-            cast = await _next(events, "vote.cast")
+            cast = await next_event(events, "vote.cast", timeout=5)
             assert cast.data["organisation_id"] == voter.organisation["id"]
             await on_a.remove_member(seed.document_id, leaving.member["id"])
             code, _ = await closed_with(socket, timeout=5)

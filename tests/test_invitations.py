@@ -5,10 +5,7 @@ on the document and nothing else; the page and its assets are served with the ri
 from __future__ import annotations
 
 import gzip
-import os
 import re
-import subprocess
-import sys
 from typing import Any
 
 import httpx
@@ -18,7 +15,8 @@ from palabre.domain.errors import InvalidInput
 from palabre.server.settings import Settings
 
 from tests.conftest import Seed
-from tests.support.server import REPO, ServerProcess
+from tests.support.cli import palabre
+from tests.support.server import ServerProcess
 
 Json = dict[str, Any]
 LINK = re.compile(r"^(http://[^/]+)/d/([0-9a-f-]{36})#invite=(plb_[A-Za-z0-9_-]+)$")
@@ -91,18 +89,8 @@ def test_only_coordinators_invite_and_only_members_of_the_document(
 
 def test_the_command_line_prints_the_same_kind_of_link(seed: Seed, server: ServerProcess) -> None:
     commenter = _me(server, seed.document_id, seed.commenter).json()
-    env = os.environ | {
-        "PALABRE_DATABASE": server.database_url,
-        "PALABRE_PUBLIC_URL": "https://palabre.example.org/",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "palabre.server.cli", "members", "invite", commenter["id"]],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    public = {"PALABRE_PUBLIC_URL": "https://palabre.example.org/"}
+    done = palabre(server.database_url, "members", "invite", commenter["id"], env=public)
     assert done.returncode == 0, done.stderr
     link = LINK.match(done.stdout.strip().splitlines()[-1].replace("https://", "http://"))
     assert link is not None, done.stdout
@@ -154,26 +142,15 @@ def test_the_command_line_asks_which_document_when_it_is_ambiguous(
     the error lists them (id and title) and --document picks one."""
     coordinator = _me(server, seed.document_id, seed.coordinator).json()  # every document
     command = ["members", "invite", coordinator["id"]]
-    only = _palabre(server, *command)
+    only = palabre(server.database_url, *command)
     assert only.returncode == 0, only.stderr
     assert only.stdout.startswith(f"http://127.0.0.1:8000/d/{seed.document_id}#invite=plb_")
     other = application.create_document("Compte rendu de la séance")
-    ambiguous = _palabre(server, *command)
+    ambiguous = palabre(server.database_url, *command)
     assert ambiguous.returncode == 2
     assert "name one with --document" in ambiguous.stderr
     assert f"  {seed.document_id}\tRéférentiel commun\n" in ambiguous.stderr
     assert f"  {other.id}\tCompte rendu de la séance\n" in ambiguous.stderr
-    named = _palabre(server, *command, "--document", str(other.id))
+    named = palabre(server.database_url, *command, "--document", str(other.id))
     assert named.returncode == 0, named.stderr
     assert named.stdout.startswith(f"http://127.0.0.1:8000/d/{other.id}#invite=plb_")
-
-
-def _palabre(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "palabre.server.cli", *args],
-        cwd=REPO,
-        env=os.environ | {"PALABRE_DATABASE": server.database_url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )

@@ -24,12 +24,10 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from palabre.domain.errors import ErrorCode
-from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
 
 from tests.conftest import Seed
 from tests.support.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     eventually,
     invitation,
     member,
@@ -102,14 +100,6 @@ class Meeting:
 @pytest.fixture
 def backend() -> str:
     return "sqlite"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def add_committee(server: ServerProcess, seed: Seed) -> tuple[dict[str, str], list[str]]:

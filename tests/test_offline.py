@@ -26,14 +26,11 @@ from playwright.sync_api import (
     Page,
     Response,
     expect,
-    sync_playwright,
 )
 from starlette.applications import Starlette
 
 from tests.conftest import Seed
 from tests.support.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     editor_text,
     eventually,
     invitation,
@@ -114,14 +111,6 @@ SLOW = 30_000  # ms: a page through lome-3g, or waiting for a timeout of the off
 @pytest.fixture
 def backend() -> str:
     return "sqlite"  # the page is under test, not the store
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -124,20 +124,13 @@ async def test_answers_match_the_described_shapes(checked: Checked, seed: Seed) 
     created = await call("POST", "/api/documents", {"title": "Compte rendu"})
     assert (await call("GET", d, document_id=created["id"]))["title"] == "Compte rendu"
     await call("GET", d, document_id=str(UUID(int=1)))  # 404, as described
-    organisation = await call("POST", "/api/organisations", {"name": "Université", "country": "FR"})
+    member = await voting_editor(checked, doc)
     await call("GET", "/api/organisations")
-    body = {
-        "name": "Maëlle",
-        "organisation_id": organisation["id"],
-        "role": "editor",
-        "votes": True,
-    }
-    member = await call("POST", d + "/members", body, document_id=doc)
     await call("GET", d + "/members", document_id=doc)
     await call("GET", d + "/organisations", document_id=doc)
     org_path = d + "/organisations/{organisation_id}"
     await call(
-        "PUT", org_path, {"votes": True}, document_id=doc, organisation_id=organisation["id"]
+        "PUT", org_path, {"votes": True}, document_id=doc, organisation_id=member["organisation_id"]
     )
     await call("PUT", d + "/rule", {"quorum": 0.5, "ballot": "secret"}, document_id=doc)
     await call("GET", d + "/rule", document_id=doc)
@@ -181,16 +174,19 @@ async def test_answers_match_the_described_shapes(checked: Checked, seed: Seed) 
     await call("POST", d + "/meetings", {"title": ""}, document_id=doc)  # 400
 
 
+async def voting_editor(checked: Checked, document_id: str) -> Json:
+    """A new organisation's editor with its vote on the document (with their token)."""
+    university = {"name": "Université", "country": "FR"}
+    organisation = await checked.call("POST", "/api/organisations", university)
+    body = {"name": "Maëlle", "organisation_id": organisation["id"], "role": "editor"}
+    path = "/api/documents/{document_id}/members"
+    member: Json = await checked.call("POST", path, body | {"votes": True}, document_id=document_id)
+    return member
+
+
 async def test_version_answers_match_the_described_shapes(checked: Checked, seed: Seed) -> None:
     call, d, doc = checked.call, "/api/documents/{document_id}", seed.document_id
-    organisation = await call("POST", "/api/organisations", {"name": "Université", "country": "FR"})
-    body = {
-        "name": "Maëlle",
-        "organisation_id": organisation["id"],
-        "role": "editor",
-        "votes": True,
-    }
-    member = await call("POST", d + "/members", body, document_id=doc)
+    member = await voting_editor(checked, doc)
     proposal = await call("POST", d + "/proposals", {"label": "Texte"}, document_id=doc)
     headers = {"Authorization": f"Bearer {member['token']}"}
     path = f"/api/documents/{doc}/proposals/{proposal['id']}/votes"

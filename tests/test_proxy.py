@@ -21,6 +21,7 @@ from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
 
 from tests.conftest import Seed
+from tests.support.keystrokes import Typed, acknowledged, type_tokens
 from tests.support.live import converged
 from tests.support.proxy import caddy
 from tests.support.server import ServerProcess
@@ -75,22 +76,6 @@ def _connections(instance: ServerProcess) -> int:
     return int(float(found.group(1)))
 
 
-@dataclass
-class Typed:
-    live: LiveDocument
-    token: str
-    sent: int
-    connection: int
-
-
-async def _type(live: LiveDocument, name: str, count: int, log: list[Typed]) -> None:
-    for k in range(count):
-        token = f"[{name}{k}]"
-        live.insert(len(live.value), token)
-        log.append(Typed(live, token, live.sent, live.connections))
-        await asyncio.sleep(0.01)
-
-
 async def test_sigkill_of_one_instance_sends_its_clients_to_the_other_losing_nothing(
     deployment: Deployment, seed: Seed, application: PalabreApplication, database_url: str
 ) -> None:
@@ -107,23 +92,20 @@ async def test_sigkill_of_one_instance_sends_its_clients_to_the_other_losing_not
         ]
         assert _connections(a) + _connections(b) == 4
         victim = a if _connections(a) >= _connections(b) else b
-        typing = asyncio.gather(*(_type(live, f"{n}-", 150, log) for n, live in enumerate(lives)))
+        typing = asyncio.gather(
+            *(type_tokens(live, f"{n}-", 150, log, pause=0.01) for n, live in enumerate(lives))
+        )
         await asyncio.sleep(0.5)
         victim.kill()
-        at_kill = {id(live): (live.connections, live.saved) for live in lives}
-        acknowledged = {
-            t.token
-            for t in log
-            if t.connection == at_kill[id(t.live)][0] and t.sent <= at_kill[id(t.live)][1]
-        }
+        durable = acknowledged(log, lives)
         await typing
         for live in lives:
             await live.wait_saved(timeout=60)
         final = await converged(*lives)
         reconnected = [live for live in lives if live.connections >= 2]
     assert reconnected, "nobody was on the killed instance"
-    assert len(acknowledged) > 20
-    assert not sorted(t for t in acknowledged if t not in final)
+    assert len(durable) > 20
+    assert not sorted(t for t in durable if t not in final)
     assert all(t.token in final for t in log)
     stored, _ = _stored_text(database_url, seed.document_id)
     assert stored == final

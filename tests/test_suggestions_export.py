@@ -21,8 +21,8 @@ from palabre.client.suggestions import Suggestions
 from palabre.domain.roles import Country, Role
 from palabre.server.storage.database import Database, open_application
 
+from tests.support.cli import palabre
 from tests.support.server import ServerProcess
-from tests.test_cli import palabre
 
 TEXT = "# Référentiel commun\n\nRelier les acteurs de l’ESS en Bretagne et au Togo.\n"
 

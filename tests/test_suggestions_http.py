@@ -18,9 +18,9 @@ from palabre.client.history import History
 from palabre.client.suggestions import Suggestions
 
 from tests.conftest import Seed
+from tests.support.cli import palabre
 from tests.support.positions import point_positions, quote_positions
 from tests.support.server import ServerProcess
-from tests.test_cli import palabre
 
 Json = dict[str, Any]
 QUOTE = "économie sociale et solidaire"

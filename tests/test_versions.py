@@ -18,7 +18,7 @@ from uuid import UUID
 import psycopg
 import pytest
 from eventsourcing.utils import get_topic
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import PalabreApplication
 from palabre.domain.committee import Choice, canonical_sha256
 from palabre.domain.contribution import Contributed, NewContribution
@@ -34,7 +34,7 @@ from palabre.server.storage.database import Database, open_application
 from palabre.server.storage.views import open_versions
 from pycrdt import Doc, Text
 
-from tests.test_cli import last_line, palabre
+from tests.support.cli import last_line, palabre
 
 # One contribution each: the text at position N is the first N pieces.
 PIECES = [
@@ -76,11 +76,8 @@ class Committee:
         app = self.application
         pinned = sha256 or canonical_sha256(self.text_at(position))
         proposal = app.propose(self.document_id, label, position, pinned)
-        acting = acting_member.set(self.voter)
-        try:
+        with acting_as(self.voter):
             app.vote(self.document_id, proposal.id, choice, "pas encore")
-        finally:
-            acting_member.reset(acting)
         return app.close_proposal(self.document_id, proposal.id)
 
 

@@ -16,16 +16,15 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import replace
 
 import pytest
 from palabre.client import LiveDocument, LiveError
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import Seed
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, editor_text, invitation, server_text
+from tests.support.browser import editor_text, invitation, server_text
 from tests.support.link import PROFILES, running_link
 from tests.support.server import ServerProcess
 
@@ -38,14 +37,6 @@ TOKEN = re.compile(r" ([ABC])(\d{4})")
 @pytest.fixture
 def backend() -> str:
     return "sqlite"  # the link and the clients are under test; both stores are tested elsewhere
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class GoodLinkWriter:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from uuid import UUID
 
 import httpx
 import pytest
 from palabre.domain.application import PalabreApplication
-from palabre.domain.roles import Country, Role
 from palabre.server.crdt.awareness import decode_awareness
 from palabre.server.crdt.lib0 import Reader
 from playwright.sync_api import (
@@ -24,11 +22,11 @@ from playwright.sync_api import (
     Page,
     WebSocket,
     expect,
-    sync_playwright,
 )
 
 from tests.conftest import Seed
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, editor_text, invitation, server_text
+from tests.support.ballot import open_ballot
+from tests.support.browser import editor_text, invitation, server_text
 from tests.support.link import PROFILES, LinkThread, running_link
 from tests.support.lost import answer_lost_in_browser
 from tests.support.server import ServerProcess
@@ -42,14 +40,6 @@ RETURN_BOUND = 10  # s: and present again once the link returns (y-websocket rec
 @pytest.fixture
 def backend() -> str:
     return "sqlite"  # the page is under test, not the store
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -147,22 +137,10 @@ def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once
     seed: Seed,
     application: PalabreApplication,
 ) -> None:
-    voter = application.add_member(
-        "Kossi Agbeko",
-        "Fédération des ONG du Togo",
-        Country.TG,
-        Role.EDITOR,
-        UUID(seed.document_id),
-        votes=True,
-    )
-    proposal = httpx.post(
-        f"{server.base_url}/api/documents/{seed.document_id}/proposals",
-        json={"label": "Texte de la séance"},
-        headers={"Authorization": f"Bearer {seed.coordinator}"},
-    ).json()
+    ballot = open_ballot(application, server, seed)
     context = new_context(browser, contexts)
     with running_link(PROFILES["lome-3g"], through(server), seed=21) as link:
-        page = open_through(context, link, server, seed, voter.token)
+        page = open_through(context, link, server, seed, ballot.voter)
         page.click("#tab-committee")
         mine = page.locator(".proposal .my-vote")
         page.click(".proposal .vote-approve")
@@ -176,7 +154,7 @@ def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once
         expect(page.locator(".tally-counts")).to_contain_text("Pour : 1 ·")
     assert stored_topics(application, "VoteCast") == 1
     answer = httpx.get(
-        f"{server.base_url}/api/documents/{seed.document_id}/proposals/{proposal['id']}",
+        server.base_url + ballot.proposal,
         headers={"Authorization": f"Bearer {seed.coordinator}"},
     )
     assert [v["vote"] for v in answer.json()["votes"]] == ["approve"]

@@ -16,12 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 from palabre.projections.headings import plain_heading
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import Seed
 from tests.support.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     editor_text,
     eventually,
     invitation,
@@ -39,14 +37,6 @@ NewContext = Callable[..., BrowserContext]
 @pytest.fixture
 def backend() -> str:
     return "sqlite"  # the browser tests exercise the page; the stores are tested elsewhere
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from tests.support.browser import editor_text, eventually, member, screenshot
 from tests.support.server import ServerProcess
 from tests.test_web import NewContext, approve_version, join, saved, type_at_end
 
-# The browser tests' fixtures: one Chromium per module, a fresh profile per member, SQLite.
-backend, browser, new_context = test_web.backend, test_web.browser, test_web.new_context
+# The browser tests' fixtures: a fresh profile per member, SQLite (Chromium: conftest.py).
+backend, new_context = test_web.backend, test_web.new_context
 
 pytestmark = pytest.mark.browser
 TEXT = "# Le projet\n\nRelier les acteurs de l'ESS en Bretagne et au Togo."

@@ -20,10 +20,10 @@ from tests.support.link import PROFILES, running_link
 from tests.support.lost import answer_lost_in_browser
 from tests.support.server import ServerProcess
 from tests.test_weak_page import SLOW, open_through, stored_topics, through
-from tests.test_web import NewContext, browser, join, new_context, saved
+from tests.test_web import NewContext, join, new_context, saved
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "new_context"]  # the browser fixtures, shared with test_web.py
+__all__ = ["new_context"]  # test_web.py's fixture, shared (Chromium: conftest.py)
 
 TEXT = "# Le projet\n\nRelier les acteurs de l'ESS en Bretagne."
 

@@ -215,8 +215,7 @@ class Relay:
         document_id = DocumentId(event.originator_id)
         if not self._hub.subscribed(document_id):
             return None
-        document: object = self._app.repository.get(document_id, version=event.originator_version)
-        assert isinstance(document, Document)
+        document = self._app.aggregate_at(Document, document_id, event.originator_version)
         view = CommitteeView(self._app, document_id, document)
         kind, data = _committee_answer(view, document, event)
         return Publication(document_id, notification_id, kind, data)
@@ -270,10 +269,7 @@ class Relay:
         if isinstance(event, Member.RoleRevoked):
             answer = removed_json(now, document_id)
             return Publication(document_id, notification_id, "member.removed", answer)
-        before: object = self._app.repository.get(
-            event.originator_id, version=event.originator_version - 1
-        )
-        assert isinstance(before, Member)
+        before = self._app.aggregate_at(Member, event.originator_id, event.originator_version - 1)
         kind = "member.added" if before.role_on(document_id) is None else "member.changed"
         if now.role_on(document_id) is None:
             return None
@@ -285,14 +281,9 @@ class Relay:
     async def _comment(
         self, event: DomainEventProtocol[UUID], kind: str, notification_id: int
     ) -> None:
-        def read() -> Comment:
-            comment: object = self._app.repository.get(
-                event.originator_id, version=event.originator_version
-            )
-            assert isinstance(comment, Comment)
-            return comment
-
-        comment = await self._store.call(read)
+        comment = await self._store.call(
+            self._app.aggregate_at, Comment, event.originator_id, event.originator_version
+        )
         document_id = DocumentId(comment.document_id)
         if not self._hub.subscribed(document_id):
             return
@@ -311,14 +302,9 @@ class Relay:
         the same frame, so nobody's right to read the notes can be honoured here (clients
         re-read the interview over HTTP, where it is)."""
 
-        def read() -> Interview:
-            found: object = self._app.repository.get(
-                event.originator_id, version=event.originator_version
-            )
-            assert isinstance(found, Interview)
-            return found
-
-        interview = await self._store.call(read)
+        interview = await self._store.call(
+            self._app.aggregate_at, Interview, event.originator_id, event.originator_version
+        )
         document_id = DocumentId(interview.document_id)
         if not self._hub.subscribed(document_id):
             return

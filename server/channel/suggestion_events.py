@@ -11,7 +11,6 @@ relay's to log and skip, like any other event's.
 
 from __future__ import annotations
 
-from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -25,7 +24,6 @@ from palabre.server.live.rooms import Rooms
 from palabre.server.storage.store import Store
 from palabre.server.suggestions import SuggestionDesk
 
-A = TypeVar("A")
 SUGGESTIONS: dict[type, str] = {
     Suggestion.SuggestionMade: "suggestion.made",
     Suggestion.SuggestionRevised: "suggestion.revised",
@@ -66,7 +64,9 @@ class SuggestionEvents:
     async def _suggestion(
         self, event: DomainEventProtocol[UUID], kind: str, notification_id: int
     ) -> None:
-        suggestion = await self._store.call(self._at, Suggestion, event)
+        suggestion = await self._store.call(
+            self._app.aggregate_at, Suggestion, event.originator_id, event.originator_version
+        )
         document_id = DocumentId(suggestion.document_id)
         if isinstance(event, Suggestion.SuggestionAccepted):
             room = self._rooms.get(document_id)
@@ -83,16 +83,10 @@ class SuggestionEvents:
     async def _amendments(
         self, event: DomainEventProtocol[UUID], kind: str, notification_id: int
     ) -> None:
-        vote = await self._store.call(self._at, Amendments, event)
+        vote = await self._store.call(
+            self._app.aggregate_at, Amendments, event.originator_id, event.originator_version
+        )
         document_id = DocumentId(vote.document_id)
         if self._hub.subscribed(document_id):
             answer = await self._store.call(amendments_json, self._app, vote)
             self._hub.publish(document_id, notification_id, kind, answer)
-
-    def _at(self, cls: type[A], event: DomainEventProtocol[UUID]) -> A:
-        """The aggregate as it stood at ``event``."""
-        found: object = self._app.repository.get(
-            event.originator_id, version=event.originator_version
-        )
-        assert isinstance(found, cls)
-        return found

@@ -1,7 +1,8 @@
 """``palabre backup [DOC] -o FILE``, ``palabre restore FILE`` and ``palabre migrate --to
 URL``: the event log out of a store, into an empty one, or from one store into another
 (SQLite into PostgreSQL), every event with its notification id, so the audit chain of the
-copy is the original's. The file format and the exact writes are ``storage/backup.py``.
+copy is the original's. The file format is ``storage/backup_file.py``; reading a store into
+it and the exact writes back are ``storage/backup.py``.
 
 Each shows a progress bar on standard error and its result on the last line of standard
 output. ``restore`` reads the whole file once to check every hash before it writes anything;
@@ -29,17 +30,14 @@ from palabre.server.cli.audit import verify_chain, verify_versions
 from palabre.server.cli.parsers import Commands
 from palabre.server.cli.progress import ProgressBar
 from palabre.server.storage.backup import (
-    Entry,
-    KeptNotes,
-    check,
     keep_notes,
     kept_notes,
     notifications,
-    read_backup,
     require_empty,
     store_exactly,
     write_backup,
 )
+from palabre.server.storage.backup_file import Entry, KeptNotes, check, read_backup
 from palabre.server.storage.database import Database
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import psycopg
 from palabre.domain.ids import DocumentId
+from palabre.server.cluster.connection import keep_connected
 from palabre.server.cluster.messages import (
     CHANNEL,
     Appended,
@@ -35,8 +36,6 @@ from palabre.server.live.rooms import Rooms
 from palabre.server.metrics import Metrics
 
 log = logging.getLogger("palabre.cluster")
-
-MAX_BACKOFF_SECONDS = 5.0
 
 
 class Listener:
@@ -70,23 +69,19 @@ class Listener:
                 task.cancel()
 
     async def _listen_forever(self) -> None:
-        failures = 0
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._url, autocommit=True
-                ) as connection:
-                    await connection.execute(f"LISTEN {CHANNEL}")
-                    failures = 0
-                    self.listening.set()
-                    self._everything()  # what was said while nobody listened
-                    async for notify in connection.notifies():
-                        self._receive(notify.payload)
-            except (psycopg.Error, OSError) as error:
-                self.listening.clear()
-                failures += 1
-                log.warning("cluster: listening failed (%s); reconnecting", error)
-                await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.1 * 2**failures))
+        await keep_connected(
+            self._url,
+            "listening",
+            self._listen,
+            setup=(f"LISTEN {CHANNEL}",),
+            lost=self.listening.clear,
+        )
+
+    async def _listen(self, connection: psycopg.AsyncConnection[object]) -> None:
+        self.listening.set()
+        self._everything()  # what was said while nobody listened
+        async for notify in connection.notifies():
+            self._receive(notify.payload)
 
     async def _poll(self) -> None:
         while True:

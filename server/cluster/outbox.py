@@ -14,12 +14,12 @@ queued.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 
 import psycopg
 from palabre.domain.ids import DocumentId
 from palabre.server.channel.relay import TOPICS
+from palabre.server.cluster.connection import keep_connected
 from palabre.server.cluster.messages import (
     CHANNEL,
     Appended,
@@ -30,10 +30,7 @@ from palabre.server.cluster.messages import (
     now,
 )
 
-log = logging.getLogger("palabre.cluster")
-
 QUEUE = 10_000
-MAX_BACKOFF_SECONDS = 5.0
 
 
 class Outbox:
@@ -83,18 +80,7 @@ class Outbox:
     async def run(self) -> None:
         """Send until cancelled, reconnecting after a failure."""
         self._loop = asyncio.get_running_loop()
-        failures = 0
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._url, autocommit=True
-                ) as connection:
-                    failures = 0
-                    await self._send_all(connection)
-            except (psycopg.Error, OSError) as error:
-                failures += 1
-                log.warning("cluster: sending notifications failed (%s); reconnecting", error)
-                await asyncio.sleep(min(MAX_BACKOFF_SECONDS, 0.1 * 2**failures))
+        await keep_connected(self._url, "sending notifications", self._send_all)
 
     async def _send_all(self, connection: psycopg.AsyncConnection[object]) -> None:
         while True:

@@ -243,8 +243,7 @@ class Sources:
         )
         if closed is None:
             return ()
-        before: object = repository.get(document_id, version=closed.originator_version - 1)
-        assert isinstance(before, Document)
+        before = self.application.aggregate_at(Document, document_id, closed.originator_version - 1)
         voted = set(version.tally.get("votes", {}))
         silent = [self._organisation(org) for org in before.voting_organisations - voted]
         return tuple(sorted(silent, key=lambda o: (o.country, o.organisation.casefold())))

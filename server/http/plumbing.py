@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_as
 from palabre.domain.application import MemberInfo
 from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, PalabreError, Unauthenticated
 from palabre.domain.ids import DocumentId, parse_id
@@ -95,11 +95,8 @@ class Authenticated:
                 token = request_token(request) if query_token else bearer_token(request)
                 member = await self._store.authenticate(token)
                 _name_document(request)
-                acting = acting_member.set(member.id)
-                try:
+                with acting_as(member.id):
                     return await handler(request, member)
-                finally:
-                    acting_member.reset(acting)
             except PalabreError as error:
                 return error_response(error)
 

@@ -1,19 +1,9 @@
 """Backups of the event log, and copies of it into another store, each event kept exactly:
 its notification id, originator id, originator version, topic and stored state bytes; and
 the interview notes kept in the notes vault beside the log (``notes_vault.py``), which no
-event holds.
-
-A backup is a JSON Lines file: a header (``palabre_backup``: 1, ``scope``: ``store`` or
-``document``, ``document_id``, ``created_at``, ``source_head``), one line per event
-(``notification_id``, ``originator_id``, ``originator_version``, ``topic``, ``state`` in
-base64, ``hash``), then one line per kept notes record (``notes``: ``document_id``, ``seal``,
-``nonce``, ``text``; each must match its seal, which the events name and the chain covers),
-then a trailer (``end``, ``events``, ``notes``, ``head``). Each ``hash`` is the audit
-chain's link function (``domain.chain``) over the file's own events, from 64 zeros, so a file
-can be checked offline with the README's few lines of Python and a truncated, altered or
-reordered file is refused. For the whole store, the file's last hash is the audit chain's
-link at the last event, which the header's ``source_head`` records from the store: restoring
-that file gives the same chain head.
+event holds. This module reads a store into a backup file and writes events back into a
+store with their own ids; the file format (lines, hashes, seals, trailer) is
+``backup_file.py``.
 
 A document's backup holds its events, its contribution log, its comments, its interviews and
 their notes, the members with a role on it with their credentials and organisations, and the
@@ -23,65 +13,36 @@ Restoring and copying keep the notes first, then write the events with their own
 notification ids (the order the application writes them in: notes no event names are never
 shown), into an empty store only (a store that already holds events is refused: ids would
 collide), in transactions of :data:`PAGE` events. A crash midway leaves a partial store:
-empty it and run again.
-
-Why one file of about 400 lines: the backup format's writer and its reader, which checks every
-line the writer wrote, must agree on each field; they stay side by side.
+empty it and run again. A crash while writing a backup leaves a file without its trailer,
+which restoring refuses.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO
 from uuid import UUID
 
-import orjson
 from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from palabre.domain.application import Listed, PalabreApplication
-from palabre.domain.chain import GENESIS, ChainHead, chain_link
+from palabre.domain.chain import GENESIS, ChainHead
 from palabre.domain.comment_commands import comments_catalogue
 from palabre.domain.errors import InvalidInput
 from palabre.domain.ids import DocumentId, catalogue_id, contribution_log_id
 from palabre.domain.interview_commands import interviews_catalogue
 from palabre.domain.member import Member
 from palabre.domain.notes import SealedNotes
+from palabre.server.storage.backup_file import BackupWriter, Entry, KeptNotes, Summary
 from palabre.server.storage.notes_vault import NotesKept, NotesVaultStore
 from psycopg.sql import SQL, Identifier
 
-FORMAT = 1
 PAGE = 500
 Progress = Callable[[int, int], None]
 
 
-class BadBackup(InvalidInput):
-    """The file is not a complete, unaltered Palabre backup."""
-
-
-@dataclass(frozen=True)
-class Summary:
-    events: int
-    head: str  # the file's last hash
-    source_head: ChainHead | None  # the store's audit chain head the file claims
-    notes: int = 0
-
-
-@dataclass(frozen=True)
-class KeptNotes:
-    """One record of the notes vault."""
-
-    document_id: UUID
-    notes: SealedNotes
-
-
-Entry = Notification | KeptNotes
-
-
-# Writing ---------------------------------------------------------------------------------------
+# A store into a file -----------------------------------------------------------------------------
 
 
 def write_backup(
@@ -96,28 +57,13 @@ def write_backup(
     end = app.recorder.max_notification_id() or 0
     keep = None if document_id is None else _document_originators(app, document_id, end)
     head = ChainHead(end, source_head(end) or GENESIS) if document_id is None else None
-    header = {
-        "palabre_backup": FORMAT,
-        "scope": "store" if document_id is None else "document",
-        "document_id": None if document_id is None else str(document_id),
-        "created_at": datetime.now(UTC).isoformat(),
-        "source_head": None if head is None else {"position": head.position, "link": head.link},
-    }
-    out.write(orjson.dumps(header) + b"\n")
-    link, count = GENESIS, 0
+    writer = BackupWriter(out, document_id, head)
     for notification in notifications(app, end, progress):
-        if keep is not None and not keep(notification):
-            continue
-        link = chain_link(link, notification)
-        count += 1
-        out.write(orjson.dumps(_line(notification, link)) + b"\n")
-    notes = 0
+        if keep is None or keep(notification):
+            writer.event(notification)
     for kept in kept_notes(app, document_id):
-        out.write(orjson.dumps({"notes": _notes_line(kept)}) + b"\n")
-        notes += 1
-    trailer = {"end": True, "events": count, "notes": notes, "head": link}
-    out.write(orjson.dumps(trailer) + b"\n")
-    return Summary(count, link, head, notes)
+        writer.notes(kept)
+    return writer.finish()
 
 
 def kept_notes(app: PalabreApplication, document_id: UUID | None = None) -> Iterator[KeptNotes]:
@@ -135,16 +81,6 @@ def kept_notes(app: PalabreApplication, document_id: UUID | None = None) -> Iter
         position = page[-1].id
 
 
-def _notes_line(kept: KeptNotes) -> dict[str, str]:
-    notes = kept.notes
-    return {
-        "document_id": str(kept.document_id),
-        "seal": notes.seal,
-        "nonce": notes.nonce,
-        "text": notes.text,
-    }
-
-
 def notifications(
     app: PalabreApplication, end: int, progress: Progress | None = None
 ) -> Iterator[Notification]:
@@ -156,17 +92,6 @@ def notifications(
         position = page[-1].id
         if progress is not None:
             progress(position, end)
-
-
-def _line(notification: Notification, link: str) -> dict[str, Any]:
-    return {
-        "notification_id": notification.id,
-        "originator_id": str(notification.originator_id),
-        "originator_version": notification.originator_version,
-        "topic": notification.topic,
-        "state": base64.b64encode(bytes(notification.state)).decode("ascii"),
-        "hash": link,
-    }
 
 
 def _document_originators(
@@ -201,98 +126,6 @@ def _document_originators(
         return isinstance(entry, Listed) and str(entry.entity_id) in names
 
     return keep
-
-
-# Reading and checking --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Backup:
-    header: dict[str, Any]
-    entries: Iterator[Entry]  # checked as they are read; BadBackup at the first fault
-
-
-def read_backup(lines: Iterable[bytes]) -> Backup:
-    iterator = iter(lines)
-    try:
-        header = orjson.loads(next(iterator))
-    except (StopIteration, orjson.JSONDecodeError):
-        raise BadBackup("not a Palabre backup: no header line") from None
-    if not isinstance(header, dict) or header.get("palabre_backup") != FORMAT:
-        raise BadBackup("not a Palabre backup (format 1)")
-    return Backup(header, _checked(iterator))
-
-
-def _checked(lines: Iterator[bytes]) -> Iterator[Entry]:
-    link, count, notes, previous_id = GENESIS, 0, 0, 0
-    for number, raw in enumerate(lines, start=2):
-        try:
-            line = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise BadBackup(f"line {number}: not JSON") from None
-        if not isinstance(line, dict):
-            raise BadBackup(f"line {number}: not an object")
-        if line.get("end") is True:
-            if (line.get("events"), line.get("notes", 0), line.get("head")) != (count, notes, link):
-                raise BadBackup(f"line {number}: the trailer does not match the file")
-            return
-        if "notes" in line:
-            notes += 1
-            yield _kept(line["notes"], number)
-            continue
-        if notes:
-            raise BadBackup(f"line {number}: an event after the notes")
-        notification = _notification(line, number)
-        if notification.id <= previous_id:
-            raise BadBackup(f"line {number}: notification ids must increase")
-        link = chain_link(link, notification)
-        if line.get("hash") != link:
-            raise BadBackup(f"line {number}: hash mismatch (altered or reordered events)")
-        count, previous_id = count + 1, notification.id
-        yield notification
-    raise BadBackup("the file ends before its trailer: truncated")
-
-
-def _notification(line: Any, number: int) -> Notification:
-    try:
-        return Notification(
-            id=int(line["notification_id"]),
-            originator_id=UUID(line["originator_id"]),
-            originator_version=int(line["originator_version"]),
-            topic=str(line["topic"]),
-            state=base64.b64decode(line["state"], validate=True),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        raise BadBackup(f"line {number}: not an event line ({error})") from None
-
-
-def _kept(value: Any, number: int) -> KeptNotes:
-    try:
-        kept = KeptNotes(
-            UUID(value["document_id"]),
-            SealedNotes(str(value["seal"]), str(value["nonce"]), str(value["text"])),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        raise BadBackup(f"line {number}: not a notes line ({error})") from None
-    if not kept.notes.intact:
-        raise BadBackup(f"line {number}: notes that do not match their seal")
-    return kept
-
-
-def check(backup: Backup, notes: list[KeptNotes] | None = None) -> Summary:
-    """Read the whole file, checking every hash, every seal and the trailer; the notes go
-    into ``notes`` when given (restoring keeps them before writing the events)."""
-    count, head, kept = 0, GENESIS, 0
-    for entry in backup.entries:
-        if isinstance(entry, KeptNotes):
-            kept += 1
-            if notes is not None:
-                notes.append(entry)
-        else:
-            count, head = count + 1, chain_link(head, entry)
-    claimed = backup.header.get("source_head")
-    source = None if claimed is None else ChainHead(claimed["position"], claimed["link"])
-    return Summary(count, head, source, kept)
 
 
 # Writing events with their ids -----------------------------------------------------------------

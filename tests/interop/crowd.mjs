@@ -4,7 +4,8 @@
 //
 //   node tests/interop/crowd.mjs WS_BASE_URL DOCUMENT_ID
 //
-// Protocol: one JSON command per line on stdin, one JSON reply per line on stdout, in order:
+// Protocol (commands.mjs): one JSON command per line on stdin, one JSON reply per line on
+// stdout, in order:
 //   {"cmd":"join","tokens":["...", ...],"timeout_ms":30000}  -> {"ok":true,"clients":N}
 //     (every client synced, its presence set: a cursor at the start of the text)
 //   {"cmd":"type","client":I,"after":"TEXT","text":"...","delay_ms":20,"background":false}
@@ -19,18 +20,16 @@
 //   {"cmd":"close"}  -> {"ok":true}, then exit 0
 // A failed command answers {"ok":false,"error":"..."}.
 
-import { createInterface } from 'node:readline'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { exit, serve, sleep, typeFrom } from './commands.mjs'
 
 const [wsBaseUrl, documentId] = process.argv.slice(2)
 if (!wsBaseUrl || !documentId) {
   console.error('usage: node crowd.mjs WS_BASE_URL DOCUMENT_ID')
   process.exit(2)
 }
-const print = (message) => process.stdout.write(JSON.stringify(message) + '\n')
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 for (const level of ['warn', 'error', 'log']) console[level] = () => {} // keep stdout for replies
 
 const clients = []
@@ -77,17 +76,9 @@ const commands = {
   },
   type: async ({ client: index, after, text, delay_ms: delayMs = 20, background = false }) => {
     const client = clients[index]
-    const typing = (async () => {
-      let at = indexAfter(client, after)
-      const cursor = () => Y.createRelativePositionFromTypeIndex(client.text, at)
-      for (const char of text) {
-        client.text.insert(at, char)
-        const next = cursor() // others may type before us meanwhile: follow our own text
-        if (delayMs > 0) await sleep(delayMs)
-        at = Y.createAbsolutePositionFromRelativePosition(next, client.doc).index + char.length
-        place(client, at)
-      }
-    })()
+    const typing = typeFrom(client.text, indexAfter(client, after), text, delayMs, {
+      typed: (at) => place(client, at)
+    })
     if (background) running.push(typing)
     else await typing
   },
@@ -106,19 +97,6 @@ const commands = {
 }
 let closing = false
 
-for await (const line of createInterface({ input: process.stdin })) {
-  if (!line.trim()) continue
-  let reply
-  try {
-    const command = JSON.parse(line)
-    const handler = commands[command.cmd]
-    if (!handler) throw new Error(`unknown command ${JSON.stringify(command.cmd)}`)
-    reply = { ok: true, ...(await handler(command)) }
-  } catch (error) {
-    reply = { ok: false, error: String(error?.message ?? error) }
-  }
-  print(reply)
-  if (closing) break
-}
+await serve(commands, () => closing)
 for (const client of clients) client.provider.destroy()
-process.stdout.write('', () => process.exit(0))
+exit()

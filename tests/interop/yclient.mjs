@@ -8,7 +8,8 @@
 // /ws/{document_id}?token=TOKEN. No `acks` parameter is sent, so the server only ever sends
 // standard y-websocket messages to this client.
 //
-// Protocol: one JSON command per line on stdin, one JSON line per reply on stdout, in order:
+// Protocol (commands.mjs): one JSON command per line on stdin, one JSON line per reply on
+// stdout, in order:
 //   {"cmd":"wait_synced","timeout_ms":20000}                  -> {"ok":true}
 //   {"cmd":"insert","index":0,"text":"..."}                    -> {"ok":true}
 //   {"cmd":"type","text":"...","at":"end"|N,"delay_ms":5}      -> {"ok":true}
@@ -30,19 +31,16 @@
 //   {"event":"error","message":"..."}             a websocket error
 //   {"event":"console","level":"...","message":"..."}  anything else the provider logged
 
-import { createInterface } from 'node:readline'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { exit, print, serve, sleep, typeFrom } from './commands.mjs'
 
 const [wsBaseUrl, documentId, token] = process.argv.slice(2)
 if (!wsBaseUrl || !documentId || token === undefined) {
   console.error('usage: node yclient.mjs WS_BASE_URL DOCUMENT_ID TOKEN')
   process.exit(2)
 }
-
-const print = (message) => process.stdout.write(JSON.stringify(message) + '\n')
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // The stock provider reports a refused update only through console.warn (its permission
 // denied handler), and an unknown message type through console.error. Watching the console
@@ -122,25 +120,13 @@ const until = (condition, timeoutMs, what) => new Promise((resolve, reject) => {
   check()
 })
 
-// Type one character at a time, each in its own transaction, so that the edits interleave
-// with the other clients'. With a numeric `at` the cursor follows our own last character
-// (a relative position), like a person typing, whatever the others insert meanwhile.
-const type = async (text, at, delayMs) => {
-  let index = at === 'end' ? ytext.length : at
-  for (const char of text) {
-    if (at === 'end') index = ytext.length
-    ytext.insert(index, char)
-    const cursor = Y.createRelativePositionFromTypeIndex(ytext, index)
-    if (delayMs > 0) await sleep(delayMs)
-    index = Y.createAbsolutePositionFromRelativePosition(cursor, ydoc).index + char.length
-  }
-}
-
 const commands = {
   wait_synced: ({ timeout_ms: timeoutMs = 20000 }) =>
     until(() => provider.synced, timeoutMs, 'wait_synced'),
   insert: ({ index, text }) => ytext.insert(index, text),
-  type: ({ text, at = 'end', delay_ms: delayMs = 5 }) => type(text, at, delayMs),
+  // With a numeric `at` the cursor follows our own last character; with 'end', the end.
+  type: ({ text, at = 'end', delay_ms: delayMs = 5 }) =>
+    typeFrom(ytext, at === 'end' ? ytext.length : at, text, delayMs, { atEnd: at === 'end' }),
   text: () => ({ text: ytext.toString() }),
   wait_text: ({ text, timeout_ms: timeoutMs = 20000 }) =>
     until(() => ytext.toString() === text, timeoutMs, 'wait_text'),
@@ -162,20 +148,7 @@ const commands = {
 }
 
 // Commands run one after another; events may be printed between them.
-for await (const line of createInterface({ input: process.stdin })) {
-  if (!line.trim()) continue
-  let reply
-  try {
-    const command = JSON.parse(line)
-    const handler = commands[command.cmd]
-    if (!handler) throw new Error(`unknown command ${JSON.stringify(command.cmd)}`)
-    reply = { ok: true, ...(await handler(command)) }
-  } catch (error) {
-    reply = { ok: false, error: String(error?.message ?? error) }
-  }
-  print(reply)
-  if (closing) break
-}
+await serve(commands, () => closing)
 // After a close command, or when stdin ends (the test went away): stop.
 if (!closing) provider.destroy()
-process.stdout.write('', () => process.exit(0))
+exit()
