@@ -31,11 +31,11 @@ log = logging.getLogger("palabre")
 
 
 def create_app(services: Services) -> Starlette:
-    endpoint = Authenticated(services.store)
+    endpoint = Authenticated(services.store, services.failures)
     store, texts = services.store, services.texts
     sources = Sources(store, texts, services.versions, services.audit, services.history)
     events = EventsEndpoint(store, services.hub)
-    live = LiveEndpoint(store, services.rooms, services.settings)
+    live = LiveEndpoint(store, services.rooms, services.settings, services.failures)
     routes: list[BaseRoute] = [
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *DocumentsApi(store, texts, services.rooms, services.database.engine).routes(endpoint),

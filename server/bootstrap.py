@@ -3,7 +3,8 @@ settings, and nowhere else; the server, every command of the command line and th
 it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
-history index), the store's thread pool, the live rooms registry, the document-text service
+history index), the store's thread pool, the update check's worker processes, the live rooms
+registry, the document-text service
 and the live channel, in one exit stack: leaving it closes them in reverse order, whatever
 happened. Nothing is opened at import time, and nothing is wired by mutating an object after
 its construction: a dependency that is only known later (the relay to wake after a save, the
@@ -27,6 +28,8 @@ from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
 from palabre.server.channel.hub import EventHub
 from palabre.server.channel.relay import Relay, Wakeup
+from palabre.server.failures import AuthFailures
+from palabre.server.live.checker import PooledChecker
 from palabre.server.live.rooms import Rooms
 from palabre.server.settings import Settings
 from palabre.server.storage.database import Database, open_application
@@ -45,6 +48,8 @@ class Services:
     audit: AuditChain
     history: HistoryIndex
     rooms: Rooms
+    checker: PooledChecker
+    failures: AuthFailures
     texts: DocumentTexts
     hub: EventHub
     relay: Relay
@@ -78,7 +83,9 @@ def open_services(settings: Settings) -> Iterator[Services]:
         stack.callback(audit.close)
         store = Store(application, settings.store_threads, on_checkpoint=history.schedule)
         stack.callback(store.close)
-        rooms = Rooms(store, settings)
+        checker = PooledChecker(settings)
+        stack.callback(checker.close)
+        rooms = Rooms(store, settings, checker)
         texts = DocumentTexts(store, rooms)
         hub = EventHub()
         yield Services(
@@ -90,6 +97,8 @@ def open_services(settings: Settings) -> Iterator[Services]:
             audit=audit,
             history=history,
             rooms=rooms,
+            checker=checker,
+            failures=AuthFailures(settings.auth_failures_per_minute),
             texts=texts,
             hub=hub,
             relay=Relay(store, texts, hub, rooms, wakeup),

@@ -12,3 +12,7 @@ class PayloadTooLarge(InvalidInput):
 
 class StoreUnavailable(PalabreError):
     """The store did not answer in time: nothing was decided, the client may try again."""
+
+
+class TooManyFailures(PalabreError):
+    """Too many failed authentications from one address: try again later."""

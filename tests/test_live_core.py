@@ -92,7 +92,7 @@ async def test_updates_within_the_window_are_stored_as_one_contribution(core: Co
     connection, _ = core.connect()
     writer = Writer(101)
     for word in ("Le ", "projet ", "avance."):
-        core.room.receive(connection, update_message(writer.type(word)))
+        await core.room.receive(connection, update_message(writer.type(word)))
     assert core.store.appended == []  # nothing before the window ends
     await until(lambda: len(core.store.appended) == 1)
     (appended,) = core.store.appended
@@ -106,8 +106,8 @@ async def test_runs_of_two_connections_are_two_contributions_in_one_batch(core: 
     first, _ = core.connect()
     second, _ = core.connect()
     a, b = Writer(101), Writer(202)
-    core.room.receive(first, update_message(a.type("Akwaba")))
-    core.room.receive(second, update_message(b.type("Bonjour")))
+    await core.room.receive(first, update_message(a.type("Akwaba")))
+    await core.room.receive(second, update_message(b.type("Bonjour")))
     await until(lambda: len(core.store.appended) == 1)
     runs = core.store.appended[0].runs
     assert [run.session_id for run in runs] == [first.session_id, second.session_id]
@@ -119,7 +119,7 @@ async def test_a_full_batch_is_stored_without_waiting_for_the_window(core: Core)
     connection, _ = core.connect()
     writer = Writer(101)
     for word in ("un ", "deux ", "trois ", "quatre"):
-        core.room.receive(connection, update_message(writer.type(word)))
+        await core.room.receive(connection, update_message(writer.type(word)))
     # One batch holds at most three updates; what is left over follows at once.
     await until(lambda: len(core.store.appended) == 2)
     assert [[len(run.updates) for run in a.runs] for a in core.store.appended] == [[3], [1]]
@@ -129,7 +129,7 @@ async def test_a_full_batch_is_stored_without_waiting_for_the_window(core: Core)
 async def test_a_batch_full_in_bytes_is_stored_without_waiting(core: Core) -> None:
     connection, _ = core.connect()
     writer = Writer(101)
-    core.room.receive(connection, update_message(writer.type("x" * 250)))
+    await core.room.receive(connection, update_message(writer.type("x" * 250)))
     await until(lambda: len(core.store.appended) == 1)
 
 
@@ -137,11 +137,11 @@ async def test_acknowledgements_count_what_is_durable(core: Core) -> None:
     connection, peer = core.connect(acks=True)
     _, quiet_peer = core.connect(acks=False)
     writer = Writer(101)
-    core.room.receive(connection, update_message(writer.type("Texte ")))
-    core.room.receive(connection, update_message(writer.type("validé")))
+    await core.room.receive(connection, update_message(writer.type("Texte ")))
+    await core.room.receive(connection, update_message(writer.type("validé")))
     assert saved_counts(peer) == []  # not before the commit
     await until(lambda: saved_counts(peer) == [2])
-    core.room.receive(connection, update_message(writer.type(".")))
+    await core.room.receive(connection, update_message(writer.type(".")))
     await until(lambda: saved_counts(peer) == [2, 3])
     assert saved_counts(quiet_peer) == []  # stock clients never get message 100
 
@@ -149,9 +149,9 @@ async def test_acknowledgements_count_what_is_durable(core: Core) -> None:
 async def test_a_duplicate_update_is_acknowledged_without_a_contribution(core: Core) -> None:
     connection, peer = core.connect(acks=True)
     update = Writer(101).type("une fois")
-    core.room.receive(connection, update_message(update))
+    await core.room.receive(connection, update_message(update))
     await until(lambda: saved_counts(peer) == [1])
-    core.room.receive(connection, update_message(update))
+    await core.room.receive(connection, update_message(update))
     await until(lambda: saved_counts(peer) == [1, 2])
     assert len(core.store.log(core.document_id)) == 1
 
@@ -159,7 +159,7 @@ async def test_a_duplicate_update_is_acknowledged_without_a_contribution(core: C
 async def test_a_failing_store_is_retried_with_growing_back_off(core: Core) -> None:
     connection, peer = core.connect(acks=True)
     core.store.fail_next(3)
-    core.room.receive(connection, update_message(Writer(101).type("rien ne se perd")))
+    await core.room.receive(connection, update_message(Writer(101).type("rien ne se perd")))
     await until(lambda: saved_counts(peer) == [1])
     attempts = core.store.attempts
     assert len(attempts) == 4
@@ -175,11 +175,11 @@ async def test_readers_are_held_while_too_much_waits_for_a_slow_store(core: Core
     connection, _ = core.connect()
     writer = Writer(101)
     core.store.slow()
-    core.room.receive(connection, update_message(writer.type("a" * 200)))
+    await core.room.receive(connection, update_message(writer.type("a" * 200)))
     await core.room.backpressure()  # under the limit: returns at once
     await until(lambda: len(core.store.attempts) == 1)  # first batch stuck in the store
-    core.room.receive(connection, update_message(writer.type("b" * 200)))
-    core.room.receive(connection, update_message(writer.type("c" * 200)))
+    await core.room.receive(connection, update_message(writer.type("b" * 200)))
+    await core.room.receive(connection, update_message(writer.type("c" * 200)))
     held = asyncio.ensure_future(core.room.backpressure())
     await asyncio.sleep(0.05)
     assert not held.done()
@@ -196,7 +196,7 @@ async def test_a_client_that_does_not_read_is_closed_with_4429(core: Core) -> No
     await asyncio.sleep(0)  # the slow writer takes its first frame and blocks on it
     writer = Writer(101)
     for k in range(8):
-        core.room.receive(writer_connection, update_message(writer.type(f"{k}")))
+        await core.room.receive(writer_connection, update_message(writer.type(f"{k}")))
         await asyncio.sleep(0)
     assert slow.close_code is CloseCode.TOO_SLOW
     assert fast.open
@@ -212,7 +212,7 @@ async def test_after_a_position_conflict_the_room_catches_up_then_stores(core: C
     elsewhere, here = Writer(303), Writer(101)
     foreign = elsewhere.type("Ailleurs. ")
     core.store.stored_elsewhere(foreign)
-    core.room.receive(connection, update_message(here.type("Ici.")))
+    await core.room.receive(connection, update_message(here.type("Ici.")))
     await until(lambda: saved_counts(peer) == [1])
     assert core.store.appended[0].expected == 1  # after the other process's contribution
     assert core.store.tails == [0]
@@ -227,9 +227,9 @@ async def test_after_a_position_conflict_the_room_catches_up_then_stores(core: C
 async def test_a_checkpoint_is_stored_every_n_contributions(core: Core) -> None:
     connection, _ = core.connect()
     writer = Writer(101)
-    core.room.receive(connection, update_message(writer.type("un")))
+    await core.room.receive(connection, update_message(writer.type("un")))
     await until(lambda: core.room.position == 1)
     await asyncio.sleep(0.03)
     assert core.store.checkpoints == []
-    core.room.receive(connection, update_message(writer.type("deux")))
+    await core.room.receive(connection, update_message(writer.type("deux")))
     await until(lambda: core.store.checkpoints == [2])

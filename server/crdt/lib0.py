@@ -47,6 +47,10 @@ class Reader:
         return value
 
     def var_uint(self) -> int:
+        data, offset = self._data, self.offset
+        if offset < len(data) and data[offset] < 0x80:  # the common case: one byte
+            self.offset = offset + 1
+            return data[offset]
         value = shift = 0
         for _ in range(MAX_VARINT_BYTES):
             byte = self.byte()

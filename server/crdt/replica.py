@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 
+from palabre.server.crdt.lib0 import Reader
 from pycrdt import Doc, Text, TransactionEvent, merge_updates
 
 BODY = "body"  # the shared Markdown text
@@ -82,6 +83,19 @@ class LiveText:
     @property
     def text(self) -> str:
         return str(self._text)
+
+    def size(self) -> int:
+        """The text's length in UTF-8 bytes, without reading the text."""
+        return len(self._text)
+
+    def clients(self) -> set[int]:
+        """The client ids that wrote anything this replica holds (its state vector's)."""
+        reader = Reader(self._doc.get_state())
+        clients = set()
+        for _ in range(reader.var_uint()):
+            clients.add(reader.var_uint())
+            reader.var_uint()  # its clock
+        return clients
 
     def state_vector(self) -> bytes:
         return self._doc.get_state()

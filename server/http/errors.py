@@ -12,7 +12,7 @@ from palabre.domain.errors import (
     PositionConflict,
     Unauthenticated,
 )
-from palabre.server.errors import PayloadTooLarge, StoreUnavailable
+from palabre.server.errors import PayloadTooLarge, StoreUnavailable, TooManyFailures
 
 HTTP_STATUS: dict[type[PalabreError], tuple[int, str]] = {
     InvalidInput: (400, "invalid_input"),
@@ -22,6 +22,7 @@ HTTP_STATUS: dict[type[PalabreError], tuple[int, str]] = {
     Conflict: (409, "conflict"),
     PositionConflict: (409, "conflict"),
     PayloadTooLarge: (413, "payload_too_large"),
+    TooManyFailures: (429, "too_many_requests"),
     StoreUnavailable: (503, "unavailable"),
 }
 

@@ -17,7 +17,7 @@ import contextlib
 import logging
 from collections import deque
 from enum import Enum
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.roles import Role
@@ -48,8 +48,10 @@ class Connection:
         role: Role,
         queue_size: int,
         wants_acks: bool = False,
+        credential_id: UUID | None = None,
     ) -> None:
         self.session_id = uuid4().hex
+        self.credential_id = credential_id  # the token it authenticated with (its hash's id)
         self.peer = peer
         self.member = member
         self.role = role

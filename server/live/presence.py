@@ -13,9 +13,9 @@ from typing import Any
 
 import orjson
 from palabre.server.crdt.awareness import AwarenessEntry, decode_awareness, encode_awareness
+from palabre.server.crdt.check import TooLarge
 from palabre.server.crdt.replica import InvalidUpdate
 
-MAX_STATE_BYTES = 16 * 1024
 MAX_CLIENTS_PER_CONNECTION = 8
 
 
@@ -27,8 +27,9 @@ class _Held:
 
 
 class Presence:
-    def __init__(self) -> None:
+    def __init__(self, max_state_bytes: int = 16 << 10) -> None:
         self._held: dict[int, _Held] = {}
+        self._max_state_bytes = max_state_bytes
 
     def apply(self, owner: Hashable, payload: bytes, stamp: Mapping[str, Any]) -> bytes | None:
         """Validate an awareness update from ``owner``; return the payload to forward, if any."""
@@ -41,7 +42,7 @@ class Presence:
                 raise InvalidUpdate("too many awareness clients on one connection")
             if held is not None and entry.clock <= held.clock and entry.state != "null":
                 continue  # stale
-            state = self._stamped(entry.state, stamp)
+            state = self._stamped(entry.state, stamp, self._max_state_bytes)
             if state == "null":
                 self._held.pop(entry.client_id, None)
             else:
@@ -66,9 +67,9 @@ class Presence:
         return sum(1 for held in self._held.values() if held.owner == owner)
 
     @staticmethod
-    def _stamped(state: str, stamp: Mapping[str, Any]) -> str:
-        if len(state) > MAX_STATE_BYTES:
-            raise InvalidUpdate("awareness state too large")
+    def _stamped(state: str, stamp: Mapping[str, Any], limit: int) -> str:
+        if len(state) > limit:
+            raise TooLarge(f"an awareness state above {limit} characters")
         try:
             value = orjson.loads(state) if state else None
         except orjson.JSONDecodeError:

@@ -1,18 +1,32 @@
 """A live room: one document's CRDT replica and the connections editing it, with their
-presence. The room applies what clients send, fans changes out to everyone else at once, and
-hands each change to its :class:`~palabre.server.live.batcher.Batcher`, which persists it.
+presence. The room checks what clients send, applies it, fans changes out to everyone else at
+once, and hands each change to its :class:`~palabre.server.live.batcher.Batcher`, which
+persists it.
 
-A bad frame raises InvalidUpdate for the endpoint to close that one connection; nothing else
-in the room changes.
+Nothing reaches the replica (or the log) unchecked: an update must be within
+``max_update_bytes``, pass the content rules (``crdt/check.py``: plain text in ``body``),
+write only under client ids its member owns (``owners.py``) and keep the document within
+``max_document_bytes``. A refused frame raises InvalidUpdate (or its subclasses
+ForbiddenContent, TooLarge) for the endpoint to close that one connection; nothing else in
+the room changes.
+
+If the engine panics anyway, the replica is thrown away: the room pauses (frames wait),
+rebuilds it from the stored log (checkpoint and tail) plus what the batcher has not stored
+yet, without the offending update, asks every connection to send what the new replica lacks
+(sync step 1), then goes on. A rebuild that fails (the store is down) is retried with
+back-off; one that cannot succeed (stored bytes the engine refuses) closes every connection
+with 4500, as a dead flusher does: clients keep their edits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from uuid import UUID
 
 from palabre.domain.ids import DocumentId
+from palabre.server.crdt.check import Shape, TooLarge, check_update
 from palabre.server.crdt.protocol import (
     AwarenessUpdate,
     DocumentUpdate,
@@ -25,14 +39,20 @@ from palabre.server.crdt.protocol import (
     sync_step2_message,
     update_message,
 )
-from palabre.server.crdt.replica import EMPTY_UPDATE, LiveText
+from palabre.server.crdt.replica import EMPTY_UPDATE, InvalidUpdate, LiveText, rebuild
 from palabre.server.live.batcher import Batcher, ContributionStore, Spawn
+from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
+from palabre.server.live.owners import ClientOwners
 from palabre.server.live.presence import Presence
 from palabre.server.settings import Settings
 
 log = logging.getLogger("palabre.room")
+
+OWNER_LOOK_BACK = 10_000  # contributions read to find the owner of an old client id
+MAX_REBUILD_BACKOFF_SECONDS = 5.0
+ReplicaFactory = Callable[[Iterable[bytes]], LiveText]
 
 
 class Room:
@@ -45,12 +65,25 @@ class Room:
         store: ContributionStore,
         settings: Settings,
         spawn: Spawn,
+        checker: UpdateChecker | None = None,
+        replica: ReplicaFactory = rebuild,
     ) -> None:
         self.document_id = document_id
         self.live = live
         self.connections: set[Connection] = set()
         self.refs = 0
-        self.presence = Presence()
+        self.presence = Presence(settings.max_awareness_bytes)
+        self.owners = ClientOwners(settings.client_ids_per_member)
+        self.rebuilds = 0  # replicas thrown away after an engine panic
+        self._store = store
+        self._settings = settings
+        self._spawn = spawn
+        self._checker = checker or InlineChecker()
+        self._replica = replica
+        self._loaded_from = checkpointed  # contributions before it have unknown owners
+        self._ready = asyncio.Event()  # cleared while the replica is being rebuilt
+        self._ready.set()
+        self._held_foreign: list[bytes] = []  # stored elsewhere during a rebuild
         self.batcher = Batcher(
             document_id,
             store,
@@ -67,6 +100,16 @@ class Room:
     def position(self) -> int:
         """Contributions stored and reflected in the replica."""
         return self.batcher.position
+
+    def learn_authors(self, updates: Iterable[bytes], authors: Iterable[UUID]) -> None:
+        """Owners of client ids from stored contributions (the tail the room loaded)."""
+        for update, member in zip(updates, authors, strict=True):
+            try:
+                clients = check_update(update).clients
+            except InvalidUpdate:
+                continue  # stored before the check existed: it owns nothing
+            for client in clients:
+                self.owners.learn(client, member)
 
     # Connections -----------------------------------------------------------------------------
 
@@ -90,9 +133,10 @@ class Room:
         reason: str,
         keep: Callable[[Connection], bool] = lambda connection: False,
     ) -> int:
-        """Close every connection of one member except those ``keep`` spares (removed, or
-        given another role), so the role a connection was opened with never outlives the
-        grant. What they sent before is still stored. Returns how many were closed."""
+        """Close every connection of one member except those ``keep`` spares (removed, given
+        another role, or opened with a credential still valid), so what a connection was
+        opened with never outlives the grant. What they sent before is still stored. Returns
+        how many were closed."""
         theirs = [
             c for c in self.connections if c.member.id == member_id and c.open and not keep(c)
         ]
@@ -102,13 +146,15 @@ class Room:
 
     # Frames ----------------------------------------------------------------------------------
 
-    def receive(self, connection: Connection, frame: bytes) -> None:
-        """Handle one frame. Raises InvalidUpdate for anything malformed."""
+    async def receive(self, connection: Connection, frame: bytes) -> None:
+        """Handle one frame. Raises InvalidUpdate (or a subclass) for anything refused."""
         message = parse_message(frame)
+        if not self._ready.is_set():
+            await self._ready.wait()
         if isinstance(message, SyncStep1):
             connection.send(sync_step2_message(self.live.encode_state(message.state_vector)))
         elif isinstance(message, DocumentUpdate):
-            self._receive_update(connection, message.update)
+            await self._receive_update(connection, message.update)
         elif isinstance(message, AwarenessUpdate):
             forward = self.presence.apply(
                 connection.session_id, message.payload, _stamp(connection)
@@ -120,7 +166,7 @@ class Room:
             if snapshot is not None:
                 connection.send(awareness_message(snapshot))
 
-    def _receive_update(self, connection: Connection, update: bytes) -> None:
+    async def _receive_update(self, connection: Connection, update: bytes) -> None:
         if not connection.can_edit:
             if update != EMPTY_UPDATE:
                 connection.send(
@@ -129,7 +175,21 @@ class Room:
                     )
                 )
             return
-        changes = self.live.apply(update)
+        limit = self._settings.max_update_bytes
+        if len(update) > limit:
+            raise TooLarge(f"an update of {len(update)} bytes, above {limit}")
+        shape = await self._checker.check(update)
+        await self._admit(connection, shape)
+        if not self._ready.is_set():
+            await self._ready.wait()
+        if not connection.open:
+            return  # closed while its update was being checked: nothing of it is applied
+        try:
+            changes = self.live.apply(update)
+        except InvalidUpdate:
+            if self.live.poisoned:
+                self._start_rebuild(connection)
+            raise
         connection.received_updates += 1
         for change in changes:
             self._broadcast(update_message(change), exclude=connection)
@@ -137,8 +197,27 @@ class Room:
         if connection.wants_acks:
             self.batcher.acknowledge_soon()
 
+    async def _admit(self, connection: Connection, shape: Shape) -> None:
+        """The rules that need the room: who owns the client ids, how large the text gets."""
+        unknown = self.owners.unknown(shape.clients)
+        if unknown and self._loaded_from > 0:
+            old = unknown & self.live.clients()  # ids with text but no owner known yet
+            if old:
+                found = await self._store.client_authors(
+                    self.document_id, old, self._loaded_from, OWNER_LOOK_BACK
+                )
+                for client, member in found.items():
+                    self.owners.learn(client, member)
+        self.owners.claim(connection.member.id, shape.clients)
+        limit = self._settings.max_document_bytes
+        if shape.inserted_bytes and self.live.size() + shape.inserted_bytes > limit:
+            raise TooLarge(f"the document would grow above {limit} bytes")
+
     def _apply_foreign(self, update: bytes) -> None:
         """A contribution another process stored: apply it and pass it on to everyone."""
+        if not self._ready.is_set():
+            self._held_foreign.append(update)  # the rebuilt replica takes it
+            return
         for change in self.live.apply(update):
             self._broadcast(update_message(change), exclude=None)
 
@@ -154,8 +233,61 @@ class Room:
         log.critical(
             "document %s: the flusher died; closing the room", self.document_id, exc_info=error
         )
+        self._close_everyone()
+
+    def _close_everyone(self) -> None:
         for connection in list(self.connections):
             connection.close(CloseCode.INTERNAL_ERROR, "room failed; reconnect to resync")
+
+    # Rebuilding after a panic ----------------------------------------------------------------
+
+    def _start_rebuild(self, culprit: Connection) -> None:
+        if not self._ready.is_set():
+            return  # already under way
+        self._ready.clear()
+        self.rebuilds += 1
+        log.error(
+            "document %s: the CRDT engine panicked on an update from %s (%s); "
+            "rebuilding the replica from the store",
+            self.document_id,
+            culprit.member.name,
+            culprit.member.id,
+        )
+        self._spawn(self._rebuild())
+
+    async def _rebuild(self) -> None:
+        failures = 0
+        while True:
+            try:
+                replacement = await self._rebuilt_replica()
+                break
+            except InvalidUpdate:
+                log.critical("document %s: the stored log cannot be applied", self.document_id)
+                self._close_everyone()
+                self._ready.set()
+                return
+            except Exception:
+                failures += 1
+                log.exception("document %s: rebuilding the replica failed", self.document_id)
+                await asyncio.sleep(min(MAX_REBUILD_BACKOFF_SECONDS, 0.05 * 2**failures))
+        self.live = replacement
+        held, self._held_foreign = self._held_foreign, []
+        self._ready.set()
+        for update in held:
+            self._apply_foreign(update)
+        for connection in self.connections:  # send what the new replica lacks
+            connection.send(sync_step1_message(self.live.state_vector()))
+        log.info("document %s: replica rebuilt at position %d", self.document_id, self.position)
+
+    async def _rebuilt_replica(self) -> LiveText:
+        stored = await self._store.load(self.document_id)
+        replacement = self._replica(stored.updates())
+        position = stored.position
+        while extra := await self._store.tail(self.document_id, position):
+            replacement.apply_stored(update for _, update in extra)
+            position = extra[-1][0]
+        replacement.apply_stored(self.batcher.unstored())
+        return replacement
 
     # Persistence -----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.replica import rebuild
+from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
 from palabre.server.live.room import Room
@@ -25,9 +26,12 @@ SHUTDOWN_FLUSH_SECONDS = 25  # within uvicorn's graceful shutdown and compose's 
 
 
 class Rooms:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, checker: UpdateChecker | None = None
+    ) -> None:
         self._store = store
         self._settings = settings
+        self._checker = checker or InlineChecker()
         self._rooms: dict[DocumentId, Room] = {}
         self._loading: dict[DocumentId, asyncio.Future[Room]] = {}
         self._unloading: dict[DocumentId, asyncio.Task[None]] = {}
@@ -89,7 +93,7 @@ class Rooms:
             stored.position,
             len(stored.tail),
         )
-        return Room(
+        room = Room(
             document_id,
             live,
             position=stored.position,
@@ -97,7 +101,10 @@ class Rooms:
             store=self._store,
             settings=self._settings,
             spawn=self.spawn,
+            checker=self._checker,
         )
+        room.learn_authors(stored.tail, stored.authors)
+        return room
 
     def disconnect(
         self,
@@ -111,6 +118,17 @@ class Rooms:
         those ``keep`` spares; returns how many were closed."""
         room = self._rooms.get(document_id)
         return 0 if room is None else room.disconnect(member_id, code, reason, keep)
+
+    def disconnect_credential(self, credential_id: UUID, code: CloseCode, reason: str) -> int:
+        """Close every live connection (in this process) opened with one credential, which
+        was just revoked; returns how many were closed."""
+        closed = 0
+        for room in self._rooms.values():
+            theirs = [c for c in room.connections if c.credential_id == credential_id]
+            for connection in theirs:
+                connection.close(code, reason)
+            closed += len(theirs)
+        return closed
 
     async def flush(self, document_id: DocumentId) -> None:
         """Return once everything this process received for the document is stored, so that

@@ -17,11 +17,13 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from uuid import UUID, uuid4
 
 from palabre.domain.errors import PositionConflict
 from palabre.domain.ids import DocumentId
+from palabre.server.crdt.check import check_update
 from palabre.server.crdt.replica import merge
-from palabre.server.storage.store import PendingRun
+from palabre.server.storage.store import PendingRun, StoredState
 
 
 class StoreDown(RuntimeError):
@@ -75,6 +77,9 @@ class RecordingStore:
     attempts: list[float] = field(default_factory=list)  # monotonic time of each append call
     checkpoints: list[int] = field(default_factory=list)
     tails: list[int] = field(default_factory=list)
+    lookups: list[set[int]] = field(default_factory=list)  # client ids whose owner was sought
+    loads: int = 0
+    authors: dict[bytes, UUID] = field(default_factory=dict)  # who stored each contribution
     _failures_left: int = 0
     _foreign: list[bytes] = field(default_factory=list)
     _gate: asyncio.Event | None = None
@@ -94,9 +99,11 @@ class RecordingStore:
             self._gate.set()
         self._gate = None
 
-    def stored_elsewhere(self, *updates: bytes) -> None:
+    def stored_elsewhere(self, *updates: bytes, by: UUID | None = None) -> None:
         """Another process appended these: the next append conflicts."""
         self._foreign.extend(updates)
+        for update in updates:
+            self.authors[update] = by or uuid4()
 
     def log(self, document_id: DocumentId) -> list[bytes]:
         return self.contributions.setdefault(document_id, [])
@@ -119,7 +126,10 @@ class RecordingStore:
             self._foreign.clear()
         if expected != len(log):
             raise PositionConflict(expected, len(log))
-        log.extend(merge(run.updates) for run in runs)
+        for run in runs:
+            merged = merge(run.updates)
+            log.append(merged)
+            self.authors[merged] = run.member_id
         self.appended.append(Appended(expected, list(runs), time.monotonic()))
         return len(log)
 
@@ -127,6 +137,22 @@ class RecordingStore:
         self.tails.append(after)
         log = self.log(document_id)
         return [(position, log[position - 1]) for position in range(after + 1, len(log) + 1)]
+
+    async def load(self, document_id: DocumentId, upto: int | None = None) -> StoredState:
+        """No checkpoints are kept: the whole log is the tail."""
+        self.loads += 1
+        log = self.log(document_id)[:upto]
+        return StoredState(len(log), None, list(log), [self.authors[u] for u in log])
+
+    async def client_authors(
+        self, document_id: DocumentId, clients: set[int], before: int, window: int
+    ) -> dict[int, UUID]:
+        self.lookups.append(set(clients))
+        found: dict[int, UUID] = {}
+        for update in self.log(document_id)[max(0, before - window) : before]:
+            for client in check_update(update).clients & clients:
+                found.setdefault(client, self.authors[update])
+        return found
 
     async def checkpoint(self, document_id: DocumentId, minimum_tail: int) -> int | None:
         position = len(self.log(document_id))
