@@ -12,6 +12,12 @@ stored state plus a short tail, not from a replay of the whole log on every requ
   same per-document lock, so the work is done once.
 - On a crash, nothing is lost: the next catch-up resumes from the last stored pair. A record
   that does not fit its checkpoint (lengths that do not add up) is ignored and rebuilt.
+- A stored contribution the index cannot model (the engine refuses it, or its change reaches
+  beyond the text) stops the index there, never skipped silently: the problem is kept with
+  its position (:class:`UnreadableHistory`, logged once), later catch-ups return at once,
+  authorship at or after that position and the session list raise it (the HTTP API answers
+  422 naming the position; positions before it still answer), and ``palabre verify``
+  reports it. The log is immutable, so a restart finds the same problem again, once.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError
 from palabre.domain.application import PalabreApplication
 from palabre.domain.contribution import Contributed
+from palabre.domain.errors import PalabreError
 from palabre.domain.ids import DocumentId
 from palabre.domain.shapes import Json
 from palabre.projections.authorship import Authorship, DeltaOp
@@ -46,6 +53,19 @@ from palabre.projections.view_store import ViewStore
 
 log = logging.getLogger("palabre.history")
 CURSORS = 8  # documents whose latest replayed state stays in memory
+
+
+class UnreadableHistory(PalabreError):
+    """A stored contribution that the history index cannot model, at ``position``."""
+
+    def __init__(self, document_id: UUID, position: int, reason: str) -> None:
+        super().__init__(
+            f"the history of document {document_id} cannot be read from contribution "
+            f"{position} on: {reason}"
+        )
+        self.document_id = document_id
+        self.position = position
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -163,6 +183,7 @@ class HistoryIndex:
         self._locks_guard = threading.Lock()
         self._pending: set[UUID] = set()
         self._cursors: dict[UUID, Resume] = {}
+        self._problems: dict[UUID, UnreadableHistory] = {}
         self._stopping = threading.Event()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-index")
 
@@ -198,6 +219,8 @@ class HistoryIndex:
             self._pending.discard(document_id)
         try:
             self.catch_up(DocumentId(document_id))
+        except UnreadableHistory:
+            pass  # logged once where it was found; reads answer it
         except Exception:  # the index is derived: a failure costs speed, never data
             log.exception("history index: catching up %s failed", document_id)
 
@@ -207,6 +230,7 @@ class HistoryIndex:
         """The attributed text after the first ``upto`` contributions: the document's cursor
         moved forward to ``upto`` when it is at or before it (storing records on the way),
         else the stored record at or before ``upto`` plus the tail."""
+        self._refuse_beyond_problem(document_id, upto)
         with self._lock(document_id):
             cursor = self._cursor(document_id)
             if cursor.position <= upto:
@@ -217,8 +241,18 @@ class HistoryIndex:
             pass
         return resume.text
 
+    def problem(self, document_id: UUID) -> UnreadableHistory | None:
+        """The contribution the index stopped at, if it met one it cannot model."""
+        return self._problems.get(document_id)
+
+    def _refuse_beyond_problem(self, document_id: UUID, upto: int | None) -> None:
+        problem = self._problems.get(document_id)
+        if problem is not None and (upto is None or problem.position <= upto):
+            raise problem
+
     def sessions(self, document_id: DocumentId) -> list[Session]:
         """Every editing session of the document, in the order they started."""
+        self._refuse_beyond_problem(document_id, None)
         with self._lock(document_id):
             cursor = self._cursor(document_id)
             self._advance(document_id, cursor, self._app.contribution_count(document_id))
@@ -242,6 +276,9 @@ class HistoryIndex:
         is taken a stretch at a time, so reads get in between."""
         count = self._app.contribution_count(document_id)
         while not self._stopping.is_set():
+            problem = self._problems.get(document_id)
+            if problem is not None:
+                return problem.position - 1
             with self._lock(document_id):
                 cursor = self._cursor(document_id)
                 if cursor.position >= count:
@@ -266,6 +303,16 @@ class HistoryIndex:
         checkpoint when rooms wrote none for two stretches."""
         if cursor.following <= cursor.position < upto:
             cursor.following = self._next_checkpoint(document_id, cursor.position)
+        try:
+            self._replay_into(document_id, cursor, upto)
+        except UnreadableHistory as problem:
+            self._cursors.pop(document_id, None)  # half applied: never reused
+            if document_id not in self._problems:
+                self._problems[document_id] = problem
+                log.error("history index: %s; reads from there on answer an error", problem)
+            raise
+
+    def _replay_into(self, document_id: DocumentId, cursor: Resume, upto: int) -> None:
         for contribution, edit in follow(self._app, document_id, cursor, upto):
             cursor.tracker.add(edit)
             position = contribution.originator_version
@@ -363,7 +410,11 @@ def follow(
     text, saying what each did: characters added and removed, and the sections it touched."""
     contributions = application.contributions(document_id, after=resume.position, upto=upto)
     for contribution in contributions:
-        edit = edit_of(resume, contribution)
+        try:
+            edit = edit_of(resume, contribution)
+        except ValueError as error:  # the engine's refusal, or a delta beyond the text
+            position = contribution.originator_version
+            raise UnreadableHistory(document_id, position, str(error)[:200]) from None
         resume.position = contribution.originator_version
         yield contribution, edit
 

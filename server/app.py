@@ -15,6 +15,7 @@ from palabre.server.http.comments import CommentsApi
 from palabre.server.http.documents import DocumentsApi
 from palabre.server.http.events import EventsEndpoint
 from palabre.server.http.export import ExportApi
+from palabre.server.http.headers import SecurityHeaders
 from palabre.server.http.history import HistoryApi
 from palabre.server.http.invitations import InvitationsApi
 from palabre.server.http.meetings import MeetingsApi
@@ -25,6 +26,7 @@ from palabre.server.http.versions import VersionsApi
 from palabre.server.http.web import web_routes
 from palabre.server.live.endpoint import LiveEndpoint
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 log = logging.getLogger("palabre")
@@ -70,6 +72,6 @@ def create_app(services: Services) -> Starlette:
             yield
         log.info("palabre stopped; every received update is stored")
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
     app.state.services = services
     return app

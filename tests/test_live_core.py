@@ -8,63 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from typing import Any
-from uuid import uuid4
 
 import pytest
-from palabre.domain.application import MemberInfo, OrganisationInfo
-from palabre.domain.ids import DocumentId, MemberId
-from palabre.domain.roles import Country, Role
-from palabre.server.crdt.lib0 import Reader
-from palabre.server.crdt.protocol import MESSAGE_SAVED, update_message
-from palabre.server.crdt.replica import LiveText
+from palabre.server.crdt.protocol import update_message
 from palabre.server.live.close_codes import CloseCode
-from palabre.server.live.connection import Connection
-from palabre.server.live.room import Room
 from palabre.server.settings import Settings
 
-from tests.support.edits import Writer, replay
-from tests.support.fakes import RecordingPeer, RecordingStore
-
-DEADLINE = 5.0
-
-
-def member(name: str = "Afi Mensah") -> MemberInfo:
-    organisation = OrganisationInfo(uuid4(), "Fédération des ONG du Togo", Country.TG)
-    return MemberInfo(MemberId(uuid4()), name, organisation, {"*": Role.EDITOR}, {})
-
-
-class Core:
-    """One room over a recording store, with connections over recording peers."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.store = RecordingStore()
-        self.document_id = DocumentId(uuid4())
-        self.tasks: set[asyncio.Task[Any]] = set()
-        self.room = Room(self.document_id, LiveText(), 0, 0, self.store, settings, spawn=self.spawn)
-
-    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self.tasks.add(task)
-        return task
-
-    def connect(
-        self, who: MemberInfo | None = None, acks: bool = False, queue: int = 64
-    ) -> tuple[Connection, RecordingPeer]:
-        peer = RecordingPeer()
-        connection = Connection(peer, who or member(), Role.EDITOR, queue, wants_acks=acks)
-        self.spawn(connection.run_writer())
-        self.room.join(connection)
-        return connection, peer
-
-    def stored_text(self) -> str:
-        return replay(self.store.log(self.document_id))
-
-    async def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+from tests.support.core import DEADLINE, Core, saved_counts, until
+from tests.support.edits import Writer
 
 
 @pytest.fixture
@@ -74,18 +27,6 @@ async def core(request: pytest.FixtureRequest) -> AsyncIterator[Core]:
     core = Core(Settings(**({"batch_window_ms": 20} | overrides)))
     yield core
     await core.close()
-
-
-async def until(condition: Callable[[], bool], timeout: float = DEADLINE) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met before the deadline"
-        await asyncio.sleep(0.002)
-
-
-def saved_counts(peer: RecordingPeer) -> list[int]:
-    return [Reader(frame, 1).var_uint() for frame in peer.of_type(MESSAGE_SAVED)]
 
 
 async def test_updates_within_the_window_are_stored_as_one_contribution(core: Core) -> None:

@@ -7,8 +7,8 @@ An update passes only if it inserts and deletes plain text in the root text ``bo
   (no JSON, binary, embed, format, type, any, sub-document or move content);
 - an item without origins names its parent, and that parent must be the root ``body``
   (no other root, no parent by id, no map key);
-- client ids are between 1 and 2**32 - 1 (Yjs draws them as 32-bit numbers; 0 is the server's
-  own) and clocks stay below 2**53 (JavaScript's exact integers);
+- client ids are between 1 and 2**53 - 1 (Yjs draws 32-bit ones, pycrdt 53-bit ones; 0 is the
+  server's own) and clocks stay below 2**53 (JavaScript's exact integers);
 - the bytes end exactly where the update does.
 
 :func:`check_update` returns the update's :class:`Shape` (the client ids it writes under and
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from palabre.server.crdt.lib0 import Reader
 from palabre.server.crdt.replica import BODY, InvalidUpdate
 
-MAX_CLIENT_ID = 2**32 - 1
+MAX_CLIENT_ID = 2**53 - 1
 MAX_CLOCK = 2**53
 MAX_CLIENTS_PER_UPDATE = 4096
 
@@ -85,7 +85,7 @@ def _structs(reader: Reader) -> tuple[set[int], int]:
     inserted = 0
     groups = reader.var_uint()
     if groups > MAX_CLIENTS_PER_UPDATE:
-        raise ForbiddenContent(f"an update writing under {groups} client ids")
+        raise InvalidUpdate(f"malformed update: {groups} client ids announced")
     for _ in range(groups):
         count = reader.var_uint()
         client = _client(reader.var_uint())
@@ -150,7 +150,7 @@ def _clock(clock: int) -> int:
 def _delete_set(reader: Reader) -> bool:
     clients = reader.var_uint()
     if clients > MAX_CLIENTS_PER_UPDATE:
-        raise ForbiddenContent(f"a delete set naming {clients} client ids")
+        raise InvalidUpdate(f"malformed update: a delete set naming {clients} client ids")
     for _ in range(clients):
         _client(reader.var_uint())
         for _ in range(reader.var_uint()):

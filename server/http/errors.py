@@ -12,6 +12,7 @@ from palabre.domain.errors import (
     PositionConflict,
     Unauthenticated,
 )
+from palabre.projections.history_index import UnreadableHistory
 from palabre.server.errors import PayloadTooLarge, StoreUnavailable, TooManyFailures
 
 HTTP_STATUS: dict[type[PalabreError], tuple[int, str]] = {
@@ -22,6 +23,7 @@ HTTP_STATUS: dict[type[PalabreError], tuple[int, str]] = {
     Conflict: (409, "conflict"),
     PositionConflict: (409, "conflict"),
     PayloadTooLarge: (413, "payload_too_large"),
+    UnreadableHistory: (422, "history_unreadable"),
     TooManyFailures: (429, "too_many_requests"),
     StoreUnavailable: (503, "unavailable"),
 }

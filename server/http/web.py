@@ -30,14 +30,7 @@ MEDIA_TYPES = {
     ".woff2": "font/woff2",
     ".txt": "text/plain; charset=utf-8",
 }
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
-    "img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'",
-}
+PAGE_HEADERS = {"Cache-Control": "no-cache"}  # security headers: ``headers.py``, on every answer
 
 
 @dataclass(frozen=True)
@@ -74,7 +67,7 @@ class WebClient:
         asset = self.assets.get(name) if ASSET_NAME.match(name) else None
         if asset is None:
             return Response(b"no such asset\n", 404, media_type="text/plain; charset=utf-8")
-        headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+        headers = {"Cache-Control": IMMUTABLE}
         return _send(request, asset, headers)
 
 
