@@ -1,7 +1,9 @@
 // Builds the browser client into server/static/ (the Python package ships it):
-// assets named by their content hash, and index.html pointing at them. The same sources and
-// the same locked packages give the same bytes, so CI can rebuild and compare.
+// assets named by their content hash, index.html pointing at them, and the service worker
+// sw.js naming them and the release they make. The same sources and the same locked packages
+// give the same bytes, so CI can rebuild and compare.
 import * as esbuild from 'esbuild'
+import { createHash } from 'node:crypto'
 import { readFile, writeFile, rm, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,4 +37,22 @@ const css = outputs.find((name) => name.endsWith('.css'))
 const page = (await readFile(path.join(here, 'index.html'), 'utf8'))
   .replace('{{js}}', js).replace('{{css}}', css)
 await writeFile(path.join(out, 'index.html'), page)
-console.log(`built ${js} and ${css} into ${path.relative(process.cwd(), out)}`)
+
+// The service worker keeps this release (the page and every asset) in a cache named after
+// it: a new release is a new worker, which replaces the cache.
+const kept = [...outputs].sort()
+const version = createHash('sha256').update(page).update(kept.join('\n')).digest('hex').slice(0, 16)
+await esbuild.build({
+  absWorkingDir: here,
+  entryPoints: [path.join(here, 'src/sw.js')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+  outfile: path.join(out, 'sw.js'),
+  define: { PALABRE_VERSION: JSON.stringify(version), PALABRE_ASSETS: JSON.stringify(kept) },
+  legalComments: 'none',
+  charset: 'utf8',
+  logLevel: 'warning'
+})
+console.log(`built ${js}, ${css} and sw.js (release ${version}) into ${path.relative(process.cwd(), out)}`)

@@ -1,9 +1,13 @@
-"""The browser client: its page and its built assets, shipped inside the package
-(``server/static/``, built from ``client/web/`` by ``make web``), so no Node is needed to serve.
+"""The browser client: its page, its built assets and its service worker, shipped inside the
+package (``server/static/``, built from ``client/web/`` by ``make web``), so no Node is needed
+to serve.
 
 Assets carry a content hash in their names and are cached for a year as immutable; the page
 itself is revalidated on every load (``no-cache``), so a new release is picked up at once.
-Everything is gzip-compressed once, in memory, and sent compressed to browsers that accept it.
+The service worker (``/sw.js``, served from the root so that its scope covers ``/`` and
+``/d/{id}``) keeps the page and the assets of its release for opening with no network; it is
+revalidated on every load too, so a new release replaces it. Everything is gzip-compressed
+once, in memory, and sent compressed to browsers that accept it.
 """
 
 from __future__ import annotations
@@ -30,7 +34,13 @@ MEDIA_TYPES = {
     ".woff2": "font/woff2",
     ".txt": "text/plain; charset=utf-8",
 }
-PAGE_HEADERS = {"Cache-Control": "no-cache"}  # security headers: ``headers.py``, on every answer
+# Security headers (CSP, nosniff, no-referrer, no framing) come from ``headers.py``, on every
+# answer; a route's own Content-Security-Policy (the service worker's) is kept.
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
+WORKER_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": "default-src 'self'",  # a worker's policy is its script's
+}
 
 
 @dataclass(frozen=True)
@@ -47,11 +57,12 @@ def load_asset(path: Path) -> Asset:
 
 
 class WebClient:
-    """Serves ``index.html`` for the page routes and ``assets/NAME`` for the rest."""
+    """Serves ``index.html`` for the page routes, ``sw.js`` and ``assets/NAME``."""
 
     def __init__(self, root: Path = STATIC) -> None:
-        index = root / "index.html"
+        index, worker = root / "index.html", root / "sw.js"
         self.page = load_asset(index) if index.is_file() else None
+        self.worker = load_asset(worker) if worker.is_file() else None
         assets = root / "assets"
         files = sorted(assets.iterdir()) if assets.is_dir() else []
         self.assets = {path.name: load_asset(path) for path in files if path.is_file()}
@@ -61,6 +72,12 @@ class WebClient:
             message = b"The web client is not built: run `make web`.\n"
             return Response(message, 503, media_type="text/plain; charset=utf-8")
         return _send(request, self.page, PAGE_HEADERS)
+
+    async def service_worker(self, request: Request) -> Response:
+        if self.worker is None:
+            message = b"The web client is not built: run `make web`.\n"
+            return Response(message, 404, media_type="text/plain; charset=utf-8")
+        return _send(request, self.worker, WORKER_HEADERS)
 
     async def asset(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -86,11 +103,12 @@ def web_routes(client: WebClient | None = None) -> list[Route]:
         Route("/", client.index, methods=["GET"]),
         Route("/d/{document_id}", client.index, methods=["GET"]),
         Route("/assets/{name}", client.asset, methods=["GET"]),
+        Route("/sw.js", client.service_worker, methods=["GET"]),
     ]
 
 
 def openapi_paths() -> Json:
-    """The page and its assets, for ``openapi.py`` to merge."""
+    """The page, its assets and its service worker, for ``openapi.py`` to merge."""
     page = operation(
         "The web client (French by default); no token needed",
         content("the web client's page", "text/html"),
@@ -105,10 +123,18 @@ def openapi_paths() -> Json:
         content("JavaScript, CSS or a font", "*/*"),
     )
     asset["responses"]["404"] = content("no such asset", "text/plain")
+    worker = operation(
+        "The web client's service worker (scope /): keeps this release's page and assets to "
+        "open with no network; never API answers or tokens. Revalidated on every load "
+        "(no-cache)",
+        content("JavaScript", "text/javascript"),
+    )
+    worker["responses"]["404"] = content("the web client was not built", "text/plain")
     return {
         "/": {"get": page},
         "/d/{document_id}": {"parameters": [path_text("document_id")], "get": opened},
         "/assets/{name}": {"parameters": [path_text("name")], "get": asset},
+        "/sw.js": {"get": worker},
     }
 
 

@@ -15,6 +15,7 @@ import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
 import { exportButtons } from './exports.js'
 import { openEvents } from './events.js'
+import { registerServiceWorker, lastKnown } from './offline.js'
 
 const storage = window.localStorage
 const root = document.getElementById('app')
@@ -49,7 +50,7 @@ function signInPage (message) {
 }
 
 async function documentsPage (api) {
-  const { documents } = await api.get('/api/documents')
+  const { documents } = await lastKnown(api, '/api/documents')
   fill(root, h('main', { class: 'documents card' },
     h('div', { class: 'row end' }, languageButton(),
       h('button', { type: 'button', 'data-i18n': 'auth.signOut', onclick: () => { signOut(storage); start() } })),
@@ -96,8 +97,8 @@ async function documentPage (api, token, documentId) {
   let me
   let info
   try {
-    me = await api.get(documentPath(documentId, '/me'))
-    info = await api.get(documentPath(documentId))
+    ;[me, info] = await Promise.all([lastKnown(api, documentPath(documentId, '/me')),
+      lastKnown(api, documentPath(documentId))])
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signInPage('auth.invalid')
     if (error instanceof ApiError && error.status === 403) return signInPage('auth.noRole')
@@ -283,6 +284,7 @@ async function start () {
 }
 
 initLanguage(storage)
+registerServiceWorker()
 onLanguage(() => { if (!window.palabre) translate(root) })
 // A link opened in a tab already showing the page only changes the fragment.
 window.addEventListener('hashchange', () => { if (/invite=/.test(window.location.hash)) window.location.reload() })

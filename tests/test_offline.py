@@ -1,0 +1,247 @@
+"""Opening the page with no network after a first visit: the service worker (``/sw.js``) keeps
+this release's page and assets, IndexedDB keeps the text, and the page keeps the last answers
+it needs to open; the member reads, types, sees that they are offline with N unsaved changes,
+and everything is stored when the link returns. API answers and tokens never enter the cache.
+
+The browser reaches the server through the weak-link simulator (tests/support/link.py), which
+cuts the network the way a real one goes: Playwright's ``context.set_offline`` is used too,
+for a phone that knows it lost its network (it fires ``offline``)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from palabre.server.http.web import PAGE_HEADERS, STATIC, web_routes
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Response,
+    expect,
+    sync_playwright,
+)
+from starlette.applications import Starlette
+
+from tests.conftest import Seed
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    editor_text,
+    eventually,
+    invitation,
+    server_text,
+)
+from tests.support.link import PROFILES, LinkThread, running_link
+from tests.support.server import ServerProcess
+
+RELEASE = re.compile(r'"palabre-([0-9a-f]{16})"')
+# Every (cache, URL) in the origin's Cache Storage.
+CACHED = """async () => {
+  const found = []
+  for (const name of await caches.keys()) {
+    for (const request of await (await caches.open(name)).keys()) found.push([name, request.url])
+  }
+  return found
+}"""
+# Content Security Policy violations, recorded from the first script on.
+WATCH_CSP = """window.violations = []
+document.addEventListener('securitypolicyviolation',
+  (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`))"""
+
+
+def release() -> str:
+    """The release the built service worker names: its cache is ``palabre-RELEASE``."""
+    match = RELEASE.search((STATIC / "sw.js").read_text("utf-8"))
+    assert match is not None
+    return match.group(1)
+
+
+# The route ----------------------------------------------------------------------------------
+
+
+async def test_the_service_worker_is_served_from_the_root_and_names_this_release() -> None:
+    transport = httpx.ASGITransport(app=Starlette(routes=web_routes()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://palabre") as http:
+        worker = await http.get("/sw.js")
+        page = await http.get("/d/00000000-0000-0000-0000-000000000000")
+    assert worker.status_code == 200
+    assert worker.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert worker.headers["cache-control"] == "no-cache"  # a new release is seen at once
+    assert worker.headers["content-security-policy"] == "default-src 'self'"
+    assert "worker-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["content-security-policy"] == PAGE_HEADERS["Content-Security-Policy"]
+
+    # It names exactly the assets of this build, and a release made of them: any change to
+    # the page or an asset makes a new worker with a new cache.
+    assets = sorted(path.name for path in (STATIC / "assets").iterdir())
+    listed = re.search(r"\[([^\]]*)\]", worker.text)
+    assert listed is not None
+    assert sorted(re.findall(r'"([^"]+)"', listed.group(1))) == assets
+    digest = hashlib.sha256((STATIC / "index.html").read_bytes())
+    digest.update("\n".join(assets).encode())
+    assert release() == digest.hexdigest()[:16]
+    for never in ("/api/", "/ws/"):  # the worker names no API path: it leaves them alone
+        assert never not in worker.text
+
+
+# In Chromium ----------------------------------------------------------------------------------
+
+SLOW = 30_000  # ms: a page through lome-3g, or waiting for a timeout of the offline path
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # the page is under test, not the store
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Member:
+    """One member's browser, with every answer it got (service worker's own fetches too)."""
+
+    context: BrowserContext
+    answers: list[Response] = field(default_factory=list)
+
+    def record(self, answer: Response) -> None:
+        self.answers.append(answer)
+
+    def private_answers(self) -> list[Response]:
+        return [a for a in self.answers if re.search(r"/(api|ws)/", a.url)]
+
+
+@pytest.fixture
+def member(browser: Browser) -> Iterator[Member]:
+    context = browser.new_context(viewport={"width": 1366, "height": 850})
+    context.set_default_timeout(SLOW)
+    context.add_init_script(WATCH_CSP)
+    member = Member(context)
+    context.on("response", member.record)
+    yield member
+    context.close()
+
+
+def through(server: ServerProcess) -> tuple[str, int]:
+    host, port = server.base_url.removeprefix("http://").split(":")
+    return host, int(port)
+
+
+def first_visit(member: Member, link: LinkThread, server: ServerProcess, seed: Seed) -> Page:
+    """Sign in through an invitation opened at the link's address, type, wait until it is
+    stored and the service worker controls the page with this release's cache filled."""
+    page = member.context.new_page()
+    url = invitation(server, seed.document_id, seed.coordinator, seed.editor)
+    page.goto(url.replace(server.base_url, link.url))
+    type_at_end(page, "Écrit en ligne.")
+    expect(page.locator(".status")).to_have_attribute("data-state", "saved", timeout=SLOW)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    assets = {f"{link.url}/assets/{path.name}" for path in (STATIC / "assets").iterdir()}
+    shell = {f"{link.url}/"} | assets
+    eventually(lambda: kept(page) == shell, "the release is kept", SLOW / 1000)
+    assert page.evaluate("() => window.violations") == []
+    return page
+
+
+def kept(page: Page) -> set[str]:
+    return {url for _, url in page.evaluate(CACHED)}
+
+
+def type_at_end(page: Page, text: str) -> None:
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+def nothing_private_cached(page: Page, member: Member, seed: Seed) -> None:
+    """Cache Storage holds this release's page and assets and nothing else; no API request
+    was ever answered by the service worker; the page met no CSP violation."""
+    for name, url in page.evaluate(CACHED):
+        assert name == f"palabre-{release()}", name
+        assert re.fullmatch(r"http://[\d.:]+/(assets/[\w.-]+)?", url), url
+        for token in (seed.editor, seed.coordinator):
+            assert token not in url
+    private = member.private_answers()
+    assert private, "the page asked the API (or the test saw nothing)"
+    assert [a.url for a in private if a.from_service_worker] == []
+    assert page.evaluate("() => window.violations") == []
+
+
+@pytest.mark.browser
+def test_in_a_silent_cut_the_page_reloads_from_the_cache_takes_typing_and_merges_on_return(
+    member: Member, server: ServerProcess, seed: Seed
+) -> None:
+    with running_link(PROFILES["lome-3g"], through(server), seed=13) as link:
+        # An older release's cache, from before this visit: the new worker replaces it.
+        page = member.context.new_page()
+        page.goto(f"{link.url}/healthz")
+        page.evaluate(
+            "async () => (await caches.open('palabre-0000000000000000')).put('/', new Response())"
+        )
+        page.close()
+        page = first_visit(member, link, server, seed)
+
+        link.cut("hold")  # the link goes silent: nothing fails, everything hangs
+        page.reload()
+        expect(page.locator(".cm-content")).to_have_text("Écrit en ligne.", timeout=SLOW)
+        navigation = [a for a in member.answers if a.request.is_navigation_request()][-1]
+        assert navigation.from_service_worker  # the page itself came from the cache
+        status = page.locator(".status")
+        expect(status).to_have_attribute("data-state", "offline")
+        type_at_end(page, " Écrit hors ligne.")
+        expect(status).to_have_attribute("data-unsaved", "18")
+        expect(status).to_have_text("Hors ligne — 18 modification(s) non enregistrée(s)")
+        assert server_text(server, seed.document_id, seed.editor) == "Écrit en ligne."
+
+        link.restore()
+        expect(status).to_have_attribute("data-state", "saved", timeout=SLOW)
+        expected = "Écrit en ligne. Écrit hors ligne."
+        assert server_text(server, seed.document_id, seed.editor) == expected
+        assert editor_text(page) == expected
+        nothing_private_cached(page, member, seed)
+
+
+@pytest.mark.browser
+def test_a_phone_that_lost_its_network_opens_the_page_offline_and_stores_its_edits_later(
+    member: Member, server: ServerProcess, seed: Seed
+) -> None:
+    with running_link(PROFILES["direct"], through(server)) as link:
+        page = first_visit(member, link, server, seed)
+        page.goto(f"{link.url}/")  # the home page, online: the member's documents
+        expect(page.locator(".documents li a")).to_have_text(["Référentiel commun"])
+        page.close()
+
+        link.cut("reset")  # the phone's connections are reset...
+        member.context.set_offline(True)  # ...and the browser knows (`offline` fires)
+        page = member.context.new_page()
+        page.goto(f"{link.url}/")
+        page.locator(".documents li a").click()  # the list it last saw
+        expect(page.locator(".cm-content")).to_have_text("Écrit en ligne.")
+        expect(page.locator(".me")).to_contain_text("Yann Le Gall")
+        status = page.locator(".status")
+        expect(status).to_have_attribute("data-state", "offline")
+        type_at_end(page, " Sans réseau.")
+        expect(status).to_have_attribute("data-unsaved", "13")
+        page.reload()  # still offline: the words are kept, and so is their count
+        expect(page.locator(".cm-content")).to_have_text("Écrit en ligne. Sans réseau.")
+        expect(status).to_have_text("Hors ligne — 13 modification(s) non enregistrée(s)")
+        asked = "(path) => fetch(path).then(() => 'answered', () => 'failed')"
+        me = f"/api/documents/{seed.document_id}/me"
+        assert page.evaluate(asked, me) == "failed"  # never answered from a cache
+
+        link.restore()
+        member.context.set_offline(False)
+        expect(status).to_have_attribute("data-state", "saved", timeout=SLOW)
+        expected = "Écrit en ligne. Sans réseau."
+        assert server_text(server, seed.document_id, seed.editor) == expected
+        nothing_private_cached(page, member, seed)
