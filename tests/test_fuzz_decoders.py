@@ -82,10 +82,9 @@ def test_what_the_check_lets_through_the_engine_applies(update: bytes) -> None:
         return
     replica = LiveText()
     replica.apply_stored(REAL[:2])
-    try:
+    # A clean refusal by the engine is fine: the room closes that connection with 4400.
+    with contextlib.suppress(InvalidUpdate):
         replica.apply(update)
-    except InvalidUpdate:
-        pass  # a clean refusal by the engine: the room closes the connection with 4400
     assert not replica.poisoned, "the engine panicked on an update the check let through"
 
 
