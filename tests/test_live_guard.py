@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 
 import pytest
 from palabre.server.crdt.check import ForbiddenContent, TooLarge
-from palabre.server.crdt.protocol import sync_step1_message, update_message
+from palabre.server.crdt.protocol import sync_step1_message, sync_step2_message, update_message
 from palabre.server.crdt.replica import InvalidUpdate, LiveText, engine_refusals
 from palabre.server.live.checker import CheckTimedOut, PooledChecker
 from palabre.server.live.limits import Flooding, Throttle, TokenBucket
@@ -49,12 +49,35 @@ async def test_a_client_id_belongs_to_the_member_who_wrote_under_it_first(core: 
     forger, _ = core.connect()
     honest = Writer(101)
     await core.room.receive(author, update_message(honest.type("Texte de Yann. ")))
-    clash = Writer(101)  # the same client id, other content at the same clocks
+    clash = Writer(101)  # the same client id, other content at clocks the server holds
+    await core.room.receive(forger, update_message(clash.type("Faux !")))
+    assert core.room.live.text == "Texte de Yann. "  # dropped: the server keeps its own
     with pytest.raises(ForbiddenContent, match="belongs to another member"):
-        await core.room.receive(forger, update_message(clash.type("Faux !")))
+        await core.room.receive(forger, update_message(clash.type(" et la suite, usurpée")))
     again, _ = core.connect(who=author.member)  # the author's second tab may
     await core.room.receive(again, update_message(honest.type("Suite.")))
     await until(lambda: core.stored_text() == "Texte de Yann. Suite.")
+
+
+async def test_a_resync_that_relays_another_members_edits_keeps_only_its_own(
+    core: Core,
+) -> None:
+    """After a crash, a client's sync step 2 carries other people's edits the server lost:
+    those are left for their author to send again; the client's own are applied."""
+    author, _ = core.connect()
+    relayer, _ = core.connect()
+    a, b = Writer(101), Writer(202)
+    await core.room.receive(author, update_message(a.type("Stocké. ")))
+    lost = a.type("Perdu dans le crash. ")  # the server never applied it (it "crashed")
+    b.receive(a.doc.get_update())
+    mine = b.type("Le mien.", at=0)
+    resync = sync_step2_message(b.doc.get_update())
+    await core.room.receive(relayer, resync)
+    assert core.room.live.text == "Le mien.Stocké. "
+    assert core.room.owners.owner(101) == author.member.id
+    await core.room.receive(author, update_message(lost))  # the author's client resends
+    assert core.room.live.text == "Le mien.Stocké. Perdu dans le crash. "
+    assert mine
 
 
 async def test_after_a_restart_owners_are_read_back_from_the_log() -> None:
@@ -69,8 +92,9 @@ async def test_after_a_restart_owners_are_read_back_from_the_log() -> None:
     second = Core(Settings(batch_window_ms=5), store=store, document_id=first.document_id)
     try:
         forger, _ = second.connect()
+        forged = Writer(101).type("Faux, et plus long que l'original")
         with pytest.raises(ForbiddenContent, match="belongs to another member"):
-            await second.room.receive(forger, update_message(Writer(101).type("Faux")))
+            await second.room.receive(forger, update_message(forged))
         assert store.lookups == [{101}]
         back, _ = second.connect(who=author.member)  # the same tab, reconnected
         await second.room.receive(back, update_message(honest.type("Après.")))
@@ -155,7 +179,7 @@ async def test_a_panic_costs_one_update_and_the_room_rebuilds() -> None:
 
 
 async def test_a_slow_check_does_not_hold_other_rooms() -> None:
-    settings = Settings(batch_window_ms=5, check_inline_bytes=64, check_timeout_ms=3000)
+    settings = Settings(batch_window_ms=5, check_inline_bytes=64, check_timeout_ms=8000)
     checker = PooledChecker(settings, check=slow_check)
     slow_room, other_room = Core(settings, checker), Core(settings, checker)
     try:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from palabre.server.crdt.lib0 import Reader
+from palabre.server.crdt.lib0 import Reader, write_var_uint
 from palabre.server.crdt.replica import BODY, InvalidUpdate
 
 MAX_CLIENT_ID = 2**53 - 1
@@ -59,51 +59,80 @@ class TooLarge(InvalidUpdate):
 
 
 @dataclass(frozen=True)
+class Group:
+    """The structs one update writes under one client id: clocks ``[clock, end)``, encoded
+    in bytes ``[start, stop)`` of the update."""
+
+    client: int
+    clock: int
+    end: int
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
 class Shape:
     """What the room needs to know of an accepted update."""
 
     clients: frozenset[int]  # the client ids it writes structs under
     inserted_bytes: int  # UTF-8 bytes of text it inserts
     deletes: bool  # it carries a delete set
+    groups: tuple[Group, ...] = ()
+    structs_end: int = 0  # where the delete set starts
+
+    def without(self, update: bytes, clients: set[int]) -> bytes:
+        """The same update without the structs written under ``clients`` (its delete set
+        kept whole): the v1 format lists each client's structs as one run of bytes."""
+        kept = [g for g in self.groups if g.client not in clients]
+        if len(kept) == len(self.groups):
+            return update
+        parts = [write_var_uint(len(kept))]
+        parts += [update[g.start : g.stop] for g in kept]
+        parts.append(update[self.structs_end :])
+        return b"".join(parts)
 
 
 def check_update(update: bytes) -> Shape:
     """Read ``update`` whole; return its shape, or raise InvalidUpdate / ForbiddenContent."""
     reader = Reader(update)
     try:
-        clients, inserted = _structs(reader)
+        groups, inserted = _structs(reader)
+        structs_end = reader.offset
         deletes = _delete_set(reader)
     except (IndexError, UnicodeDecodeError) as error:
         raise InvalidUpdate(f"malformed update: {error}") from None
     if reader.remaining:
         raise InvalidUpdate(f"{reader.remaining} bytes after the end of the update")
-    return Shape(frozenset(clients), inserted, deletes)
+    clients = frozenset(g.client for g in groups if g.end > g.clock)
+    return Shape(clients, inserted, deletes, tuple(groups), structs_end)
 
 
-def _structs(reader: Reader) -> tuple[set[int], int]:
-    clients: set[int] = set()
+def _structs(reader: Reader) -> tuple[list[Group], int]:
+    found: list[Group] = []
     inserted = 0
     groups = reader.var_uint()
     if groups > MAX_CLIENTS_PER_UPDATE:
         raise InvalidUpdate(f"malformed update: {groups} client ids announced")
     for _ in range(groups):
+        start = reader.offset
         count = reader.var_uint()
         client = _client(reader.var_uint())
-        _clock(reader.var_uint())
-        if count:
-            clients.add(client)
+        clock = end = _clock(reader.var_uint())
         for _ in range(count):
-            inserted += _struct(reader)
-    return clients, inserted
+            length, utf8 = _struct(reader)
+            end = _clock(end + length)
+            inserted += utf8
+        found.append(Group(client, clock, end, start, reader.offset))
+    return found, inserted
 
 
-def _struct(reader: Reader) -> int:
-    """One struct; returns the UTF-8 bytes of text it inserts."""
+def _struct(reader: Reader) -> tuple[int, int]:
+    """One struct; returns its length in clock units and the UTF-8 bytes of text it
+    inserts."""
     info = reader.byte()
     ref = info & 0x1F
     if ref in (GC_REF, SKIP_REF):
-        _clock(reader.var_uint())
-        return 0
+        return _clock(reader.var_uint()), 0
     if info & HAS_ORIGIN:
         _id(reader)
     if info & HAS_RIGHT_ORIGIN:
@@ -112,11 +141,10 @@ def _struct(reader: Reader) -> int:
         _root_parent(reader, info)
     if ref == STRING_REF:
         size = reader.var_uint()
-        reader.take(size).decode("utf-8")
-        return size
+        text = reader.take(size).decode("utf-8")
+        return (size if text.isascii() else len(text.encode("utf-16-le")) // 2), size
     if ref == DELETED_REF:
-        _clock(reader.var_uint())
-        return 0
+        return _clock(reader.var_uint()), 0
     raise ForbiddenContent(f"{CONTENT_NAMES.get(ref, f'content of kind {ref}')}: plain text only")
 
 

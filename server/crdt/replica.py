@@ -90,12 +90,12 @@ class LiveText:
 
     def clients(self) -> set[int]:
         """The client ids that wrote anything this replica holds (its state vector's)."""
+        return set(self.clocks())
+
+    def clocks(self) -> dict[int, int]:
+        """The state vector: for each client id, the clock this replica holds up to."""
         reader = Reader(self._doc.get_state())
-        clients = set()
-        for _ in range(reader.var_uint()):
-            clients.add(reader.var_uint())
-            reader.var_uint()  # its clock
-        return clients
+        return {reader.var_uint(): reader.var_uint() for _ in range(reader.var_uint())}
 
     def state_vector(self) -> bytes:
         return self._doc.get_state()

@@ -38,6 +38,11 @@ class TokenBucket:
         self._clock = clock
         self._at = clock()
 
+    @property
+    def rested(self) -> bool:
+        """Half full or more: whoever draws on it has paused."""
+        return self._tokens >= self.capacity / 2
+
     def wait_for_token(self) -> float:
         """Take one token; return how long to wait before the frame may go on (0: at once)."""
         now = self._clock()
@@ -61,21 +66,25 @@ class Throttle:
         self._held_since: float | None = None
 
     async def update(self) -> None:
-        await self._take(max(self._updates.wait_for_token(), self._member.wait_for_token()))
+        delay = max(self._updates.wait_for_token(), self._member.wait_for_token())
+        await self._take(delay, self._updates.rested)
 
     async def awareness(self) -> None:
-        await self._take(self._awareness.wait_for_token())
+        delay = self._awareness.wait_for_token()
+        await self._take(delay, self._awareness.rested)
 
-    async def _take(self, delay: float) -> None:
-        if delay <= 0:
-            self._held_since = None
-            return
+    async def _take(self, delay: float, rested: bool) -> None:
+        """Wait ``delay``; a connection counts as held from its first wait until its bucket
+        is half full again (a late wake-up that leaves a token or two is no pause)."""
         now = self._clock()
-        if self._held_since is None:
+        if rested:
+            self._held_since = None
+        elif delay > 0 and self._held_since is None:
             self._held_since = now
-        if now + delay - self._held_since > self._patience:
+        if self._held_since is not None and now + delay - self._held_since > self._patience:
             raise Flooding(f"held to its rate for more than {self._patience} s")
-        await asyncio.sleep(delay)
+        if delay > 0:
+            await asyncio.sleep(delay)
 
 
 class MemberRates:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from uuid import UUID
 
 from palabre.domain.ids import DocumentId
-from palabre.server.crdt.check import Shape, TooLarge, check_update
+from palabre.server.crdt.check import ForbiddenContent, Shape, TooLarge, check_update
 from palabre.server.crdt.protocol import (
     AwarenessUpdate,
     DocumentUpdate,
@@ -154,7 +154,7 @@ class Room:
         if isinstance(message, SyncStep1):
             connection.send(sync_step2_message(self.live.encode_state(message.state_vector)))
         elif isinstance(message, DocumentUpdate):
-            await self._receive_update(connection, message.update)
+            await self._receive_update(connection, message.update, message.resync)
         elif isinstance(message, AwarenessUpdate):
             forward = self.presence.apply(
                 connection.session_id, message.payload, _stamp(connection)
@@ -166,7 +166,7 @@ class Room:
             if snapshot is not None:
                 connection.send(awareness_message(snapshot))
 
-    async def _receive_update(self, connection: Connection, update: bytes) -> None:
+    async def _receive_update(self, connection: Connection, update: bytes, resync: bool) -> None:
         if not connection.can_edit:
             if update != EMPTY_UPDATE:
                 connection.send(
@@ -179,7 +179,7 @@ class Room:
         if len(update) > limit:
             raise TooLarge(f"an update of {len(update)} bytes, above {limit}")
         shape = await self._checker.check(update)
-        await self._admit(connection, shape)
+        update = await self._admit(connection, shape, update, resync)
         if not self._ready.is_set():
             await self._ready.wait()
         if not connection.open:
@@ -197,8 +197,17 @@ class Room:
         if connection.wants_acks:
             self.batcher.acknowledge_soon()
 
-    async def _admit(self, connection: Connection, shape: Shape) -> None:
-        """The rules that need the room: who owns the client ids, how large the text gets."""
+    async def _admit(
+        self, connection: Connection, shape: Shape, update: bytes, resync: bool
+    ) -> bytes:
+        """The rules that need the room: who owns the client ids, how large the text gets.
+        Returns the update to apply: without the structs written under other members' ids.
+
+        Those structs are dropped, never applied: the server holds them already (a page
+        reloaded from its local cache sends the whole document again), or their author will
+        send them when they reconnect (a resync after a crash relays edits the server lost).
+        An update that writes new structs under someone else's id outside a resync (sync step
+        2) is refused: no client does that of its own accord."""
         unknown = self.owners.unknown(shape.clients)
         if unknown and self._loaded_from > 0:
             old = unknown & self.live.clients()  # ids with text but no owner known yet
@@ -208,10 +217,23 @@ class Room:
                 )
                 for client, member in found.items():
                     self.owners.learn(client, member)
-        self.owners.claim(connection.member.id, shape.clients)
+        me = connection.member.id
+        foreign = {c for c in shape.clients if self.owners.owner(c) not in (None, me)}
+        if foreign:
+            clocks = self.live.clocks()
+            new = {
+                g.client
+                for g in shape.groups
+                if g.client in foreign and g.end > clocks.get(g.client, 0)
+            }
+            if new and not resync:
+                raise ForbiddenContent(f"client id {min(new)} belongs to another member")
+            update = shape.without(update, foreign)
+        self.owners.claim(me, shape.clients - foreign)
         limit = self._settings.max_document_bytes
         if shape.inserted_bytes and self.live.size() + shape.inserted_bytes > limit:
             raise TooLarge(f"the document would grow above {limit} bytes")
+        return update
 
     def _apply_foreign(self, update: bytes) -> None:
         """A contribution another process stored: apply it and pass it on to everyone."""
