@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export clean web web-check web-weight
+.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export clean web web-check web-weight fuzz crash
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -19,6 +19,8 @@ help:
 	@echo "make bench          the live benchmark (fan-out, ingest, late join, RSS)"
 	@echo "make bench-compare  the same, side by side with pycrdt-websocket"
 	@echo "make bench-export   export a 250,000-character document in every format (median s)"
+	@echo "make fuzz           a million hostile websocket frames against a real server"
+	@echo "make crash          20 SIGKILLs while 50 clients type; nothing acknowledged lost"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +77,12 @@ bench-compare: install
 
 bench-export: install
 	$(BIN)/python -m tests.benchmarks.export
+
+fuzz: install
+	$(BIN)/python -m tests.campaigns.fuzz --frames 1000000
+
+crash: install
+	$(BIN)/python -m tests.campaigns.crash --kills 20 --clients 50
 
 clean:
 	rm -rf build $(VENV) tests/interop/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache

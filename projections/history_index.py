@@ -18,6 +18,9 @@ stored state plus a short tail, not from a replay of the whole log on every requ
   authorship at or after that position and the session list raise it (the HTTP API answers
   422 naming the position; positions before it still answer), and ``palabre verify``
   reports it. The log is immutable, so a restart finds the same problem again, once.
+
+Over 400 lines on purpose: reading, writing and resuming share one per-document lock and one
+cursor cache, which would have to be exposed to split them.
 """
 
 from __future__ import annotations
