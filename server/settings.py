@@ -22,6 +22,7 @@ class Settings:
     checkpoint_every: int = 1000
     max_message_bytes: int = 8 << 20
     send_queue: int = 4096
+    send_queue_bytes: int = 32 << 20  # the same bound in bytes (sync answers can be large)
     max_pending_bytes: int = 64 << 20
     store_threads: int = 4
     log_level: str = "info"

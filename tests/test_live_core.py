@@ -174,3 +174,14 @@ async def test_a_checkpoint_is_stored_every_n_contributions(core: Core) -> None:
     assert core.store.checkpoints == []
     await core.room.receive(connection, update_message(writer.type("deux")))
     await until(lambda: core.store.checkpoints == [2])
+
+
+async def test_a_send_queue_is_bounded_in_bytes_too(core: Core) -> None:
+    writer_connection, _ = core.connect()
+    slow, slow_peer = core.connect(queue=10_000, queue_bytes=1000)
+    slow_peer.hold()  # a client that asks for large answers and never reads
+    await asyncio.sleep(0)
+    writer = Writer(101)
+    for _ in range(5):
+        await core.room.receive(writer_connection, update_message(writer.type("x" * 300)))
+    assert slow.close_code is CloseCode.TOO_SLOW

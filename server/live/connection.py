@@ -1,8 +1,9 @@
 """One websocket session: who it is, what it may do, its outgoing queue, and its lifecycle.
 
-Sending never blocks the room: frames go to a bounded queue drained by the connection's own
-writer task (:meth:`Connection.run_writer`). A client that cannot keep up is closed with
-TOO_SLOW and resyncs on reconnect, so one weak link never slows the others down.
+Sending never blocks the room: frames go to a queue bounded in frames and in bytes, drained
+by the connection's own writer task (:meth:`Connection.run_writer`). A client that cannot keep
+up is closed with TOO_SLOW and resyncs on reconnect, so one weak link never slows the others
+down.
 
 Lifecycle, an explicit state machine: ``OPEN`` (frames are queued and written) → ``CLOSING``
 (a close was asked for: new frames are dropped, what is queued is written only for a normal
@@ -49,6 +50,7 @@ class Connection:
         queue_size: int,
         wants_acks: bool = False,
         credential_id: UUID | None = None,
+        queue_bytes: int = 32 << 20,
     ) -> None:
         self.session_id = uuid4().hex
         self.credential_id = credential_id  # the token it authenticated with (its hash's id)
@@ -63,6 +65,8 @@ class Connection:
         self.close_reason = ""
         self._queue: deque[bytes] = deque()
         self._queue_size = queue_size
+        self._queue_bytes = queue_bytes  # the same bound, in bytes
+        self._queued_bytes = 0
         self._ready = asyncio.Event()
         self._writing = False
 
@@ -82,10 +86,14 @@ class Connection:
         """Queue a frame; dropped once the connection is closing."""
         if self.state is not State.OPEN:
             return
-        if len(self._queue) >= self._queue_size:
+        if (
+            len(self._queue) >= self._queue_size
+            or self._queued_bytes + len(frame) > self._queue_bytes
+        ):
             self.close(CloseCode.TOO_SLOW, "send queue overflowed; reconnect to resync")
             return
         self._queue.append(frame)
+        self._queued_bytes += len(frame)
         self._ready.set()
 
     def close(self, code: CloseCode, reason: str = "") -> None:
@@ -98,6 +106,7 @@ class Connection:
         self.close_reason = _truncate(reason or code.meaning)
         if code is not CloseCode.NORMAL:
             self._queue.clear()
+            self._queued_bytes = 0
         self._ready.set()
 
     def peer_gone(self) -> None:
@@ -106,6 +115,7 @@ class Connection:
             self.close_code = CloseCode.NORMAL
         self.state = State.CLOSED
         self._queue.clear()
+        self._queued_bytes = 0
         self._ready.set()
 
     async def run_writer(self) -> None:
@@ -117,7 +127,9 @@ class Connection:
             while True:
                 await self._ready.wait()
                 while self._queue:
-                    await self.peer.send(self._queue.popleft())
+                    frame = self._queue.popleft()
+                    self._queued_bytes -= len(frame)
+                    await self.peer.send(frame)
                 if self.state is not State.OPEN:
                     break
                 self._ready.clear()

@@ -145,6 +145,7 @@ class LiveEndpoint:
             admitted.member,
             admitted.role,
             queue_size=self._settings.send_queue,
+            queue_bytes=self._settings.send_queue_bytes,
             wants_acks=websocket.query_params.get("acks") == "1",
             credential_id=admitted.credential_id,
         )
@@ -216,7 +217,7 @@ class LiveEndpoint:
         try:
             if frame[:1] == b"\x01":
                 await throttle.awareness()
-            elif frame[:1] == b"\x00" and frame[1:2] in (b"\x01", b"\x02"):
+            else:  # updates, and sync step 1 too: each answer encodes the document
                 await throttle.update()
             await room.receive(connection, frame)
         except Flooding as error:

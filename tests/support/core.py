@@ -69,9 +69,12 @@ class Core:
         acks: bool = False,
         queue: int = 64,
         role: Role = Role.EDITOR,
+        queue_bytes: int = 32 << 20,
     ) -> tuple[Connection, RecordingPeer]:
         peer = RecordingPeer()
-        connection = Connection(peer, who or member(), role, queue, wants_acks=acks)
+        connection = Connection(
+            peer, who or member(), role, queue, wants_acks=acks, queue_bytes=queue_bytes
+        )
         self.spawn(connection.run_writer())
         self.room.join(connection)
         return connection, peer
