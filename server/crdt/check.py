@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from palabre.server.crdt.lib0 import Reader, write_var_uint
+from palabre.server.crdt.lib0 import write_var_uint
 from palabre.server.crdt.replica import BODY, InvalidUpdate
 
 MAX_CLIENT_ID = 2**53 - 1
@@ -94,73 +94,110 @@ class Shape:
 
 def check_update(update: bytes) -> Shape:
     """Read ``update`` whole; return its shape, or raise InvalidUpdate / ForbiddenContent."""
-    reader = Reader(update)
     try:
-        groups, inserted = _structs(reader)
-        structs_end = reader.offset
-        deletes = _delete_set(reader)
+        groups, inserted, at = _structs(update)
+        structs_end = at
+        deletes, at = _delete_set(update, at)
     except (IndexError, UnicodeDecodeError) as error:
         raise InvalidUpdate(f"malformed update: {error}") from None
-    if reader.remaining:
-        raise InvalidUpdate(f"{reader.remaining} bytes after the end of the update")
+    if at != len(update):
+        raise InvalidUpdate(f"{len(update) - at} bytes after the end of the update")
     clients = frozenset(g.client for g in groups if g.end > g.clock)
     return Shape(clients, inserted, deletes, tuple(groups), structs_end)
 
 
-def _structs(reader: Reader) -> tuple[list[Group], int]:
+# The readers below take the bytes and an offset and return what they read with the next
+# offset: plain functions, no object, since they run for every keystroke on the event loop.
+
+
+def _uint(data: bytes, at: int) -> tuple[int, int]:
+    """A lib0 varuint at ``at``; IndexError past the end or beyond ten bytes."""
+    byte = data[at]
+    if byte < 0x80:
+        return byte, at + 1
+    value, shift = byte & 0x7F, 7
+    while True:
+        at += 1
+        byte = data[at]
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at + 1
+        shift += 7
+        if shift >= 70:
+            raise IndexError("varint too long")
+
+
+def _structs(data: bytes, at: int = 0) -> tuple[list[Group], int, int]:
     found: list[Group] = []
     inserted = 0
-    groups = reader.var_uint()
+    groups, at = _uint(data, at)
     if groups > MAX_CLIENTS_PER_UPDATE:
         raise InvalidUpdate(f"malformed update: {groups} client ids announced")
     for _ in range(groups):
-        start = reader.offset
-        count = reader.var_uint()
-        client = _client(reader.var_uint())
-        clock = end = _clock(reader.var_uint())
+        start = at
+        count, at = _uint(data, at)
+        client, at = _uint(data, at)
+        clock, at = _uint(data, at)
+        _client(client)
+        end = _clock(clock)
         for _ in range(count):
-            length, utf8 = _struct(reader)
+            length, utf8, at = _struct(data, at)
             end = _clock(end + length)
             inserted += utf8
-        found.append(Group(client, clock, end, start, reader.offset))
-    return found, inserted
+        found.append(Group(client, clock, end, start, at))
+    return found, inserted, at
 
 
-def _struct(reader: Reader) -> tuple[int, int]:
-    """One struct; returns its length in clock units and the UTF-8 bytes of text it
-    inserts."""
-    info = reader.byte()
+def _struct(data: bytes, at: int) -> tuple[int, int, int]:
+    """One struct: its length in clock units, the UTF-8 bytes of text it inserts, and the
+    offset after it."""
+    info = data[at]
+    at += 1
     ref = info & 0x1F
     if ref in (GC_REF, SKIP_REF):
-        return _clock(reader.var_uint()), 0
+        length, at = _uint(data, at)
+        return _clock(length), 0, at
     if info & HAS_ORIGIN:
-        _id(reader)
+        at = _id(data, at)
     if info & HAS_RIGHT_ORIGIN:
-        _id(reader)
+        at = _id(data, at)
     if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
-        _root_parent(reader, info)
+        at = _root_parent(data, at, info)
     if ref == STRING_REF:
-        size = reader.var_uint()
-        text = reader.take(size).decode("utf-8")
-        return (size if text.isascii() else len(text.encode("utf-16-le")) // 2), size
+        size, at = _uint(data, at)
+        if at + size > len(data):
+            raise IndexError("a string beyond the end")
+        raw = data[at : at + size]
+        text = raw.decode("utf-8")
+        length = size if raw.isascii() else len(text.encode("utf-16-le")) // 2
+        return length, size, at + size
     if ref == DELETED_REF:
-        return _clock(reader.var_uint()), 0
+        length, at = _uint(data, at)
+        return _clock(length), 0, at
     raise ForbiddenContent(f"{CONTENT_NAMES.get(ref, f'content of kind {ref}')}: plain text only")
 
 
-def _root_parent(reader: Reader, info: int) -> None:
-    if reader.var_uint() != 1:
+def _root_parent(data: bytes, at: int, info: int) -> int:
+    kind, at = _uint(data, at)
+    if kind != 1:
         raise ForbiddenContent("an item inside a nested type: plain text in body only")
-    name = reader.var_string()
+    size, at = _uint(data, at)
+    if at + size > len(data):
+        raise IndexError("a name beyond the end")
+    name = data[at : at + size].decode("utf-8")
     if name != BODY:
         raise ForbiddenContent(f"a root type other than {BODY!r}: plain text in body only")
     if info & HAS_PARENT_SUB:
         raise ForbiddenContent("a map entry in body: plain text only")
+    return at + size
 
 
-def _id(reader: Reader) -> None:
-    _client(reader.var_uint())
-    _clock(reader.var_uint())
+def _id(data: bytes, at: int) -> int:
+    client, at = _uint(data, at)
+    clock, at = _uint(data, at)
+    _client(client)
+    _clock(clock)
+    return at
 
 
 def _client(client: int) -> int:
@@ -175,13 +212,17 @@ def _clock(clock: int) -> int:
     return clock
 
 
-def _delete_set(reader: Reader) -> bool:
-    clients = reader.var_uint()
+def _delete_set(data: bytes, at: int) -> tuple[bool, int]:
+    clients, at = _uint(data, at)
     if clients > MAX_CLIENTS_PER_UPDATE:
         raise InvalidUpdate(f"malformed update: a delete set naming {clients} client ids")
     for _ in range(clients):
-        _client(reader.var_uint())
-        for _ in range(reader.var_uint()):
-            _clock(reader.var_uint())
-            _clock(reader.var_uint())
-    return clients > 0
+        client, at = _uint(data, at)
+        _client(client)
+        ranges, at = _uint(data, at)
+        for _ in range(ranges):
+            clock, at = _uint(data, at)
+            length, at = _uint(data, at)
+            _clock(clock)
+            _clock(length)
+    return clients > 0, at
