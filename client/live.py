@@ -32,7 +32,7 @@ log = logging.getLogger("palabre.client")
 MESSAGE_AUTH = 2
 MESSAGE_SAVED = 100
 # Close codes after which reconnecting cannot help.
-FINAL_CLOSE_CODES = {4400, 4401, 4403, 4404, 4413}
+FINAL_CLOSE_CODES = {4400, 4401, 4403, 4404, 4413, 4422}
 
 
 class LiveError(Exception):
