@@ -150,7 +150,7 @@ def _structs(data: bytes, at: int = 0) -> tuple[list[Group], int, int]:
 
 def _struct(data: bytes, at: int) -> tuple[int, int, int]:
     """One struct: its length in clock units, the UTF-8 bytes of text it inserts, and the
-    offset after it."""
+    offset after it. The origins' ids are read inline (this runs for every keystroke)."""
     info = data[at]
     at += 1
     ref = info & 0x1F
@@ -158,19 +158,26 @@ def _struct(data: bytes, at: int) -> tuple[int, int, int]:
         length, at = _uint(data, at)
         return _clock(length), 0, at
     if info & HAS_ORIGIN:
-        at = _id(data, at)
+        client, at = _uint(data, at)
+        clock, at = _uint(data, at)
+        if not 0 < client <= MAX_CLIENT_ID or clock >= MAX_CLOCK:
+            _id_in_range(client, clock)
     if info & HAS_RIGHT_ORIGIN:
-        at = _id(data, at)
+        client, at = _uint(data, at)
+        clock, at = _uint(data, at)
+        if not 0 < client <= MAX_CLIENT_ID or clock >= MAX_CLOCK:
+            _id_in_range(client, clock)
     if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
         at = _root_parent(data, at, info)
     if ref == STRING_REF:
         size, at = _uint(data, at)
-        if at + size > len(data):
+        end = at + size
+        if end > len(data):
             raise IndexError("a string beyond the end")
-        raw = data[at : at + size]
-        text = raw.decode("utf-8")
-        length = size if raw.isascii() else len(text.encode("utf-16-le")) // 2
-        return length, size, at + size
+        raw = data[at:end]
+        if raw.isascii():
+            return size, size, end
+        return len(raw.decode("utf-8").encode("utf-16-le")) // 2, size, end
     if ref == DELETED_REF:
         length, at = _uint(data, at)
         return _clock(length), 0, at
@@ -192,12 +199,9 @@ def _root_parent(data: bytes, at: int, info: int) -> int:
     return at + size
 
 
-def _id(data: bytes, at: int) -> int:
-    client, at = _uint(data, at)
-    clock, at = _uint(data, at)
+def _id_in_range(client: int, clock: int) -> None:
     _client(client)
     _clock(clock)
-    return at
 
 
 def _client(client: int) -> int:

@@ -84,6 +84,9 @@ class Room:
         self._ready = asyncio.Event()  # cleared while the replica is being rebuilt
         self._ready.set()
         self._held_foreign: list[bytes] = []  # stored elsewhere during a rebuild
+        # At least the text's size in bytes (inserts added, deletes not subtracted): the
+        # exact size is read from the engine only when this bound nears the limit.
+        self._size_bound = live.size()
         self.batcher = Batcher(
             document_id,
             store,
@@ -208,6 +211,21 @@ class Room:
         send them when they reconnect (a resync after a crash relays edits the server lost).
         An update that writes new structs under someone else's id outside a resync (sync step
         2) is refused: no client does that of its own accord."""
+        me = connection.member.id
+        owner = self.owners.owner
+        if any(owner(client) != me for client in shape.clients):  # not the usual keystroke
+            update = await self._sort_out_owners(connection, shape, update, resync)
+        limit = self._settings.max_document_bytes
+        if self._size_bound + shape.inserted_bytes > limit:
+            self._size_bound = self.live.size()
+            if self._size_bound + shape.inserted_bytes > limit:
+                raise TooLarge(f"the document would grow above {limit} bytes")
+        self._size_bound += shape.inserted_bytes
+        return update
+
+    async def _sort_out_owners(
+        self, connection: Connection, shape: Shape, update: bytes, resync: bool
+    ) -> bytes:
         unknown = self.owners.unknown(shape.clients)
         if unknown and self._loaded_from > 0:
             old = unknown & self.live.clients()  # ids with text but no owner known yet
@@ -230,9 +248,6 @@ class Room:
                 raise ForbiddenContent(f"client id {min(new)} belongs to another member")
             update = shape.without(update, foreign)
         self.owners.claim(me, shape.clients - foreign)
-        limit = self._settings.max_document_bytes
-        if shape.inserted_bytes and self.live.size() + shape.inserted_bytes > limit:
-            raise TooLarge(f"the document would grow above {limit} bytes")
         return update
 
     def _apply_foreign(self, update: bytes) -> None:
@@ -242,6 +257,7 @@ class Room:
             return
         for change in self.live.apply(update):
             self._broadcast(update_message(change), exclude=None)
+        self._size_bound = self.live.size()
 
     def _broadcast(self, frame: bytes, exclude: Connection | None) -> None:
         for connection in self.connections:
@@ -293,6 +309,7 @@ class Room:
                 log.exception("document %s: rebuilding the replica failed", self.document_id)
                 await asyncio.sleep(min(MAX_REBUILD_BACKOFF_SECONDS, 0.05 * 2**failures))
         self.live = replacement
+        self._size_bound = replacement.size()
         held, self._held_foreign = self._held_foreign, []
         self._ready.set()
         for update in held:
