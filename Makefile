@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export clean web web-check web-weight fuzz crash
+.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export clean web web-check web-weight fuzz crash
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
 	@echo "make test           install everything, then lint, typecheck and run every test"
+	@echo "make system-packages install the Debian packages the tests need, when missing"
 	@echo "make test-sqlite    the tests on SQLite only (no PostgreSQL needed)"
 	@echo "make lint           ruff check and ruff format --check"
 	@echo "make typecheck      mypy --strict on the code and the tests"
@@ -26,6 +27,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The Debian packages the tests need (tests/debian-packages.txt), installed when missing.
+system-packages:
+	PYTHON=$(PYTHON) tests/install-debian-packages
+
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
@@ -35,7 +40,7 @@ serve: $(BIN)/python
 	$(BIN)/pip install --quiet .
 	$(BIN)/palabre serve
 
-test: install lint typecheck web-check pytest
+test: system-packages install lint typecheck web-check pytest
 
 test-sqlite: install
 	PALABRE_TEST_BACKENDS=sqlite $(BIN)/pytest

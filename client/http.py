@@ -205,6 +205,14 @@ class PalabreClient:
         path = f"{_doc(document_id)}/versions/{old}/diff/{new}"
         return cast(Json, await self._json("GET", path))
 
+    async def changes(
+        self, document_id: str, old: int, new: int | str, lang: str = "fr", tz: str = "UTC"
+    ) -> Json:
+        """The change note from version ``old`` to version ``new`` (or ``"current"``):
+        ``{"from", "to", "text" (Markdown), "sections", "organisations", ...}``."""
+        path = f"{_doc(document_id)}/versions/{old}/changes/{new}?lang={lang}&tz={tz}"
+        return cast(Json, await self._json("GET", path))
+
     # Live ------------------------------------------------------------------------------------
 
     def events(self, document_id: str, read_timeout: float | None = 60) -> EventStream:

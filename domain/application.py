@@ -19,6 +19,7 @@ from palabre.domain.contribution_log import ContributionLog
 from palabre.domain.document import Document
 from palabre.domain.errors import (
     Conflict,
+    ErrorCode,
     InvalidInput,
     NotFound,
     Unauthenticated,
@@ -30,6 +31,7 @@ from palabre.domain.ids import (
     credential_id_for,
     organisation_id_for,
 )
+from palabre.domain.interview_commands import InterviewCommands
 from palabre.domain.invitation_commands import InvitationCommands
 from palabre.domain.member import (
     TOKEN_PREFIX,
@@ -38,6 +40,7 @@ from palabre.domain.member import (
     hash_token,
     issue_credential,
 )
+from palabre.domain.notes import NotesVault
 from palabre.domain.organisation import Organisation
 from palabre.domain.retry import retried
 from palabre.domain.roles import Country, Role
@@ -96,23 +99,38 @@ SavedListener = Callable[[Sequence[str]], None]
 
 
 class PalabreApplication(
-    ContributionLog, CommitteeCommands, CommentCommands, InvitationCommands, Application[UUID]
+    ContributionLog,
+    CommitteeCommands,
+    CommentCommands,
+    InterviewCommands,
+    InvitationCommands,
+    Application[UUID],
 ):
     name = "Palabre"
 
     def __init__(
         self,
+        notes_vault: NotesVault,
         env: Mapping[str, str] | None = None,
         transcoder: Transcoder | None = None,
         on_saved: SavedListener | None = None,
     ) -> None:
         """``on_saved`` is told the topics of the events each save stored, in the saving
-        thread, after the commit; it must not block (the live channel wakes up there)."""
+        thread, after the commit; it must not block (the live channel wakes up there).
+        ``notes_vault`` keeps interview notes outside the log (``domain/notes.py``); the
+        application owns it and closes it with itself."""
         self._transcoder = transcoder
         self._on_saved = on_saved
+        self.notes_vault = notes_vault
         super().__init__(env=env)
         assert self.snapshots is not None, "the checkpoint store needs IS_SNAPSHOTTING_ENABLED"
         self.checkpoints = self.snapshots
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.notes_vault.close()
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         if self._on_saved is not None and recordings:
@@ -159,7 +177,8 @@ class PalabreApplication(
         if existing.country is not country:
             raise Conflict(
                 f"organisation {existing.name!r} is registered in {existing.country.value}, "
-                f"not {country.value}"
+                f"not {country.value}",
+                code=ErrorCode.ORGANISATION_COUNTRY_CONFLICT,
             )
         return _organisation_info(existing)
 
@@ -227,8 +246,12 @@ class PalabreApplication(
 
     def members(self, document_id: UUID) -> list[MemberInfo]:
         self.document(document_id)
+        return [m for m in self.all_members() if m.role_on(document_id) is not None]
+
+    def all_members(self) -> list[MemberInfo]:
+        """Every member with a role somewhere, in the order they were added."""
         listed = (self.member(entry.entity_id) for entry in self._catalogue("members").get())
-        return [m for m in listed if m.active and m.role_on(document_id) is not None]
+        return [m for m in listed if m.active]
 
     @retried
     def change_role(
@@ -237,7 +260,10 @@ class PalabreApplication(
         self.document(document_id)
         member = self._get(Member, member_id, "member")
         if member.role_on(document_id) is None:
-            raise NotFound(f"member {member_id} has no role on this document")
+            raise NotFound(
+                f"member {member_id} has no role on this document",
+                code=ErrorCode.MEMBER_NOT_FOUND,
+            )
         member.grant(role, document_id, votes)
         document = self._get(Document, document_id, "document")
         if votes and str(member.organisation_id) not in document.voting:
@@ -252,7 +278,10 @@ class PalabreApplication(
         self._as(document_id, COORDINATORS)
         member = self._get(Member, member_id, "member")
         if str(document_id) not in member.roles:
-            raise NotFound(f"member {member_id} has no role of their own on this document")
+            raise NotFound(
+                f"member {member_id} has no role of their own on this document",
+                code=ErrorCode.MEMBER_NOT_FOUND,
+            )
         member.remove_from(document_id)
         revoked = []
         if not member.roles:
@@ -283,7 +312,7 @@ class PalabreApplication(
         if not hmac.compare_digest(credential.token_hash, token_hash):
             raise Unauthenticated("unknown token")
         if credential.revoked:
-            raise Unauthenticated("revoked token")
+            raise Unauthenticated("revoked token", code=ErrorCode.TOKEN_REVOKED)
         return self.member(credential.member_id)
 
     def _member_info(self, member: Member) -> MemberInfo:
@@ -315,9 +344,9 @@ class PalabreApplication(
         try:
             aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise NotFound(f"no {what} {aggregate_id}") from None
+            raise NotFound(f"no {what} {aggregate_id}", code=_missing(what)) from None
         if not isinstance(aggregate, cls):
-            raise NotFound(f"no {what} {aggregate_id}")
+            raise NotFound(f"no {what} {aggregate_id}", code=_missing(what))
         return aggregate
 
 
@@ -325,3 +354,17 @@ def _organisation_info(organisation: Organisation) -> OrganisationInfo:
     return OrganisationInfo(
         id=organisation.id, name=organisation.name, country=organisation.country
     )
+
+
+MISSING = {
+    "document": ErrorCode.DOCUMENT_NOT_FOUND,
+    "member": ErrorCode.MEMBER_NOT_FOUND,
+    "organisation": ErrorCode.ORGANISATION_NOT_FOUND,
+    "comment": ErrorCode.COMMENT_NOT_FOUND,
+    "interview": ErrorCode.INTERVIEW_NOT_FOUND,
+}
+
+
+def _missing(what: str) -> ErrorCode:
+    """The code of a missing aggregate, by the word its lookup names it with."""
+    return MISSING.get(what, ErrorCode.NOT_FOUND)

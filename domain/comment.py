@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 
 MAX_BODY = 10_000  # characters: a long remark, not a second document
 MAX_QUOTE = 2_000
@@ -151,7 +151,9 @@ class Comment(Aggregate):
         in someone else's mouth, not even a coordinator."""
         author = self.author_id if reply_id is None else self._reply(reply_id).author_id
         if author != editor_id:
-            raise Forbidden("only its author may edit a comment or a reply")
+            raise Forbidden(
+                "only its author may edit a comment or a reply", code=ErrorCode.AUTHOR_ONLY
+            )
         self._edited(reply_id=reply_id, body=clean_body(body), at=_now())
 
     @event(Edited)
@@ -164,7 +166,9 @@ class Comment(Aggregate):
 
     def resolve(self, by: UUID | None) -> None:
         if self.resolved:
-            raise Conflict("this comment is already resolved")
+            raise Conflict(
+                "this comment is already resolved", code=ErrorCode.COMMENT_ALREADY_RESOLVED
+            )
         self._resolved(by=by)
 
     @event(Resolved)
@@ -173,7 +177,7 @@ class Comment(Aggregate):
 
     def reopen(self, by: UUID | None) -> None:
         if not self.resolved:
-            raise Conflict("this comment is open already")
+            raise Conflict("this comment is open already", code=ErrorCode.COMMENT_ALREADY_OPEN)
         self._reopened(by=by)
 
     @event(Reopened)
@@ -196,7 +200,7 @@ class Comment(Aggregate):
 
     def _reply(self, reply_id: str) -> Reply:
         if reply_id not in self.replies:
-            raise NotFound(f"no reply {reply_id} in this comment")
+            raise NotFound(f"no reply {reply_id} in this comment", code=ErrorCode.REPLY_NOT_FOUND)
         return self.replies[reply_id]
 
 
@@ -209,14 +213,16 @@ def _text(
 ) -> str:
     """A bounded, printable text: bodies come from the network and end up in exports."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be a string")
+        raise InvalidInput(f"{name} must be a string", code=ErrorCode.TEXT_INVALID)
     text = value.strip() if strip else value
     if required and not text.strip():
-        raise InvalidInput(f"{name} must not be empty")
+        raise InvalidInput(f"{name} must not be empty", code=ErrorCode.TEXT_REQUIRED)
     if len(text) > limit:
-        raise InvalidInput(f"{name} is longer than {limit} characters")
+        raise InvalidInput(
+            f"{name} is longer than {limit} characters", code=ErrorCode.TEXT_TOO_LONG
+        )
     if any(c < " " and c not in ALLOWED_CONTROLS for c in text) or "\x7f" in text:
-        raise InvalidInput(f"{name} holds control characters")
+        raise InvalidInput(f"{name} holds control characters", code=ErrorCode.TEXT_INVALID)
     return text
 
 
@@ -225,7 +231,10 @@ def _positions(positions: object) -> tuple[str | None, str | None]:
     if positions is None:
         return None, None
     if not isinstance(positions, Mapping) or set(positions) - {"start", "end"}:
-        raise InvalidInput('anchor must be an object {"start", "end"} of base64 strings')
+        raise InvalidInput(
+            'anchor must be an object {"start", "end"} of base64 strings',
+            code=ErrorCode.ANCHOR_INVALID,
+        )
     start, end = positions.get("start"), positions.get("end")
     if start is None and end is None:
         return None, None
@@ -234,13 +243,16 @@ def _positions(positions: object) -> tuple[str | None, str | None]:
 
 def _position(value: object, name: str) -> str:
     if not isinstance(value, str) or len(value) > 4 * MAX_POSITION_BYTES // 3 + 4:
-        raise InvalidInput(f"{name} must be a base64 string of at most {MAX_POSITION_BYTES} bytes")
+        raise InvalidInput(
+            f"{name} must be a base64 string of at most {MAX_POSITION_BYTES} bytes",
+            code=ErrorCode.ANCHOR_INVALID,
+        )
     try:
         decoded = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput(f"{name} is not valid base64") from None
+        raise InvalidInput(f"{name} is not valid base64", code=ErrorCode.ANCHOR_INVALID) from None
     if not decoded:
-        raise InvalidInput(f"{name} is empty")
+        raise InvalidInput(f"{name} is empty", code=ErrorCode.ANCHOR_INVALID)
     return value
 
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from palabre.domain.actor import acting_member
 from palabre.domain.comment import Anchor, Comment, Reply, Thread
-from palabre.domain.errors import Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
 
@@ -107,7 +107,9 @@ class CommentCommands:
     def _comment(self, document_id: UUID, comment_id: UUID) -> Comment:
         comment: Comment = self._get(Comment, comment_id, "comment")
         if comment.document_id != document_id:  # never reach a comment through another document
-            raise NotFound(f"no comment {comment_id} on this document")
+            raise NotFound(
+                f"no comment {comment_id} on this document", code=ErrorCode.COMMENT_NOT_FOUND
+            )
         return comment
 
     def _commenter(self, document_id: UUID, refusal: str) -> UUID:
@@ -118,7 +120,9 @@ class CommentCommands:
             raise Forbidden("comments are written by members, not from the command line")
         role = self.member(member_id).role_on(document_id)
         if role not in COMMENTERS:
-            raise Forbidden("no role on this document" if role is None else refusal)
+            if role is None:
+                raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
+            raise Forbidden(refusal, code=ErrorCode.ROLE_NOT_ALLOWED)
         return member_id
 
     def _moderated(self, document_id: UUID, comment_id: UUID, action: str) -> Comment:
@@ -129,5 +133,8 @@ class CommentCommands:
         if member_id is None or member_id == comment.author_id:
             return comment
         if self.member(member_id).role_on(document_id) is not Role.COORDINATOR:
-            raise Forbidden(f"only the comment's author or a coordinator may {action} it")
+            raise Forbidden(
+                f"only the comment's author or a coordinator may {action} it",
+                code=ErrorCode.AUTHOR_ONLY,
+            )
         return comment

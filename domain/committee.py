@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from palabre.domain.errors import InvalidInput
+from palabre.domain.errors import ErrorCode, InvalidInput
 
 MAX_REASON_LENGTH = 2000
 MAX_LABEL_LENGTH = 300
@@ -24,7 +24,9 @@ class Choice(StrEnum):
         try:
             return cls(str(value))
         except ValueError:
-            raise InvalidInput("vote must be approve, abstain or object") from None
+            raise InvalidInput(
+                "vote must be approve, abstain or object", code=ErrorCode.INVALID_VOTE
+            ) from None
 
 
 class Mode(StrEnum):
@@ -52,14 +54,18 @@ class Rule:
     def parse(cls, body: Mapping[str, Any]) -> Rule:
         quorum = body.get("quorum", 0.5)
         if isinstance(quorum, bool) or not isinstance(quorum, int | float):
-            raise InvalidInput("quorum must be a number between 0 and 1")
+            raise InvalidInput(
+                "quorum must be a number between 0 and 1", code=ErrorCode.INVALID_RULE
+            )
         if not 0 < float(quorum) <= 1:
-            raise InvalidInput("quorum must be above 0 and at most 1")
+            raise InvalidInput("quorum must be above 0 and at most 1", code=ErrorCode.INVALID_RULE)
         try:
             mode = Mode(str(body.get("mode", "majority")))
             ballot = Ballot(str(body.get("ballot", "open")))
         except ValueError:
-            raise InvalidInput("mode is majority or consent; ballot is open or secret") from None
+            raise InvalidInput(
+                "mode is majority or consent; ballot is open or secret", code=ErrorCode.INVALID_RULE
+            ) from None
         return cls(float(quorum), mode, ballot)
 
     def as_dict(self) -> dict[str, Any]:
@@ -112,16 +118,20 @@ def canonical_sha256(markdown: str) -> str:
 def clean_reason(choice: Choice, reason: object) -> str:
     text = "" if reason is None else str(reason).strip()
     if choice is Choice.OBJECT and not text:
-        raise InvalidInput("an objection needs a reason")
+        raise InvalidInput("an objection needs a reason", code=ErrorCode.REASON_REQUIRED)
     if len(text) > MAX_REASON_LENGTH:
-        raise InvalidInput(f"a reason has at most {MAX_REASON_LENGTH} characters")
+        raise InvalidInput(
+            f"a reason has at most {MAX_REASON_LENGTH} characters", code=ErrorCode.REASON_TOO_LONG
+        )
     return text
 
 
 def clean_label(label: object) -> str:
     text = " ".join(str(label or "").split())
     if not text:
-        raise InvalidInput("a proposal needs a label")
+        raise InvalidInput("a proposal needs a label", code=ErrorCode.LABEL_REQUIRED)
     if len(text) > MAX_LABEL_LENGTH:
-        raise InvalidInput(f"a label has at most {MAX_LABEL_LENGTH} characters")
+        raise InvalidInput(
+            f"a label has at most {MAX_LABEL_LENGTH} characters", code=ErrorCode.LABEL_TOO_LONG
+        )
     return text

@@ -18,7 +18,7 @@ from palabre.domain.actor import acting_member
 from palabre.domain.chain import ChainHead, scan_chain_head
 from palabre.domain.committee import Choice, Rule
 from palabre.domain.document import Document, Meeting, Proposal
-from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
 
@@ -81,7 +81,10 @@ class CommitteeCommands:
             except NotFound:
                 role = None
             if role is None:
-                raise InvalidInput(f"member {member_id} has no role on this document")
+                raise InvalidInput(
+                    f"member {member_id} has no role on this document",
+                    code=ErrorCode.ATTENDEE_WITHOUT_ROLE,
+                )
         document.record_attendance(meeting_id, list(present))
         self._commit(document)
         return document.meeting(meeting_id)
@@ -91,7 +94,10 @@ class CommitteeCommands:
         document = self._as(document_id, COORDINATORS)
         for proposal_id in document.meeting(meeting_id).proposals:
             if document.proposals[proposal_id].is_open:
-                raise Conflict("close this meeting's open proposals first")
+                raise Conflict(
+                    "close this meeting's open proposals first",
+                    code=ErrorCode.MEETING_HAS_OPEN_PROPOSALS,
+                )
         document.close_meeting(meeting_id)
         self._commit(document)
         return document.meeting(meeting_id)
@@ -103,7 +109,9 @@ class CommitteeCommands:
         """Pin the text at ``position``, whose canonical hash the caller computed."""
         document = self._as(document_id, COORDINATORS)
         if position > self.contribution_count(document_id):
-            raise InvalidInput("position beyond the stored contributions")
+            raise InvalidInput(
+                "position beyond the stored contributions", code=ErrorCode.POSITION_BEYOND_LOG
+            )
         proposal = document.propose(label, position, sha256)
         self._commit(document)
         return proposal
@@ -115,7 +123,9 @@ class CommitteeCommands:
             raise Forbidden("votes are cast by members, not from the command line")
         document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
         if not voter.votes_on(document_id):
-            raise Forbidden("this member has no voting rights on this document")
+            raise Forbidden(
+                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
+            )
         document.vote(proposal_id, voter.organisation.id, voter.id, choice, reason)
         self._commit(document)
         return document.proposal(proposal_id)
@@ -145,5 +155,7 @@ class CommitteeCommands:
         actor = self._acting()
         if actor is not None and actor.role_on(document_id) not in roles:
             allowed = " or ".join(r.value for r in roles)
-            raise Forbidden(refusal or f"only a {allowed} may do this")
+            raise Forbidden(
+                refusal or f"only a {allowed} may do this", code=ErrorCode.ROLE_NOT_ALLOWED
+            )
         return document

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -27,7 +27,7 @@ from palabre.domain.committee import (
     clean_reason,
     decide,
 )
-from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 
 MAX_TITLE_LENGTH = 200
 CHAIN_LINK = re.compile(r"[0-9a-f]{64}")
@@ -36,9 +36,11 @@ CHAIN_LINK = re.compile(r"[0-9a-f]{64}")
 def clean_title(title: str, what: str = "a document") -> str:
     cleaned = " ".join(title.split())
     if not cleaned:
-        raise InvalidInput(f"{what} needs a title")
+        raise InvalidInput(f"{what} needs a title", code=ErrorCode.TITLE_REQUIRED)
     if len(cleaned) > MAX_TITLE_LENGTH:
-        raise InvalidInput(f"a title has at most {MAX_TITLE_LENGTH} characters")
+        raise InvalidInput(
+            f"a title has at most {MAX_TITLE_LENGTH} characters", code=ErrorCode.TITLE_TOO_LONG
+        )
     return cleaned
 
 
@@ -74,6 +76,7 @@ class Proposal:
     # the decision. It seals the history the decision was made on.
     chain_head: str | None = None
     chain_position: int | None = None
+    opened_at: str | None = None  # ISO-8601, UTC: when the text was pinned (the event's time)
 
     @property
     def is_open(self) -> bool:
@@ -193,11 +196,15 @@ class Document(Aggregate):
 
     def open_meeting(self, title: str, day: str) -> Meeting:
         if self.open_meeting_now() is not None:
-            raise Conflict("a meeting is already open; close it first")
+            raise Conflict(
+                "a meeting is already open; close it first", code=ErrorCode.MEETING_ALREADY_OPEN
+            )
         try:
             date.fromisoformat(day)
         except (TypeError, ValueError):
-            raise InvalidInput("a meeting's date is YYYY-MM-DD") from None
+            raise InvalidInput(
+                "a meeting's date is YYYY-MM-DD", code=ErrorCode.INVALID_DATE
+            ) from None
         meeting_id = str(uuid4())
         self._meeting_opened(meeting_id=meeting_id, title=clean_title(title, "a meeting"), date=day)
         return self.meetings[meeting_id]
@@ -233,12 +240,14 @@ class Document(Aggregate):
         try:
             return self.meetings[meeting_id]
         except KeyError:
-            raise NotFound(f"no meeting {meeting_id} on this document") from None
+            raise NotFound(
+                f"no meeting {meeting_id} on this document", code=ErrorCode.MEETING_NOT_FOUND
+            ) from None
 
     def _open_meeting(self, meeting_id: str) -> Meeting:
         meeting = self.meeting(meeting_id)
         if meeting.closed:
-            raise Conflict("this meeting is closed")
+            raise Conflict("this meeting is closed", code=ErrorCode.MEETING_CLOSED)
         return meeting
 
     # Proposals, votes, decisions -------------------------------------------------------------
@@ -271,10 +280,12 @@ class Document(Aggregate):
         meeting_id: str | None,
         rule: dict[str, Any],
         by: str | None = None,
+        timestamp: datetime | None = None,  # the event's own time: when the text was pinned
     ) -> None:
         self.proposals[proposal_id] = Proposal(
             proposal_id, number, label, position, sha256, meeting_id, by, Rule.parse(rule)
         )
+        self.proposals[proposal_id].opened_at = None if timestamp is None else timestamp.isoformat()
         if meeting_id is not None:
             self.meetings[meeting_id].proposals.append(proposal_id)
 
@@ -291,10 +302,15 @@ class Document(Aggregate):
         proposal = self._open_proposal(proposal_id)
         organisation = str(organisation_id)
         if organisation not in self.voting_organisations:
-            raise Forbidden("this organisation has no vote on this document")
+            raise Forbidden(
+                "this organisation has no vote on this document",
+                code=ErrorCode.ORGANISATION_CANNOT_VOTE,
+            )
         delegate = self.delegates.get(organisation)
         if delegate is not None and delegate != str(member_id):
-            raise Forbidden("only the organisation's delegate votes for it")
+            raise Forbidden(
+                "only the organisation's delegate votes for it", code=ErrorCode.DELEGATE_VOTES
+            )
         cleaned = clean_reason(choice, reason)
         previous = proposal.votes.get(organisation)
         if previous is not None and (previous.choice, previous.reason, previous.member_id) == (
@@ -364,10 +380,15 @@ class Document(Aggregate):
         try:
             return self.proposals[proposal_id]
         except KeyError:
-            raise NotFound(f"no proposal {proposal_id} on this document") from None
+            raise NotFound(
+                f"no proposal {proposal_id} on this document", code=ErrorCode.PROPOSAL_NOT_FOUND
+            ) from None
 
     def _open_proposal(self, proposal_id: str) -> Proposal:
         proposal = self.proposal(proposal_id)
         if not proposal.is_open:
-            raise Conflict("this proposal is closed: its decision can no longer change")
+            raise Conflict(
+                "this proposal is closed: its decision can no longer change",
+                code=ErrorCode.PROPOSAL_CLOSED,
+            )
         return proposal

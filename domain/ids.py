@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NewType
 from uuid import UUID, uuid5
 
-from palabre.domain.errors import InvalidInput
+from palabre.domain.errors import ErrorCode, InvalidInput
 
 DocumentId = NewType("DocumentId", UUID)
 MemberId = NewType("MemberId", UUID)
@@ -37,4 +37,4 @@ def parse_id(value: str, what: str = "id") -> UUID:
     try:
         return UUID(value)
     except (ValueError, TypeError, AttributeError):
-        raise InvalidInput(f"malformed {what}: {value!r}") from None
+        raise InvalidInput(f"malformed {what}: {value!r}", code=ErrorCode.MALFORMED_ID) from None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from palabre.domain.committee_commands import COORDINATORS
-from palabre.domain.errors import NotFound
+from palabre.domain.errors import ErrorCode, NotFound
 from palabre.domain.invitation import Invitation, invitation_id_for
 from palabre.domain.member import Credential, Member, issue_credential
 from palabre.domain.retry import retried
@@ -51,7 +51,10 @@ class InvitationCommands:
         self._invited_member(document_id, member_id)
         invitation = self._invitation(document_id, member_id)
         if invitation is None:
-            raise NotFound(f"member {member_id} was never invited to this document")
+            raise NotFound(
+                f"member {member_id} was never invited to this document",
+                code=ErrorCode.INVITATION_NOT_FOUND,
+            )
         credentials = [self._get(Credential, c, "credential") for c in invitation.live]
         revoked = [c for c in credentials if not c.revoked]
         for credential in revoked:
@@ -63,7 +66,10 @@ class InvitationCommands:
     def _invited_member(self, document_id: UUID, member_id: UUID) -> Member:
         member: Member = self._get(Member, member_id, "member")
         if member.role_on(document_id) is None:
-            raise NotFound(f"member {member_id} has no role on this document")
+            raise NotFound(
+                f"member {member_id} has no role on this document",
+                code=ErrorCode.MEMBER_NOT_FOUND,
+            )
         return member
 
     def _invitation(self, document_id: UUID, member_id: UUID) -> Invitation | None:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 from palabre.domain.actor import acting_member
-from palabre.domain.errors import InvalidInput
+from palabre.domain.errors import ErrorCode, InvalidInput
 from palabre.domain.ids import organisation_id_for
 from palabre.domain.roles import Country
 
@@ -17,9 +17,11 @@ MAX_NAME_LENGTH = 200
 def clean_name(name: str, what: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise InvalidInput(f"{what} needs a name")
+        raise InvalidInput(f"{what} needs a name", code=ErrorCode.NAME_REQUIRED)
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"{what} name has at most {MAX_NAME_LENGTH} characters")
+        raise InvalidInput(
+            f"{what} name has at most {MAX_NAME_LENGTH} characters", code=ErrorCode.NAME_TOO_LONG
+        )
     return cleaned
 
 

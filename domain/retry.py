@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from eventsourcing.persistence import IntegrityError
-from palabre.domain.errors import Conflict
+from palabre.domain.errors import Conflict, ErrorCode
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -31,6 +31,8 @@ def retried(command: Callable[P, T]) -> Callable[P, T]:
                 if attempt == ATTEMPTS:
                     break
                 time.sleep(random.uniform(0, 0.002 * attempt))  # break the lockstep
-        raise Conflict("too many simultaneous changes to the same record; try again")
+        raise Conflict(
+            "too many simultaneous changes to the same record; try again", code=ErrorCode.BUSY
+        )
 
     return run

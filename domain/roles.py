@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from palabre.domain.errors import InvalidInput
+from palabre.domain.errors import ErrorCode, InvalidInput
 
 
 class Role(StrEnum):
@@ -19,7 +19,9 @@ class Role(StrEnum):
             return cls(value)
         except ValueError:
             allowed = ", ".join(r.value for r in cls)
-            raise InvalidInput(f"unknown role {value!r}; expected one of {allowed}") from None
+            raise InvalidInput(
+                f"unknown role {value!r}; expected one of {allowed}", code=ErrorCode.INVALID_ROLE
+            ) from None
 
     @property
     def can_edit(self) -> bool:
@@ -39,4 +41,6 @@ class Country(StrEnum):
         try:
             return cls(value.upper())
         except ValueError:
-            raise InvalidInput(f"unknown country {value!r}; expected FR or TG") from None
+            raise InvalidInput(
+                f"unknown country {value!r}; expected FR or TG", code=ErrorCode.INVALID_COUNTRY
+            ) from None

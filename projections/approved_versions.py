@@ -27,7 +27,7 @@ from eventsourcing.utils import get_topic
 from palabre.domain.application import PalabreApplication
 from palabre.domain.committee import Outcome, canonical_sha256
 from palabre.domain.document import Document
-from palabre.domain.errors import NotFound
+from palabre.domain.errors import ErrorCode, NotFound
 from palabre.domain.ids import DocumentId
 from palabre.projections.runner import catch_up
 from palabre.projections.versions_store import (
@@ -134,7 +134,10 @@ class ApprovedVersions:
     def version(self, document_id: UUID, number: int) -> ApprovedVersion:
         row = self._store.row(self._up_to_date(), document_id, number)
         if row is None:
-            raise NotFound(f"no approved version v{number} of document {document_id}")
+            raise NotFound(
+                f"no approved version v{number} of document {document_id}",
+                code=ErrorCode.VERSION_NOT_FOUND,
+            )
         return ApprovedVersion.from_row(row)
 
     def position(self) -> int:

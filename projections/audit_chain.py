@@ -173,16 +173,24 @@ class AuditChain:
 
     def history(self, document_id: UUID) -> Iterator[AuditEntry]:
         """The document's events with their links, oldest first: the document aggregate, its
-        contribution log and the members with a role on it. Catches up (and checks that the
-        document exists) now, then reads lazily, page by page."""
+        contribution log, the members with a role on it, its comments and interviews.
+        Catches up (and checks that the document exists) now, then reads lazily, page by
+        page."""
         self._source.document(document_id)
         self.catch_up()
         originators = self._originators(document_id)
         return self._entries(originators, self._position())
 
     def _originators(self, document_id: UUID) -> set[str]:
-        members = {str(member.id) for member in self._source.members(document_id)}
-        return {str(document_id), str(contribution_log_id(DocumentId(document_id)))} | members
+        """The document, its contribution log, the members with a role on it, its comment
+        threads and its interviews (whose events carry the seal of their notes, never the
+        notes: ``domain/notes.py``)."""
+        source = self._source
+        members = {str(member.id) for member in source.members(document_id)}
+        comments = {str(thread.id) for thread in source.comments(document_id)}
+        interviews = {str(record.id) for record in source.interviews(document_id)}
+        own = {str(document_id), str(contribution_log_id(DocumentId(document_id)))}
+        return own | members | comments | interviews
 
     def _entries(self, originators: set[str], upto: int) -> Iterator[AuditEntry]:
         previous: str | None = GENESIS

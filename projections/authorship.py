@@ -23,8 +23,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from palabre.projections.headings import HEADING, plain_heading
+
 DeltaOp = tuple[str, int | str]  # ("retain", n), ("delete", n) or ("insert", text)
-HEADING = re.compile(r"^#{1,2}[ \t]+(.*?)[ \t#]*$", re.MULTILINE)  # level-1/2 Markdown headings
 HEADING_UTF8 = re.compile(HEADING.pattern.encode(), re.MULTILINE)
 PREAMBLE = ""  # the section of text before the first heading
 BLOCK = 64  # runs per block, give or take a factor of two
@@ -117,16 +118,24 @@ class Authorship:
     def runs(self) -> list[Run]:
         return [Run(data.decode("utf-8"), author) for data, author in self.byte_runs()]
 
-    def section_at(self, offset: int) -> str:
-        """The heading of the section holding byte ``offset`` (a heading line is in its
-        section)."""
+    @property
+    def titles(self) -> list[str]:
+        """The level-1/2 headings, as plain text, in text order. The list is replaced, never
+        changed in place, when an edit touches a heading line: ``is`` tells whether an edit
+        could have renamed one."""
         if not self._headings_known:
             found = list(HEADING_UTF8.finditer(self.utf8))
             self._starts = [match.start() for match in found]
-            self._titles = [match.group(1).decode("utf-8") for match in found]
+            self._titles = [plain_heading(match.group(1).decode("utf-8")) for match in found]
             self._headings_known = True
+        return self._titles
+
+    def section_at(self, offset: int) -> str:
+        """The heading of the section holding byte ``offset`` (a heading line is in its
+        section)."""
+        titles = self.titles
         index = bisect.bisect_right(self._starts, offset) - 1
-        return PREAMBLE if index < 0 else self._titles[index]
+        return PREAMBLE if index < 0 else titles[index]
 
     # Changing --------------------------------------------------------------------------------
 
@@ -328,7 +337,7 @@ class Sections:
     @classmethod
     def of(cls, text: str) -> Sections:
         found = list(HEADING.finditer(text))
-        return cls(tuple(m.start() for m in found), tuple(m.group(1) for m in found))
+        return cls(tuple(m.start() for m in found), tuple(plain_heading(m.group(1)) for m in found))
 
     def at(self, index: int) -> str:
         """The heading of the section holding ``index`` (a heading line is in its section)."""

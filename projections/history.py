@@ -2,7 +2,13 @@
 paused for more than five minutes.
 
 Pure Python over one record per contribution (who, when, what it added and removed, which
-sections it touched), which the server derives from the CRDT engine's deltas.
+sections it touched, which headings it renamed), which the server derives from the CRDT
+engine's deltas.
+
+A session names the sections as they stood at its end: a heading renamed while a session is
+in progress (someone typing "# Référentiel" one key at a time passes through "R", "Ré"...) is
+renamed in it, so it lists "Référentiel" once, not every half-typed title. A session that
+ended (its member paused longer than the pause) keeps its names.
 :class:`SessionTracker` follows the log one edit at a time holding only each member's open
 session, so the server can store its state every thousand contributions and resume from
 there (``server/history_index.py``) instead of replaying the whole log per request.
@@ -20,7 +26,8 @@ PAUSE = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class Edit:
-    """What one contribution did. ``added``/``removed`` count characters."""
+    """What one contribution did. ``added``/``removed`` count characters; ``renames`` are
+    the headings it renamed, ``(old, new)``."""
 
     position: int
     member: str
@@ -28,6 +35,7 @@ class Edit:
     added: int
     removed: int
     sections: tuple[str, ...]
+    renames: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -56,6 +64,12 @@ class Session:
         self.removed += edit.removed
         self.sections += [s for s in dict.fromkeys(edit.sections) if s not in self.sections]
 
+    def rename(self, old: str, new: str) -> None:
+        """A heading this session lists was renamed: list it under its new name, once."""
+        if old in self.sections:
+            renamed = [new if title == old else title for title in self.sections]
+            self.sections = list(dict.fromkeys(renamed))
+
 
 class SessionTracker:
     """Sessions as the edits stream by, in log order. A member's session closes when their
@@ -68,6 +82,10 @@ class SessionTracker:
         self.closed: list[Session] = []
 
     def add(self, edit: Edit) -> None:
+        for old, new in edit.renames:  # sessions still in progress see the heading's new name
+            for other in self.open.values():
+                if edit.at - other.end <= self.pause:
+                    other.rename(old, new)
         session = self.open.get(edit.member)
         if session is not None and edit.at - session.end <= self.pause:
             session.add(edit)

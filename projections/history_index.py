@@ -39,10 +39,11 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError
 from palabre.domain.application import PalabreApplication
 from palabre.domain.contribution import Contributed
-from palabre.domain.errors import PalabreError
+from palabre.domain.errors import ErrorCode, PalabreError
 from palabre.domain.ids import DocumentId
 from palabre.domain.shapes import Json
 from palabre.projections.authorship import Authorship, DeltaOp
+from palabre.projections.headings import renamed
 from palabre.projections.history import (
     PAUSE,
     Edit,
@@ -60,6 +61,8 @@ CURSORS = 8  # documents whose latest replayed state stays in memory
 
 class UnreadableHistory(PalabreError):
     """A stored contribution that the history index cannot model, at ``position``."""
+
+    code = ErrorCode.HISTORY_UNREADABLE
 
     def __init__(self, document_id: UUID, position: int, reason: str) -> None:
         super().__init__(
@@ -424,14 +427,18 @@ def follow(
 
 def edit_of(resume: Resume, contribution: Contributed) -> Edit:
     """Apply one contribution; the sections are read right after each delta, while its byte
-    offsets still hold."""
+    offsets still hold, and the headings compared when a delta touched a heading line."""
     author = str(contribution.member_id)
     added = removed = 0
     sections: list[str] = []
+    renames: list[tuple[str, str]] = []
     for delta in resume.replay.apply(contribution.update):
+        titles = resume.text.titles
         change = resume.text.apply(delta, author)
         added, removed = added + change.added, removed + change.removed
         sections += [resume.text.section_at(place) for place in change.places]
+        if resume.text.titles is not titles:
+            renames += renamed(titles, resume.text.titles)
     return Edit(
         position=contribution.originator_version,
         member=author,
@@ -439,4 +446,5 @@ def edit_of(resume: Resume, contribution: Contributed) -> Edit:
         added=added,
         removed=removed,
         sections=tuple(sections),
+        renames=tuple(renames),
     )

@@ -9,14 +9,15 @@ import logging
 from collections.abc import AsyncIterator
 
 from palabre.server.bootstrap import Services
-from palabre.server.export.snapshot import Sources
 from palabre.server.http.audit import AuditApi
+from palabre.server.http.changes import ChangesApi
 from palabre.server.http.comments import CommentsApi
 from palabre.server.http.documents import DocumentsApi
 from palabre.server.http.events import EventsEndpoint
 from palabre.server.http.export import ExportApi
 from palabre.server.http.headers import SecurityHeaders
 from palabre.server.http.history import HistoryApi
+from palabre.server.http.interviews import InterviewsApi
 from palabre.server.http.invitations import InvitationsApi
 from palabre.server.http.meetings import MeetingsApi
 from palabre.server.http.members import MembersApi
@@ -35,7 +36,6 @@ log = logging.getLogger("palabre")
 def create_app(services: Services) -> Starlette:
     endpoint = Authenticated(services.store, services.failures)
     store, texts = services.store, services.texts
-    sources = Sources(store, texts, services.versions, services.audit, services.history)
     events = EventsEndpoint(store, services.hub)
     live = LiveEndpoint(store, services.rooms, services.settings, services.failures)
     routes: list[BaseRoute] = [
@@ -51,14 +51,18 @@ def create_app(services: Services) -> Starlette:
         ),
         # Approved versions, rebuilt from the events and checked against their pinned hash.
         *VersionsApi(store, services.versions).routes(endpoint),
+        # What changed between two versions, as a note for readers.
+        *ChangesApi(store, services.changes).routes(endpoint),
         # The audit trail: the document's events with their hash-chain links.
         *AuditApi(store, services.audit).routes(endpoint),
         # Comments anchored to passages.
         *CommentsApi(store, texts).routes(endpoint),
+        # Interviews as sources: passages linked to them, coverage and balance by section.
+        *InterviewsApi(store, texts).routes(endpoint),
         # History: the text at any point, diffs between points, authorship, editing sessions.
         *HistoryApi(store, texts, services.history).routes(endpoint),
         # Snapshot exports: the text now, at a version or a position, in six formats.
-        *ExportApi(store, sources).routes(endpoint),
+        *ExportApi(store, services.sources).routes(endpoint),
         # Invitation links, and the browser client that opens them.
         *InvitationsApi(store, services.settings.public_url).routes(endpoint),
         *web_routes(),

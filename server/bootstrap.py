@@ -4,8 +4,9 @@ it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
 history index), the store's thread pool, the update check's worker processes, the live rooms
-registry, the document-text service
-and the live channel, in one exit stack: leaving it closes them in reverse order, whatever
+registry, the document-text service, what change notes and exports are gathered from, and the
+live channel, in one exit stack (the seam for accepted amendments, ``answers/changes.py``, is
+filled here once suggestions exist): leaving it closes them in reverse order, whatever
 happened. Nothing is opened at import time, and nothing is wired by mutating an object after
 its construction: a dependency that is only known later (the relay to wake after a save, the
 index to catch up after a checkpoint) is passed as a callable at construction.
@@ -26,8 +27,12 @@ from palabre.domain.application import PalabreApplication
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
+from palabre.server.answers.changes import Changes
+from palabre.server.answers.history import HistoryReports
 from palabre.server.channel.hub import EventHub
 from palabre.server.channel.relay import Relay, Wakeup
+from palabre.server.export.fonts import Fonts
+from palabre.server.export.snapshot import Sources
 from palabre.server.failures import AuthFailures
 from palabre.server.live.checker import PooledChecker
 from palabre.server.live.rooms import Rooms
@@ -51,6 +56,8 @@ class Services:
     checker: PooledChecker
     failures: AuthFailures
     texts: DocumentTexts
+    changes: Changes
+    sources: Sources
     hub: EventHub
     relay: Relay
 
@@ -87,6 +94,9 @@ def open_services(settings: Settings) -> Iterator[Services]:
         stack.callback(checker.close)
         rooms = Rooms(store, settings, checker)
         texts = DocumentTexts(store, rooms)
+        fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
+        changes = Changes(store, texts, versions, HistoryReports(application, history))
+        sources = Sources(store, texts, versions, audit, history, fonts, changes)
         hub = EventHub()
         yield Services(
             settings=settings,
@@ -100,6 +110,8 @@ def open_services(settings: Settings) -> Iterator[Services]:
             checker=checker,
             failures=AuthFailures(settings.auth_failures_per_minute),
             texts=texts,
+            changes=changes,
+            sources=sources,
             hub=hub,
             relay=Relay(store, texts, hub, rooms, wakeup),
         )

@@ -44,6 +44,7 @@ class Settings:
     idle_timeout_seconds: int = 300  # no frame from the client this long (4408)
     auth_failures_per_minute: int = 30  # per client address; then 429 / 4429 for a minute
     allowed_origins: str = ""  # extra websocket origins, comma-separated (see the README)
+    export_fonts: str = ""  # folders of the PDF exports' DejaVu fonts, ":"-separated; "" = Debian's
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

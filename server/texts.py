@@ -12,7 +12,8 @@ the live channel and the command line.
   (the latest checkpoint at or before N plus the contributions after it): the same bytes
   whenever and wherever it is asked, which is what a proposal hashes and an approved version
   is checked against.
-- :meth:`DocumentTexts.locate`: where comment anchors stand in the live text.
+- :meth:`DocumentTexts.locate`: where comment and source anchors stand in the live text;
+  :meth:`DocumentTexts.placed` gives that text too, from the same state.
 
 Rebuilds run in the store's threads, never on the event loop.
 """
@@ -22,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from palabre.domain.comment import Anchor
+from palabre.domain.errors import ErrorCode
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors
 from palabre.server.crdt.replica import rebuild
@@ -38,6 +41,8 @@ FLUSH_TIMEOUT_SECONDS = 10.0
 class TextNotStored(StoreUnavailable):
     """The live room could not store what it received in time: a proposal would pin a text
     that differs from what people see."""
+
+    code = ErrorCode.TEXT_NOT_STORED
 
 
 class DocumentTexts:
@@ -72,17 +77,36 @@ class DocumentTexts:
         return position, await self.at(document_id, position)
 
     async def locate(self, document_id: DocumentId, anchors: Sequence[Anchor]) -> list[AnchorRange]:
-        """Where each anchor stands in the live text (its state is taken on the event loop,
-        which owns the room; the work runs in a store thread)."""
-        queries = [anchor_query(anchor) for anchor in anchors]
-        if not queries:
+        """Where each anchor stands in the live text."""
+        if not anchors:
             return []
-        room = self._rooms.get(document_id)
+        return (await self.placed(document_id, anchors)).ranges
+
+    async def placed(
+        self, document_id: DocumentId, anchors: Sequence[Anchor], position: int | None = None
+    ) -> Placed:
+        """The live text (or, given a position, the stored text there) and where each anchor
+        stands in it, both from one state (taken on the event loop, which owns the room; the
+        work runs in a store thread). An anchor on text typed after the position is
+        detached there."""
+        queries = [anchor_query(anchor) for anchor in anchors]
+        room = self._rooms.get(document_id) if position is None else None
         if room is not None:
             updates = [room.live.encode_state()]
         else:
-            updates = (await self._store.load(document_id)).updates()
-        return await self._store.call(lambda: locate_anchors(rebuild(updates), queries))
+            updates = (await self._store.load(document_id, upto=position)).updates()
+
+        def place() -> Placed:
+            live = rebuild(updates)
+            return Placed(live.text, locate_anchors(live, queries) if queries else [])
+
+        return await self._store.call(place)
+
+
+@dataclass(frozen=True)
+class Placed:
+    text: str
+    ranges: list[AnchorRange]
 
 
 def anchor_query(anchor: Anchor) -> AnchorQuery:

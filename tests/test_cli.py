@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from palabre.client import LiveDocument, PalabreClient
+from palabre.domain.application import PalabreApplication
+from palabre.domain.roles import Country, Role
 
 from tests.support.server import REPO, ServerProcess
 
@@ -160,3 +162,59 @@ def test_cli_adds_voting_members_and_delegates(database_url: str) -> None:
         assert len(committee.delegates) == 1
     finally:
         app.close()
+
+
+def test_members_list_names_each_member_with_their_roles(
+    database_url: str, application: PalabreApplication
+) -> None:
+    document = application.create_document("Référentiel commun").id
+    other = application.create_document("Compte rendu").id
+    awa = application.add_member("Awa Koffi", "Coordination Lomé", Country.TG, Role.COORDINATOR)
+    yann = application.add_member(
+        "Yann Le Gall", "CRESS Bretagne", Country.FR, Role.EDITOR, document
+    )
+    afi = application.add_member("Afi Mensah", "FONGTO", Country.TG, Role.EDITOR)
+    application.change_role(other, afi.member.id, Role.COMMENTER, votes=False)
+    awa_line = f"{awa.member.id}\tAwa Koffi\tCoordination Lomé\tTG\t"
+    yann_line = f"{yann.member.id}\tYann Le Gall\tCRESS Bretagne\tFR\t"
+    afi_line = f"{afi.member.id}\tAfi Mensah\tFONGTO\tTG\t"
+    assert _lines(palabre(database_url, "members", "list")) == [
+        awa_line + "coordinator on every document",
+        yann_line + f"editor on {document}",
+        afi_line + f"editor on every document, commenter on {other}",
+    ]
+    assert _lines(palabre(database_url, "members", "list", "--document", str(document))) == [
+        awa_line + "coordinator on every document",
+        yann_line + "editor",
+        afi_line + "editor on every document",
+    ]
+    assert _lines(palabre(database_url, "members", "list", "--document", str(other))) == [
+        awa_line + "coordinator on every document",
+        afi_line + "commenter",
+    ]
+    unknown = palabre(database_url, "members", "list", "--document", str(uuid4()))
+    assert unknown.returncode == 2
+    assert "no document" in unknown.stderr
+
+
+def test_the_first_coordinator_is_invited_to_the_only_document(database_url: str) -> None:
+    """The README's first steps: a coordinator of every document, then one document, then the
+    link, with no --document to look up."""
+    add = palabre(
+        database_url,
+        *("members", "add", "Awa Koffi", "--organisation", "Coordination Lomé"),
+        *("--country", "TG", "--role", "coordinator"),
+    )
+    member_id = _lines(palabre(database_url, "members", "list"))[0].split("\t")[0]
+    assert f"member {member_id} " in add.stderr
+    early = palabre(database_url, "members", "invite", member_id)
+    assert early.returncode == 2
+    assert "no document yet" in early.stderr
+    document = last_line(palabre(database_url, "documents", "create", "Référentiel commun"))
+    link = last_line(palabre(database_url, "members", "invite", member_id))
+    assert link.startswith(f"http://127.0.0.1:8000/d/{document}#invite=plb_")
+
+
+def _lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()

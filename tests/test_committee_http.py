@@ -212,8 +212,8 @@ async def test_a_committee_validates_three_versions(
         f"- {FRENCH[0]} : {voters[0].member['name']}",
         "11 présent(s), 11 structure(s) représentée(s).",
         "Ajout des mutuelles",
-        "**Acceptée** : le texte devient la version validée v1.",
-        "**Acceptée** : le texte devient la version validée v2.",
+        "**Adoptée** : le texte devient la version validée v1.",  # the page's word too
+        "**Adoptée** : le texte devient la version validée v2.",
         "**Rejetée**",
         "| Objection | Le Togo n'a pas été consulté. |",
         "Quorum atteint : 9 structure(s) sur 16 ayant voix.",
@@ -342,25 +342,36 @@ async def test_non_coordinators_cannot_run_the_committee(
 
 
 @pytest.mark.parametrize(
-    ("body", "path"),
+    ("body", "path", "code"),
     [
-        ({"title": "Séance", "date": "23/11/2026"}, "meetings"),
-        ({"title": "Séance"}, "meetings"),
-        ({"quorum": 2}, "rule"),
-        ({"mode": "unanimity"}, "rule"),
-        ({"label": ""}, "proposals"),
-        ({"label": 3}, "proposals"),
-        ({"name": "X", "organisation_id": "pas-un-id", "role": "editor"}, "members"),
-        ({"name": "X", "organisation_id": "8e0f6bb4-1f6b-4d1a-9f0e-1b1b1b1b1b1b"}, "members"),
+        ({"title": "Séance", "date": "23/11/2026"}, "meetings", "invalid_date"),
+        ({"title": "Séance"}, "meetings", "invalid_input"),
+        ({"quorum": 2}, "rule", "invalid_rule"),
+        ({"mode": "unanimity"}, "rule", "invalid_rule"),
+        ({"label": ""}, "proposals", "label_required"),
+        ({"label": "   "}, "proposals", "label_required"),
+        ({"label": 3}, "proposals", "invalid_input"),  # not a string: the edge's generic code
+        (
+            {"name": "X", "organisation_id": "pas-un-id", "role": "editor"},
+            "members",
+            "malformed_id",
+        ),
+        (
+            {"name": "X", "organisation_id": "8e0f6bb4-1f6b-4d1a-9f0e-1b1b1b1b1b1b"},
+            "members",
+            "invalid_input",
+        ),
     ],
 )
-async def test_bad_bodies_get_400(server: ServerProcess, seed: Seed, body: Json, path: str) -> None:
+async def test_bad_bodies_get_400_with_their_code(
+    server: ServerProcess, seed: Seed, body: Json, path: str, code: str
+) -> None:
     headers = {"Authorization": f"Bearer {seed.coordinator}"}
     url = f"/api/documents/{seed.document_id}/{path}"
     async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
         response = await (http.put(url, json=body) if path == "rule" else http.post(url, json=body))
     assert response.status_code == 400, response.text
-    assert response.json()["error"]["code"] == "invalid_input"
+    assert response.json()["error"]["code"] == code
 
 
 # Votes and decisions -----------------------------------------------------------------------
@@ -578,3 +589,41 @@ async def until(predicate: Any, timeout: float = 10) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.02)
+
+
+async def test_refusals_a_member_meets_carry_their_own_code(
+    server: ServerProcess, seed: Seed, coordinator: PalabreClient
+) -> None:
+    """What the web page translates: a precise, stable code per refusal a person can meet."""
+    doc = seed.document_id
+
+    async def code_of(attempt: Awaitable[object]) -> tuple[int, str]:
+        with pytest.raises(PalabreHTTPError) as refused:
+            await attempt
+        return refused.value.status, refused.value.code
+
+    meeting = await coordinator.open_meeting(doc, "Séance", "2026-12-01")
+    assert await code_of(coordinator.open_meeting(doc, "Autre", "2026-12-01")) == (
+        409,
+        "meeting_already_open",
+    )
+    proposal = await coordinator.propose(doc, "Texte")
+    assert await code_of(coordinator.close_meeting(doc, meeting["id"])) == (
+        409,
+        "meeting_has_open_proposals",
+    )
+    async with PalabreClient(server.base_url, seed.editor) as yann:
+        assert await code_of(yann.vote(doc, proposal["id"], "approve")) == (403, "not_a_voter")
+        assert await code_of(yann.propose(doc, "Le mien")) == (403, "coordinator_only")
+    async with PalabreClient(server.base_url, seed.commenter) as maelle:
+        assert await code_of(maelle.vote(doc, proposal["id"], "approve")) == (
+            403,
+            "role_not_allowed",
+        )
+    await coordinator.close_proposal(doc, proposal["id"])
+    assert await code_of(coordinator.close_proposal(doc, proposal["id"])) == (
+        409,
+        "proposal_closed",
+    )
+    assert await code_of(coordinator.proposal(doc, str(uuid4()))) == (404, "proposal_not_found")
+    assert await code_of(coordinator.document(str(uuid4()))) == (404, "document_not_found")

@@ -4,11 +4,13 @@ target must be in it."""
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from palabre.domain.errors import ErrorCode
 from palabre.server.app import create_app
 from palabre.server.bootstrap import open_services
 from palabre.server.cli.main import build_parser
@@ -62,3 +64,20 @@ def test_every_make_target_is_documented() -> None:
     assert described
     for target in described:
         assert f"`make {target}`" in README
+
+
+ERROR_MESSAGES = REPO / "client" / "web" / "src" / "error-messages.json"
+
+
+@pytest.mark.parametrize("code", [code.value for code in ErrorCode])
+def test_every_error_code_is_documented(code: str) -> None:
+    assert re.search(rf"^\| `{code}` \| \d{{3}} \| ", README, re.MULTILINE), code
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_page_translates_every_error_code(lang: str) -> None:
+    """The web page's words for each code (client/web/src/error-messages.json): one per code
+    of the server's registry, none for a code the server does not have."""
+    messages = json.loads(ERROR_MESSAGES.read_text(encoding="utf-8"))[lang]
+    assert set(messages) == {code.value for code in ErrorCode}
+    assert all(message.strip() for message in messages.values())

@@ -13,33 +13,41 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import docx
 import httpx
 import orjson
 import pypdf
 import pytest
+from docx.shared import Twips
 from odf import teletype
 from odf import text as odf_text
+from odf.namespaces import FONS
 from odf.opendocument import load as load_odt
 from odf.table import Table as OdfTable
+from odf.table import TableCell, TableRow
 from palabre.client import PalabreClient
 from palabre.client.exports import Exports
 from palabre.domain.application import PalabreApplication
 from palabre.domain.contribution import NewContribution
 from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
+from palabre.server.export.compose import compose
 from palabre.server.export.formats import render
-from palabre.server.export.model import ChainSeal, ExportOptions, Snapshot
+from palabre.server.export.model import ChainSeal, ExportOptions, Snapshot, plain
+from palabre.server.export.model import Paragraph as ModelParagraph
 from palabre.server.storage.database import Database, open_application
+from pypdf.generic import DictionaryObject
 
 from tests.conftest import Seed
+from tests.support import referentiel
 from tests.support.server import REPO, ServerProcess
 from tests.test_cli import palabre
 from tests.test_versions import typed_updates
@@ -104,6 +112,7 @@ def _members(app: PalabreApplication, document: DocumentId) -> dict[str, Any]:
         "yann": add("Yann Le Gall", "Chambre régionale de l'ESS", Country.FR, Role.EDITOR, True),
         "afi": add("Afi Mensah", "Fédération des ONG du Togo", Country.TG, Role.EDITOR, True),
         "maelle": add("Maëlle Tanguy", "Université Rennes 2", Country.FR, Role.EDITOR, True),
+        "ronan": add("Ronan Cadiou", "Pôle ESS du Pays de Fougères", Country.FR, Role.EDITOR, True),
         "kodjo": add("Kodjo Amegah", "Association Akwaba", Country.TG, Role.OBSERVER),
     }
 
@@ -232,7 +241,7 @@ def test_the_bundle_carries_text_hash_decision_votes_comments_and_contributors(
     assert (approval["number"], approval["label"]) == (1, "Première lecture")
     assert approval["meeting"]["title"] == "Comité de pilotage"
     assert approval["tally"] == {
-        "voting_organisations": 3,
+        "voting_organisations": 4,
         "voted": 3,
         "quorum_met": True,
         "approve": 2,
@@ -247,6 +256,9 @@ def test_the_bundle_carries_text_hash_decision_votes_comments_and_contributors(
         "choice": "object",
         "reason": OBJECTION,
     }
+    assert approval["not_voted"] == [
+        {"organisation": "Pôle ESS du Pays de Fougères", "country": "FR"}
+    ]
     assert bundle["audit_chain"]["sealed_by_decision"] is True
     assert re.fullmatch(r"[0-9a-f]{64}", bundle["audit_chain"]["head"])
     assert [c["status"] for c in bundle["comments"]] == ["open", "resolved"]
@@ -269,13 +281,14 @@ def test_word_reads_back_headings_lists_tables_quotes_and_the_cover(world: World
     assert "v1" in paragraphs[1][1]
     headings = [(int(s.split()[-1]), t) for s, t in paragraphs if s.startswith("Heading ")]
     assert headings == HEADINGS
+    assert _word_list_level(document, f"Renforcer les coopérations entre structures{NBSP};") == (
+        0,
+        "decimal",
+    )
+    assert _word_list_level(document, "Échanges de jeunes") == (1, "bullet")
+    assert _word_list_level(document, "Des rencontres régulières") == (0, "bullet")
     styles = dict((t, s) for s, t in paragraphs)
-    assert styles[f"Renforcer les coopérations entre structures{NBSP};"] == "List Number"
-    assert styles["Échanges de jeunes"] == "List Bullet 2"
     assert styles[f"«{NBSP}Le palabre est l’arbre sous lequel on délibère.{NBSP}»"] == "Quote"
-    numbered = next(p for p in document.paragraphs if p.text.startswith("Renforcer"))
-    assert numbered._p.pPr is not None
-    assert numbered._p.pPr.numPr is not None
     opening = next(t for s, t in paragraphs if t.startswith("Le projet relie"))
     assert f"«{NBSP}faire ensemble{NBSP}»" in opening
     assert "l’économie" in opening
@@ -285,7 +298,10 @@ def test_word_reads_back_headings_lists_tables_quotes_and_the_cover(world: World
     assert "Tête de la chaîne d’audit" in cover
     tally, actors = document.tables[0], document.tables[1]
     rows = [[cell.text for cell in row.cells] for row in tally.rows]
-    assert ["Fédération des ONG du Togo", "Togo", "Afi Mensah", "Objection", OBJECTION] in rows
+    assert ["Fédération des ONG du Togo", "Togo", "Afi Mensah", "Objection"] in rows
+    assert f"Motif de l’objection — Fédération des ONG du Togo (Afi Mensah){NBSP}: {OBJECTION}" in [
+        t for _, t in paragraphs
+    ]
     assert [c.text for c in actors.rows[1].cells] == [
         "Chambre régionale de l’ESS",
         "France",
@@ -293,6 +309,77 @@ def test_word_reads_back_headings_lists_tables_quotes_and_the_cover(world: World
     ]
     assert "w:hyperlink" in document.element.xml
     assert document.core_properties.title == "Référentiel commun"
+
+
+def _word_list_level(document: Any, text: str) -> tuple[int, str]:
+    """The numbering level (``w:ilvl``) of the paragraph and its level's number format."""
+    paragraph = next(p for p in document.paragraphs if p.text == text)
+    numbering = paragraph._p.pPr.numPr
+    level = int(numbering.ilvl.val)
+    num = document.part.numbering_part.element.num_having_numId(numbering.numId.val)
+    formats = document.part.numbering_part.element.xpath(
+        f"w:abstractNum[@w:abstractNumId='{num.abstractNumId.val}']"
+        f"/w:lvl[@w:ilvl='{level}']/w:numFmt/@w:val"
+    )
+    return level, str(formats[0])
+
+
+def test_word_is_a4_french_with_page_numbers_and_its_own_properties(world: World) -> None:
+    """Not python-docx's template: A4, every style French, a footer with PAGE and NUMPAGES
+    fields, fonts found on Windows and macOS, and properties that name Palabre."""
+    content = world.export(format="docx", version=1)
+    document = docx.Document(io.BytesIO(content))
+    section = document.sections[0]
+    assert (section.page_width, section.page_height) == (Twips(11906), Twips(16838))
+    footer = section.footer.paragraphs[0]._p.xml
+    assert re.findall(r"<w:instrText[^>]*> (\w+) </w:instrText>", footer) == ["PAGE", "NUMPAGES"]
+    assert "Référentiel commun · v1 · SHA-256 " in section.footer.paragraphs[0].text
+    styles = document.styles.element.xml
+    assert re.search(r'<w:rPrDefault>.*<w:lang w:val="fr-FR"', styles, re.DOTALL)
+    assert 'w:ascii="Times New Roman"' in styles
+    assert "en-US" not in styles
+    assert document.core_properties.language == "fr-FR"
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = archive.namelist()
+        application = archive.read("docProps/app.xml").decode("utf-8")
+        settings = archive.read("word/settings.xml").decode("utf-8")
+    assert not [name for name in names if "thumbnail" in name]
+    assert "<Application>Palabre</Application>" in application
+    assert "Microsoft" not in application
+    assert '<w:themeFontLang w:val="fr-FR"/>' in settings
+    quote = document.styles["Quote"].element.xml
+    assert re.search(r'<w:ind w:left="\d+"', quote)  # indented
+    assert re.search(r'<w:pBdr>\s*<w:left w:val="single"', quote)  # with a rule on its left
+
+
+def test_an_english_cover_is_tagged_english_and_the_text_french() -> None:
+    snapshot = referentiel.snapshot()
+    options = ExportOptions(format="docx", lang="en")
+    word = docx.Document(io.BytesIO(render(snapshot, options)))
+    runs: dict[str, list[str]] = {}  # each text's first run
+    for paragraph in word.paragraphs:
+        for run in paragraph.runs:
+            runs.setdefault(run.text, run._r.xpath("w:rPr/w:lang/@w:val"))
+    assert runs["Decision: "] == ["en-GB"]
+    assert runs["Référentiel commun"] == ["en-GB"]  # the cover's title: as the cover
+    opening = next(p for p in word.paragraphs if p.text.startswith("Les structures de l’"))
+    assert all(not run._r.xpath("w:rPr/w:lang") for run in opening.runs)  # the default: fr-FR
+    odt = load_odt(io.BytesIO(render(snapshot, replace(options, format="odt"))))
+    english = {
+        s.getAttribute("name")
+        for s in odt.automaticstyles.childNodes
+        if any(p.attributes.get((FONS, "language")) == "en" for p in s.childNodes)
+    }
+    spans = odt.getElementsByType(odf_text.Span)
+    assert any(
+        teletype.extractText(s).startswith("Decision") and s.getAttribute("stylename") in english
+        for s in spans
+    )
+    assert not any(
+        "Les structures de l’" in teletype.extractText(s)
+        for s in spans
+        if s.getAttribute("stylename") in english
+    )
 
 
 # OpenDocument --------------------------------------------------------------------------------
@@ -318,6 +405,58 @@ def test_odfpy_reads_back_outline_levels_lists_and_tables(world: World) -> None:
     assert len(tables) == 2
     links = document.getElementsByType(odf_text.A)
     assert [a.getAttribute("href") for a in links] == ["https://example.org/ess"]
+    actors = tables[1]
+    cells = [
+        [cell.getElementsByType(odf_text.P)[0] for cell in row.getElementsByType(TableCell)]
+        for row in actors.getElementsByType(TableRow)
+    ]
+    alignments = [[_odf_paragraph(document, p, "text-align") for p in row] for row in cells]
+    assert alignments[0] == alignments[1] == [None, "center", "end"]  # the header row too
+    assert {_odf_paragraph(document, p, "margin-bottom") for row in cells for p in row} == {"0cm"}
+    assert _odf_marker(document, "Échanges de jeunes") == (2, "bullet")
+    assert _odf_marker(document, f"Renforcer les coopérations entre structures{NBSP};") == (
+        1,
+        "number",
+    )
+
+
+def _odf_paragraph(document: Any, paragraph: Any, name: str) -> str | None:
+    """A paragraph property (``text-align``, ``margin-bottom``: fo: attributes) as the
+    paragraph's style says it, or that style's parent."""
+    styles = {
+        s.getAttribute("name"): s
+        for holder in (document.automaticstyles, document.styles)
+        for s in holder.childNodes
+        if s.qname[1] == "style"
+    }
+    style = styles.get(paragraph.getAttribute("stylename"))
+    while style is not None:
+        for properties in style.childNodes:
+            if properties.qname[1] == "paragraph-properties":
+                value = properties.attributes.get((FONS, name))
+                if value is not None:
+                    return str(value)
+        style = styles.get(style.getAttribute("parentstylename"))
+    return None
+
+
+def _odf_marker(document: Any, text: str) -> tuple[int, str]:
+    """The nesting depth of the list item holding ``text``, and what its list's style draws
+    at that depth (a number or a bullet): how LibreOffice and pandoc read it."""
+    paragraph = next(
+        p for p in document.getElementsByType(odf_text.P) if teletype.extractText(p) == text
+    )
+    depth, odf_list, node = 0, None, paragraph.parentNode
+    while node is not None and node.qname[1] != "text":
+        if node.qname[1] == "list":
+            depth += 1
+            odf_list = odf_list or node
+        node = node.parentNode
+    assert odf_list is not None
+    name = odf_list.getAttribute("stylename")
+    style = next(s for s in document.automaticstyles.childNodes if s.getAttribute("name") == name)
+    level = next(e for e in style.childNodes if int(e.getAttribute("level")) == depth)
+    return depth, "number" if level.qname[1] == "list-level-style-number" else "bullet"
 
 
 # PDF -----------------------------------------------------------------------------------------
@@ -338,6 +477,30 @@ def test_pdf_has_every_heading_the_hash_and_bookmarks(world: World) -> None:
     ]
     assert reader.metadata is not None
     assert reader.metadata.title == "Référentiel commun"
+    catalog = reader.root_object
+    assert str(catalog["/PageMode"]) == "/UseOutlines"  # opens with the bookmarks shown
+    assert str(catalog["/Lang"]) == "fr-FR"
+    fonts: dict[str, bool] = {}
+    for page in reader.pages:
+        _fonts(page, fonts)
+    assert "DejaVuSerif" in " ".join(fonts)
+    assert all(fonts.values()), fonts  # every font named is embedded (no Helvetica)
+    assert re.search(r"\b1 / \d+\b", reader.pages[0].extract_text())
+
+
+def _fonts(holder: Any, found: dict[str, bool]) -> None:
+    """Each font a page or form names, and whether the file embeds it."""
+    resources = holder.get("/Resources")
+    if resources is None:
+        return
+    resources = resources.get_object()
+    for font in resources.get("/Font", DictionaryObject()).get_object().values():
+        font = font.get_object()
+        descriptor = font.get("/FontDescriptor")
+        embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+        found[str(font["/BaseFont"])] = embedded
+    for form in resources.get("/XObject", DictionaryObject()).get_object().values():
+        _fonts(form.get_object(), found)
 
 
 def _titles(outline: Any) -> list[Any]:
@@ -390,9 +553,11 @@ def test_html_parses_with_its_cover_and_structure(world: World) -> None:
     reader = _Reader()
     reader.feed(page)
     reader.close()
-    assert reader.attributes["html"]["lang"] == "en"
+    assert reader.attributes["html"]["lang"] == "fr-FR"  # the text
+    assert reader.attributes["header"]["lang"] == "en-GB"  # the cover's labels
     assert "<style>" in page
-    assert "@page" in page
+    assert "counter(page)" in page
+    assert '@bottom-left { content: "Référentiel commun · v1 · SHA-256 ' in page
     assert "<link" not in page
     [cover] = reader.texts("header")
     assert reader.attributes["header"]["class"] == "cover"
@@ -400,6 +565,7 @@ def test_html_parses_with_its_cover_and_structure(world: World) -> None:
     assert hashlib.sha256(V1.encode("utf-8")).hexdigest() in cover
     assert "(Africa/Lome, UTC+00:00)" in cover
     assert OBJECTION in cover
+    assert "Voting organisation that did not vote: Pôle ESS du Pays de Fougères (France)" in cover
     assert "sealed by the decision" in cover
     assert reader.texts("h1") == ["Référentiel commun"]
     assert reader.texts("h2") == ["Les enjeux", "Les acteurs"]
@@ -432,6 +598,79 @@ def test_html_escapes_what_people_typed() -> None:
     assert "&lt;i&gt;Titre&lt;/i&gt;" in page
 
 
+# The cover's words ---------------------------------------------------------------------------
+
+
+def _cover_text(snapshot: Snapshot, **options: Any) -> str:
+    document = compose(snapshot, ExportOptions(format="html", **options))
+    paragraphs = [b.content for b in document.cover.blocks if isinstance(b, ModelParagraph)]
+    return "\n".join([document.cover.subtitle, *map(plain, paragraphs), document.metadata.footer])
+
+
+def test_the_cover_says_the_committee_decided_and_who_closed_the_vote() -> None:
+    """Not "acceptée … par" a coordinator: the committee decided, a coordinator closed the
+    vote; the organisations with a vote that did not vote are named; plurals are written."""
+    cover = _cover_text(referentiel.snapshot(), zone=ZoneInfo("Europe/Paris"))
+    assert (
+        "Décision\u00a0: adoptée par le comité le 23 novembre 2026 à 14:02 "
+        "(Europe/Paris, UTC+01:00)\u00a0; vote clos par Awa Koffi (Coordination Lomé)"
+    ) in cover
+    assert (
+        "quorum atteint, 13 structures sur 16 ayant voix ont donné leur avis\u00a0; "
+        "10 pour, 2 abstentions, 1 objection"
+    ) in cover
+    assert (
+        "Structures ayant voix qui n’ont pas voté\u00a0: ONG Ɖekawɔwɔ (Togo), "
+        "Association Ŋutifafa (Togo), Mutuelle ʋɔdu de Kara (Togo)"
+    ) in cover
+    assert "(s)" not in cover
+    english = _cover_text(referentiel.snapshot(), lang="en")
+    assert "accepted by the committee on 23 November 2026 at 13:02 (UTC); vote closed by" in english
+    assert (
+        "13 of 16 voting organisations voted; 10 approvals, 2 abstentions, 1 objection" in english
+    )
+    assert "Voting organisations that did not vote: ONG Ɖekawɔwɔ (Togo)" in english
+
+
+def test_the_cover_agrees_in_number() -> None:
+    one = replace(
+        referentiel.decision(),
+        voting_organisations=1,
+        voted=1,
+        approve=1,
+        abstain=0,
+        object=0,
+        votes=referentiel.decision().votes[:1],
+        not_voted=referentiel.decision().not_voted[:1],
+    )
+    snapshot = referentiel.snapshot()
+    assert snapshot.approval is not None
+    alone = replace(snapshot, approval=replace(snapshot.approval, decision=one))
+    cover = _cover_text(alone)
+    assert (
+        "1 structure sur 1 ayant voix a donné son avis\u00a0; 1 pour, 0 abstention, 0 objection"
+        in cover
+    )
+    assert "Structure ayant voix qui n’a pas voté\u00a0: ONG Ɖekawɔwɔ (Togo)" in cover
+    english = _cover_text(alone, lang="en")
+    assert "1 of 1 voting organisation voted; 1 approval, 0 abstentions, 0 objections" in english
+
+
+def test_a_point_of_the_history_is_named_by_its_date_and_time() -> None:
+    """The footer of a point that is not a version says when it is (a position, "#34", means
+    nothing to a reader); the subtitle counts the contributions in words."""
+    point = referentiel.snapshot(approved=False)
+    cover = _cover_text(point, zone=ZoneInfo("Africa/Lome"))
+    assert (
+        "État au 23 novembre 2026 à 13:02 (Africa/Lome, UTC+00:00), après 34 contributions" in cover
+    )
+    footer = cover.splitlines()[-1]
+    assert footer.startswith("Référentiel commun · état au 23/11/2026 13:02 (UTC+00:00) · SHA-256 ")
+    assert "#" not in footer
+    one = _cover_text(replace(point, position=1), lang="en")
+    assert "As of 23 November 2026 at 13:02 (UTC), after 1 contribution" in one
+
+
 # Any point of the history, and the current text ----------------------------------------------
 
 
@@ -448,11 +687,11 @@ def test_an_export_at_a_position_is_the_text_there(world: World) -> None:
     assert bundle["snapshot"]["position"] == 3
     assert bundle["approval"] is None
     assert bundle["audit_chain"]["sealed_by_decision"] is False
-    name = r'filename="referentiel-commun_etat-3_\d{4}-\d\d-\d\d\.json"'
+    name = r'filename="referentiel-commun_etat_\d{4}-\d\d-\d\d_\d\dh\d\d\.json"'
     assert re.search(name, response.headers["content-disposition"])
     cover = world.export(format="html", at=3).decode("utf-8")
     assert "État au " in cover
-    assert "position 3 de l’historique" in cover
+    assert "après 3 contributions" in cover
 
 
 def test_the_current_text_is_exported_by_default(world: World) -> None:
@@ -537,6 +776,46 @@ def test_unknown_document_and_bad_token(world: World) -> None:
     assert world.get("plb_nope", format="md").status_code == 401
 
 
+def test_without_the_pdf_fonts_the_error_names_them_in_the_documented_shape(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 11: no plain-text 500 and no traceback. PALABRE_EXPORT_FONTS points at an empty
+    folder (the fonts stay installed): HTTP answers the JSON error, the command line prints
+    the message and exits with status 2, and the formats that need no font still work."""
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    server = ServerProcess(world.database_url, env={"PALABRE_EXPORT_FONTS": str(empty)}).start()
+    try:
+        url = f"{server.base_url}/api/documents/{world.document_id}/export"
+        headers = {"Authorization": f"Bearer {world.coordinator}"}
+        answer = httpx.get(url, params={"format": "pdf", "version": 1}, headers=headers)
+        docx_answer = httpx.get(url, params={"format": "docx", "version": 1}, headers=headers)
+    finally:
+        server.kill()
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/json"
+    error = answer.json()["error"]
+    assert set(error) == {"code", "message"}
+    assert "DejaVuSerif.ttf" in error["message"]
+    assert str(empty) in error["message"]
+    assert "fonts-dejavu-core fonts-dejavu-extra" in error["message"]
+    assert docx_answer.status_code == 200
+    command = ["export", world.document_id, "--format", "pdf", "--version", "1"]
+    result = subprocess.run(
+        [sys.executable, "-m", "palabre.server.cli", *command],
+        cwd=REPO,
+        env=os.environ
+        | {"PALABRE_DATABASE": world.database_url, "PALABRE_EXPORT_FONTS": str(empty)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "fonts-dejavu-core" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
 # Command line --------------------------------------------------------------------------------
 
 
@@ -584,7 +863,7 @@ def test_the_command_line_writes_markdown_to_standard_output(world: World) -> No
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "".join(V1_PIECES[:2]).encode("utf-8")
-    assert re.fullmatch(rb"referentiel-commun_etat-2_\d{4}-\d\d-\d\d\.md\n", result.stderr)
+    assert re.fullmatch(rb"referentiel-commun_etat_\d{4}-\d\d-\d\d_\d\dh\d\d\.md\n", result.stderr)
 
 
 # Both backends -------------------------------------------------------------------------------
@@ -611,4 +890,4 @@ async def test_exports_read_the_same_from_either_store(
     assert current.sha256 == proposal["sha256"]
     assert at.content.decode("utf-8") == "".join(V1_PIECES[:4])
     assert at.position == 4
-    assert at.name.startswith("referentiel-commun_etat-4_")
+    assert at.name.startswith("referentiel-commun_etat_")

@@ -19,6 +19,7 @@ from palabre.domain.errors import InvalidInput
 from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Country, Role
 from palabre.projections.authorship import Authorship, Run, Sections, shares
+from palabre.projections.headings import plain_heading
 from palabre.projections.history import Edit, SessionTracker, sessions
 from palabre.projections.history_index import HistoryIndex, Resume, follow
 from palabre.server.answers.history import HistoryReports, diff_json, session_filter
@@ -319,6 +320,68 @@ def test_sessions_split_at_pauses_over_five_minutes_per_member() -> None:
     ]
     assert (found[0].start, found[0].end) == (START, START + timedelta(minutes=9))
     assert (found[0].added, found[0].removed) == (30, 3)
+
+
+def test_a_session_names_a_heading_renamed_while_it_lasts_by_its_final_name() -> None:
+    typing = [
+        Edit(1, "yann", START, 3, 0, ("",)),
+        Edit(2, "yann", START + timedelta(seconds=1), 1, 0, ("R",)),
+        Edit(3, "yann", START + timedelta(seconds=2), 1, 0, ("Ré",), (("R", "Ré"),)),
+        Edit(4, "afi", START + timedelta(seconds=3), 5, 0, ("Ré",)),
+        Edit(5, "yann", START + timedelta(seconds=4), 1, 0, ("Réf",), (("Ré", "Réf"),)),
+    ]
+    later = Edit(6, "yann", START + timedelta(minutes=20), 1, 0, ("Réfé",), (("Réf", "Réfé"),))
+    found = sessions([*typing, later])
+    assert [(s.member, s.sections) for s in found] == [
+        ("yann", ["", "Réf"]),  # the preamble, and the heading by its name at the end
+        ("afi", ["Réf"]),  # renamed while Afi's session was in progress
+        ("yann", ["Réfé"]),  # the heading's name when this later session ended
+    ]
+
+
+def test_headings_are_named_as_a_reader_sees_them() -> None:
+    assert plain_heading("Le **comité de pilotage** se réunit *chaque mois*") == (
+        "Le comité de pilotage se réunit chaque mois"
+    )
+    assert plain_heading("[Les enjeux](https://example.org) et ~~rien~~ `**code**`") == (
+        "Les enjeux et rien **code**"
+    )
+    assert plain_heading("snake_case, ___tout___ et \\*étoile\\*") == "snake_case, tout et *étoile*"
+    assert (
+        plain_heading("![logo](x.png) Projet  <https://ess.bzh>") == "logo Projet https://ess.bzh"
+    )
+    assert Sections.of("# Le **projet**\n\ntexte").titles == ("Le projet",)
+
+
+def test_typing_a_heading_one_key_at_a_time_names_one_section(
+    application: PalabreApplication,
+) -> None:
+    document_id = DocumentId(application.create_document("Référentiel commun").id)
+    yann = application.add_member(
+        "Yann Le Gall", "Chambre régionale de l'ESS", Country.FR, Role.EDITOR, document_id
+    ).member.id
+    replica = Replica(1)
+    updates = [replica.type(0, "Texte.\n\n")]
+    for key in "# Le **comité**":
+        updates.append(replica.type(len(str(replica.text)), key))
+    updates.append(replica.type(len(str(replica.text)), "\n\nSuite."))
+    for position, update in enumerate(updates):
+        contribution = NewContribution(yann, "session", update, 1)
+        application.append_contributions(document_id, position, [contribution])
+    found = sessions(edits(application, document_id, 0, len(updates)))
+    assert [s.sections for s in found] == [["", "Le comité"]]
+
+
+def test_the_command_line_names_the_sections_of_a_session_as_they_stood_at_its_end(
+    application: PalabreApplication, database_url: str
+) -> None:
+    from tests.test_cli import palabre
+
+    test_typing_a_heading_one_key_at_a_time_names_one_section(application)
+    document = str(application.documents()[-1].id)
+    listed = palabre(database_url, "history", "sessions", document)
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split("\t")[-1] for line in listed.stdout.splitlines()] == [" | Le comité"]
 
 
 def edits(

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from palabre.domain.application import PalabreApplication
 from palabre.domain.errors import InvalidInput
 from palabre.server.settings import Settings
 
@@ -147,28 +148,32 @@ def test_the_public_url_must_be_a_web_address() -> None:
 
 
 def test_the_command_line_asks_which_document_when_it_is_ambiguous(
-    seed: Seed, server: ServerProcess
+    seed: Seed, server: ServerProcess, application: PalabreApplication
 ) -> None:
+    """A coordinator of every document: with one document, the link opens it; with several,
+    the error lists them (id and title) and --document picks one."""
     coordinator = _me(server, seed.document_id, seed.coordinator).json()  # every document
-    env = os.environ | {"PALABRE_DATABASE": server.database_url}
-    command = [
-        sys.executable,
-        "-m",
-        "palabre.server.cli",
-        "members",
-        "invite",
-        coordinator["id"],
-    ]
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 2
-    assert "--document" in done.stderr
-    named = subprocess.run(
-        [*command, "--document", seed.document_id],
+    command = ["members", "invite", coordinator["id"]]
+    only = _palabre(server, *command)
+    assert only.returncode == 0, only.stderr
+    assert only.stdout.startswith(f"http://127.0.0.1:8000/d/{seed.document_id}#invite=plb_")
+    other = application.create_document("Compte rendu de la séance")
+    ambiguous = _palabre(server, *command)
+    assert ambiguous.returncode == 2
+    assert "name one with --document" in ambiguous.stderr
+    assert f"  {seed.document_id}\tRéférentiel commun\n" in ambiguous.stderr
+    assert f"  {other.id}\tCompte rendu de la séance\n" in ambiguous.stderr
+    named = _palabre(server, *command, "--document", str(other.id))
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.startswith(f"http://127.0.0.1:8000/d/{other.id}#invite=plb_")
+
+
+def _palabre(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "palabre.server.cli", *args],
         cwd=REPO,
-        env=env,
+        env=os.environ | {"PALABRE_DATABASE": server.database_url},
         capture_output=True,
         text=True,
         check=False,
     )
-    assert named.returncode == 0, named.stderr
-    assert named.stdout.startswith(f"http://127.0.0.1:8000/d/{seed.document_id}#invite=plb_")

@@ -52,6 +52,7 @@ CACHED = """async () => {
 WATCH_CSP = """window.violations = []
 document.addEventListener('securitypolicyviolation',
   (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`))"""
+UNSAVED = "Hors ligne — {} caractère(s) gardé(s) dans ce navigateur, pas encore enregistré(s)"
 
 
 def release() -> str:
@@ -200,7 +201,7 @@ def test_in_a_silent_cut_the_page_reloads_from_the_cache_takes_typing_and_merges
         expect(status).to_have_attribute("data-state", "offline")
         type_at_end(page, " Écrit hors ligne.")
         expect(status).to_have_attribute("data-unsaved", "18")
-        expect(status).to_have_text("Hors ligne — 18 modification(s) non enregistrée(s)")
+        expect(status).to_have_text(UNSAVED.format(18))
         assert server_text(server, seed.document_id, seed.editor) == "Écrit en ligne."
 
         link.restore()
@@ -234,7 +235,7 @@ def test_a_phone_that_lost_its_network_opens_the_page_offline_and_stores_its_edi
         expect(status).to_have_attribute("data-unsaved", "13")
         page.reload()  # still offline: the words are kept, and so is their count
         expect(page.locator(".cm-content")).to_have_text("Écrit en ligne. Sans réseau.")
-        expect(status).to_have_text("Hors ligne — 13 modification(s) non enregistrée(s)")
+        expect(status).to_have_text(UNSAVED.format(13))
         asked = "(path) => fetch(path).then(() => 'answered', () => 'failed')"
         me = f"/api/documents/{seed.document_id}/me"
         assert page.evaluate(asked, me) == "failed"  # never answered from a cache

@@ -38,7 +38,7 @@ async def test_store_outage_keeps_editing_live_and_stores_everything_after() -> 
                     await asyncio.sleep(0.05)
                 text = await converged(a, b)  # live editing goes on without the store
                 # The driver retries for about 30 s itself; then the room's own retry loop runs.
-                await _until_logged(server, "retrying")
+                await server.wait_for_log("retrying", timeout=60)
                 assert a.unsaved > 0
                 assert b.unsaved > 0
                 cluster.start()
@@ -52,9 +52,3 @@ async def test_store_outage_keeps_editing_live_and_stores_everything_after() -> 
                 assert await http.text(document) == text
         finally:
             server.kill()
-
-
-async def _until_logged(server: ServerProcess, text: str, timeout: float = 60) -> None:
-    async with asyncio.timeout(timeout):
-        while text not in server.log():
-            await asyncio.sleep(0.1)

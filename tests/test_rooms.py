@@ -4,7 +4,9 @@ tail, and the flush of pending batches on shutdown."""
 from __future__ import annotations
 
 import re
+import signal
 
+import pytest
 from palabre.client import LiveDocument, PalabreClient
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.server.storage.database import Database, open_application
@@ -14,6 +16,7 @@ from tests.support.live import converged
 from tests.support.server import ServerProcess
 
 LOADED = re.compile(r"loaded at position (\d+) \((\d+) after checkpoint\)")
+LOADED_AGAIN = re.compile(r"loaded at position 23 \((\d+) after checkpoint\)")
 
 
 async def test_rooms_checkpoint_unload_and_reload(seed: Seed, database_url: str) -> None:
@@ -31,11 +34,9 @@ async def test_rooms_checkpoint_unload_and_reload(seed: Seed, database_url: str)
             assert (await http.document(seed.document_id))["contributions"] == 23
         async with LiveDocument(server.base_url, seed.document_id, seed.observer) as again:
             assert again.value == text
-        loads = [tuple(map(int, m)) for m in LOADED.findall(server.log())]
-        assert loads[0] == (0, 0)
-        position, tail = loads[-1]
-        assert position == 23
-        assert tail < 5  # opened from a checkpoint, not from the whole history
+        reload = await server.wait_for_log(LOADED_AGAIN)
+        assert int(reload.group(1)) < 5  # opened from a checkpoint, not from the whole history
+        assert LOADED.findall(server.log())[0] == ("0", "0")  # the first load, on an empty log
     finally:
         server.kill()
     app = open_application(Database(database_url))
@@ -47,9 +48,12 @@ async def test_rooms_checkpoint_unload_and_reload(seed: Seed, database_url: str)
         app.close()
 
 
-async def test_shutdown_flushes_pending_batches(seed: Seed, database_url: str) -> None:
-    """With a long batch window, edits are still pending when SIGTERM arrives: they must be
-    stored before the process exits."""
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "ctrl-c"])
+async def test_shutdown_flushes_pending_batches(
+    seed: Seed, database_url: str, stop: signal.Signals
+) -> None:
+    """With a long batch window, edits are still pending when SIGTERM (or Ctrl-C's SIGINT)
+    arrives: they must be stored before the process exits, with status 0 and no traceback."""
     server = ServerProcess(database_url, {"PALABRE_BATCH_WINDOW_MS": "5000"}).start()
     async with (
         LiveDocument(server.base_url, seed.document_id, seed.editor, reconnect=False) as a,
@@ -59,8 +63,9 @@ async def test_shutdown_flushes_pending_batches(seed: Seed, database_url: str) -
         b.insert(0, "juste avant l'arrêt. ")
         text = await converged(a, b)
         assert a.unsaved > 0  # not yet stored: the window is five seconds
-        server.stop()
-    assert "every received update is stored" in server.log()
+        assert server.stop(sig=stop) == 0
+    assert "palabre stopped; every received update is stored" in server.log()  # ended: all read
+    assert "Traceback" not in server.log()
     server.restart()
     try:
         async with PalabreClient(server.base_url, seed.editor) as http:

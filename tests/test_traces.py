@@ -32,8 +32,8 @@ async def test_sequential_trace_is_exact_and_survives_restart(
         stored = (await http.document(seed.document_id))["contributions"]
         assert 0 < stored < len(trace.txns)  # batched, not one event per keystroke
 
-    server.stop()
-    assert "every received update is stored" in server.log()
+    assert server.stop() == 0
+    assert "palabre stopped; every received update is stored" in server.log()  # ended: all read
     server.restart()
     async with LiveDocument(server.base_url, seed.document_id, seed.observer) as late:
         assert late.value == trace.end

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from palabre.server.storage.transcoder import CompactTranscoder, TranscodingError
@@ -54,6 +55,30 @@ def test_corrupt_state_raises_a_clear_error(data: bytes) -> None:
         CompactTranscoder().decode(data)
 
 
-def test_time_zone_is_kept() -> None:
-    when = datetime.now(UTC)
-    assert CompactTranscoder().decode(CompactTranscoder().encode({"t": when}))["t"] == when
+@pytest.mark.parametrize(
+    ("offset", "written"),
+    [
+        (timedelta(0), "+00:00"),
+        (timedelta(hours=2), "+02:00"),
+        (timedelta(hours=-3, minutes=-30), "-03:30"),
+    ],
+    ids=["UTC", "Paris-summer", "St-Johns"],
+)
+def test_time_zone_is_kept(offset: timedelta, written: str) -> None:
+    """The same instant is not enough (aware datetimes compare by instant): the offset it was
+    written with comes back too, to the microsecond."""
+    when = datetime(2026, 10, 14, 9, 30, 15, 123456, tzinfo=timezone(offset))
+    back = CompactTranscoder().decode(CompactTranscoder().encode({"t": when}))["t"]
+    assert back == when
+    assert back.utcoffset() == offset
+    assert back.tzinfo == when.tzinfo
+    assert back.isoformat() == f"2026-10-14T09:30:15.123456{written}"
+
+
+def test_a_named_zone_comes_back_as_its_offset_at_that_instant() -> None:
+    summer = datetime(2026, 7, 1, 12, tzinfo=ZoneInfo("Europe/Paris"))
+    winter = datetime(2026, 12, 1, 12, tzinfo=ZoneInfo("Europe/Paris"))
+    for when, hours in ((summer, 2), (winter, 1)):
+        back = CompactTranscoder().decode(CompactTranscoder().encode({"t": when}))["t"]
+        assert back.tzinfo == timezone(timedelta(hours=hours))
+        assert (back.hour, back.utcoffset()) == (12, timedelta(hours=hours))

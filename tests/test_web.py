@@ -4,12 +4,14 @@ history and exports. Screenshots of the main screens go to build/screenshots/.""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from palabre.projections.headings import plain_heading
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.conftest import Seed
@@ -143,10 +145,22 @@ def test_two_members_typing_in_the_same_paragraph_see_the_same_text_and_each_oth
 
     # Presence: names, organisations and countries the server authenticated.
     for page in (yann, afi):
-        expect(page.locator(".presence .person")).to_have_count(2)
-        expect(page.locator(".presence")).to_contain_text("Afi Mensah")
-        expect(page.locator(".presence")).to_contain_text("Fédération des ONG du Togo, TG")
-        expect(page.locator(".presence")).to_contain_text("Chambre régionale de l'ESS, FR")
+        expect(page.locator(".presence-summary")).to_have_text(
+            "2 présent·e·s · 1 structure FR · 1 TG"
+        )
+        page.click(".presence-summary")
+        listed = page.locator(".presence-list")
+        expect(listed.locator(".person")).to_have_count(2)
+        france, togo = listed.locator(".presence-country").all()
+        expect(france.locator("h3")).to_contain_text("France")
+        expect(france.locator(".organisation")).to_contain_text("Chambre régionale de l'ESS")
+        expect(france.locator(".organisation")).to_contain_text("Yann Le Gall")
+        expect(togo.locator(".organisation")).to_contain_text(
+            "Fédération des ONG du TogoAfi Mensah"
+        )
+        page.click(".presence-summary")
+    afi.locator(".cm-content").click()
+    afi.keyboard.press("Control+End")
     afi.keyboard.press("Shift+Home")  # a selection, drawn in Afi's colour at Yann's
     expect(yann.locator(".cm-ySelection").first).to_be_visible()
     expect(yann.locator(".cm-ySelectionInfo")).to_have_text("Afi Mensah")
@@ -178,12 +192,15 @@ def test_an_observer_reads_but_cannot_write(
     eventually(lambda: editor_text(kodjo) == "Texte de départ.", "the observer reads")
     content = kodjo.locator(".cm-content")
     expect(content).to_have_attribute("aria-readonly", "true")
-    expect(kodjo.locator(".note")).to_be_visible()
+    note = kodjo.locator(".note.read-only")
+    expect(note).to_have_text("Lecture seule : votre rôle ne permet pas de modifier le texte.")
+    expect(note).not_to_have_class(re.compile(r"\bflash\b"))
     content.click()
     kodjo.keyboard.press("Control+End")
     kodjo.keyboard.type(" Ajout interdit.")
     kodjo.keyboard.press("Backspace")
     assert editor_text(kodjo) == "Texte de départ."
+    expect(note).to_have_class(re.compile(r"\bflash\b"))  # typing is refused, and says so
     type_at_end(yann, " Suite.")
     saved(yann)
     eventually(lambda: editor_text(kodjo) == "Texte de départ. Suite.", "still live")
@@ -207,7 +224,7 @@ def test_offline_edits_are_kept_across_a_reload_and_merged_on_reconnection(
     expect(status).to_have_attribute("data-state", "offline")
     type_at_end(yann, " Hors ligne.")
     expect(status).to_have_attribute("data-unsaved", "12")
-    expect(status).to_contain_text("12 modification(s) non enregistrée(s)")
+    expect(status).to_contain_text("12 caractère(s) gardé(s) dans ce navigateur")
     type_at_end(afi, " Pendant ce temps.")
     saved(afi)
     context.set_offline(False)
@@ -336,7 +353,7 @@ def test_a_vote_from_proposal_to_decision(
     for name in ("Yann Le Gall", "Afi Mensah"):
         awa.locator(".attendance label", has_text=name).locator("input").check()
     awa.click(".attendance button[type=submit]")
-    expect(yann.locator(".meeting")).to_contain_text("2 présent·e(s)")
+    expect(yann.locator(".meeting")).to_contain_text("2 présent·e·s")
     expect(yann.locator(".attendance")).to_contain_text(
         "Fédération des ONG du Togo (TG) : Afi Mensah"
     )
@@ -350,25 +367,31 @@ def test_a_vote_from_proposal_to_decision(
     expect(kodjo.locator(".proposal button.vote")).to_have_count(0)
 
     afi.click(".proposal .vote-object")  # an objection needs a reason
-    expect(afi.locator(".error[role=alert]").first).to_have_text("Une objection doit être motivée.")
+    expect(afi.locator(".voting .error[role=alert]")).to_have_text(
+        "Une objection doit être motivée : écrivez le motif."
+    )
     reason = afi.locator(".proposal textarea[name=reason]")
     reason.fill("Il manque les structures togolaises.")
     yann.click(".proposal .vote-approve")  # Afi's panel is redrawn with Yann's vote...
-    expect(afi.locator(".tally")).to_contain_text("Yann Le Gall : Approuver")
+    expect(afi.locator(".tally")).to_contain_text("Yann Le Gall : Pour")
     expect(reason).to_have_value("Il manque les structures togolaises.")  # ...her words kept
     afi.click(".proposal .vote-object")
-    expect(awa.locator(".tally")).to_contain_text("Approuver : 1 · S’abstenir : 0 · Objecter : 1")
+    expect(awa.locator(".tally")).to_contain_text("Pour : 1 · Abstention : 0 · Objection : 1")
+    expect(awa.locator(".tally")).to_contain_text("Afi Mensah : Objection — Il manque")
     expect(awa.locator(".tally")).to_contain_text("Il manque les structures togolaises.")
     afi.click(".proposal .vote-approve")  # the last vote of an organisation counts
-    expect(afi.locator(".my-vote")).to_have_text("Avis de votre structure : Approuver")
-    expect(yann.locator(".tally")).to_contain_text("Approuver : 2 · S’abstenir : 0 · Objecter : 0")
+    expect(afi.locator(".my-vote")).to_have_text("Avis de votre structure : Pour")
+    expect(afi.locator(".vote-approve")).to_have_attribute("aria-pressed", "true")
+    expect(yann.locator(".tally")).to_contain_text("Pour : 2 · Abstention : 0 · Objection : 0")
     screenshot(awa, "committee-panel")
 
     awa.click(".proposal .close-proposal")
     for page in (yann, afi, kodjo):
         decision = page.locator(".decisions .decision")
-        expect(decision).to_contain_text("n° 1 Version 1 du référentiel : adoptée → v1")
-        expect(decision).to_contain_text("2 pour, 0 abstention(s), 0 objection(s)")
+        expect(decision).to_contain_text(
+            "n° 1 Version 1 du référentiel : adoptée → version validée v1"
+        )
+        expect(decision).to_contain_text("Pour : 2 · Abstention : 0 · Objection : 0")
         expect(decision).to_contain_text("quorum atteint")
     expect(yann.locator(".proposal h2")).to_have_text("Aucune proposition ouverte")
     awa.click(".close-meeting")
@@ -416,7 +439,7 @@ def test_history_reads_any_point_by_author_or_organisation_and_compares(
 
     slider = yann.locator(".history-slider")
     slider.fill("0")
-    expect(yann.locator(".slider-value")).to_contain_text("après 0 contribution(s)")
+    expect(yann.locator(".slider-value")).to_have_text("Document vide (avant toute écriture)")
     expect(yann.locator(".history-text pre")).to_have_text("")
     sessions.last.locator("button").click()  # Yann's session: the text as he left it
     expect(yann.locator(".history-text pre")).to_have_text("# Le projet\n\nBretagne.")
@@ -424,8 +447,8 @@ def test_history_reads_any_point_by_author_or_organisation_and_compares(
     slider.fill(slider.get_attribute("max") or "0")
     yann.click(".mode-organisations")
     legend = yann.locator(".legend")
-    expect(legend).to_contain_text("Chambre régionale de l'ESS (22)")
-    expect(legend).to_contain_text("Fédération des ONG du Togo (6)")
+    expect(legend).to_contain_text("Chambre régionale de l'ESS (22 car.)")
+    expect(legend).to_contain_text("Fédération des ONG du Togo (6 car.)")
     expect(yann.locator(".authorship span[title^='Afi Mensah']")).to_have_text(" Togo.")
     yann.click(".mode-members")
     expect(legend).to_contain_text("Yann Le Gall")
@@ -433,12 +456,14 @@ def test_history_reads_any_point_by_author_or_organisation_and_compares(
     versions = yann.locator(".versions .version")
     expect(versions).to_have_count(1)
     expect(versions).to_contain_text("v1 — Première version")
-    expect(versions).to_contain_text("vérifiée ✓")
-    expect(versions).to_contain_text("1 pour, 0 abstention(s), 0 objection(s)")
+    expect(versions).to_contain_text("Texte vérifié ✓")
+    expect(versions).to_contain_text("Pour : 1 · Abstention : 0 · Objection : 0")
     yann.select_option(
         "select[name=from]",
         label=yann.locator("select[name=from] option", has_text="v1").inner_text(),
     )
+    chosen = [yann.locator(f"select[name={end}]").input_value() for end in ("from", "to")]
+    assert chosen[0] != chosen[1]  # two different moments, from the start
     yann.click("button.compare")
     expect(yann.locator(".history-diff ins")).to_have_text(" Togo.")
     screenshot(yann, "history")
@@ -651,3 +676,69 @@ def test_the_home_page_lists_the_members_documents_and_the_exports_tab_offers_ea
     for group in (groups.first, groups.last):
         expect(group.locator("button")).to_have_text(["MD", "HTML", "DOCX", "ODT", "PDF", "JSON"])
     screenshot(yann, "exports")
+
+
+def test_below_1000_px_the_outline_folds_above_the_text_and_names_headings_as_read(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    link = invitation(server, seed.document_id, seed.coordinator, seed.editor)
+    yann = open_as(new_context(viewport={"width": 900, "height": 800}), link)
+    type_at_end(yann, "# Le **comité** de [pilotage](https://ess.bzh)\n\n## Les `enjeux`\n\nTexte.")
+    outline = yann.locator("details.outline")
+    expect(outline.locator("summary")).to_have_text("Plan (2 sections)")
+    assert outline.get_attribute("open") is None  # folded: the text comes first
+    outline.locator("summary").click()
+    expect(yann.locator(".outline a")).to_have_text(["Le comité de pilotage", "Les enjeux"])
+    folded, editor = outline.bounding_box(), yann.locator(".editor").bounding_box()
+    assert folded is not None
+    assert editor is not None
+    assert folded["y"] + folded["height"] <= editor["y"]  # above the text, not hidden
+    for heading in (
+        "Le **comité de pilotage** se réunit *chaque mois*",
+        "[Les enjeux](https://example.org) et ~~rien~~ `**code**`",
+        "snake_case, ___tout___ et \\*étoile\\*",
+        "![logo](x.png) Projet  <https://ess.bzh>",
+        "Une _vraie_ **_emphase_** et un * seul",
+    ):  # the page and the server name a section alike
+        shown = yann.evaluate("(h) => window.palabre.plainHeading(h)", heading)
+        assert shown == plain_heading(heading), heading
+
+
+def test_a_tab_that_cannot_load_says_why_in_french_and_tries_again(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    context = new_context()
+    link = invitation(server, seed.document_id, seed.coordinator, seed.editor)
+    yann = open_as(context, link)
+    type_at_end(yann, "# Le projet")
+    saved(yann)
+    context.set_offline(True)
+    yann.click("#tab-history")
+    failed = yann.locator("#panel-history .load-failed")
+    expect(failed).to_contain_text(
+        "Cette partie n’a pas pu être chargée. Pas de connexion avec le serveur."
+    )
+    context.set_offline(False)
+    failed.locator("button.retry").click()
+    expect(failed).to_have_count(0)
+    expect(yann.locator(".history-text pre")).to_have_text("# Le projet")
+
+    yann.click("#tab-exports")
+    group = yann.locator("#panel-exports .exports").first
+    context.set_offline(True)
+    group.locator("button.export-md").click()
+    expect(group.locator(".error")).to_have_text(
+        "Échec du téléchargement : Pas de connexion avec le serveur. "
+        "Vérifiez votre connexion, puis réessayez."
+    )
+    context.set_offline(False)
+
+    member_id = yann.evaluate("() => window.palabre.me.id")
+    httpx.delete(
+        f"{server.base_url}/api/documents/{seed.document_id}/members/{member_id}/invitation",
+        headers={"Authorization": f"Bearer {seed.coordinator}"},
+    ).raise_for_status()
+    yann.click("#tab-committee")
+    refused = yann.locator("#panel-committee .load-failed")
+    expect(refused).to_contain_text("Ce lien d’invitation a été révoqué.")
+    expect(refused.locator("a.sign-in-again")).to_have_text("Se reconnecter")

@@ -117,6 +117,7 @@ class CommitteeView:
             "sha256": proposal.sha256,
             "meeting_id": proposal.meeting_id,
             "opened_by": proposal.opened_by,
+            "opened_at": proposal.opened_at,
             "status": "open" if proposal.is_open else "closed",
             "ballot": ballot.value,
             "votes": [secret(v) for v in votes] if hidden else votes,

@@ -1,11 +1,11 @@
 """What feeds the live channel: the stored events themselves. The relay follows Palabre's
 notification log from where it stood when the server started and turns each committee,
-membership or comment event into what live subscribers must learn, whoever stored it (an HTTP
-handler, the command line, another instance on the same database):
+membership, comment or interview event into what live subscribers must learn, whoever
+stored it (an HTTP handler, the command line, another instance on the same database):
 
 - an event on the document's channel (``hub``), with the same answer shapes as the HTTP API
   (``answers/``), read from the aggregate as it stood at that event; under a secret ballot a
-  vote shows who voted, not how;
+  vote shows who voted, not how; an interview comes without its notes, whoever reads;
 - live connections whose member lost their role on the document close with 4403, those whose
   role changed with 4205 (stock clients reconnect with the new one); event streams of a member
   who lost their role end;
@@ -35,6 +35,7 @@ from palabre.domain.committee import Ballot
 from palabre.domain.document import Document
 from palabre.domain.errors import NotFound
 from palabre.domain.ids import DocumentId
+from palabre.domain.interview import Interview
 from palabre.domain.member import EVERY_DOCUMENT, Credential, Member
 from palabre.domain.shapes import Json
 from palabre.server.answers.comments import thread_answers
@@ -44,6 +45,7 @@ from palabre.server.answers.committee import (
     removed_json,
     secret,
 )
+from palabre.server.answers.interviews import interview_answers
 from palabre.server.channel.hub import EventHub
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.rooms import Rooms
@@ -72,8 +74,17 @@ COMMENTS: dict[type, str] = {
     Comment.Resolved: "comment.resolved",
     Comment.Reopened: "comment.reopened",
 }
+INTERVIEWS: dict[type, str] = {
+    Interview.Recorded: "interview.recorded",
+    Interview.Revised: "interview.revised",
+    Interview.NotesWritten: "interview.notes",
+    Interview.PassageLinked: "interview.linked",
+    Interview.LinkRemoved: "interview.unlinked",
+}
 REVOCATION = Credential.Revoked
-TOPICS = frozenset(get_topic(cls) for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, REVOCATION))
+TOPICS = frozenset(
+    get_topic(cls) for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *INTERVIEWS, REVOCATION)
+)
 
 
 class Wakeup:
@@ -182,6 +193,8 @@ class Relay:
             self._revoked(event.originator_id)
         elif (kind := COMMENTS.get(type(event))) is not None:
             await self._comment(event, kind, notification.id)
+        elif (kind := INTERVIEWS.get(type(event))) is not None:
+            await self._interview(event, kind, notification.id)
 
     # Committee -------------------------------------------------------------------------------
 
@@ -284,6 +297,34 @@ class Relay:
         answer = (await thread_answers(self._store, self._texts, document_id, [thread]))[0]
         if isinstance(event, Comment.Replied):
             answer["reply"] = next(r for r in answer["replies"] if r["id"] == event.reply_id)
+        self._hub.publish(document_id, notification_id, kind, answer)
+
+    # Interviews -------------------------------------------------------------------------------
+
+    async def _interview(
+        self, event: DomainEventProtocol[UUID], kind: str, notification_id: int
+    ) -> None:
+        """The interview as it stood at the event, without its notes: every subscriber gets
+        the same frame, so nobody's right to read the notes can be honoured here (clients
+        re-read the interview over HTTP, where it is)."""
+
+        def read() -> Interview:
+            found: object = self._app.repository.get(
+                event.originator_id, version=event.originator_version
+            )
+            assert isinstance(found, Interview)
+            return found
+
+        interview = await self._store.call(read)
+        document_id = DocumentId(interview.document_id)
+        if not self._hub.subscribed(document_id):
+            return
+        record = interview.as_record()
+        [answer] = await interview_answers(self._store, self._texts, document_id, [record])
+        if isinstance(event, Interview.PassageLinked):
+            answer["link"] = next(k for k in answer["links"] if k["id"] == event.link_id)
+        elif isinstance(event, Interview.LinkRemoved):
+            answer["link_id"] = event.link_id
         self._hub.publish(document_id, notification_id, kind, answer)
 
 

@@ -17,7 +17,7 @@ from palabre.domain.ids import DocumentId, parse_id
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex, UnreadableHistory
-from palabre.server.answers.audit import audit_lines
+from palabre.server.answers.audit import audit_lines, notes_revealer
 from palabre.server.bootstrap import Services
 from palabre.server.cli.parsers import Commands
 
@@ -98,7 +98,9 @@ def verify_versions(versions: ApprovedVersions, document_id: UUID) -> bool:
 
 def run_audit(services: Services, args: argparse.Namespace) -> int:
     """JSON Lines on standard output (or the file), streamed; the count on standard error."""
-    lines = audit_lines(services.audit.history(parse_id(args.document, "document id")))
+    document_id = parse_id(args.document, "document id")
+    reveal = notes_revealer(services.application, document_id)  # the operator reads them all
+    lines = audit_lines(services.audit.history(document_id), reveal)
     with contextlib.ExitStack() as stack:
         out: BinaryIO = (
             stack.enter_context(open(args.output, "wb")) if args.output else sys.stdout.buffer

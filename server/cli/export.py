@@ -42,18 +42,21 @@ def add_parsers(commands: Commands) -> None:
     export.add_argument(
         "--contributors", action="store_true", help="append contributors by organisation"
     )
+    export.add_argument(
+        "--sources", action="store_true", help="append the Sources annex (interviews cited)"
+    )
+    export.add_argument(
+        "--changes", type=int, metavar="N", help="append the change note since version N"
+    )
     export.add_argument("--generated-at", help="ISO-8601 time for the file's metadata")
 
 
 def run(services: Services, args: argparse.Namespace) -> int:
-    sources = Sources(
-        services.store, services.texts, services.versions, services.audit, services.history
-    )
     document = DocumentId(parse_id(args.document, "document id"))
     services.application.document(document)  # an unknown document: status 2, before anything
     if args.all_versions:
-        return _all_versions(sources, document, args)
-    return _one(sources, document, args)
+        return _all_versions(services.sources, document, args)
+    return _one(services.sources, document, args)
 
 
 def _request(args: argparse.Namespace, version: int | None = None) -> ExportRequest:
@@ -68,9 +71,13 @@ def _request(args: argparse.Namespace, version: int | None = None) -> ExportRequ
         query["comments"] = args.comments
     if args.contributors:
         query["contributors"] = "true"
+    if args.sources:
+        query["sources"] = "true"
+    if args.changes is not None:
+        query["changes"] = str(args.changes)
     if args.generated_at is not None:
         query["generated_at"] = args.generated_at
-    for name in ("version", "at"):
+    for name in ("version", "at", "changes"):
         if query.get(name, "0").startswith("-"):
             raise InvalidInput(f"--{name} is a whole number, not {query[name]}")
     return parse_request(query)
@@ -81,7 +88,7 @@ def _export(sources: Sources, document: DocumentId, wanted: ExportRequest) -> tu
 
     async def made() -> tuple[str, bytes]:
         snapshot = await sources.snapshot(document, wanted.version, wanted.at, wanted.options)
-        body = await sources.store.call(render, snapshot, wanted.options)
+        body = await sources.store.call(render, snapshot, wanted.options, sources.fonts)
         return file_name(snapshot, wanted.options), body
 
     return asyncio.run(made())
@@ -105,6 +112,8 @@ def _one(sources: Sources, document: DocumentId, args: argparse.Namespace) -> in
 def _all_versions(sources: Sources, document: DocumentId, args: argparse.Namespace) -> int:
     if args.output is None:
         raise InvalidInput("--all-versions writes one file per version: give -o DIR")
+    if args.changes is not None:
+        raise InvalidInput("--changes names one version: export the versions one by one")
     folder = Path(args.output)
     folder.mkdir(parents=True, exist_ok=True)
     numbers = [v.number for v in sources.versions.versions(document)]

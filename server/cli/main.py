@@ -9,7 +9,16 @@ from collections.abc import Callable, Sequence
 
 from palabre.domain.errors import PalabreError
 from palabre.server.bootstrap import Services, open_services
-from palabre.server.cli import audit, documents, export, history, members, serve, versions
+from palabre.server.cli import (
+    audit,
+    documents,
+    export,
+    history,
+    interviews,
+    members,
+    serve,
+    versions,
+)
 from palabre.server.settings import Settings
 
 Command = Callable[[Services, argparse.Namespace], int]
@@ -24,6 +33,8 @@ COMMANDS: dict[str, Command] = {
     "history": history.run,
     "comments": history.run,
     "export": export.run,
+    "interviews": interviews.run_interviews,
+    "sources": interviews.run_sources,
 }
 
 
@@ -41,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parsers(commands)
     history.add_parsers(commands)
     export.add_parsers(commands)
+    interviews.add_parsers(commands)
     return parser
 
 
@@ -55,3 +67,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PalabreError as error:
         print(f"palabre: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside the server's own handling (which exits 0)
+        print("palabre: interrupted", file=sys.stderr)
+        return 130

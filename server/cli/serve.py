@@ -1,14 +1,20 @@
 """``palabre serve``: open the services, run the app under uvicorn until SIGTERM or Ctrl-C.
 
 Either signal ends the same way: event streams end, every room stores what it received and
-closes its connections with 1001, and the process exits 0 with "palabre stopped" on its log.
+closes its connections with 1001, the services close, and the process exits 0 with "palabre
+stopped" on its log and no traceback. A second Ctrl-C stops waiting for open connections;
+rooms still store what they hold. SIGKILL or a crash loses only what no room had stored yet
+(at most one batch window), as any crash does.
 Tokens travel in websocket URLs: a log filter keeps them out of every log line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import signal
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -77,6 +83,19 @@ class _Server(uvicorn.Server):
     async def shutdown(self, sockets: Any = None) -> None:
         self._events.close()
         await super().shutdown(sockets)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """uvicorn's own, less its last step: once shut down, uvicorn raises the signal again,
+        so that SIGTERM kills the process before the services close (status -15) and Ctrl-C
+        ends in a KeyboardInterrupt traceback (status 130). Here either is the normal end."""
+        stops = (signal.SIGINT, signal.SIGTERM)
+        previous = {number: signal.signal(number, self.handle_exit) for number in stops}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)

@@ -1,6 +1,7 @@
 """The JSON bundle: the Markdown exactly as approved, with everything that says what it is (the
-decision and its votes, the hashes, the audit chain head, comments, contributors), so that a
-third party can check the text against its hash with standard tools:
+decision and its votes, the hashes, the audit chain head, comments, contributors, sources,
+the change note since a version), so that a third party can check the text against its hash
+with standard tools:
 
     jq -j .markdown BUNDLE.json | sha256sum     # equals: jq -r .sha256 BUNDLE.json
 
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from palabre.server.export.model import Approval, ExportOptions, Person, Snapshot
+from palabre.server.export.model import Approval, ExportOptions, Person, Snapshot, SourcesAnnex
 
 FORMAT_VERSION = 1
 
@@ -44,6 +45,10 @@ def render_bundle(snapshot: Snapshot, options: ExportOptions) -> bytes:
         "contributors": None
         if snapshot.contributors is None
         else [asdict(c) for c in snapshot.contributors],
+        "sources": None if snapshot.sources is None else _sources(snapshot.sources),
+        "changes": None
+        if snapshot.changes is None
+        else {"since": snapshot.changes.number, "note": snapshot.changes.note},
         "lang": options.lang,
         "timezone": options.zone.key,
         "generated_at": _utc(options.generated(snapshot)),
@@ -76,6 +81,7 @@ def _approval(approval: Approval) -> dict[str, Any]:
             "object": decision.object,
         },
         "votes": [asdict(vote) for vote in decision.votes],
+        "not_voted": [asdict(organisation) for organisation in decision.not_voted],
     }
 
 
@@ -91,6 +97,26 @@ def _note(note: Any) -> dict[str, Any]:
         "replies": [
             {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
             for r in note.replies
+        ],
+    }
+
+
+def _sources(annex: SourcesAnnex) -> dict[str, Any]:
+    """The cited interviews and the coverage by section; never an interview's notes."""
+    return {
+        "recorded": annex.recorded,
+        "cited": [
+            {
+                "date": i.date,
+                "mode": i.mode,
+                "organisations": [{"name": n, "country": c} for n, c in i.organisations],
+                "sections": list(i.sections),
+            }
+            for i in annex.cited
+        ],
+        "sections": [
+            {"heading": s.heading, "interviews": s.interviews, "countries": dict(s.countries)}
+            for s in annex.sections
         ],
     }
 

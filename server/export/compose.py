@@ -1,5 +1,6 @@
-"""Facts to document: the cover, the body parsed from the Markdown, and the appendices (numbered
-comment notes, contributors by organisation), in the reader's language and time zone. Built
+"""Facts to document: the cover, the body parsed from the Markdown, and the appendices (the
+change note since a version and the sources, ``annexes.py``; numbered comment notes,
+contributors by organisation), in the reader's language and time zone. Built
 once per export; every renderer reads the same document."""
 
 from __future__ import annotations
@@ -8,7 +9,15 @@ import re
 import unicodedata
 
 from palabre.server.export import markdown
-from palabre.server.export.labels import Labels, labels, long_date, long_datetime, percent
+from palabre.server.export.annexes import changes_blocks, sources_blocks
+from palabre.server.export.labels import (
+    Labels,
+    labels,
+    long_date,
+    long_datetime,
+    percent,
+    short_datetime,
+)
 from palabre.server.export.minutes import NBSP
 from palabre.server.export.model import (
     Approval,
@@ -16,6 +25,7 @@ from palabre.server.export.model import (
     ChainSeal,
     Contributor,
     Cover,
+    Decision,
     ExportDocument,
     ExportOptions,
     Heading,
@@ -30,18 +40,20 @@ from palabre.server.export.model import (
     Table,
 )
 
+TEXT_LANGUAGE = "fr-FR"  # the référentiel is written in French, whatever the labels' language
+
 
 def compose(snapshot: Snapshot, options: ExportOptions) -> ExportDocument:
     words = labels(options.lang)
     subtitle = _subtitle(snapshot, options, words)
-    version = f"v{snapshot.approval.number}" if snapshot.approval else f"#{snapshot.position}"
     metadata = Metadata(
         title=snapshot.title,
         subject=subtitle,
-        lang=options.lang,
+        language=TEXT_LANGUAGE,
+        cover_language=words.language,
         generated_at=options.generated(snapshot),
         identifier=snapshot.sha256,
-        footer=f"{snapshot.title} · {version} · SHA-256 {snapshot.sha256[:16]}…",
+        footer=_footer(snapshot, options, words),
     )
     cover = Cover(snapshot.title, subtitle, _cover_blocks(snapshot, options, words))
     return ExportDocument(
@@ -49,17 +61,29 @@ def compose(snapshot: Snapshot, options: ExportOptions) -> ExportDocument:
     )
 
 
+def _footer(snapshot: Snapshot, options: ExportOptions, words: Labels) -> str:
+    """What each page's footer says the file is: the version, or the point of the history by
+    its date and time (a position means nothing to a reader); and the start of the hash."""
+    if snapshot.approval is not None:
+        which = f"v{snapshot.approval.number}"
+    else:
+        which = words.footer_state.format(
+            date=short_datetime(snapshot.at, options.zone, options.lang)
+        )
+    return f"{snapshot.title} · {which} · SHA-256 {snapshot.sha256[:16]}…"
+
+
 def file_name(snapshot: Snapshot, options: ExportOptions) -> str:
-    """``referentiel-commun_v3_2026-11-23.pdf``, or ``…_etat-42_…`` for a point of the
-    history: the document, the version or position, the day (in the reader's zone)."""
-    words = labels(options.lang)
-    which = (
-        f"v{snapshot.approval.number}"
-        if snapshot.approval is not None
-        else f"{words.file_state}-{snapshot.position}"
-    )
-    day = snapshot.at.astimezone(options.zone).date().isoformat()
-    return f"{slug(snapshot.title)}_{which}_{day}.{options.format}"  # formats are extensions
+    """``referentiel-commun_v3_2026-11-23.pdf`` for a version (the day of its decision), or
+    ``referentiel-commun_etat_2026-11-23_14h02.pdf`` for a point of the history (its day and
+    time): words a reader recognises, in the reader's zone; never a position."""
+    local = snapshot.at.astimezone(options.zone)
+    day = local.date().isoformat()
+    if snapshot.approval is not None:
+        which = f"v{snapshot.approval.number}_{day}"
+    else:
+        which = f"{labels(options.lang).file_state}_{day}_{local:%H}h{local:%M}"
+    return f"{slug(snapshot.title)}_{which}.{options.format}"  # formats are extensions
 
 
 def slug(title: str) -> str:
@@ -76,10 +100,14 @@ def _subtitle(snapshot: Snapshot, options: ExportOptions, words: Labels) -> str:
         return words.version.format(number=snapshot.approval.number, label=snapshot.approval.label)
     template = words.current if snapshot.current else words.state
     when = long_datetime(snapshot.at, options.zone, options.lang)
-    return template.format(date=when, position=snapshot.position)
+    return template.format(
+        date=when, contributions=words.counted(words.contributions, snapshot.position)
+    )
 
 
 def _cover_blocks(snapshot: Snapshot, options: ExportOptions, words: Labels) -> tuple[Block, ...]:
+    """The decision, then what identifies the text (its hash, the audit chain), then each
+    organisation's vote: the table comes last, so a long one never pushes the hash over."""
     blocks: list[Block] = []
     approval = snapshot.approval
     if approval is None:
@@ -92,10 +120,15 @@ def _cover_blocks(snapshot: Snapshot, options: ExportOptions, words: Labels) -> 
     if approval is not None and not approval.ok:
         blocks.append(Paragraph((Span(f"{words.mismatch}. {approval.problem}", bold=True),)))
     blocks.append(_field(words, words.chain, _chain(snapshot.chain, words)))
+    if approval is not None and approval.decision.votes:
+        blocks.append(Paragraph((Span(words.votes_heading, bold=True),)))
+        blocks += _votes(approval.decision, words)
     return tuple(blocks)
 
 
 def _decision(approval: Approval, options: ExportOptions, words: Labels) -> list[Block]:
+    """Who decided (the committee, under its rule) and who closed the vote (a coordinator),
+    kept apart so that no reader takes the one for the other."""
     decision = approval.decision
     when = long_datetime(decision.decided_at, options.zone, options.lang)
     who = _person(decision.decided_by) if decision.decided_by else words.operator
@@ -110,42 +143,56 @@ def _decision(approval: Approval, options: ExportOptions, words: Labels) -> list
         mode=words.modes.get(str(rule["mode"]), str(rule["mode"])),
         ballot=words.ballots.get(str(rule["ballot"]), str(rule["ballot"])),
     )
-    decided = (Span(f"{words.accepted.format(date=when)} {words.by} "), Span(who, bold=True))
-    result = _result(approval, words)
+    decided = (
+        Span(f"{words.decided.format(date=when)}{words.semicolon} {words.closed_by} "),
+        Span(who, bold=True),
+    )
     blocks: list[Block] = [
         _field(words, words.decision, decided),
         _field(words, words.meeting, (Span(meeting),)),
         _field(words, words.rule, (Span(rule_text),)),
-        _field(words, words.result, (Span(result),)),
+        _field(words, words.result, (Span(_result(approval, words)),)),
     ]
-    if decision.votes:
-        blocks.append(Paragraph((Span(words.votes_heading, bold=True),)))
-        rows = tuple(
-            (
-                (Span(v.organisation),),
-                (Span(words.countries.get(v.country, v.country)),),
-                (Span(v.member),),
-                (Span(words.choices.get(v.choice, v.choice), bold=v.choice == "object"),),
-                (Span(v.reason),) if v.reason else (),
-            )
-            for v in decision.votes
+    if decision.not_voted:
+        names = ", ".join(
+            f"{o.organisation} ({words.countries.get(o.country, o.country)})"
+            for o in decision.not_voted
         )
-        header = tuple((Span(name),) for name in words.vote_columns)
-        blocks.append(Table(header, rows, ("",) * len(header)))
+        name = words.not_voted[0 if len(decision.not_voted) == 1 else 1]
+        blocks.append(_field(words, name, (Span(names),)))
+    return blocks
+
+
+def _votes(decision: Decision, words: Labels) -> list[Block]:
+    """One row per organisation that voted, then each reason given, at full width under the
+    table (an objection's reason is read, not squeezed into a column)."""
+    rows = tuple(
+        (
+            (Span(v.organisation),),
+            (Span(words.countries.get(v.country, v.country)),),
+            (Span(v.member),),
+            (Span(words.choices.get(v.choice, v.choice), bold=v.choice == "object"),),
+        )
+        for v in decision.votes
+    )
+    header = tuple((Span(name),) for name in words.vote_columns)
+    blocks: list[Block] = [Table(header, rows, ("",) * len(header))]
+    for v in decision.votes:
+        if v.reason:
+            why = words.reason_for.get(v.choice, v.choice)
+            name = f"{why} — {v.organisation} ({v.member}){words.colon} "
+            blocks.append(Paragraph((Span(name, bold=True), *_lines(v.reason))))
     return blocks
 
 
 def _result(approval: Approval, words: Labels) -> str:
     d = approval.decision
     quorum = words.quorum_met[d.quorum_met]
+    noun = words.plural(words.organisations, d.voting_organisations)
+    voted = words.counted(words.voted, d.voted, total=d.voting_organisations, noun=noun)
     counts = {"approve": d.approve, "abstain": d.abstain, "object": d.object}
-    tally = ", ".join(f"{words.choices[k].lower()}{words.colon} {n}" for k, n in counts.items())
-    if words.lang == "fr":
-        return (
-            f"{quorum}, {d.voted} structure(s) sur {d.voting_organisations} ayant voix ont "
-            f"donné leur avis ; {tally}"
-        ).replace(" ;", NBSP + ";")
-    return f"{quorum}, {d.voted} of {d.voting_organisations} voting organisations voted; {tally}"
+    tally = ", ".join(words.plural(words.tally[k], n) for k, n in counts.items())
+    return f"{quorum}, {voted}{words.semicolon} {tally}"
 
 
 def _chain(chain: ChainSeal, words: Labels) -> Inline:
@@ -170,6 +217,10 @@ def _person(person: Person) -> str:
 
 def _appendix(snapshot: Snapshot, options: ExportOptions, words: Labels) -> tuple[Block, ...]:
     blocks: list[Block] = []
+    if snapshot.changes is not None:
+        blocks += changes_blocks(snapshot.changes, options.lang)
+    if snapshot.sources is not None:
+        blocks += sources_blocks(snapshot.sources, options.lang)
     if snapshot.notes is not None:
         heading = words.notes_open_heading if options.comments == "open" else words.notes_heading
         blocks.append(Heading(1, (Span(heading),)))

@@ -1,6 +1,8 @@
-"""The export as one standalone HTML file: embedded CSS, A4 print layout, no external
-resource. Everything from the text is escaped; links keep only the addresses markdown-it
-validated (no ``javascript:``)."""
+"""The export as one standalone HTML file: embedded CSS, an A4 print layout whose page margins
+carry the footer (what the file is, and "page / pages": CSS paged media, which Chromium
+prints), no external resource. The page is tagged French (the text's language); an English
+cover is tagged English. Everything from the text is escaped, in the CSS too; links keep only
+the addresses markdown-it validated (no ``javascript:``)."""
 
 from __future__ import annotations
 
@@ -20,8 +22,14 @@ from palabre.server.export.model import (
     Table,
 )
 
+# The page's margins, with the footer (a CSS string, from ``_css_string``) and the page count.
+PAGE = """
+@page { size: A4; margin: 2cm 2cm 2.2cm;
+  @bottom-left { content: FOOTER; font: 7.5pt "DejaVu Sans", Arial, sans-serif; color: #555; }
+  @bottom-right { content: counter(page) " / " counter(pages);
+    font: 7.5pt "DejaVu Sans", Arial, sans-serif; color: #555; } }
+""".strip()
 CSS = """
-@page { size: A4; margin: 2cm 2cm 2.2cm; }
 html { font-family: "DejaVu Serif", "Liberation Serif", Georgia, serif; font-size: 11pt; }
 body { max-width: 46em; margin: 2em auto; padding: 0 1em; line-height: 1.5; color: #111; }
 h1, h2, h3, h4, h5, h6 { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif;
@@ -38,32 +46,39 @@ th, td { border: 1px solid #999; padding: 0.3em 0.5em; vertical-align: top; text
 th { background: #eee; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
+li > p { margin: 0.2em 0; }
 blockquote { margin: 1em 0 1em 1em; padding-left: 1em; border-left: 3px solid #888;
   color: #333; }
 code, pre { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 0.9em; }
 code { overflow-wrap: anywhere; }
 pre { background: #f4f4f4; padding: 0.7em; white-space: pre-wrap; }
 .appendix { break-before: page; page-break-before: always; }
-@media print { body { max-width: none; margin: 0; padding: 0; } a { color: inherit; } }
+@media print { html { font-size: 10.5pt; } body { max-width: none; margin: 0; padding: 0;
+  line-height: 1.4; } a { color: inherit; } .cover { border: 0; padding: 0; }
+  table { font-size: 0.9em; } th, td { padding: 0.15em 0.4em; } }
 """.strip()
 
 
 def render_html(document: ExportDocument) -> bytes:
     meta = document.metadata
     cover = document.cover
+    cover_language = (
+        f' lang="{meta.cover_language}"' if meta.cover_language != meta.language else ""
+    )
+    page = PAGE.replace("FOOTER", _css_string(meta.footer))
     parts = [
         "<!DOCTYPE html>",
-        f'<html lang="{meta.lang}">',
+        f'<html lang="{meta.language}">',
         "<head>",
         '<meta charset="utf-8">',
         f"<title>{escape(meta.title)} — {escape(meta.subject)}</title>",
         '<meta name="generator" content="Palabre">',
         f'<meta name="dcterms.created" content="{meta.generated_at.isoformat()}">',
         f'<meta name="palabre.sha256" content="{meta.identifier}">',
-        f"<style>\n{CSS}\n</style>",
+        f"<style>\n{page}\n{CSS}\n</style>",
         "</head>",
         "<body>",
-        '<header class="cover" id="cover">',
+        f'<header class="cover" id="cover"{cover_language}>',
         f'<p class="title">{escape(cover.title)}</p>',
         f'<p class="subtitle">{escape(cover.subtitle)}</p>',
         *(_block(block) for block in cover.blocks),
@@ -120,6 +135,14 @@ def _table(block: Table) -> str:
     return (
         f"<table>\n<thead>{cells(block.header, 'th')}</thead>\n<tbody>\n{body}\n</tbody>\n</table>"
     )
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal that nothing in ``text`` can end, nor the style element."""
+    escaped = "".join(
+        f"\\{ord(c):x} " if c in '"\\<>&' or ord(c) < 0x20 or ord(c) == 0x7F else c for c in text
+    )
+    return f'"{escaped}"'
 
 
 MARKUP = Markup(

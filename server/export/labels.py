@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from palabre.domain.vocabulary import words
 from palabre.server.export.minutes import MONTHS, NBSP, WEEKDAYS
+
+FR, EN = words("fr"), words("en")  # the committee's words, shared with the minutes and the page
 
 MONTHS_EN = (
     *("January", "February", "March", "April", "May", "June"),
@@ -19,26 +22,35 @@ WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday
 @dataclass(frozen=True)
 class Labels:
     lang: str
+    language: str  # BCP 47, for the files' language tags: "fr-FR", "en-GB"
     colon: str  # French puts a (non-breaking) space before the colon
+    semicolon: str  # likewise
     version: str  # "Version validée v{number} : « {label} »"
-    state: str  # "État au {date}, position {position} de l'historique"
-    current: str  # "Texte en cours, état au {date}, position {position} de l'historique"
-    file_state: str  # file names: "etat-{position}"
+    state: str  # "État au {date}, après {contributions}"
+    current: str  # "Texte en cours, état au {date}, après {contributions}"
+    contributions: tuple[str, str, str]  # none, one, many ("{n} contributions")
+    footer_state: str  # "état au {date}": a point of the history, in the footer
+    file_state: str  # file names: "etat" (then the day and time)
     decision: str
     no_decision: str
-    accepted: str  # "acceptée le {date}"
-    by: str
+    decided: str  # "adoptée par le comité le {date}" (the vocabulary's word)
+    closed_by: str  # "vote clos par"
     operator: str
     meeting: str
     no_meeting: str
     rule: str
-    rule_words: str  # "quorum {quorum}, {mode}, scrutin {ballot}"
+    rule_words: str  # "quorum {quorum}, {mode}, {ballot}"
     modes: dict[str, str]
     ballots: dict[str, str]
-    result: str  # the tally sentence
+    result: str
     quorum_met: tuple[str, str]  # (not met, met)
+    voted: tuple[str, str, str]  # none, one, many of {total} voting {noun} voted
+    organisations: tuple[str, str]  # the {noun} above, agreeing with {total}
+    tally: dict[str, tuple[str, str]]  # per choice: (one, many), "{n} objection(s)"
+    not_voted: tuple[str, str]  # the field naming who did not vote: one, many
     votes_heading: str
-    vote_columns: tuple[str, str, str, str, str]
+    vote_columns: tuple[str, str, str, str]
+    reason_for: dict[str, str]  # "Motif de l’objection", before "— organisation (voter) : …"
     choices: dict[str, str]
     countries: dict[str, str]
     sha256: str
@@ -57,31 +69,62 @@ class Labels:
     contributor_columns: tuple[str, str, str, str]
     no_contributors: str
 
+    def plural(self, forms: tuple[str, str], count: int) -> str:
+        """The form for ``count``: French counts 0 and 1 as singular, English only 1."""
+        one = count in (0, 1) if self.lang == "fr" else count == 1
+        return (forms[0] if one else forms[1]).format(n=count, nbsp=NBSP)
+
+    def counted(self, forms: tuple[str, str, str], count: int, **values: object) -> str:
+        """``forms`` for none, one, many: "aucune contribution", "1 contribution", "{n} …"."""
+        form = forms[0] if count == 0 else forms[1] if count == 1 else forms[2]
+        return form.format(n=count, nbsp=NBSP, **values)
+
 
 FRENCH = Labels(
     lang="fr",
+    language="fr-FR",
     colon=NBSP + ":",
+    semicolon=NBSP + ";",
     version="Version validée v{number}\u00a0: «\u00a0{label}\u00a0»",
-    state="État au {date}, position {position} de l’historique",
-    current="Texte en cours, état au {date}, position {position} de l’historique",
+    state="État au {date}, après {contributions}",
+    current="Texte en cours, état au {date}, après {contributions}",
+    contributions=("aucune contribution", "1 contribution", "{n} contributions"),
+    footer_state="état au {date}",
     file_state="etat",
     decision="Décision",
     no_decision="aucune : ce texte n’est pas une version validée",
-    accepted="acceptée le {date}",
-    by="par",
+    decided=FR.decision["accepted"] + " par le comité le {date}",
+    closed_by="vote clos par",
     operator="l’opérateur (ligne de commande)",
     meeting="Séance",
     no_meeting="hors séance",
     rule="Règle",
-    rule_words="quorum {quorum}, {mode}, scrutin {ballot}",
-    modes={"majority": "majorité", "consent": "consentement"},
-    ballots={"open": "public", "secret": "secret"},
+    rule_words="quorum {quorum}, {mode}, {ballot}",
+    modes=FR.mode,
+    ballots=FR.ballot,
     result="Résultat",
-    quorum_met=("quorum non atteint", "quorum atteint"),
+    quorum_met=(FR.quorum["missed"], FR.quorum["met"]),
+    voted=(
+        "aucune des {total} structures ayant voix n’a donné son avis",
+        "1 structure sur {total} ayant voix a donné son avis",
+        "{n} structures sur {total} ayant voix ont donné leur avis",
+    ),
+    organisations=("structure", "structures"),
+    tally={
+        "approve": ("{n} pour", "{n} pour"),
+        "abstain": ("{n} abstention", "{n} abstentions"),
+        "object": ("{n} objection", "{n} objections"),
+    },
+    not_voted=("Structure ayant voix qui n’a pas voté", "Structures ayant voix qui n’ont pas voté"),
     votes_heading="Avis par structure",
-    vote_columns=("Structure", "Pays", "Votant", "Avis", "Motif"),
-    choices={"approve": "Pour", "abstain": "Abstention", "object": "Objection"},
-    countries={"FR": "France", "TG": "Togo"},
+    vote_columns=("Structure", "Pays", "Votant", "Avis"),
+    reason_for={
+        "approve": "Motif de l’avis favorable",
+        "abstain": "Motif de l’abstention",
+        "object": "Motif de l’objection",
+    },
+    choices=FR.choice,
+    countries=FR.country,
     sha256="Empreinte SHA-256 du texte",
     pinned="Empreinte épinglée par la proposition",
     mismatch="ATTENTION : le texte reconstruit ne correspond pas à l’empreinte validée",
@@ -101,28 +144,49 @@ FRENCH = Labels(
 
 ENGLISH = Labels(
     lang="en",
+    language="en-GB",
     colon=":",
+    semicolon=";",
     version="Approved version v{number}: “{label}”",
-    state="As of {date}, position {position} of the history",
-    current="Current text, as of {date}, position {position} of the history",
+    state="As of {date}, after {contributions}",
+    current="Current text, as of {date}, after {contributions}",
+    contributions=("no contribution", "1 contribution", "{n} contributions"),
+    footer_state="as of {date}",
     file_state="state",
     decision="Decision",
     no_decision="none: this text is not an approved version",
-    accepted="accepted on {date}",
-    by="by",
+    decided=EN.decision["accepted"] + " by the committee on {date}",
+    closed_by="vote closed by",
     operator="the operator (command line)",
     meeting="Meeting",
     no_meeting="outside any meeting",
     rule="Rule",
-    rule_words="quorum {quorum}, {mode}, {ballot} ballot",
-    modes={"majority": "majority", "consent": "consent"},
-    ballots={"open": "open", "secret": "secret"},
+    rule_words="quorum {quorum}, {mode}, {ballot}",
+    modes=EN.mode,
+    ballots=EN.ballot,
     result="Result",
-    quorum_met=("quorum not met", "quorum met"),
+    quorum_met=(EN.quorum["missed"], EN.quorum["met"]),
+    voted=(
+        "none of the {total} voting {noun} voted",
+        "1 of {total} voting {noun} voted",
+        "{n} of {total} voting {noun} voted",
+    ),
+    organisations=("organisation", "organisations"),
+    tally={
+        "approve": ("{n} approval", "{n} approvals"),
+        "abstain": ("{n} abstention", "{n} abstentions"),
+        "object": ("{n} objection", "{n} objections"),
+    },
+    not_voted=("Voting organisation that did not vote", "Voting organisations that did not vote"),
     votes_heading="Votes by organisation",
-    vote_columns=("Organisation", "Country", "Voter", "Vote", "Reason"),
-    choices={"approve": "Approve", "abstain": "Abstain", "object": "Object"},
-    countries={"FR": "France", "TG": "Togo"},
+    vote_columns=("Organisation", "Country", "Voter", "Vote"),
+    reason_for={
+        "approve": "Reason for the approval",
+        "abstain": "Reason for the abstention",
+        "object": "Reason for the objection",
+    },
+    choices=EN.choice,
+    countries=EN.country,
     sha256="SHA-256 of the text",
     pinned="SHA-256 pinned by the proposal",
     mismatch="WARNING: the rebuilt text does not match the approved hash",
@@ -175,6 +239,15 @@ def long_date(iso: str, lang: str) -> str:
         number = "1er" if day.day == 1 else str(day.day)
         return f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
     return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def short_datetime(when: datetime, zone: ZoneInfo, lang: str) -> str:
+    """For a footer: ``23/11/2026 14:02 (UTC+01:00)``, ``2026-11-23 14:02 (UTC)``."""
+    local = when.astimezone(zone)
+    day = f"{local:%d/%m/%Y}" if lang == "fr" else local.date().isoformat()
+    offset = local.strftime("%z")
+    shown = "UTC" if zone.key == "UTC" else f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{day} {local:%H:%M} ({shown})"
 
 
 def percent(share: float, lang: str) -> str:

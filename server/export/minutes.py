@@ -6,15 +6,18 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from palabre.domain.vocabulary import capitalised, words
+
 MONTHS = (
     *("janvier", "février", "mars", "avril", "mai", "juin"),
     *("juillet", "août", "septembre", "octobre", "novembre", "décembre"),
 )
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-COUNTRIES = {"FR": "France", "TG": "Togo"}
-CHOICES = {"approve": "Pour", "abstain": "Abstention", "object": "Objection"}
-MODES = {"majority": "majorité", "consent": "consentement"}
-BALLOTS = {"open": "public", "secret": "secret"}
+FRENCH = words("fr")  # the committee's words, shared with the exports and the web page
+COUNTRIES = FRENCH.country
+CHOICES = FRENCH.choice
+MODES = FRENCH.mode
+BALLOTS = FRENCH.ballot
 NBSP = "\u00a0"
 
 
@@ -99,22 +102,23 @@ def _minutes_decision(proposal: Mapping[str, Any]) -> list[str]:
     if proposal["decision"] is None or tally is None:
         return ["Décision en attente."]
     if proposal["decision"] == "accepted":
-        verdict = f"**Acceptée** : le texte devient la version validée v{proposal['version']}."
+        adopted = capitalised(FRENCH.decision["accepted"])
+        verdict = f"**{adopted}** : le texte devient la version validée v{proposal['version']}."
     else:
-        verdict = "**Rejetée** : le texte n'est pas validé."
-    quorum = "atteint" if tally["quorum_met"] else "non atteint"
+        verdict = f"**{capitalised(FRENCH.decision['rejected'])}** : le texte n'est pas validé."
+    quorum = capitalised(FRENCH.quorum["met" if tally["quorum_met"] else "missed"])
+    counts = ", ".join(f"{CHOICES[choice]} : {tally[choice]}" for choice in CHOICES)
     return [
         verdict,
         "",
-        f"Quorum {quorum} : {tally['voted']} structure(s) sur {tally['voting_organisations']} "
-        f"ayant voix. Pour : {tally['approve']}, abstention(s) : {tally['abstain']}, "
-        f"objection(s) : {tally['object']}.",
+        f"{quorum} : {tally['voted']} structure(s) sur {tally['voting_organisations']} "
+        f"ayant voix. {counts}.",
     ]
 
 
 def _rule_words(rule: Mapping[str, Any]) -> str:
     quorum = f"{float(rule['quorum']) * 100:.4g}{NBSP}%"
-    return f"quorum {quorum}, {MODES[rule['mode']]}, scrutin {BALLOTS[rule['ballot']]}"
+    return f"quorum {quorum}, {MODES[rule['mode']]}, {BALLOTS[rule['ballot']]}"
 
 
 def _cell(value: object) -> str:

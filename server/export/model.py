@@ -38,6 +38,14 @@ class Vote:
 
 
 @dataclass(frozen=True)
+class NonVoter:
+    """An organisation that had a vote on the proposal and did not cast it."""
+
+    organisation: str
+    country: str
+
+
+@dataclass(frozen=True)
 class Meeting:
     id: str
     title: str
@@ -61,6 +69,7 @@ class Decision:
     abstain: int
     object: int
     votes: tuple[Vote, ...]
+    not_voted: tuple[NonVoter, ...] = ()  # organisations with a vote that did not vote
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,41 @@ class Contributor:
 
 
 @dataclass(frozen=True)
+class SourcedInterview:
+    """An interview cited by the text: when, whom it heard, which sections draw on it. Its
+    notes are never part of an export."""
+
+    date: str  # YYYY-MM-DD
+    mode: str  # on_site, video or phone
+    organisations: tuple[tuple[str, str], ...]  # (name, country)
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SectionSources:
+    heading: str
+    interviews: int
+    countries: Mapping[str, int]  # FR, TG: cited interviews that heard that country
+
+
+@dataclass(frozen=True)
+class SourcesAnnex:
+    """The "Sources" annex: the interviews the exported text cites, and its coverage."""
+
+    cited: tuple[SourcedInterview, ...]
+    sections: tuple[SectionSources, ...]
+    recorded: int  # interviews recorded, cited or not
+
+
+@dataclass(frozen=True)
+class ChangesSince:
+    """ "Évolutions depuis la vN": the change note from version ``number`` to this text."""
+
+    number: int
+    note: str  # Markdown, without its title
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything an export says, gathered once from the store."""
 
@@ -130,6 +174,8 @@ class Snapshot:
     chain: ChainSeal
     notes: tuple[Note, ...] | None = None  # None: not asked for
     contributors: tuple[Contributor, ...] | None = None
+    sources: SourcesAnnex | None = None
+    changes: ChangesSince | None = None
 
 
 # What the reader asked for -------------------------------------------------------------------
@@ -142,6 +188,8 @@ class ExportOptions:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     comments: str | None = None  # None, "open" or "all"
     contributors: bool = False
+    sources: bool = False  # the "Sources" annex
+    changes: int | None = None  # "Évolutions depuis la vN"
     # The export's generation time, written in the files' metadata (DOCX and ODT properties,
     # PDF info, HTML meta, the bundle's ``generated_at``). Left unset, it is the snapshot's
     # own time, so the same request always gives the same bytes.
@@ -258,10 +306,11 @@ class Metadata:
 
     title: str
     subject: str
-    lang: str
+    language: str  # of the text, BCP 47 ("fr-FR"): what spell-checkers and screen readers use
+    cover_language: str  # of the cover's labels ("fr-FR", or "en-GB" for an English export)
     generated_at: datetime
     identifier: str  # SHA-256 of the text: also seeds the PDF's file identifier
-    footer: str
+    footer: str  # each page's footer, before the page number: title, version or date, hash
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,12 @@
 """The export as an OpenDocument text (.odt), through odfpy: headings as ``text:h`` with their
-outline level (and the "Heading N" styles), lists as ``text:list`` with a numbering or bullet
-list style, real tables with a repeated header row, block quotes in the "Quotations" style,
-hyperlinks, an A4 page with the document, version and page number in the footer.
+outline level (and the "Heading N" styles); lists as ``text:list``, each nested list with a list
+style of its own whose levels follow the Markdown from the outermost list down (numbers where it
+is ordered, bullets where not: a reader takes a nested list's marker from its own style at its
+depth); tables whose columns are sized from their content (``columns.py``), whose rows do not
+split across pages and whose header row repeats, cells aligned as their column (header
+included); block quotes in the "Quotations" style; hyperlinks; an A4 page whose footer names
+the document, the version (or the date of the point) and "page / pages". The text is tagged
+French (``fr-FR``), an English cover English.
 
 Deterministic: the meta carries the export's generation time, and the zip is rewritten with
 fixed entry times (``archive.py``)."""
@@ -26,7 +31,11 @@ from odf.style import (
     ParagraphProperties,
     Style,
     TableCellProperties,
+    TableColumnProperties,
     TableProperties,
+    TableRowProperties,
+    TabStop,
+    TabStops,
     TextProperties,
 )
 from odf.table import Table as OdfTable
@@ -41,10 +50,14 @@ from odf.text import (
     ListLevelStyleNumber,
     ListStyle,
     P,
+    PageCount,
     PageNumber,
+    Tab,
 )
 from odf.text import Span as OdfSpan
 from palabre.server.export.archive import normalised_zip
+from palabre.server.export.columns import CellSizes, column_widths
+from palabre.server.export.fonts import office_width
 from palabre.server.export.model import (
     Block,
     CodeBlock,
@@ -55,6 +68,7 @@ from palabre.server.export.model import (
     Paragraph,
     Quote,
     Rule,
+    Span,
     Table,
 )
 
@@ -63,7 +77,12 @@ SANS = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
 HEADING_SIZES = {1: "20pt", 2: "16pt", 3: "14pt", 4: "12pt", 5: "11pt", 6: "11pt"}
 LIST_LEVELS = 10
+BULLETS = ("•", "◦", "▪")  # by depth, as browsers draw nested lists
 SPECIAL = ("\n", "\t", "  ")  # text that needs teletype's text:line-break, text:tab, text:s
+TEXT_WIDTH_CM = 17.0  # A4 less two 2 cm margins
+POINTS_PER_CM = 72 / 2.54
+# Cells: 10 pt text, 0.1 cm padding each side and a 0.5 pt border.
+CELL = CellSizes(font_size=10, padding=0.2 * POINTS_PER_CM + 1)
 
 
 def render_odt(document: ExportDocument) -> bytes:
@@ -78,22 +97,28 @@ def render_odt(document: ExportDocument) -> bytes:
 class _Writer:
     def __init__(self, document: ExportDocument) -> None:
         self.doc = OpenDocumentText()
-        self._text_styles: dict[tuple[bool, bool, bool, bool], Style] = {}
+        self._text_styles: dict[tuple[bool, bool, bool, bool, bool], Style] = {}
+        self._list_styles: dict[tuple[bool, ...], ListStyle] = {}
         self._tables = 0
-        self._styles(document.metadata.footer)
+        self._foreign = False  # writing the cover, in another language than the text
+        metadata = document.metadata
+        self._cover_language = metadata.cover_language
+        self._styles(metadata.footer, metadata.language)
 
     def write(self, document: ExportDocument) -> None:
         self._meta(document)
         text = self.doc.text
         cover = document.cover
+        self._foreign = document.metadata.cover_language != document.metadata.language
         text.addElement(P(stylename=self.title, text=cover.title))
-        text.addElement(P(stylename=self.subtitle, text=cover.subtitle))
-        self._add_all(text, cover.blocks, 0)
+        text.addElement(self._inline(P(stylename=self.subtitle), (Span(cover.subtitle),)))
+        self._add_all(text, cover.blocks, ())
+        self._foreign = False
         text.addElement(P(stylename=self.page_break))
-        self._add_all(text, document.body, 0)
+        self._add_all(text, document.body, ())
         if document.appendix:
             text.addElement(P(stylename=self.page_break))
-            self._add_all(text, document.appendix, 0)
+            self._add_all(text, document.appendix, ())
 
     def _meta(self, document: ExportDocument) -> None:
         metadata = document.metadata
@@ -101,7 +126,7 @@ class _Writer:
         info = self.doc.meta
         info.addElement(dc.Title(text=metadata.title))
         info.addElement(dc.Subject(text=metadata.subject))
-        info.addElement(dc.Language(text=metadata.lang))
+        info.addElement(dc.Language(text=metadata.language))
         info.addElement(meta.InitialCreator(text="Palabre"))
         info.addElement(meta.CreationDate(text=when))
         info.addElement(dc.Date(text=when))
@@ -110,23 +135,24 @@ class _Writer:
 
     # Blocks ----------------------------------------------------------------------------------
 
-    def _add_all(self, parent: Element, blocks: tuple[Block, ...], depth: int) -> None:
+    def _add_all(self, parent: Element, blocks: tuple[Block, ...], lists: Nesting) -> None:
         for block in blocks:
-            for element in self._elements(block, depth):
+            for element in self._elements(block, lists):
                 parent.addElement(element)
 
-    def _elements(self, block: Block, depth: int, style: Style | None = None) -> list[Element]:
+    def _elements(self, block: Block, lists: Nesting, style: Style | None = None) -> list[Element]:
         """The ODF elements of one block: one, except for a quote, whose blocks follow each
-        other (ODF text has no quote container; its paragraphs take the Quotations style)."""
+        other (ODF text has no quote container; its paragraphs take the Quotations style).
+        ``lists`` says, from the outermost list in, whether each enclosing list is ordered."""
         if isinstance(block, Heading):
             heading = H(outlinelevel=block.level, stylename=self.headings[block.level])
             return [self._inline(heading, block.content)]
         if isinstance(block, Paragraph):
             return [self._inline(P(stylename=style or self.body), block.content)]
         if isinstance(block, ListBlock):
-            return [self._list(block, depth)]
+            return [self._list(block, lists)]
         if isinstance(block, Quote):
-            return [e for inner in block.blocks for e in self._elements(inner, depth, self.quote)]
+            return [e for inner in block.blocks for e in self._elements(inner, lists, self.quote)]
         if isinstance(block, Table):
             return [self._table(block)]
         if isinstance(block, CodeBlock):
@@ -136,38 +162,59 @@ class _Writer:
         assert isinstance(block, Rule)
         return [P(stylename=self.centred, text="* * *")]
 
-    def _list(self, block: ListBlock, depth: int) -> Element:
-        style = self.numbered if block.ordered else self.bulleted
-        odf_list = List(stylename=style) if depth == 0 else List()
+    def _list(self, block: ListBlock, lists: Nesting) -> Element:
+        nesting = (*lists, block.ordered)
+        odf_list = List(stylename=self._list_style(nesting))
         for index, item in enumerate(block.items):
             element = ListItem()
             if index == 0 and block.ordered and block.start != 1:
                 element.setAttribute("startvalue", block.start)
             for inner in item:
-                for child in self._elements(inner, depth + 1, self.list_body):
+                for child in self._elements(inner, nesting, self.list_body):
                     element.addElement(child)
             odf_list.addElement(element)
         return odf_list
 
+    def _list_style(self, nesting: Nesting) -> ListStyle:
+        """The list style of a list at ``len(nesting)`` levels deep: level k numbered or
+        bulleted as the k-th list from the outside is; one style per distinct nesting."""
+        if nesting not in self._list_styles:
+            name = "L" + "".join("n" if ordered else "b" for ordered in nesting)
+            style = _list_style(name, nesting)
+            self.doc.automaticstyles.addElement(style)
+            self._list_styles[nesting] = style
+        return self._list_styles[nesting]
+
     def _table(self, block: Table) -> Element:
         self._tables += 1
-        columns = len(block.header)
-        table = OdfTable(name=f"Table{self._tables}", stylename=self.table)
-        table.addElement(TableColumn(numbercolumnsrepeated=columns))
+        name = f"Table{self._tables}"
+        table = OdfTable(name=name, stylename=self.table)
+        available = TEXT_WIDTH_CM * POINTS_PER_CM
+        widths = column_widths(block, available, CELL, office_width)
+        for index, width in enumerate(widths):
+            column = Style(name=f"{name}.C{index + 1}", family="table-column")
+            column.addElement(
+                TableColumnProperties(
+                    columnwidth=f"{width / POINTS_PER_CM:.3f}cm",
+                    relcolumnwidth=f"{round(width * 100)}*",
+                )
+            )
+            self.doc.automaticstyles.addElement(column)
+            table.addElement(TableColumn(stylename=column))
         header = TableHeaderRows()
-        header.addElement(self._row(block.header, block, self.header_cell))
+        header.addElement(self._row(block.header, block, header=True))
         table.addElement(header)
         for row in block.rows:
-            table.addElement(self._row(row, block, self.body))
+            table.addElement(self._row(row, block, header=False))
         return table
 
-    def _row(self, row: tuple[Inline, ...], block: Table, style: Style) -> Element:
-        element = TableRow()
+    def _row(self, row: tuple[Inline, ...], block: Table, header: bool) -> Element:
+        element = TableRow(stylename=self.row)
         for index, content in enumerate(row[: len(block.header)]):
-            cell = TableCell(valuetype="string", stylename=self.cell)
+            cell = TableCell(valuetype="string", stylename=self.borders[header, index == 0])
             align = block.align[index] if index < len(block.align) else ""
-            paragraph_style = self.right if align == "right" and style is self.body else style
-            cell.addElement(self._inline(P(stylename=paragraph_style), content))
+            style = self.cells[header, align if align in ("center", "right") else ""]
+            cell.addElement(self._inline(P(stylename=style), content))
             element.addElement(cell)
         return element
 
@@ -182,7 +229,7 @@ class _Writer:
             if span.link is not None:
                 target = A(href=span.link, type="simple")
                 element.addElement(target)
-            key = (span.bold, span.italic, span.code, span.strike)
+            key = (span.bold, span.italic, span.code, span.strike, self._foreign)
             if any(key):
                 styled = OdfSpan(stylename=self._text_style(key))
                 target.addElement(styled)
@@ -190,9 +237,9 @@ class _Writer:
             _add_text(target, span.text)
         return element
 
-    def _text_style(self, key: tuple[bool, bool, bool, bool]) -> Style:
+    def _text_style(self, key: tuple[bool, bool, bool, bool, bool]) -> Style:
         if key not in self._text_styles:
-            bold, italic, code, strike = key
+            bold, italic, code, strike, foreign = key
             properties: dict[str, str] = {}
             if bold:
                 properties |= {"fontweight": "bold", "fontweightasian": "bold"}
@@ -202,7 +249,9 @@ class _Writer:
                 properties["fontname"] = MONO
             if strike:
                 properties |= {"textlinethroughstyle": "solid", "textlinethroughtype": "single"}
-            name = "T" + "".join(c for c, on in zip("bics", key, strict=True) if on)
+            if foreign:
+                properties |= _language(self._cover_language)
+            name = "T" + "".join(c for c, on in zip("bicsl", key, strict=True) if on)
             style = Style(name=name, family="text")
             style.addElement(TextProperties(**properties))
             self.doc.automaticstyles.addElement(style)
@@ -211,7 +260,7 @@ class _Writer:
 
     # Styles ----------------------------------------------------------------------------------
 
-    def _styles(self, footer: str) -> None:
+    def _styles(self, footer: str, language: str) -> None:
         doc = self.doc
         for name, family in ((SERIF, "roman"), (SANS, "swiss"), (MONO, "modern")):
             pitch = "fixed" if name == MONO else "variable"
@@ -219,7 +268,7 @@ class _Writer:
             face.setAttribute("fontpitch", pitch)
             doc.fontfacedecls.addElement(face)
         default = DefaultStyle(family="paragraph")
-        default.addElement(TextProperties(fontname=SERIF, fontsize="11pt", language="fr"))
+        default.addElement(TextProperties(fontname=SERIF, fontsize="11pt", **_language(language)))
         doc.styles.addElement(default)
         add: Callable[..., Style] = self._paragraph_style
         self.body = add("Text_20_body", "Text body", margin=("0cm", "0.21cm"))
@@ -243,22 +292,56 @@ class _Writer:
         self.code = add("Preformatted_20_Text", "Preformatted Text", font=MONO, size="9pt")
         self.quote = add("Quotations", "Quotations", quote=True)
         self.centred = add("Centred", "Centred", center=True)
-        self.right = add("Table_20_Contents_20_Right", "Table Contents Right", right=True)
-        self.header_cell = add("Table_20_Heading", "Table Heading", bold=True)
+        contents = add("Table_20_Contents", "Table Contents", size="10pt", margin=("0cm", "0cm"))
+        heading = add(
+            "Table_20_Heading", "Table Heading", size="10pt", bold=True, margin=("0cm", "0cm")
+        )
+        self.cells = {(False, ""): contents, (True, ""): heading}
+        for header, parent in ((False, contents), (True, heading)):
+            for align, value in (("center", "center"), ("right", "end")):
+                style = Style(
+                    name=f"{'TH' if header else 'TC'}_{align}",
+                    family="paragraph",
+                    parentstylename=parent,
+                )
+                style.addElement(ParagraphProperties(textalign=value))
+                doc.automaticstyles.addElement(style)
+                self.cells[header, align] = style
         self.page_break = Style(name="PageBreak", family="paragraph")
         self.page_break.addElement(ParagraphProperties(breakafter="page"))
         doc.automaticstyles.addElement(self.page_break)
-        self.numbered = _list_style("Numbering_20_123", numbered=True)
-        self.bulleted = _list_style("List_20_1", numbered=False)
-        doc.styles.addElement(self.numbered)
-        doc.styles.addElement(self.bulleted)
         self.table = Style(name="TableWide", family="table")
-        self.table.addElement(TableProperties(width="17cm", align="margins"))
+        self.table.addElement(
+            TableProperties(width=f"{TEXT_WIDTH_CM}cm", align="margins", marginbottom="0.28cm")
+        )
         doc.automaticstyles.addElement(self.table)
-        self.cell = Style(name="Cell", family="table-cell")
-        self.cell.addElement(TableCellProperties(border="0.5pt solid #999999", padding="0.1cm"))
-        doc.automaticstyles.addElement(self.cell)
+        self.row = Style(name="Row", family="table-row")
+        self.row.addElement(TableRowProperties(keeptogether="always"))
+        doc.automaticstyles.addElement(self.row)
+        self.borders = {
+            (top, left): self._cell_style(top, left)
+            for top in (False, True)
+            for left in (False, True)
+        }
         self._page(footer)
+
+    def _cell_style(self, top: bool, left: bool) -> Style:
+        """Each cell draws its right and bottom borders, the first row its top and the first
+        column its left: one line between two cells, not two."""
+        line = "0.5pt solid #999999"
+        style = Style(name=f"Cell{'T' if top else ''}{'L' if left else ''}", family="table-cell")
+        style.addElement(
+            TableCellProperties(
+                padding="0.1cm",
+                borderright=line,
+                borderbottom=line,
+                bordertop=line if top else "none",
+                borderleft=line if left else "none",
+                **({"backgroundcolor": "#eeeeee"} if top else {}),
+            )
+        )
+        self.doc.automaticstyles.addElement(style)
+        return style
 
     def _paragraph_style(
         self,
@@ -320,30 +403,50 @@ class _Writer:
             )
         )
         self.doc.automaticstyles.addElement(layout)
-        footer_style = Style(name="Footer", family="paragraph")
-        footer_style.addElement(ParagraphProperties(textalign="center"))
+        footer_style = Style(name="Footer", displayname="Footer", family="paragraph")
+        properties = ParagraphProperties()
+        stops = TabStops()
+        stops.addElement(TabStop(position=f"{TEXT_WIDTH_CM}cm", type="right"))
+        properties.addElement(stops)
+        footer_style.addElement(properties)
         footer_style.addElement(TextProperties(fontsize="8pt", fontname=SANS))
         self.doc.styles.addElement(footer_style)
         master = MasterPage(name="Standard", pagelayoutname=layout)
         footer = Footer()
-        line = P(stylename=footer_style, text=f"{footer_text} — ")
+        line = P(stylename=footer_style, text=footer_text)
+        line.addElement(Tab())
         line.addElement(PageNumber(selectpage="current"))
+        line.addText(" / ")
+        line.addElement(PageCount())
         footer.addElement(line)
         master.addElement(footer)
         self.doc.masterstyles.addElement(master)
 
 
-def _list_style(name: str, numbered: bool) -> ListStyle:
+Nesting = tuple[bool, ...]  # from the outermost list in: is each enclosing list ordered?
+
+
+def _list_style(name: str, nesting: Nesting) -> ListStyle:
+    """Levels 1 to len(nesting) as the lists from the outside in; deeper levels (unused: a
+    deeper list has a style of its own) repeat the innermost kind."""
     style = ListStyle(name=name)
     for level in range(1, LIST_LEVELS + 1):
+        ordered = nesting[min(level, len(nesting)) - 1]
         indent = f"{0.6 * level:.1f}cm"
-        if numbered:
+        if ordered:
             entry = ListLevelStyleNumber(level=level, numformat="1", numsuffix=".")
         else:
-            entry = ListLevelStyleBullet(level=level, bulletchar="•" if level % 2 else "◦")
+            bullet = BULLETS[(level - 1) % len(BULLETS)]
+            entry = ListLevelStyleBullet(level=level, bulletchar=bullet)
         entry.addElement(ListLevelProperties(spacebefore=indent, minlabelwidth="0.6cm"))
         style.addElement(entry)
     return style
+
+
+def _language(tag: str) -> dict[str, str]:
+    """``fr-FR`` as ODF's fo:language and fo:country."""
+    language, _, country = tag.partition("-")
+    return {"language": language, "country": country} if country else {"language": language}
 
 
 def _add_text(element: Element, text: str) -> None:

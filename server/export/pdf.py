@@ -1,23 +1,33 @@
 """The export as a PDF, through ReportLab's Platypus: A4 pages, DejaVu fonts (every accent,
-« guillemet », ’ apostrophe and Ewe letter: ɖ ɛ ɔ ŋ ƒ ʋ), one bookmark per heading in the
-outline, numbered and bulleted lists, tables whose header row repeats on each page, quotes,
-links, and a footer naming the document, the version and the page.
+« guillemet », ’ apostrophe and Ewe letter: ɖ ɛ ɔ ŋ ƒ ʋ), one bookmark per heading in an
+outline that opens shown, numbered and bulleted lists (•, ◦, ▪ by depth), tables whose columns
+are sized from their content (``columns.py``: no word is ever split) and whose header row
+repeats on each page, quotes, links, and a footer naming the document, the version (or the
+date of the point) and "page / pages".
+
+French typography: ReportLab breaks lines at U+202F, the narrow no-break space French puts
+before ; ? ! » and after «; :func:`_keep_narrow_spaces` makes its paragraph module break only
+at breakable spaces (tested: no line of the PDF starts with a narrow space's punctuation).
 
 Deterministic: ReportLab's invariant mode, the creation date set to the export's generation
-time, and the file identifier derived from the text's SHA-256 and that time.
+time, and the file identifier derived from the text's SHA-256 and that time. Every font the
+file names is embedded (the canvas starts in Serif, not ReportLab's unembedded Helvetica).
 
-The fonts come from Debian's ``fonts-dejavu-core`` and ``fonts-dejavu-extra`` (the italics);
-``.ci/run`` installs them."""
+Not tagged for accessibility: ReportLab writes no structure tree. The fonts come from
+``fonts.py`` (Debian's ``fonts-dejavu-core`` and ``fonts-dejavu-extra``)."""
 
 from __future__ import annotations
 
 import io
+import re
 import threading
+from collections.abc import Callable
 from datetime import UTC
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
+from palabre.server.export.columns import CellSizes, column_widths
+from palabre.server.export.fonts import Fonts, pdf_width
 from palabre.server.export.model import (
     Block,
     CodeBlock,
@@ -34,13 +44,11 @@ from palabre.server.export.model import (
     plain,
 )
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.lib.utils import TimeStamp
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -56,27 +64,26 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Paragraph as PdfParagraph
 from reportlab.platypus import Table as PdfTable
+from reportlab.platypus import paragraph as reportlab_paragraph
 
-FONT_DIRECTORIES = (Path("/usr/share/fonts/truetype/dejavu"),)
-FAMILIES = {
-    "Serif": ("DejaVuSerif", "-Bold", "-Italic", "-BoldItalic"),
-    "Sans": ("DejaVuSans", "-Bold", "-Oblique", "-BoldOblique"),
-    "Mono": ("DejaVuSansMono", "-Bold", "-Oblique", "-BoldOblique"),
-}
 LINK_COLOUR = "#1f4e99"
 CODE_LINE = 92  # characters per line of a code block before it wraps
 MARGIN = 2 * cm
+BULLETS = ("•", "◦", "▪")  # by depth, as browsers draw nested lists
+CELL = CellSizes(font_size=9, padding=12)  # ReportLab's cell padding: 6 pt each side
+ALIGNMENTS: dict[str, Literal[0, 1, 2]] = {  # ReportLab compares them as numbers
+    "left": TA_LEFT,
+    "center": TA_CENTER,
+    "right": TA_RIGHT,
+    "": TA_LEFT,
+}
+FOOTER_FONT = ("Sans", 7.5)
+FOOTER_COLOUR = "#555555"
 
-_fonts_lock = threading.Lock()
-_fonts_ready = False
 
-
-class MissingFonts(RuntimeError):
-    """The DejaVu fonts are not installed."""
-
-
-def render_pdf(document: ExportDocument) -> bytes:
-    _register_fonts()
+def render_pdf(document: ExportDocument, fonts: Fonts | None = None) -> bytes:
+    (fonts or Fonts()).register()
+    _keep_narrow_spaces()
     styles = _Styles()
     out = io.BytesIO()
     meta = document.metadata
@@ -91,8 +98,9 @@ def render_pdf(document: ExportDocument) -> bytes:
         subject=meta.subject,
         author="Palabre",
         creator="Palabre",
-        lang=meta.lang,
+        lang=meta.language,
         invariant=1,
+        initialFontName="Serif",
     )
     story = _Story(styles, template.width).build(document)
     footer = _footer(meta)
@@ -100,38 +108,36 @@ def render_pdf(document: ExportDocument) -> bytes:
     return out.getvalue()
 
 
-# Fonts ---------------------------------------------------------------------------------------
+# ReportLab and French typography -------------------------------------------------------------
+
+_patch_lock = threading.Lock()
 
 
-def _register_fonts() -> None:
-    global _fonts_ready
-    with _fonts_lock:
-        if _fonts_ready:
+def _keep_narrow_spaces() -> None:
+    """ReportLab's paragraph module splits words at every Unicode space, U+202F included (a
+    *no-break* space): a line could then start with ";" or "»". Its ``split`` is replaced, once,
+    by the same function that does not split there; nothing else changes (with a U+00A0 in the
+    text, ReportLab already splits with a pattern and keeps empty words; without, like
+    ``str.split``)."""
+    with _patch_lock:
+        module: Any = reportlab_paragraph
+        if getattr(module.split, "keeps_narrow_spaces", False):
             return
-        for family, (stem, bold, italic, bold_italic) in FAMILIES.items():
-            faces = {"": stem, "-Bold": stem + bold, "-Italic": stem + italic}
-            faces["-BoldItalic"] = stem + bold_italic
-            for suffix, file_stem in faces.items():
-                pdfmetrics.registerFont(TTFont(family + suffix, str(_font_file(file_stem))))
-            pdfmetrics.registerFontFamily(
-                family,
-                normal=family,
-                bold=family + "-Bold",
-                italic=family + "-Italic",
-                boldItalic=family + "-BoldItalic",
-            )
-        _fonts_ready = True
+        breakable = module._wsc.replace("\u202f", "")
+        pattern = re.compile(f"[{re.escape(breakable)}]+")
+        original: Callable[..., list[str]] = module.split
 
+        def split(text: Any, delim: Any = None) -> list[str]:
+            if delim is not None or not isinstance(text, str):
+                return original(text, delim)
+            words = pattern.split(text)
+            return words if "\xa0" in text else [word for word in words if word]
 
-def _font_file(stem: str) -> Path:
-    for directory in FONT_DIRECTORIES:
-        candidate = directory / f"{stem}.ttf"
-        if candidate.is_file():
-            return candidate
-    raise MissingFonts(
-        f"{stem}.ttf not found in {', '.join(map(str, FONT_DIRECTORIES))}: PDF exports need "
-        "the DejaVu fonts (Debian: apt-get install fonts-dejavu-core fonts-dejavu-extra)"
-    )
+        split.keeps_narrow_spaces = True  # type: ignore[attr-defined]
+        module._wsc = breakable
+        module._wsc_re_split = pattern.split
+        module._wsc_end_search = re.compile(f"[{re.escape(breakable)}]+$").search
+        module.split = split
 
 
 # Page furniture and determinism --------------------------------------------------------------
@@ -155,20 +161,29 @@ class _Heading(PdfParagraph):
 
 
 def _footer(meta: Metadata) -> Any:
+    """The footer: what the file is on the left; "page / pages" on the right, a form per page
+    that the canvas draws once the number of pages is known."""
+
     def draw(canvas: Canvas, template: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Sans", 7.5)
-        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.setFont(*FOOTER_FONT)
+        canvas.setFillColor(colors.HexColor(FOOTER_COLOUR))
         canvas.drawString(MARGIN, 1.2 * cm, meta.footer)
-        canvas.drawRightString(A4[0] - MARGIN, 1.2 * cm, str(canvas.getPageNumber()))
+        canvas.translate(A4[0] - MARGIN, 1.2 * cm)
+        canvas.doForm(_page_form(canvas.getPageNumber()))
         canvas.restoreState()
 
     return draw
 
 
+def _page_form(page: int) -> str:
+    return f"page{page}"
+
+
 def _canvas(meta: Metadata) -> type[Canvas]:
-    """A canvas whose creation date is the export's generation time, and whose file
-    identifier derives from the text's hash and that time (not from the clock)."""
+    """A canvas whose creation date is the export's generation time, whose file identifier
+    derives from the text's hash and that time (not from the clock), that opens with the
+    outline shown, and that draws each page's "page / pages" once every page is known."""
     when = meta.generated_at.astimezone(UTC)
 
     class _Canvas(Canvas):
@@ -181,6 +196,18 @@ def _canvas(meta: Metadata) -> type[Canvas]:
             document: Any = vars(self)["_doc"]
             document._timeStamp = stamp
             document.updateSignature(f"{meta.identifier} {when.isoformat()}")
+            self.showOutline()
+
+        def save(self) -> None:
+            pages = self.getPageNumber() - 1  # save() follows the last showPage()
+            for page in range(1, pages + 1):
+                # Drawn leftwards from the margin: the box reaches 100 pt to the left.
+                self.beginForm(_page_form(page), lowerx=-100, lowery=-4, upperx=1, uppery=10)
+                self.setFont(*FOOTER_FONT)
+                self.setFillColor(colors.HexColor(FOOTER_COLOUR))
+                self.drawRightString(0, 0, f"{page} / {pages}")
+                self.endForm()
+            super().save()
 
     return _Canvas
 
@@ -193,10 +220,19 @@ class _Styles:
         self.body = ParagraphStyle(
             "Body", fontName="Serif", fontSize=10.5, leading=14.5, spaceAfter=6
         )
-        self.cell = ParagraphStyle("Cell", parent=self.body, fontSize=9, leading=11.5, spaceAfter=0)
-        self.cell_bold = ParagraphStyle("CellBold", parent=self.cell, fontName="Serif-Bold")
-        self.cell_right = ParagraphStyle("CellRight", parent=self.cell, alignment=TA_RIGHT)
-        self.cell_centre = ParagraphStyle("CellCentre", parent=self.cell, alignment=TA_CENTER)
+        self.cells = {
+            (header, align): ParagraphStyle(
+                f"Cell{'Head' if header else ''}{align.title()}",
+                parent=self.body,
+                fontName="Serif-Bold" if header else "Serif",
+                fontSize=CELL.font_size,
+                leading=11.5,
+                spaceAfter=0,
+                alignment=ALIGNMENTS[align],
+            )
+            for header in (False, True)
+            for align in ALIGNMENTS
+        }
         self.quote = ParagraphStyle(
             "Quote", parent=self.body, textColor=colors.HexColor("#333333"), leftIndent=14
         )
@@ -257,18 +293,20 @@ class _Story:
             story += self._blocks(document.appendix, self.styles.body)
         return story
 
-    def _blocks(self, blocks: tuple[Block, ...], style: ParagraphStyle) -> list[Flowable]:
-        return [f for block in blocks for f in self._block(block, style)]
+    def _blocks(
+        self, blocks: tuple[Block, ...], style: ParagraphStyle, depth: int = 0
+    ) -> list[Flowable]:
+        return [f for block in blocks for f in self._block(block, style, depth)]
 
-    def _block(self, block: Block, style: ParagraphStyle) -> list[Flowable]:
+    def _block(self, block: Block, style: ParagraphStyle, depth: int) -> list[Flowable]:
         if isinstance(block, Heading):
             return [self._heading(block)]
         if isinstance(block, Paragraph):
             return [PdfParagraph(_markup(block.content), style)]
         if isinstance(block, ListBlock):
-            return [self._list(block, style)]
+            return [self._list(block, style, depth)]
         if isinstance(block, Quote):
-            inner = self._blocks(block.blocks, self.styles.quote)
+            inner = self._blocks(block.blocks, self.styles.quote, depth)
             return [Spacer(1, 4), Indenter(left=12), *inner, Indenter(left=-12)]
         if isinstance(block, Table):
             return [self._table(block), Spacer(1, 8)]
@@ -285,8 +323,10 @@ class _Story:
         style = self.styles.headings[block.level]
         return _Heading(_markup(block.content), style, title, level, f"h{self._headings}")
 
-    def _list(self, block: ListBlock, style: ParagraphStyle) -> Flowable:
-        items: list[Any] = [ListItem(self._blocks(item, style)) for item in block.items]
+    def _list(self, block: ListBlock, style: ParagraphStyle, depth: int) -> Flowable:
+        """Numbers where the Markdown numbers, bullets where it does not, whatever the
+        nesting; the bullet's shape by depth among the bulleted lists."""
+        items: list[Any] = [ListItem(self._blocks(item, style, depth + 1)) for item in block.items]
         if block.ordered:
             return ListFlowable(
                 items,
@@ -300,31 +340,29 @@ class _Story:
         return ListFlowable(
             items,
             bulletType="bullet",
-            start="•",
+            start=BULLETS[depth % len(BULLETS)],
             bulletFontName="Serif",
             bulletFontSize=style.fontSize,
-            leftIndent=16,
+            leftIndent=20,  # as the numbered lists: each depth starts at the same place
         )
 
     def _table(self, block: Table) -> Flowable:
         columns = len(block.header)
-        cell_styles = {"right": self.styles.cell_right, "center": self.styles.cell_centre}
+        align = [block.align[i] if i < len(block.align) else "" for i in range(columns)]
 
         def row(cells: tuple[Inline, ...], header: bool) -> list[Flowable]:
-            out: list[Flowable] = []
-            for index, content in enumerate(cells[:columns]):
-                align = block.align[index] if index < len(block.align) else ""
-                style = (
-                    self.styles.cell_bold if header else cell_styles.get(align, self.styles.cell)
-                )
-                out.append(PdfParagraph(_markup(content), style))
-            return out
+            return [
+                PdfParagraph(_markup(content), self.styles.cells[header, align[index]])
+                for index, content in enumerate(cells[:columns])
+            ]
 
         data = [row(block.header, True), *(row(r, False) for r in block.rows)]
-        table = PdfTable(data, colWidths=self._widths(block), repeatRows=1, hAlign="LEFT")
+        widths = column_widths(block, self.width, CELL, pdf_width("Serif"))
+        table = PdfTable(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), "Serif"),  # not ReportLab's Helvetica
                     ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -334,17 +372,6 @@ class _Story:
             )
         )
         return table
-
-    def _widths(self, block: Table) -> list[float]:
-        """Columns share the width by the length of their longest cell (within bounds)."""
-        columns = len(block.header)
-        weights = [
-            min(max(len(plain(r[i])) if i < len(r) else 0 for r in (block.header, *block.rows)), 60)
-            + 6
-            for i in range(columns)
-        ]
-        total = sum(weights)
-        return [self.width * w / total for w in weights]
 
 
 def _link(target: str, text: str) -> str:

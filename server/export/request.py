@@ -18,7 +18,18 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
 COMMENTS = ("open", "all")
 FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-PARAMETERS = ("format", "version", "at", "lang", "tz", "comments", "contributors", "generated_at")
+PARAMETERS = (
+    "format",
+    "version",
+    "at",
+    "lang",
+    "tz",
+    "comments",
+    "contributors",
+    "sources",
+    "changes",
+    "generated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -45,15 +56,18 @@ def parse_request(query: Mapping[str, str]) -> ExportRequest:
     comments = query.get("comments")
     if comments is not None and comments not in COMMENTS:
         raise InvalidInput(f"comments is open or all, not {comments!r}")
-    contributors = query.get("contributors", "false").lower()
-    if contributors not in FLAGS:
-        raise InvalidInput(f"contributors is true or false, not {contributors!r}")
+    contributors = _flag(query, "contributors")
+    changes = _number(query["changes"], "changes") if "changes" in query else None
+    if changes is not None and ("at" in query or changes < 1):
+        raise InvalidInput("changes=N (a version) goes with version=M or the current text")
     options = ExportOptions(
         format=fmt,
         lang=lang,
         zone=zone(query.get("tz", "UTC")),
         comments=comments,
-        contributors=FLAGS[contributors],
+        contributors=contributors,
+        sources=_flag(query, "sources"),
+        changes=changes,
         generated_at=parse_time(query["generated_at"], "generated_at")
         if "generated_at" in query
         else None,
@@ -62,7 +76,16 @@ def parse_request(query: Mapping[str, str]) -> ExportRequest:
     at = _number(query["at"], "at") if "at" in query else None
     if version is not None and version < 1:
         raise InvalidInput("versions are numbered from 1")
+    if version is not None and changes is not None and changes >= version:
+        raise InvalidInput(f"changes={changes} must name a version before v{version}")
     return ExportRequest(version, at, options)
+
+
+def _flag(query: Mapping[str, str], name: str) -> bool:
+    value = query.get(name, "false").lower()
+    if value not in FLAGS:
+        raise InvalidInput(f"{name} is true or false, not {value!r}")
+    return FLAGS[value]
 
 
 def zone(name: str) -> ZoneInfo:

@@ -19,24 +19,35 @@ from uuid import UUID
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Thread
 from palabre.domain.committee import canonical_sha256
+from palabre.domain.document import Document
 from palabre.domain.errors import InvalidInput, NotFound
 from palabre.domain.ids import DocumentId
+from palabre.domain.shapes import Json
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
 from palabre.projections.history_index import HistoryIndex
 from palabre.projections.versions_store import ApprovedVersion
+from palabre.server.answers.change_note import change_note
+from palabre.server.answers.changes import Changes
 from palabre.server.answers.history import HistoryReports
+from palabre.server.answers.sources import sources_report
+from palabre.server.export.fonts import Fonts
 from palabre.server.export.model import (
     Approval,
     ChainSeal,
+    ChangesSince,
     Contributor,
     Decision,
     ExportOptions,
     Meeting,
+    NonVoter,
     Note,
     NoteReply,
     Person,
+    SectionSources,
     Snapshot,
+    SourcedInterview,
+    SourcesAnnex,
     Vote,
 )
 from palabre.server.storage.store import Store
@@ -46,7 +57,8 @@ UNKNOWN = Person("?", "?", "?")  # a member the application no longer knows
 
 
 class Sources:
-    """What a snapshot is read from."""
+    """What a snapshot is read from; ``fonts``: where the PDF's fonts are, for the renderer
+    (the PALABRE_EXPORT_FONTS setting)."""
 
     def __init__(
         self,
@@ -55,12 +67,16 @@ class Sources:
         versions: ApprovedVersions,
         audit: AuditChain,
         history: HistoryIndex,
+        fonts: Fonts,
+        changes: Changes,
     ) -> None:
         self.store = store
         self.texts = texts
         self.versions = versions
         self.audit = audit
         self.reports = HistoryReports(store.application, history)
+        self.changes = changes
+        self.fonts = fonts
 
     @property
     def application(self) -> PalabreApplication:
@@ -95,6 +111,10 @@ class Sources:
             contributors = await self.store.call(
                 contributors_at, self.reports, document_id, position
             )
+        annex = await self._sources(document_id, position) if options.sources else None
+        changes = None
+        if options.changes is not None:
+            changes = await self._changes_since(document_id, options, version, position, markdown)
         return Snapshot(
             document_id=str(document_id),
             title=info.title,
@@ -107,7 +127,33 @@ class Sources:
             chain=chain,
             notes=notes,
             contributors=contributors,
+            sources=annex,
+            changes=changes,
         )
+
+    async def _sources(self, document_id: DocumentId, position: int) -> SourcesAnnex:
+        """The interviews cited by the text at ``position`` (their links placed in that
+        text), and its coverage; from the same report as ``GET .../sources``, which holds
+        no notes."""
+        report = await sources_report(self.store, self.texts, document_id, position)
+        return sources_annex(report)
+
+    async def _changes_since(
+        self,
+        document_id: DocumentId,
+        options: ExportOptions,
+        version: int | None,
+        position: int,
+        markdown: str,
+    ) -> ChangesSince:
+        since = options.changes
+        assert since is not None
+        if version is not None:
+            facts = await self.changes.facts(document_id, since, version)
+        else:
+            facts = await self.changes.facts_to_text(document_id, since, position, markdown)
+        note = change_note(facts, options.lang, options.zone)
+        return ChangesSince(since, note.split("\n", 2)[2])  # without its title
 
     async def _position(self, document_id: DocumentId, at: int | None) -> int:
         """The position asked for (400 beyond the log), or the latest after storing what this
@@ -150,6 +196,7 @@ class Sources:
             abstain=int(tally.get("abstain", 0)),
             object=int(tally.get("object", 0)),
             votes=tuple(votes),
+            not_voted=self._not_voted(document_id, version),
         )
         return Approval(
             number=version.number,
@@ -159,6 +206,34 @@ class Sources:
             problem=version.problem,
             decision=decision,
         )
+
+    def _not_voted(self, document_id: DocumentId, version: ApprovedVersion) -> tuple[NonVoter, ...]:
+        """The organisations that had a vote when the proposal was closed and cast none: the
+        document's committee as it stood just before its decision event."""
+        repository = self.application.repository
+        closed = next(
+            (
+                event
+                for event in repository.event_store.get(document_id)
+                if isinstance(event, Document.ProposalClosed)
+                and event.proposal_id == version.proposal_id
+            ),
+            None,
+        )
+        if closed is None:
+            return ()
+        before: object = repository.get(document_id, version=closed.originator_version - 1)
+        assert isinstance(before, Document)
+        voted = set(version.tally.get("votes", {}))
+        silent = [self._organisation(org) for org in before.voting_organisations - voted]
+        return tuple(sorted(silent, key=lambda o: (o.country, o.organisation.casefold())))
+
+    def _organisation(self, organisation_id: str) -> NonVoter:
+        try:
+            organisation = self.application.organisation(UUID(organisation_id))
+        except NotFound:
+            return NonVoter("?", "?")
+        return NonVoter(organisation.name, organisation.country.value)
 
     def _vote(self, organisation_id: str, cast: Mapping[str, Any]) -> Vote:
         try:
@@ -218,3 +293,24 @@ def contributors_at(
         characters[key] = characters.get(key, 0) + len(run["text"])
     ordered = sorted(characters.items(), key=lambda i: (i[0][1], i[0][0].casefold(), i[0][2]))
     return tuple(Contributor(org, country, member, n) for (org, country, member), n in ordered)
+
+
+def sources_annex(report: Json) -> SourcesAnnex:
+    """The annex's facts from the sources report: the cited interviews, oldest first."""
+    cited = [i for i in report["interviews"] if i["sections"]]
+    return SourcesAnnex(
+        cited=tuple(
+            SourcedInterview(
+                date=i["date"],
+                mode=i["mode"],
+                organisations=tuple((o["name"], o["country"]) for o in i["organisations"]),
+                sections=tuple(i["sections"]),
+            )
+            for i in sorted(cited, key=lambda i: (i["date"], i["id"]))
+        ),
+        sections=tuple(
+            SectionSources(s["heading"], len(s["interviews"]), dict(s["countries"]))
+            for s in report["sections"]
+        ),
+        recorded=len(report["interviews"]),
+    )

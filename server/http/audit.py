@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from palabre.domain.application import MemberInfo
 from palabre.domain.shapes import Json
 from palabre.projections.audit_chain import AuditChain
-from palabre.server.answers.audit import MEDIA_TYPE, audit_lines
+from palabre.server.answers.audit import MEDIA_TYPE, audit_lines, notes_revealer
 from palabre.server.http.plumbing import Authenticated, readable_document
 from palabre.server.http.schema import READS, STRING, content, operation, path_item
 from palabre.server.storage.store import Store
@@ -38,8 +38,11 @@ class AuditApi:
 
     async def export(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
-        # Catch up now, so a store failure is still an error answer, not a cut stream.
-        lines = audit_lines(await self._store.call(self._audit.history, document_id))
+        # Catch up now, so a store failure is still an error answer, not a cut stream. Who
+        # may read which notes is decided now, while the caller is the acting member.
+        app = self._store.application
+        reveal = await self._store.call(notes_revealer, app, document_id)
+        lines = audit_lines(await self._store.call(self._audit.history, document_id), reveal)
         return StreamingResponse(self._stream(lines), media_type=MEDIA_TYPE)
 
     async def _stream(self, lines: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -58,8 +61,10 @@ def openapi_paths() -> Json:
             "One JSON object per line, oldest first: notification_id, originator_id, "
             "originator_version, topic, timestamp, hash (the event's link in the audit "
             "chain), previous (the link before it), state (the stored bytes, base64), event "
-            "(the decoded fields, bytes as base64), and problem when the state cannot be "
-            "decoded. Events of the document, its contribution log and its members."
+            "(the decoded fields, bytes as base64), problem when the state cannot be "
+            "decoded, and notes ({text, nonce}) beside an interview event that seals notes "
+            "the caller may read. Events of the document, its contribution log, its "
+            "members, its comments and its interviews."
         ),
     }
     history = operation(

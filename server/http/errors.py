@@ -1,10 +1,14 @@
 """Translation of errors at the HTTP edge (the websocket edge uses close codes, the command
-line exit statuses): each error class to its status and machine code."""
+line exit statuses). The status comes from the error's class; the machine code from the error
+itself (the domain names a precise one where a person may meet the error, else its class's
+generic code). Every code is an :class:`~palabre.domain.errors.ErrorCode`: one registry,
+listed in the README and translated by the web page."""
 
 from __future__ import annotations
 
 from palabre.domain.errors import (
     Conflict,
+    ErrorCode,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -15,22 +19,23 @@ from palabre.domain.errors import (
 from palabre.projections.history_index import UnreadableHistory
 from palabre.server.errors import PayloadTooLarge, StoreUnavailable, TooManyFailures
 
-HTTP_STATUS: dict[type[PalabreError], tuple[int, str]] = {
-    InvalidInput: (400, "invalid_input"),
-    Unauthenticated: (401, "unauthenticated"),
-    Forbidden: (403, "forbidden"),
-    NotFound: (404, "not_found"),
-    Conflict: (409, "conflict"),
-    PositionConflict: (409, "conflict"),
-    PayloadTooLarge: (413, "payload_too_large"),
-    UnreadableHistory: (422, "history_unreadable"),
-    TooManyFailures: (429, "too_many_requests"),
-    StoreUnavailable: (503, "unavailable"),
+HTTP_STATUS: dict[type[PalabreError], int] = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PositionConflict: 409,
+    PayloadTooLarge: 413,
+    UnreadableHistory: 422,
+    TooManyFailures: 429,
+    StoreUnavailable: 503,
 }
 
 
 def http_status(error: PalabreError) -> tuple[int, str]:
+    """The HTTP status and the machine code of an error answer."""
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]
-    return 500, "internal_error"
+            return HTTP_STATUS[cls], error.code.value
+    return 500, ErrorCode.INTERNAL_ERROR.value

@@ -51,7 +51,7 @@ class ExportApi:
         wanted = parse_request(request.query_params)
         options = wanted.options
         snapshot = await self._sources.snapshot(document_id, wanted.version, wanted.at, options)
-        body = await self._store.call(render, snapshot, options)
+        body = await self._store.call(render, snapshot, options, self._sources.fonts)
         name = file_name(snapshot, options)
         headers = {
             "Content-Disposition": f'attachment; filename="{name}"',
@@ -70,8 +70,9 @@ def openapi_paths() -> Json:
     ok = {
         "description": (
             "The file, with `Content-Disposition: attachment; filename=...` "
-            "(`referentiel-commun_v3_2026-11-23.pdf`: document, version or `etat-POSITION`, "
-            "date in the requested zone); the position and the text's SHA-256 in "
+            "(`referentiel-commun_v3_2026-11-23.pdf`, "
+            "`referentiel-commun_etat_2026-11-23_14h02.pdf`: day, and time for a point of the "
+            "history, in the requested zone); the position and the text's SHA-256 in "
             "`X-Palabre-Position` and `X-Palabre-SHA256`"
         ),
         "headers": {
@@ -89,6 +90,12 @@ def openapi_paths() -> Json:
         "tz": ("the reader's IANA time zone (default UTC)", STRING, False),
         "comments": ("append comments as notes", enum(*COMMENTS), False),
         "contributors": ("append contributors by organisation", BOOLEAN, False),
+        "sources": ("append the Sources annex (interviews cited, no notes)", BOOLEAN, False),
+        "changes": (
+            "append the change note since version N (with version=M, N < M, or the current text)",
+            {"type": "integer", "minimum": 1},
+            False,
+        ),
         "generated_at": (
             "the generation time written in the file's metadata (default: the snapshot's time)",
             TIME,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from palabre.domain.application import MemberInfo, PalabreApplication
 from palabre.domain.committee import Choice, Rule, canonical_sha256
-from palabre.domain.errors import Forbidden
+from palabre.domain.errors import ErrorCode, Forbidden
 from palabre.domain.ids import DocumentId
 from palabre.domain.roles import Role
 from palabre.domain.shapes import Json
@@ -160,7 +160,9 @@ class MeetingsApi:
         costs (the domain checks it again)."""
         document_id = await readable_document(self._store, request, member)
         if member.role_on(document_id) is not Role.COORDINATOR:
-            raise Forbidden("only a coordinator may open a proposal")
+            raise Forbidden(
+                "only a coordinator may open a proposal", code=ErrorCode.COORDINATOR_ONLY
+            )
         label = text_field(await read_json(request), "label")
         position, text = await self._texts.latest(document_id)
         sha256 = canonical_sha256(text)

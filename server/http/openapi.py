@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import functools
 
+from palabre.domain.errors import ErrorCode
 from palabre.domain.shapes import Json
 from palabre.server.http.audit import openapi_paths as audit_openapi_paths
+from palabre.server.http.changes import openapi_paths as changes_paths
 from palabre.server.http.comments import openapi_paths as comment_paths
 from palabre.server.http.documents import openapi_paths as documents_paths
 from palabre.server.http.events import openapi_paths as events_paths
 from palabre.server.http.export import openapi_paths as export_paths
 from palabre.server.http.history import openapi_paths as history_paths
+from palabre.server.http.interview_schema import openapi_paths as interview_paths
 from palabre.server.http.invitations import openapi_paths as invitation_paths
 from palabre.server.http.meetings import openapi_paths as meetings_paths
 from palabre.server.http.members import openapi_paths as members_paths
@@ -69,8 +72,10 @@ def openapi_document() -> Json:
         | meetings_paths()
         | events_paths()
         | versions_paths()
+        | changes_paths()
         | audit_openapi_paths()
         | comment_paths()
+        | interview_paths()
         | history_paths()
         | export_paths()
         | invitation_paths()
@@ -95,7 +100,7 @@ def _error_responses() -> Json:
         400: "invalid input",
         401: "missing, unknown or revoked token",
         403: "the caller's role does not allow this",
-        404: "unknown document, member, organisation, meeting or proposal",
+        404: "unknown document, member, organisation, meeting, proposal, comment, interview...",
         409: "conflicts with the stored state (closed proposal or meeting, concurrent change)",
         413: "request body above 64 KiB",
         503: "the store does not answer",
@@ -163,7 +168,17 @@ VERSION_SUMMARY = {
 }
 
 SCHEMAS: Json = {
-    "Error": obj({"error": obj({"code": STRING, "message": STRING})}),
+    "Error": obj(
+        {
+            "error": obj(
+                {
+                    "code": enum(*(code.value for code in ErrorCode))
+                    | {"description": "stable machine code (README, Error codes)"},
+                    "message": STRING | {"description": "for developers, in English"},
+                }
+            )
+        }
+    ),
     "Health": obj(
         {"status": enum("ok"), "database": enum("sqlite", "postgresql"), "rooms": INTEGER}
     ),
@@ -272,6 +287,8 @@ SCHEMAS: Json = {
             "sha256": SHA256,
             "meeting_id": nullable(ID),
             "opened_by": nullable(ID),
+            "opened_at": nullable({"type": "string", "format": "date-time"})
+            | {"description": "when the text was pinned (the proposal's event time)"},
             "status": enum("open", "closed"),
             "ballot": enum("open", "secret"),
             "votes": array(ref("Vote")),

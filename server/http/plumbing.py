@@ -16,7 +16,7 @@ from uuid import UUID
 import orjson
 from palabre.domain.actor import acting_member
 from palabre.domain.application import MemberInfo
-from palabre.domain.errors import Forbidden, InvalidInput, PalabreError, Unauthenticated
+from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, PalabreError, Unauthenticated
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.roles import Role
 from palabre.server.errors import PayloadTooLarge
@@ -119,7 +119,9 @@ def require_global_coordinator(member: MemberInfo, action: str) -> None:
     """Things that concern every document (creating one, registering an organisation) are for
     coordinators of every document."""
     if "*" not in member.roles or not member.roles["*"].can_create_documents:
-        raise Forbidden(f"only a coordinator of every document can {action}")
+        raise Forbidden(
+            f"only a coordinator of every document can {action}", code=ErrorCode.COORDINATOR_ONLY
+        )
 
 
 async def readable_document(store: Store, request: Request, member: MemberInfo) -> DocumentId:
@@ -127,7 +129,7 @@ async def readable_document(store: Store, request: Request, member: MemberInfo) 
     document_id = DocumentId(parse_id(request.path_params["document_id"], "document id"))
     await store.document(document_id)
     if member.role_on(document_id) is None:
-        raise Forbidden("no role on this document")
+        raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
     return document_id
 
 
@@ -137,7 +139,9 @@ async def coordinated_document(
     """The document, for a coordinator of it (checks the domain does not make itself)."""
     document_id = await readable_document(store, request, member)
     if member.role_on(document_id) is not Role.COORDINATOR:
-        raise Forbidden(f"only a coordinator of this document may {action}")
+        raise Forbidden(
+            f"only a coordinator of this document may {action}", code=ErrorCode.COORDINATOR_ONLY
+        )
     return document_id
 
 

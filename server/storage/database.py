@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from palabre.domain.application import PalabreApplication, SavedListener
 from palabre.domain.errors import InvalidInput
+from palabre.server.storage.notes_vault import NotesVaultStore
 from palabre.server.storage.transcoder import CompactTranscoder
 
 
@@ -69,6 +70,13 @@ class Database:
 def open_application(
     database: Database, on_saved: SavedListener | None = None
 ) -> PalabreApplication:
-    """Palabre's application on this database, with the project's transcoder; the caller
-    closes it."""
-    return PalabreApplication(env=database.env(), transcoder=CompactTranscoder(), on_saved=on_saved)
+    """Palabre's application on this database, with the project's transcoder and its notes
+    vault (which the application closes with itself); the caller closes it."""
+    vault = NotesVaultStore(env=database.env(), transcoder=CompactTranscoder())
+    try:
+        return PalabreApplication(
+            vault, env=database.env(), transcoder=CompactTranscoder(), on_saved=on_saved
+        )
+    except BaseException:
+        vault.close()
+        raise

@@ -2,7 +2,8 @@
 
 Layout: ``0x01``, a varint length (lib0's, as Yjs writes them: ``crdt/lib0.py``), the JSON
 document, then each blob as a varint length and its raw bytes. In the JSON, a blob is
-``{"\\u0000b": index}``; UUIDs and datetimes are tagged the same way. A CRDT update therefore
+``{"\\u0000b": index}``; UUIDs and datetimes (ISO 8601 with their UTC offset: a named zone
+comes back as its offset at that instant) are tagged the same way. A CRDT update therefore
 costs its own size plus a few bytes, not a base64 string.
 """
 

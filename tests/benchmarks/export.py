@@ -155,13 +155,7 @@ def main() -> None:
         with open_services(settings) as services:
             document, characters = build(services.application)
             print(f"référentiel of {characters:,} characters, approved as v1")
-            sources = Sources(
-                services.store,
-                services.texts,
-                services.versions,
-                services.audit,
-                services.history,
-            )
+            sources = services.sources
             timings, pages = asyncio.run(measure(sources, document, args.runs))
     print(f"the PDF has {pages} pages")
     print(f"{'format':<8}{'median (s)':>12}{'max (s)':>10}{'target':>8}")

@@ -19,7 +19,7 @@ fan-out
     first item instead; the output says how many were byte-identical. Deliveries still missing
     after a bounded drain are counted as lost.
 ingest
-    The editing trace ``../shared/traces/seph-blog1.json.gz`` (137,154 transactions) is
+    The editing trace ``tests/data/seph-blog1.json.gz`` (137,154 transactions) is
     turned into one update per transaction on a local pycrdt document before timing (pycrdt's
     Text indexes are UTF-8 byte offsets, the trace's are code points: they are converted).
     One client then sends every update, as fast as it can, into a new document. Clocks run
@@ -96,10 +96,11 @@ from websockets.exceptions import ConnectionClosed
 if TYPE_CHECKING:
     from pycrdt.websocket import WebsocketServer
 
+from tests.support import traces
 from tests.support.server import REPO, ServerProcess
 from tests.support.state_vector import read_var_uint
 
-TRACE = REPO.parent / "shared" / "traces" / "seph-blog1.json.gz"
+TRACE = traces.path("seph-blog1")
 BODY = "body"
 MESSAGE_SYNC, SYNC_STEP1, SYNC_STEP2, SYNC_UPDATE = 0, 0, 1, 2
 MESSAGE_SAVED = 100

@@ -80,8 +80,9 @@ def eventually(check: Callable[[], bool], what: str, timeout: float = 20) -> Non
         time.sleep(0.05)
 
 
-def screenshot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """``name`` may hold a folder: ``meeting/phone-history``."""
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

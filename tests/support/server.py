@@ -1,7 +1,9 @@
-"""A real Palabre server in its own process, on port 0, so tests can stop, restart or kill it."""
+"""A real Palabre server in its own process, on port 0, so tests can stop, restart or kill it,
+and wait for what it logs. Killed (SIGKILL) by the fixtures at the end of each test."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -59,10 +61,11 @@ class ServerProcess:
     def ws_url(self) -> str:
         return self.base_url.replace("http://", "ws://", 1)
 
-    def stop(self, timeout: float = 30) -> int:
-        """SIGTERM and wait: the graceful path (pending batches are flushed)."""
+    def stop(self, timeout: float = 30, sig: signal.Signals = signal.SIGTERM) -> int:
+        """SIGTERM (or Ctrl-C's SIGINT) and wait: the graceful path (pending batches are
+        flushed). Returns the exit status; the whole output is in :meth:`log` by then."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(sig)
         code = self.process.wait(timeout)
         self.kill()
         return code
@@ -82,7 +85,30 @@ class ServerProcess:
         return self.start()
 
     def log(self) -> str:
+        """The output so far. A line reaches it through a pipe some time after the server
+        wrote it: to look for a line a running server writes, use :meth:`wait_for_log`."""
         return "".join(self.output)
+
+    async def wait_for_log(
+        self, pattern: str | re.Pattern[str], timeout: float = 30
+    ) -> re.Match[str]:
+        """The first match in the output of ``pattern`` (a ``str`` is literal text), waiting
+        for it up to ``timeout`` seconds; AssertionError with the end of the log if it does
+        not come, or the process ended without writing it."""
+        regex = re.compile(re.escape(pattern)) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        while True:
+            ended = self.process is not None and self.process.poll() is not None
+            ended = ended and not self._pumper.is_alive()  # and its output fully read
+            match = regex.search(self.log())
+            if match is not None:
+                return match
+            if ended or time.monotonic() > deadline:
+                why = "the server ended" if ended else f"nothing after {timeout} s"
+                raise AssertionError(
+                    f"{regex.pattern!r} not in the server's log ({why}):\n{self.log()[-3000:]}"
+                )
+            await asyncio.sleep(0.05)
 
     def wait_exit(self, timeout: float) -> int:
         assert self.process is not None

@@ -1,4 +1,6 @@
-"""The real editing traces in ../shared/traces (josephg/editing-traces, CC BY 4.0)."""
+"""The real editing traces of ``tests/data`` (josephg/editing-traces, CC BY 4.0; see the README
+there): loading them, and replaying a transaction on a pycrdt text. Reads only; a missing or
+corrupt file raises at load."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 import orjson
 from pycrdt import Doc, Text
 
-TRACES = Path(__file__).resolve().parents[3] / "shared" / "traces"
+TRACES = Path(__file__).resolve().parents[1] / "data"
 
 Patch = tuple[int, int, str]
 
@@ -31,11 +33,13 @@ class Trace:
     agents: int
 
 
+def path(name: str) -> Path:
+    """The gzipped JSON file of the trace ``name`` (e.g. ``seph-blog1``)."""
+    return TRACES / f"{name}.json.gz"
+
+
 def load(name: str) -> Trace:
-    path = TRACES / f"{name}.json.gz"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the tests need ../shared beside the repo")
-    raw: dict[str, Any] = orjson.loads(gzip.decompress(path.read_bytes()))
+    raw: dict[str, Any] = orjson.loads(gzip.decompress(path(name).read_bytes()))
     txns = [
         Txn(
             patches=[(int(p[0]), int(p[1]), str(p[2])) for p in txn["patches"]],

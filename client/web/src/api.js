@@ -1,8 +1,11 @@
-// The HTTP API, with the member's bearer token. Errors carry the server's status and message.
+// The HTTP API, with the member's bearer token. A failed call throws an ApiError carrying the
+// HTTP status and the server's stable machine code (`{"error": {"code"}}`), which the page
+// translates (errors.js); a call that never reached the server has status 0, code 'network'.
 export class ApiError extends Error {
-  constructor (status, message) {
+  constructor (status, code, message) {
     super(message)
     this.status = status
+    this.code = code
   }
 }
 
@@ -22,14 +25,17 @@ export class Api {
         body: body === undefined ? undefined : JSON.stringify(body)
       })
     } catch (error) {
-      throw new ApiError(0, 'network')
+      throw new ApiError(0, 'network', String(error && error.message))
     }
     if (!response.ok) {
+      let code = ''
       let message = response.statusText
       try {
-        message = (await response.json()).error.message
+        const answer = (await response.json()).error
+        code = String(answer.code || '')
+        message = String(answer.message || message)
       } catch (_) {}
-      throw new ApiError(response.status, message)
+      throw new ApiError(response.status, code, message)
     }
     return response
   }
@@ -54,7 +60,13 @@ export class Api {
     const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition)
     const plain = /filename="?([^";]+)"?/i.exec(disposition)
     const name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : 'palabre-export'
-    return { blob: await response.blob(), name }
+    let blob
+    try {
+      blob = await response.blob()
+    } catch (error) {
+      throw new ApiError(0, 'network', String(error && error.message))
+    }
+    return { blob, name }
   }
 }
 

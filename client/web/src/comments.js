@@ -1,12 +1,15 @@
 // Comments: select a passage, comment on it; threads listed beside the text in the order of
 // their passages, with replies, resolve and reopen; kept current by the live channel.
 // A passage is anchored with Yjs relative positions, so it follows the text as people type.
+// Each event carries the whole thread: only that thread's entry is drawn again, the others
+// stay in place (a reply being typed elsewhere keeps its words and its focus).
 import * as Y from 'yjs'
-import { h, fill } from './dom.js'
+import { h, fill, reconcile } from './dom.js'
 import { t, formatTime } from './i18n.js'
 import { documentPath } from './api.js'
 import { sectionAt } from './outline.js'
 import { Drafts } from './drafts.js'
+import { explain, Notice } from './errors.js'
 
 const MAX_QUOTE = 2000
 
@@ -30,21 +33,32 @@ export class CommentsPanel {
     this.selection = { from: 0, to: 0 }
     this.list = h('ol', { class: 'threads' })
     this.form = h('div', { class: 'new-comment' })
+    this.filters = h('div', { class: 'row filters', role: 'group' })
+    this.entries = new Map() // thread id -> { thread, element } as last drawn
     this.drafts = new Drafts(container)
+    fill(container, this.filters, this.form, this.list)
     this.render()
   }
 
+  // Threads that change while the list is being read are applied after it.
   async reload () {
-    const { comments } = await this.api.get(documentPath(this.documentId, '/comments'))
-    this.threads = new Map(comments.map((thread) => [thread.id, thread]))
-    this.render()
+    const pending = this.pending = []
+    try {
+      const { comments } = await this.api.get(documentPath(this.documentId, '/comments'))
+      this.threads = new Map(comments.map((thread) => [thread.id, thread]))
+    } finally {
+      if (this.pending === pending) this.pending = null
+    }
+    for (const thread of pending) this.threads.set(thread.id, thread)
+    this.renderList()
   }
 
   onEvent (kind, data) {
-    if (kind === 'ready') this.reload().catch(() => {})
+    if (kind === 'ready') this.reload().catch((error) => console.error(error))
+    else if (kind.startsWith('comment.') && data && data.id && this.pending) this.pending.push(data)
     else if (kind.startsWith('comment.') && data && data.id) {
       this.threads.set(data.id, data)
-      this.render()
+      this.renderList()
     }
   }
 
@@ -90,7 +104,7 @@ export class CommentsPanel {
 
   async create (body) {
     const { from, to } = this.draftRange()
-    if (to <= from) throw new Error(t('comments.detached'))
+    if (to <= from) throw new Notice(t('comments.detached'))
     const text = this.live.text.toString()
     const anchor = {
       start: toBase64(Y.encodeRelativePosition(this.draft.start)),
@@ -102,7 +116,8 @@ export class CommentsPanel {
     this.threads.set(thread.id, thread)
     this.draft = null
     this.drafts.forget('new-comment')
-    this.render()
+    this.renderForm()
+    this.renderList()
   }
 
   async act (thread, action, body) {
@@ -110,7 +125,7 @@ export class CommentsPanel {
     const answer = await this.api.post(path, body)
     this.drafts.forget(`reply:${thread.id}`)
     this.threads.set(answer.id, answer)
-    this.render()
+    this.renderList()
   }
 
   renderForm (focus = false) {
@@ -127,7 +142,8 @@ export class CommentsPanel {
         disabled: empty || to - from > MAX_QUOTE,
         onclick: () => { this.openDraft(from, to); this.renderForm(true) }
       }, t('comments.onSelection')),
-      empty ? h('p', { class: 'muted hint' }, t('comments.selectFirst')) : null)
+      empty ? h('p', { class: 'muted hint' }, t('comments.selectFirst')) : null,
+      to - from > MAX_QUOTE ? h('p', { class: 'muted hint' }, t('comments.tooLong')) : null)
       return
     }
     const area = h('textarea', { rows: 3, class: 'comment-body', maxlength: 10000, 'data-draft': 'new-comment' })
@@ -136,7 +152,7 @@ export class CommentsPanel {
       onsubmit: (event) => {
         event.preventDefault()
         if (!area.value.trim()) return
-        this.create(area.value.trim()).catch((e) => { error.textContent = e.message })
+        this.create(area.value.trim()).catch((e) => { error.textContent = explain(e) })
       }
     },
     h('blockquote', {}, this.live.text.toString().slice(from, to)),
@@ -153,7 +169,7 @@ export class CommentsPanel {
     const where = this.range(thread)
     const replyArea = h('textarea', { rows: 2, 'aria-label': t('comments.reply'), maxlength: 10000, 'data-draft': `reply:${thread.id}` })
     const error = h('p', { class: 'error', role: 'alert' })
-    const fail = (e) => { error.textContent = e.message }
+    const fail = (e) => { error.textContent = explain(e) }
     const mayResolve = thread.author.id === this.me.id || this.me.role === 'coordinator'
     return h('li', { class: `thread ${thread.status}`, dataset: { id: thread.id } },
       h('button', {
@@ -194,24 +210,41 @@ export class CommentsPanel {
       error)
   }
 
+  // The filters, the form and the list: on load and when the language changes.
   render () {
     const focus = this.drafts.focused()
-    const all = [...this.threads.values()]
-    const shown = all.filter((thread) => this.filter === 'all' || thread.status === this.filter)
-    const position = (thread) => (this.range(thread) || { from: Infinity }).from
-    shown.sort((a, b) => position(a) - position(b) || a.created_at.localeCompare(b.created_at))
     const choice = (value, key) => h('button', {
       type: 'button',
       'aria-pressed': String(this.filter === value),
       onclick: () => { this.filter = value; this.render() }
     }, t(key))
-    fill(this.list, shown.length ? shown.map((thread) => this.renderThread(thread)) : h('li', { class: 'muted' }, t('comments.none')))
-    fill(this.container,
-      h('div', { class: 'row filters', role: 'group', 'aria-label': t('comments.filter') },
-        choice('open', 'comments.open'), choice('resolved', 'comments.resolved'), choice('all', 'comments.all')),
-      this.form, this.list)
+    this.filters.setAttribute('aria-label', t('comments.filter'))
+    fill(this.filters, choice('open', 'comments.open'), choice('resolved', 'comments.resolved'), choice('all', 'comments.all'))
     this.renderForm()
+    this.entries.clear()
+    this.renderList()
     this.drafts.restore(focus)
+  }
+
+  // The threads in the order of their passages; an entry is drawn again only when its
+  // thread changed, and entries already in place are not moved.
+  renderList () {
+    const all = [...this.threads.values()]
+    const shown = all.filter((thread) => this.filter === 'all' || thread.status === this.filter)
+    const position = (thread) => (this.range(thread) || { from: Infinity }).from
+    shown.sort((a, b) => position(a) - position(b) || a.created_at.localeCompare(b.created_at))
+    const focus = this.drafts.focused()
+    let redrawn = false
+    const elements = shown.map((thread) => {
+      const entry = this.entries.get(thread.id)
+      if (entry && entry.thread === thread) return entry.element
+      redrawn = true
+      const element = this.renderThread(thread)
+      this.entries.set(thread.id, { thread, element })
+      return element
+    })
+    reconcile(this.list, elements.length ? elements : [h('li', { class: 'muted' }, t('comments.none'))])
+    if (redrawn) this.drafts.restore(focus)
     this.markPassages()
     this.onCount(all.filter((thread) => thread.status === 'open').length)
   }

@@ -1,4 +1,5 @@
-// A tiny element builder: h('button', {class: 'x', onclick}, 'label', child, ...)
+// A tiny element builder: h('button', {class: 'x', onclick}, 'label', child, ...), and fill()
+// to replace an element's children.
 export function h (tag, attrs = {}, ...children) {
   const element = document.createElement(tag)
   for (const [name, value] of Object.entries(attrs || {})) {
@@ -32,10 +33,20 @@ export function fill (element, ...children) {
   return element
 }
 
-// A stable colour for a name or id: the same member has the same colour for everyone.
-export function colourFor (key) {
-  let hash = 0
-  for (const char of String(key)) hash = (hash * 31 + char.codePointAt(0)) >>> 0
-  const hue = hash % 360
-  return { colour: `hsl(${hue} 70% 35%)`, light: `hsl(${hue} 80% 85%)` }
+// Make `parent`'s children exactly `children`, in order, moving only what must move: an
+// element already in place is left alone, so a field being typed in keeps its focus.
+export function reconcile (parent, children) {
+  let cursor = parent.firstChild
+  for (const child of children) {
+    if (child === cursor) {
+      cursor = cursor.nextSibling
+      continue
+    }
+    parent.insertBefore(child, cursor)
+  }
+  while (cursor) {
+    const next = cursor.nextSibling
+    cursor.remove()
+    cursor = next
+  }
 }

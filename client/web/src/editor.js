@@ -1,6 +1,8 @@
 // The editor: CodeMirror 6 with Markdown highlighting, bound to the shared Yjs text by
 // y-codemirror.next (remote cursors and selections included). Read-only for observers and
-// commenters. Passages with open comments are underlined.
+// commenters, who can still move and select with the keyboard to comment; typing there shows
+// why nothing happens. Passages with open comments are underlined; passages linked to an
+// interview (sources) are marked too, each kind in its own layer.
 import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
@@ -11,21 +13,26 @@ import { markdown } from '@codemirror/lang-markdown'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
 
-const setCommented = StateEffect.define()
-const commented = StateField.define({
-  create: () => Decoration.none,
-  update (value, transaction) {
-    value = value.map(transaction.changes)
-    for (const effect of transaction.effects) {
-      if (effect.is(setCommented)) value = effect.value
-    }
-    return value
-  },
-  provide: (field) => EditorView.decorations.from(field)
-})
-const commentMark = Decoration.mark({ class: 'cm-commented' })
+// One layer of marked passages: its ranges follow edits until they are set again.
+function layer (className) {
+  const set = StateEffect.define()
+  const field = StateField.define({
+    create: () => Decoration.none,
+    update (value, transaction) {
+      value = value.map(transaction.changes)
+      for (const effect of transaction.effects) {
+        if (effect.is(set)) value = effect.value
+      }
+      return value
+    },
+    provide: (f) => EditorView.decorations.from(f)
+  })
+  return { set, field, mark: Decoration.mark({ class: className }) }
+}
+const commented = layer('cm-commented')
+const sourced = layer('cm-sourced')
 
-export function createEditor ({ parent, live, label, placeholderText, onChange }) {
+export function createEditor ({ parent, live, label, placeholderText, onChange, onUpdate, onRefused }) {
   const editable = new Compartment()
   const undoManager = new Y.UndoManager(live.text)
   const view = new EditorView({
@@ -41,10 +48,18 @@ export function createEditor ({ parent, live, label, placeholderText, onChange }
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         placeholder(placeholderText),
         editable.of(EditorState.readOnly.of(false)),
-        commented,
+        commented.field,
+        sourced.field,
         EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged || update.selectionSet) onChange(update)
+          onUpdate(update)
+        }),
+        // Read only: typing is refused, and said so, never silently ignored.
+        EditorView.domEventHandlers({
+          beforeinput: (_event, view) => { if (view.state.readOnly) onRefused() },
+          paste: (_event, view) => { if (view.state.readOnly) onRefused() },
+          drop: (_event, view) => { if (view.state.readOnly) onRefused() }
         }),
         yCollab(live.text, live.awareness, { undoManager })
       ]
@@ -55,16 +70,19 @@ export function createEditor ({ parent, live, label, placeholderText, onChange }
     setReadOnly (readOnly) {
       view.dispatch({ effects: editable.reconfigure(EditorState.readOnly.of(readOnly)) })
     },
-    markComments (ranges) {
-      const marks = ranges
-        .filter((r) => r.from < r.to && r.to <= view.state.doc.length)
-        .sort((a, b) => a.from - b.from)
-        .map((r) => commentMark.range(r.from, r.to))
-      view.dispatch({ effects: setCommented.of(Decoration.set(marks, true)) })
-    },
+    markComments (ranges) { mark(view, commented, ranges) },
+    markSources (ranges) { mark(view, sourced, ranges) },
     select (from, to) {
       view.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true })
       view.focus()
     }
   }
+}
+
+function mark (view, kind, ranges) {
+  const marks = ranges
+    .filter((r) => r.from < r.to && r.to <= view.state.doc.length)
+    .sort((a, b) => a.from - b.from)
+    .map((r) => kind.mark.range(r.from, r.to))
+  view.dispatch({ effects: kind.set.of(Decoration.set(marks, true)) })
 }

@@ -1,4 +1,4 @@
-// The document's live channel (server-sent events): committee and comment events. The
+// The document's live channel (server-sent events): committee, comment and interview events. The
 // browser's EventSource reconnects by itself; listeners re-read the state on every `ready`.
 export function openEvents (documentId, token, handlers) {
   const url = `/api/documents/${encodeURIComponent(documentId)}/events?token=${encodeURIComponent(token)}`
@@ -6,7 +6,8 @@ export function openEvents (documentId, token, handlers) {
   const kinds = ['ready', 'meeting.opened', 'attendance.recorded', 'meeting.closed',
     'proposal.opened', 'vote.cast', 'proposal.closed', 'rule.set', 'organisation.voting',
     'member.added', 'member.changed', 'member.removed', 'comment.created', 'comment.replied',
-    'comment.edited', 'comment.resolved', 'comment.reopened']
+    'comment.edited', 'comment.resolved', 'comment.reopened', 'interview.recorded',
+    'interview.revised', 'interview.notes', 'interview.linked', 'interview.unlinked']
   for (const kind of kinds) {
     source.addEventListener(kind, (event) => {
       let data = {}

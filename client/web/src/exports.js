@@ -1,8 +1,10 @@
 // Downloads: any version, or the text at any point, in each export format the server offers
-// (GET /api/documents/{id}/export?format=...&version=N|at=POSITION, named by the server).
+// (GET /api/documents/{id}/export?format=...&version=N|at=POSITION, named by the server). A
+// failed download says why in the reader's words (offline, refused...).
 import { h } from './dom.js'
 import { t, currentLanguage } from './i18n.js'
 import { documentPath } from './api.js'
+import { explain } from './errors.js'
 
 export const FORMATS = ['md', 'html', 'docx', 'odt', 'pdf', 'json']
 
@@ -22,10 +24,13 @@ export async function download (api, documentId, format, { version, at } = {}) {
 }
 
 // A group of buttons, one per format, for one version (or one position, or the latest text).
-export function exportButtons (api, documentId, point = {}) {
+// `point` may be a function giving the point at the moment of the click (the history's
+// slider moves under the buttons).
+export function exportButtons (api, documentId, point = {}, label = '') {
   const status = h('span', { class: 'error', role: 'alert' })
-  const what = point.version !== undefined ? `v${point.version}` : point.at !== undefined ? `@${point.at}` : ''
-  return h('div', { class: 'exports row', role: 'group', 'aria-label': `${t('export.label')} ${what}` },
+  const fixed = typeof point === 'function' ? null : point
+  const what = label || (fixed && fixed.version !== undefined ? `v${fixed.version}` : '')
+  return h('div', { class: 'exports row', role: 'group', 'aria-label': `${t('export.label')} ${what}`.trim() },
     h('span', { class: 'muted' }, t('export.download')),
     FORMATS.map((format) => h('button', {
       type: 'button',
@@ -36,9 +41,9 @@ export function exportButtons (api, documentId, point = {}) {
         button.disabled = true
         status.textContent = ''
         try {
-          await download(api, documentId, format, point)
+          await download(api, documentId, format, fixed || point())
         } catch (error) {
-          status.textContent = t('export.failed', { message: error.message })
+          status.textContent = t('export.failed', { message: explain(error) })
         } finally {
           button.disabled = false
         }

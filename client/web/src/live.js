@@ -1,6 +1,7 @@
 // The live document: a Yjs doc kept in IndexedDB (edits survive a reload, even offline) and
 // synchronised with the server by the stock y-websocket provider, with Palabre's save
-// acknowledgements (?acks=1) read by one extra message handler.
+// acknowledgements (?acks=1) read by one extra message handler. Unsaved work is counted in
+// characters typed or erased, the unit a person recognises.
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -38,8 +39,16 @@ export class LiveDocument {
     const name = `palabre-${documentId}-${memberId}`
     this.tracker = new SaveTracker(window.localStorage, `palabre.unsaved.${documentId}.${memberId}`)
     this.persistence = new IndexeddbPersistence(name, this.doc)
+    // What a local change weighs: the characters it typed or erased (observers run before
+    // the doc's 'update' event, which the provider sends right after this listener).
+    let weight = 0
+    this.text.observe((event) => {
+      if (!event.transaction.local) return
+      for (const op of event.delta) weight += op.insert ? op.insert.length : op.delete || 0
+    })
     this.doc.on('update', (_update, origin) => {
-      if (origin !== this.provider && origin !== this.persistence) this.tracker.localChange()
+      if (origin !== this.provider && origin !== this.persistence) this.tracker.localChange(Math.max(1, weight))
+      weight = 0
     })
     const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
     this.provider = new WebsocketProvider(`${scheme}//${window.location.host}/ws`, documentId,

@@ -1,4 +1,8 @@
 // The page: sign in, then the document's workspace (text, committee, history, exports).
+// It owns the layout (a compact header so the text starts in the first screen, on a laptop
+// and on a phone), the tabs and what each loads, the member list that colours everyone
+// (kept current by the live channel), and the routing of live events to the panels. A tab
+// whose loading fails says why and offers to try again.
 import './style.css'
 import { h, fill } from './dom.js'
 import { Api, ApiError, documentPath } from './api.js'
@@ -7,27 +11,30 @@ import { initLanguage, setLanguage, currentLanguage, onLanguage, t, translate } 
 import { LiveDocument } from './live.js'
 import { createEditor } from './editor.js'
 import { renderToolbar } from './toolbar.js'
-import { renderOutline } from './outline.js'
+import { headings, plainHeading, renderOutline } from './outline.js'
 import { previewer } from './preview.js'
-import { startPresence, trustServerNames } from './presence.js'
+import { Presence } from './presence.js'
+import { Colours } from './colours.js'
 import { CommentsPanel } from './comments.js'
+import { SourcesPanel } from './sources.js'
 import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
 import { exportButtons } from './exports.js'
 import { openEvents } from './events.js'
 import { registerServiceWorker, lastKnown } from './offline.js'
+import { errorText, failure } from './errors.js'
 
 const storage = window.localStorage
 const root = document.getElementById('app')
+const WIDE = window.matchMedia('(min-width: 1001px)') // the outline sits beside the text
 
 function languageButton () {
   return h('button', {
     type: 'button',
     class: 'lang',
-    'data-i18n': 'lang.switch',
     'data-i18n-label': 'lang.switchLabel',
     onclick: () => setLanguage(storage, currentLanguage() === 'fr' ? 'en' : 'fr')
-  })
+  }, h('span', { class: 'long', 'data-i18n': 'lang.switch' }), h('span', { class: 'short', 'data-i18n': 'lang.short' }))
 }
 
 function signInPage (message) {
@@ -35,7 +42,7 @@ function signInPage (message) {
   fill(root, h('main', { class: 'sign-in card' },
     h('div', { class: 'row end' }, languageButton()),
     h('h1', { 'data-i18n': 'auth.title' }),
-    message ? h('p', { class: 'error', role: 'alert' }, t(message)) : null,
+    message ? h('p', { class: 'error', role: 'alert', 'data-i18n': message }) : null,
     h('p', { 'data-i18n': 'auth.intro' }),
     h('form', {
       class: 'stack',
@@ -93,12 +100,48 @@ function tabs (names, onShow) {
   return h('nav', { class: 'tabs', role: 'tablist', 'data-i18n-label': 'tabs.label' }, buttons)
 }
 
+// A tab's panel: a slot that says when loading failed, then the panel's own content.
+function tabPanel (name) {
+  const slot = h('div', { class: 'panel-status' })
+  const content = h('div', { class: `panel-content content-${name}` })
+  const panel = h('div', { id: `panel-${name}`, role: 'tabpanel', 'aria-labelledby': `tab-${name}`, class: 'panel', hidden: true }, slot, content)
+  return { panel, slot, content }
+}
+
+// Load a tab's content; meanwhile say so, and on failure say why and offer to try again.
+function loading (slot, task) {
+  const run = () => {
+    fill(slot, h('p', { class: 'muted loading' }, t('app.loading')))
+    return Promise.resolve().then(task).then(() => fill(slot), (error) => failure(slot, error, run))
+  }
+  return run
+}
+
+// The member list, as GET .../members gives it, kept current by the live channel.
+function followRoster (roster, kind, data) {
+  const list = roster.members
+  const index = data && list.findIndex((m) => m.id === data.id)
+  if (kind === 'member.added' && index < 0) list.push(data)
+  else if (kind === 'member.changed' && index >= 0) list[index] = data
+  else if (kind === 'member.removed' && index >= 0) {
+    if (data.role === null) list.splice(index, 1)
+    else list[index] = { ...list[index], role: data.role }
+  } else if (kind === 'organisation.voting') {
+    for (const m of list) if (m.organisation_id === data.id) m.organisation_votes = data.votes
+  } else return false
+  roster.colours.setMembers(list)
+  return true
+}
+
 async function documentPage (api, token, documentId) {
-  let me
-  let info
+  let me, info, listed
   try {
-    ;[me, info] = await Promise.all([lastKnown(api, documentPath(documentId, '/me')),
-      lastKnown(api, documentPath(documentId))])
+    // The member list only colours people: without it (offline...) the page still opens,
+    // with colours from ids until the list is read again when the live channel starts.
+    ;[me, info, listed] = await Promise.all([
+      lastKnown(api, documentPath(documentId, '/me')), lastKnown(api, documentPath(documentId)),
+      lastKnown(api, documentPath(documentId, '/members')).catch(() => null)
+    ])
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signInPage('auth.invalid')
     if (error instanceof ApiError && error.status === 403) return signInPage('auth.noRole')
@@ -106,6 +149,9 @@ async function documentPage (api, token, documentId) {
     throw error
   }
   document.title = `${info.title} — Palabre`
+  const colours = new Colours()
+  const roster = { members: listed ? listed.members : [], colours, read: listed !== null }
+  colours.setMembers(roster.members)
   let closedCode = null
   const live = new LiveDocument({
     documentId,
@@ -113,56 +159,86 @@ async function documentPage (api, token, documentId) {
     token,
     onClosed: (code) => { closedCode = code; renderStatus() }
   })
-  trustServerNames(live.awareness)
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' })
-  const presence = h('div', { class: 'presence' })
+  const presenceBox = h('div', { class: 'presence' })
+  // Before the editor: presence stamps the names and colours y-codemirror draws.
+  const presence = new Presence({ awareness: live.awareness, live, me, colours, container: presenceBox })
   const who = h('span', { class: 'me' })
   const outline = h('div', { class: 'outline-list' })
+  const outlineSummary = h('summary', {})
+  const outlineBox = h('details', { class: 'outline', open: WIDE.matches },
+    outlineSummary, h('h2', { class: 'outline-title', 'data-i18n': 'outline.title' }), outline)
+  WIDE.addEventListener('change', () => { outlineBox.open = WIDE.matches })
   const preview = h('div', { class: 'preview markdown-body' })
   const commentsBox = h('div', { class: 'comments' })
+  const sourcesBox = h('div', { class: 'sources' })
   const editorBox = h('div', { class: 'editor', id: 'editor' })
-  const readOnlyNote = h('p', { class: 'note', 'data-i18n': 'editor.readOnly' })
-  const committeeBox = h('div', { id: 'panel-committee', role: 'tabpanel', 'aria-labelledby': 'tab-committee', class: 'panel', hidden: true })
-  const historyBox = h('div', { id: 'panel-history', role: 'tabpanel', 'aria-labelledby': 'tab-history', class: 'panel', hidden: true })
-  const exportsBox = h('div', { id: 'panel-exports', role: 'tabpanel', 'aria-labelledby': 'tab-exports', class: 'panel', hidden: true })
+  const readOnlyNote = h('p', { class: 'note read-only', role: 'status' })
+  const committeeTab = tabPanel('committee')
+  const historyTab = tabPanel('history')
+  const exportsTab = tabPanel('exports')
   const sideTab = (name, key) => h('button', {
     type: 'button', role: 'tab', id: `side-${name}`, class: `side-tab side-${name}`,
     'aria-selected': String(name === 'comments'), onclick: () => showSide(name)
   }, t(key, { n: 0 }))
   const previewTab = sideTab('preview', 'side.preview')
   const commentsTab = sideTab('comments', 'side.comments')
+  const sourcesTab = sideTab('sources', 'side.sources')
   const previewPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-preview', hidden: true }, preview)
   const commentsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-comments' }, commentsBox)
+  const sourcesPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-sources', hidden: true }, sourcesBox)
+  const sides = { preview: [previewTab, previewPanel], comments: [commentsTab, commentsPanel], sources: [sourcesTab, sourcesPanel] }
   function showSide (name) {
-    previewTab.setAttribute('aria-selected', String(name === 'preview'))
-    commentsTab.setAttribute('aria-selected', String(name === 'comments'))
-    previewPanel.hidden = name !== 'preview'
-    commentsPanel.hidden = name !== 'comments'
+    for (const [other, [tab, panel]] of Object.entries(sides)) {
+      tab.setAttribute('aria-selected', String(other === name))
+      panel.hidden = other !== name
+    }
+    if (name === 'sources' && sources) sources.reload().catch((error) => sources.fail(error))
   }
 
   let comments = null // created once the editor exists
+  let sources = null
+  let marking = null
   const editor = createEditor({
     parent: editorBox,
     live,
     label: t('editor.label'),
     placeholderText: t('editor.placeholder'),
     onChange: (update) => {
-      if (update.docChanged) textChanged()
       const { from, to } = update.state.selection.main
       if (comments) comments.selectionChanged(from, to)
+      if (sources) sources.selectionChanged(from, to)
+    },
+    // y-codemirror redraws remote cursors on any update: mark their labels again after.
+    onUpdate: () => {
+      if (marking === null) marking = requestAnimationFrame(() => { marking = null; presence.markCursors() })
+    },
+    onRefused: () => {
+      readOnlyNote.classList.remove('flash')
+      void readOnlyNote.offsetWidth // restart the animation
+      readOnlyNote.classList.add('flash')
     }
   })
+  presence.attachEditor(editorBox)
   const renderPreview = previewer(preview)
+  let outlining = null
   function textChanged () {
     const text = live.text.toString()
     renderPreview(text)
-    renderOutline(outline, text, (position) => editor.select(position, position))
+    clearTimeout(outlining)
+    outlining = setTimeout(() => {
+      const found = headings(text)
+      outlineSummary.textContent = t('outline.summary', { n: found.length })
+      renderOutline(outline, found, (position) => editor.select(position, position))
+    }, 150)
     if (comments) comments.textChanged()
+    if (sources) sources.textChanged()
   }
   function applyRole () {
     const readOnly = !['coordinator', 'editor'].includes(me.role)
     editor.setReadOnly(readOnly)
     readOnlyNote.hidden = !readOnly
+    readOnlyNote.textContent = t(me.role === 'commenter' ? 'editor.readOnlyComment' : 'editor.readOnly')
     fill(who, t('me.as', { name: me.name, organisation: me.organisation, role: t(`role.${me.role}`) }))
   }
   function renderStatus () {
@@ -185,21 +261,31 @@ async function documentPage (api, token, documentId) {
     api, documentId, live, editor, me, container: commentsBox,
     onCount: (n) => { commentsTab.textContent = t('side.comments', { n }) }
   })
-  const committee = new CommitteePanel({ api, documentId, me, container: committeeBox })
-  const history = new HistoryPanel({ api, documentId, container: historyBox })
+  sources = new SourcesPanel({
+    api, documentId, live, editor, me, container: sourcesBox,
+    onCount: (n) => { sourcesTab.textContent = t('side.sources', { n }) }
+  })
+  const committee = new CommitteePanel({ api, documentId, me, roster, container: committeeTab.content })
+  const history = new HistoryPanel({ api, documentId, colours, container: historyTab.content })
+  let versionsShown = null
   const renderExports = async () => {
     const { versions } = await api.get(documentPath(documentId, '/versions'))
-    fill(exportsBox, h('section', { class: 'card' },
+    versionsShown = versions
+    drawExports()
+  }
+  const drawExports = () => {
+    if (versionsShown === null) return
+    fill(exportsTab.content, h('section', { class: 'card' },
       h('h2', {}, t('exports.title')), h('p', {}, t('exports.intro')),
-      h('h3', {}, t('exports.current')), exportButtons(api, documentId, {}),
-      versions.slice().reverse().map((v) => [h('h3', {}, `v${v.number} — ${v.label}`),
+      h('h3', {}, t('exports.current')), exportButtons(api, documentId, {}, t('exports.current')),
+      versionsShown.slice().reverse().map((v) => [h('h3', {}, `v${v.number} — ${v.label}`),
         exportButtons(api, documentId, { version: v.number })])))
   }
   const loaders = {
     text: () => {},
-    committee: () => committee.reload(),
-    history: () => history.reload(),
-    exports: renderExports
+    committee: loading(committeeTab.slot, () => { if (!committee.loaded) return committee.reload() }),
+    history: loading(historyTab.slot, () => history.reload()),
+    exports: loading(exportsTab.slot, renderExports)
   }
 
   fill(root,
@@ -207,34 +293,31 @@ async function documentPage (api, token, documentId) {
     h('header', { class: 'top' },
       h('div', { class: 'title' }, h('h1', {}, h('span', { class: 'brand' }, 'Palabre'), ' ', h('span', { class: 'doc-title' }, info.title)), who),
       status,
-      presence,
+      presenceBox,
       h('div', { class: 'account row' }, languageButton(), h('button', {
         type: 'button',
         class: 'sign-out',
-        'data-i18n': 'auth.signOut',
+        'data-i18n-label': 'auth.signOut',
         onclick: () => {
           if (live.unsaved && !window.confirm(t('auth.signOutUnsaved'))) return
           signOut(storage)
           window.location.assign('/')
         }
-      }))),
-    tabs(['text', 'committee', 'history', 'exports'], (name) => {
-      Promise.resolve(loaders[name]()).catch((error) => console.error(error))
-    }),
+      }, h('span', { class: 'long', 'data-i18n': 'auth.signOut' }), h('span', { class: 'short', 'data-i18n': 'auth.signOutShort' })))),
+    tabs(['text', 'committee', 'history', 'exports'], (name) => loaders[name]()),
     h('main', {},
       h('div', { id: 'panel-text', role: 'tabpanel', 'aria-labelledby': 'tab-text', class: 'panel' },
         renderToolbar(editor),
         readOnlyNote,
         h('div', { class: 'workspace' },
-          h('nav', { class: 'outline', 'aria-labelledby': 'outline-title' }, h('h2', { id: 'outline-title', 'data-i18n': 'outline.title' }), outline),
+          outlineBox,
           editorBox,
           h('aside', { class: 'side', 'data-i18n-label': 'side.label' },
-            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab),
-            previewPanel, commentsPanel))),
-      committeeBox, historyBox, exportsBox))
+            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, sourcesTab),
+            previewPanel, commentsPanel, sourcesPanel))),
+      committeeTab.panel, historyTab.panel, exportsTab.panel))
 
   applyRole()
-  const renderPresence = startPresence(live.awareness, me, presence)
   live.tracker.onChange(renderStatus)
   live.text.observe(() => textChanged())
   textChanged()
@@ -252,21 +335,38 @@ async function documentPage (api, token, documentId) {
   })
   openEvents(documentId, token, [
     (kind, data) => comments.onEvent(kind, data),
-    (kind, data) => { if (!committeeBox.hidden) committee.onEvent(kind, data) }
+    (kind, data) => sources.onEvent(kind, data),
+    (kind, data) => {
+      if (followRoster(roster, kind, data)) presence.refresh()
+      if (kind === 'ready' && !roster.read) {
+        api.get(documentPath(documentId, '/members')).then(({ members }) => {
+          Object.assign(roster, { members, read: true })
+          colours.setMembers(members)
+          presence.refresh()
+          committee.rosterChanged()
+        }).catch(() => {})
+      }
+    },
+    (kind, data) => committee.onEvent(kind, data),
+    (kind, data) => { history.onEvent(kind, data).catch((error) => failure(historyTab.slot, error, loaders.history)) },
+    (kind, data) => {
+      if (kind === 'proposal.closed' && data && data.version && versionsShown !== null) loaders.exports()
+    }
   ])
   onLanguage(() => {
     translate(root)
     applyRole()
     renderStatus()
-    renderPresence()
+    presence.render()
     comments.render()
+    sources.render()
     committee.render()
-    if (!historyBox.hidden) history.render()
-    if (!exportsBox.hidden) renderExports()
+    history.render()
+    drawExports()
     textChanged()
   })
   // Tests and the curious can reach the live document from the console.
-  window.palabre = { live, editor, me }
+  window.palabre = { live, editor, me, colours, presence, errorText, plainHeading }
 }
 
 async function start () {
@@ -279,7 +379,10 @@ async function start () {
     else await documentsPage(api)
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signInPage('auth.invalid')
-    fill(root, h('main', { class: 'card' }, h('p', { class: 'error', role: 'alert' }, error.message)))
+    const slot = h('main', { class: 'page-failed' })
+    fill(root, h('div', { class: 'row end' }, languageButton()), slot)
+    failure(slot, error, start)
+    translate(root)
   }
 }
 

@@ -2,7 +2,7 @@
 // acknowledgements (message type 100 + varuint N: the first N document updates this
 // connection sent are durable). Each local change is tied to the message that carried it;
 // offline changes ride on the sync step 2 sent when the connection comes back.
-// The count of unsaved changes survives a reload (localStorage) while IndexedDB keeps the
+// The count of unsaved characters survives a reload (localStorage) while IndexedDB keeps the
 // changes themselves.
 const UNASSIGNED = -1
 
@@ -36,8 +36,9 @@ export class SaveTracker {
     listener(this)
   }
 
-  localChange () {
-    this.last = { connection: UNASSIGNED, message: 0, weight: 1 }
+  // One local change, weighing `weight` characters typed or erased.
+  localChange (weight = 1) {
+    this.last = { connection: UNASSIGNED, message: 0, weight }
     this.pending.push(this.last)
     this.changed()
   }
