@@ -51,6 +51,7 @@ READERS = frozenset(MEMBERS_OF_A)
 WRITERS = frozenset({"commenter", "editor", "coordinator", "admin"})
 COORDINATORS = frozenset({"coordinator", "admin"})
 VOTERS = frozenset({"editor", "coordinator"})  # members with their organisation's vote
+INTERVIEWERS = frozenset({"commenter"}) | COORDINATORS  # the world's interview: led by them
 D = "/api/documents/{document_id}"
 ASSET = sorted((Path(__file__).parents[1] / "server" / "static" / "assets").iterdir())[0].name
 
@@ -129,6 +130,21 @@ ROWS = [
     Row("GET", D + "/authorship", READERS),
     Row("GET", D + "/history", READERS),
     Row("GET", D + "/export", READERS, query="?format=md"),
+    Row("GET", D + "/versions/{n}/changes/{m}", READERS),
+    Row("GET", D + "/proposals/{proposal_id}/changes", READERS),
+    Row("GET", D + "/interviews", READERS),
+    Row("POST", D + "/interviews", COORDINATORS, "new_interview", success=201),
+    Row("GET", D + "/interviews/{interview_id}", READERS),
+    Row("PATCH", D + "/interviews/{interview_id}", INTERVIEWERS, {"summary": "Revu"}),
+    Row(
+        "POST",
+        D + "/interviews/{interview_id}/links",
+        INTERVIEWERS | {"editor"},
+        {"quote": "texte", "section": ""},
+        success=201,
+    ),
+    Row("DELETE", D + "/interviews/{interview_id}/links/{link_id}", INTERVIEWERS | {"editor"}),
+    Row("GET", D + "/sources", READERS),
 ]
 
 
@@ -209,6 +225,21 @@ async def _committee(world: World, base_url: str) -> None:
             document + "/comments", json={"body": "Avis", "quote": "texte"}, headers=commenter
         )
         world.ids["comment_id"] = comment.json()["id"]
+        interview = {
+            "organisation_ids": [world.ids["organisation_id"]],
+            "date": "2026-11-20",
+            "mode": "on_site",
+            "led_by": [world.ids["commenter_id"]],
+        }
+        world.ids["interview_id"] = (await call("POST", "/interviews", interview))["id"]
+        editor = {"Authorization": f"Bearer {world.tokens['editor']}"}
+        link = await http.post(
+            f"{document}/interviews/{world.ids['interview_id']}/links",
+            json={"quote": "texte", "section": ""},
+            headers=editor,
+        )
+        assert link.status_code == 201, link.text
+        world.ids["link_id"] = link.json()["id"]
         world.ids["member_id"] = world.ids["observer_id"]
 
 
@@ -243,6 +274,13 @@ def request_of(row: Row, world: World, caller: str) -> tuple[str, str, Any]:
         body = {"title": "Autre", "date": "2026-12-02"}
     elif body == "attendance":
         body = {"present": [ids["editor_id"]]}
+    elif body == "new_interview":
+        body = {
+            "organisation_ids": [ids["organisation_id"]],
+            "date": "2026-11-20",
+            "mode": "video",
+            "led_by": [ids["coordinator_id"]],
+        }
     method = "HEAD" if row.query == "?probe=head" else row.method
     query = "" if row.query == "?probe=head" else row.query
     return method, path + query, body
