@@ -63,21 +63,24 @@ async def test_a_resync_that_relays_another_members_edits_keeps_only_its_own(
     core: Core,
 ) -> None:
     """After a crash, a client's sync step 2 carries other people's edits the server lost:
-    those are left for their author to send again; the client's own are applied."""
-    author, _ = core.connect()
+    those are left for their author to send again; the client's own are applied (once what
+    they build on is back). Whoever completes them gets them too."""
+    author, author_peer = core.connect()
     relayer, _ = core.connect()
     a, b = Writer(101), Writer(202)
     await core.room.receive(author, update_message(a.type("Stocké. ")))
     lost = a.type("Perdu dans le crash. ")  # the server never applied it (it "crashed")
     b.receive(a.doc.get_update())
-    mine = b.type("Le mien.", at=0)
-    resync = sync_step2_message(b.doc.get_update())
-    await core.room.receive(relayer, resync)
-    assert core.room.live.text == "Le mien.Stocké. "
+    b.type("Le mien.")  # typed after the lost text, so it builds on it
+    await core.room.receive(relayer, sync_step2_message(b.doc.get_update()))
+    assert core.room.live.text == "Stocké. "  # the relayed text dropped, b's waits for it
     assert core.room.owners.owner(101) == author.member.id
     await core.room.receive(author, update_message(lost))  # the author's client resends
-    assert core.room.live.text == "Le mien.Stocké. Perdu dans le crash. "
-    assert mine
+    assert core.room.live.text == "Stocké. Perdu dans le crash. Le mien."
+    await until(lambda: bool(author_peer.of_type(0, 2)))
+    for frame in author_peer.of_type(0, 2):  # what the author was sent
+        a.receive(frame[3:] if frame[2] < 0x80 else frame[4:])
+    assert a.value == core.room.live.text
 
 
 async def test_after_a_restart_owners_are_read_back_from_the_log() -> None:

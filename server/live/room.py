@@ -195,7 +195,10 @@ class Room:
             raise
         connection.received_updates += 1
         for change in changes:
-            self._broadcast(update_message(change), exclude=connection)
+            # The sender holds what it sent; a change that is more than that (it completed
+            # structs that were waiting for it, someone else's included) goes back to it too.
+            sender_has_it = change == update
+            self._broadcast(update_message(change), exclude=connection if sender_has_it else None)
             self.batcher.record(connection, change)
         if connection.wants_acks:
             self.batcher.acknowledge_soon()

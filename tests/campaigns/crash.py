@@ -146,7 +146,14 @@ async def settle(lives: list[LiveDocument], server: ServerProcess, actors: Cast)
     deadline = loop.time() + 120
     while len({live.value for live in lives}) > 1:
         if loop.time() > deadline:
-            raise AssertionError("clients did not converge")
+            odd = [
+                f"client {i}: connected={live.connected} close={live.close_code} "
+                f"{live.close_reason!r} unsaved={live.unsaved} length={len(live.value)}"
+                for i, live in enumerate(lives)
+                if live.value != max((x.value for x in lives), key=len)
+            ]
+            refusals = [line for line in server.output if "closing" in line][-5:]
+            raise AssertionError(f"clients did not converge: {odd[:5]} {refusals}")
         await asyncio.sleep(0.05)
     headers = {"Authorization": f"Bearer {actors.admin}"}
     async with httpx.AsyncClient(timeout=60) as http:
