@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import psutil  # type: ignore[import-untyped]
 import pytest
+from palabre.client import LiveDocument
 from websockets.asyncio.client import connect
 
 from tests.conftest import Seed
@@ -125,3 +127,24 @@ async def test_one_member_opens_a_bounded_number_of_connections(
             await asyncio.wait_for(again.recv(), 10)
     finally:
         server.kill()
+
+
+async def test_the_checks_worker_processes_die_with_a_killed_server(
+    database_url: str, seed: Seed
+) -> None:
+    """Large updates are checked in worker processes; SIGKILL leaves the server no time to
+    stop them, so they must go by themselves (and not hold its output open)."""
+    server = ServerProcess(database_url, {"PALABRE_CHECK_INLINE_BYTES": "64"}).start()
+    try:
+        async with LiveDocument(server.base_url, seed.document_id, seed.editor) as live:
+            live.insert(0, "un paragraphe assez long pour le processus de contrôle. " * 4)
+            await live.wait_saved()
+        assert server.process is not None
+        workers = psutil.Process(server.process.pid).children(recursive=True)
+        assert workers  # the check ran in a worker
+    finally:
+        server.kill()  # returns: nothing holds the server's output any more
+    deadline = asyncio.get_running_loop().time() + 15
+    while any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers):
+        assert asyncio.get_running_loop().time() < deadline, "workers outlived the server"
+        await asyncio.sleep(0.1)

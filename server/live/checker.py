@@ -9,15 +9,22 @@ since the event loop never waited on it. Checks that were waiting in the killed 
 sent again to its replacement.
 
 The pool is a resource of the composition root (``bootstrap.py``): opened at start-up,
-started lazily on the first large update, closed (workers killed) at shutdown. A crash of a
-worker costs the checks in flight, which are retried once in a new worker.
+started lazily on the first large update (spawned workers: nothing of the server's threads or
+sockets is forked into them), closed (workers killed) at shutdown. A crash of a worker costs
+the checks in flight, which are retried once in a new worker; a crash of the server takes its
+workers with it (they ask Linux for SIGKILL when their parent dies).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
+import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +37,7 @@ from palabre.server.settings import Settings
 log = logging.getLogger("palabre.check")
 
 CheckFunction = Callable[[bytes], Shape]
+PR_SET_PDEATHSIG = 1
 
 
 class CheckTimedOut(ForbiddenContent):
@@ -60,6 +68,7 @@ class PooledChecker:
         self._timeout = settings.check_timeout_ms / 1000
         self._processes = settings.check_processes
         self._pool: ProcessPoolExecutor | None = None
+        self._warm: ProcessPoolExecutor | None = None  # the pool whose worker has started
         self._lock = threading.Lock()
         self.replaced = 0  # workers killed after a deadline passed
 
@@ -68,25 +77,35 @@ class PooledChecker:
             return self._check(update)
         for attempt in (1, 2):
             pool = self._current()
-            future = pool.submit(self._check, update)
             try:
+                await self._started(pool)
+                future = pool.submit(self._check, update)
                 return await asyncio.wait_for(asyncio.wrap_future(future), self._timeout)
             except TimeoutError:
                 self._replace(pool)
                 raise CheckTimedOut(
                     f"the update check took more than {self._timeout:g} s"
                 ) from None
-            except BrokenProcessPool:
+            except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
                 self._replace(pool)
                 if attempt == 2:
-                    raise
+                    raise CheckTimedOut("the update check could not run") from None
         raise AssertionError("unreachable")
+
+    async def _started(self, pool: ProcessPoolExecutor) -> None:
+        """Wait for the pool's worker to start: starting a process (a second or more on a
+        busy machine) is not the update's time, so it is waited for without the deadline."""
+        if pool is not self._warm:
+            await asyncio.wrap_future(pool.submit(_started))
+            self._warm = pool
 
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                context = multiprocessing.get_context("forkserver")
-                self._pool = ProcessPoolExecutor(self._processes, mp_context=context)
+                context = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(
+                    self._processes, mp_context=context, initializer=_worker_started
+                )
             return self._pool
 
     def _replace(self, pool: ProcessPoolExecutor) -> None:
@@ -106,6 +125,23 @@ class PooledChecker:
             pool, self._pool = self._pool, None
         if pool is not None:
             _kill(pool)
+
+
+def _started() -> bool:
+    return True
+
+
+def _worker_started() -> None:
+    """In each worker: die with the server, even when it is killed (SIGKILL leaves no time to
+    stop the pool), and leave its output alone: a worker that outlived it would hold the
+    server's standard output open."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # Linux: a signal when the parent dies
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:
