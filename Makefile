@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export clean web web-check web-weight fuzz crash
+.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads bench-weak bench-messages test-cuts clean web web-check web-weight fuzz crash
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -17,11 +17,16 @@ help:
 	@echo "make web            build the web client (client/web) into server/static"
 	@echo "make web-check      rebuild the web client elsewhere; fail if server/static is stale"
 	@echo "make web-weight     the page's first-load weight, compressed (budget: 400 KB)"
-	@echo "make bench          the live benchmark (fan-out, ingest, late join, RSS)"
-	@echo "make bench-compare  the same, side by side with pycrdt-websocket"
+	@echo "make bench          the live benchmark: Python clients, then stock clients in Node next to @y/websocket-server"
+	@echo "make bench-compare  the same, with pycrdt-websocket beside the Python clients' run"
 	@echo "make bench-export   export a 250,000-character document in every format (median s)"
 	@echo "make fuzz           a million hostile websocket frames against a real server"
 	@echo "make crash          20 SIGKILLs while 50 clients type; nothing acknowledged lost"
+	@echo "make bench-instances  fan-out on two instances sharing PostgreSQL, beside one instance"
+	@echo "make bench-reads    history, diffs and authorship of a 266,889-character document (median ms)"
+	@echo "make bench-weak     20 members on good links and 3 on lome-3g: keystroke to screen, bytes, page loads"
+	@echo "make bench-messages the largest messages of a first sync and of a catch-up after an hour offline"
+	@echo "make test-cuts      the weak-link cuts test at full length: ten 30-second cuts (about 8 minutes)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +39,7 @@ system-packages:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+	npm ci --prefix tests/benchmarks/node --no-audit --no-fund --loglevel=error
 	npm ci --prefix client/web --no-audit --no-fund --loglevel=error
 
 serve: $(BIN)/python
@@ -41,6 +47,9 @@ serve: $(BIN)/python
 	$(BIN)/palabre serve
 
 test: system-packages install lint typecheck web-check pytest
+
+test-cuts: install
+	PALABRE_TEST_BACKENDS=sqlite PALABRE_WEAK_CUTS=10 $(BIN)/pytest -s tests/test_weak_cuts.py
 
 test-sqlite: install
 	PALABRE_TEST_BACKENDS=sqlite $(BIN)/pytest
@@ -83,6 +92,18 @@ bench-compare: install
 bench-export: install
 	$(BIN)/python -m tests.benchmarks.export
 
+bench-instances: install
+	$(BIN)/python -m tests.benchmarks.instances
+
+bench-reads: install
+	$(BIN)/python -m tests.benchmarks.reads
+
+bench-weak: install
+	$(BIN)/python -m tests.benchmarks.weak
+
+bench-messages: install
+	$(BIN)/python -m tests.benchmarks.messages
+
 fuzz: install
 	$(BIN)/python -m tests.campaigns.fuzz --frames 1000000
 
@@ -90,4 +111,4 @@ crash: install
 	$(BIN)/python -m tests.campaigns.crash --kills 20 --clients 50
 
 clean:
-	rm -rf build $(VENV) tests/interop/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf build $(VENV) tests/interop/node_modules tests/benchmarks/node/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache

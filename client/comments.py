@@ -41,17 +41,21 @@ class Comments:
         section: str = "",
         start: bytes | None = None,
         end: bytes | None = None,
+        key: str | None = None,
     ) -> Json:
-        """Comment on ``quote``; ``start`` and ``end`` are its encoded relative positions."""
+        """Comment on ``quote``; ``start`` and ``end`` are its encoded relative positions.
+        ``key``: an idempotency key, so that a retry never creates a second thread."""
         request: Json = {"body": body, "quote": quote, "section": section}
         if start is not None and end is not None:
             request["anchor"] = {"start": encode_position(start), "end": encode_position(end)}
-        return await self._call("POST", _comments(document_id), request)
+        return await self._call("POST", _comments(document_id), request, key)
 
-    async def reply(self, document_id: str, comment_id: str, body: str) -> Json:
-        """The thread, with the new reply also as ``reply``."""
+    async def reply(
+        self, document_id: str, comment_id: str, body: str, key: str | None = None
+    ) -> Json:
+        """The thread, with the new reply also as ``reply``; ``key`` as for ``create``."""
         path = _comment(document_id, comment_id) + "/replies"
-        return await self._call("POST", path, {"body": body})
+        return await self._call("POST", path, {"body": body}, key)
 
     async def edit(
         self, document_id: str, comment_id: str, body: str, reply_id: str | None = None
@@ -65,8 +69,10 @@ class Comments:
     async def reopen(self, document_id: str, comment_id: str) -> Json:
         return await self._call("POST", _comment(document_id, comment_id) + "/reopen")
 
-    async def _call(self, method: str, path: str, body: Json | None = None) -> Json:
-        return cast(Json, await self._http._json(method, path, body))
+    async def _call(
+        self, method: str, path: str, body: Json | None = None, key: str | None = None
+    ) -> Json:
+        return cast(Json, await self._http._json(method, path, body, key=key))
 
 
 def _comments(document_id: str) -> str:

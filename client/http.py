@@ -180,11 +180,19 @@ class PalabreClient:
         return cast(Json, await self._json("GET", path))
 
     async def vote(
-        self, document_id: str, proposal_id: str, vote: str, reason: str | None = None
+        self,
+        document_id: str,
+        proposal_id: str,
+        vote: str,
+        reason: str | None = None,
+        key: str | None = None,
     ) -> Json:
-        """``vote`` is approve, abstain or object (an objection needs a reason)."""
+        """``vote`` is approve, abstain or object (an objection needs a reason). ``key``, an
+        idempotency key chosen before the first attempt (``uuid4().hex``), makes a retry safe:
+        the same vote under the same key gets the first answer and is not cast twice."""
         path = f"{_doc(document_id)}/proposals/{proposal_id}/votes"
-        return cast(Json, await self._json("POST", path, {"vote": vote, "reason": reason}))
+        body = {"vote": vote, "reason": reason}
+        return cast(Json, await self._json("POST", path, body, key=key))
 
     async def close_proposal(self, document_id: str, proposal_id: str) -> Json:
         """The closed proposal: its ``decision``, ``version`` and ``tally``."""
@@ -231,8 +239,10 @@ class PalabreClient:
             raise ValueError("a live document needs a token")
         return LiveDocument(self.base_url, document_id, self.token, **options)
 
-    async def _json(self, method: str, path: str, body: Any = None) -> Any:
-        response = await self._http.request(method, path, json=body)
+    async def _json(self, method: str, path: str, body: Any = None, key: str | None = None) -> Any:
+        """``key``: sent as ``Idempotency-Key`` (the server answers a retry as the first time)."""
+        headers = None if key is None else {"Idempotency-Key": key}
+        response = await self._http.request(method, path, json=body, headers=headers)
         _raise_for(response)
         return response.json()
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Recording, Transcoder
+from palabre.domain.amendment_commands import AmendmentCommands
 from palabre.domain.comment_commands import CommentCommands
 from palabre.domain.committee_commands import COORDINATORS, CommitteeCommands
 from palabre.domain.contribution_log import ContributionLog
@@ -44,6 +45,7 @@ from palabre.domain.notes import NotesVault
 from palabre.domain.organisation import Organisation
 from palabre.domain.retry import retried
 from palabre.domain.roles import Country, Role
+from palabre.domain.suggestion_commands import SuggestionCommands
 
 A = TypeVar("A")
 MAX_TOKEN_LENGTH = 128
@@ -102,6 +104,8 @@ class PalabreApplication(
     ContributionLog,
     CommitteeCommands,
     CommentCommands,
+    SuggestionCommands,
+    AmendmentCommands,
     InterviewCommands,
     InvitationCommands,
     Application[UUID],
@@ -361,6 +365,8 @@ MISSING = {
     "member": ErrorCode.MEMBER_NOT_FOUND,
     "organisation": ErrorCode.ORGANISATION_NOT_FOUND,
     "comment": ErrorCode.COMMENT_NOT_FOUND,
+    "suggestion": ErrorCode.SUGGESTION_NOT_FOUND,
+    "vote on amendments": ErrorCode.AMENDMENTS_NOT_FOUND,
     "interview": ErrorCode.INTERVIEW_NOT_FOUND,
 }
 

@@ -77,7 +77,8 @@ class Thread:
 
 
 class Comment(Aggregate):
-    """One thread; its id is a random uuid4 (eventsourcing's default for ``Aggregate``)."""
+    """One thread; its id is a random uuid4, or derived from the idempotency key of the
+    request that created it (``ids.request_id``)."""
 
     class Created(Aggregate.Created):
         document_id: UUID
@@ -106,8 +107,19 @@ class Comment(Aggregate):
         by: UUID | None
 
     @classmethod
-    def start(cls, document_id: UUID, author_id: UUID, body: str, anchor: Anchor) -> Comment:
-        return cls(
+    def start(
+        cls,
+        document_id: UUID,
+        author_id: UUID,
+        body: str,
+        anchor: Anchor,
+        comment_id: UUID | None = None,
+    ) -> Comment:
+        """A new thread; ``comment_id`` names it (derived from a request's idempotency key,
+        so that the same request twice finds it instead of starting another)."""
+        return cls._create(
+            cls.Created,
+            id=comment_id or uuid.uuid4(),
             document_id=document_id,
             author_id=author_id,
             body=clean_body(body),
@@ -137,8 +149,17 @@ class Comment(Aggregate):
         self.resolved_by: UUID | None = None
         self.replies: dict[str, Reply] = {}
 
-    def reply(self, author_id: UUID, body: str) -> Reply:
-        reply_id = str(uuid.uuid4())
+    def reply(self, author_id: UUID, body: str, reply_id: str | None = None) -> Reply:
+        """A new reply; ``reply_id`` names it (from a request's idempotency key): a reply of
+        that id by the same author is the same request again, and nothing new is recorded."""
+        reply_id = reply_id or str(uuid.uuid4())
+        existing = self.replies.get(reply_id)
+        if existing is not None:
+            if existing.author_id != author_id:
+                raise Conflict(
+                    "this request key names another reply", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
+                )
+            return existing
         self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=_now())
         return self.replies[reply_id]
 
@@ -206,6 +227,18 @@ class Comment(Aggregate):
 
 def clean_body(body: object) -> str:
     return _text(body, "body", MAX_BODY)
+
+
+def bounded_text(
+    value: object, name: str, limit: int, *, required: bool = True, strip: bool = True
+) -> str:
+    """A bounded, printable text, under the rules of comments (suggestions share them)."""
+    return _text(value, name, limit, required=required, strip=strip)
+
+
+def parse_positions(positions: object) -> tuple[str | None, str | None]:
+    """An anchor's ``{"start", "end"}`` Yjs relative positions, checked as comments do."""
+    return _positions(positions)
 
 
 def _text(

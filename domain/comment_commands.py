@@ -13,7 +13,7 @@ from uuid import UUID
 
 from palabre.domain.actor import acting_member
 from palabre.domain.comment import Anchor, Comment, Reply, Thread
-from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
 
@@ -42,17 +42,33 @@ class CommentCommands:
         def member(self, member_id: UUID) -> MemberInfo: ...
 
     @retried
-    def comment(self, document_id: UUID, body: str, anchor: Anchor) -> Thread:
+    def comment(
+        self, document_id: UUID, body: str, anchor: Anchor, comment_id: UUID | None = None
+    ) -> Thread:
+        """A new thread. With ``comment_id`` (derived from the request's idempotency key) a
+        thread already stored under it is the same request again: it is answered, and nothing
+        is created twice, whichever process stored it and whenever."""
         author = self._commenter(document_id, "observers cannot comment")
-        comment = Comment.start(document_id, author, body, anchor)
+        if comment_id is not None and (earlier := self._requested(comment_id)) is not None:
+            if (earlier.document_id, earlier.author_id) != (document_id, author):
+                raise Conflict(
+                    "this request key names another comment",
+                    code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                )
+            return earlier.thread()
+        comment = Comment.start(document_id, author, body, anchor, comment_id)
         self._save_listed(comments_catalogue(document_id), comment)
         return comment.thread()
 
     @retried
-    def reply_to_comment(self, document_id: UUID, comment_id: UUID, body: str) -> Reply:
+    def reply_to_comment(
+        self, document_id: UUID, comment_id: UUID, body: str, reply_id: str | None = None
+    ) -> Reply:
+        """A new reply; with ``reply_id`` (from the request's idempotency key) a reply already
+        stored under it is answered instead of being added twice."""
         author = self._commenter(document_id, "observers cannot reply")
         comment = self._comment(document_id, comment_id)
-        reply = comment.reply(author, body)
+        reply = comment.reply(author, body, reply_id)
         self._commit(comment)
         return reply
 
@@ -110,6 +126,13 @@ class CommentCommands:
             raise NotFound(
                 f"no comment {comment_id} on this document", code=ErrorCode.COMMENT_NOT_FOUND
             )
+        return comment
+
+    def _requested(self, comment_id: UUID) -> Comment | None:
+        try:
+            comment: Comment = self._get(Comment, comment_id, "comment")
+        except NotFound:
+            return None
         return comment
 
     def _commenter(self, document_id: UUID, refusal: str) -> UUID:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from palabre.domain.errors import ErrorCode, InvalidInput
+from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput
 
 MAX_REASON_LENGTH = 2000
 MAX_LABEL_LENGTH = 300
@@ -108,6 +108,23 @@ def decide(
         },
     }
     return outcome, tally
+
+
+def check_voter(
+    voting_organisations: set[str], delegates: Mapping[str, str], organisation: str, member: str
+) -> None:
+    """May ``member`` cast ``organisation``'s vote? The caller has checked the member's own
+    right to vote; this checks the organisation's vote and its delegate."""
+    if organisation not in voting_organisations:
+        raise Forbidden(
+            "this organisation has no vote on this document",
+            code=ErrorCode.ORGANISATION_CANNOT_VOTE,
+        )
+    delegate = delegates.get(organisation)
+    if delegate is not None and delegate != member:
+        raise Forbidden(
+            "only the organisation's delegate votes for it", code=ErrorCode.DELEGATE_VOTES
+        )
 
 
 def canonical_sha256(markdown: str) -> str:

@@ -39,6 +39,7 @@ class CommitteeCommands:
         def member(self, member_id: UUID) -> MemberInfo: ...
         def contribution_count(self, document_id: Any) -> int: ...
         def organisation(self, organisation_id: UUID) -> Any: ...
+        def has_open_amendments(self, document_id: UUID, meeting_id: str) -> bool: ...
 
     def committee(self, document_id: UUID) -> Document:
         """The document aggregate, for reads (rule, meetings, proposals, versions)."""
@@ -98,6 +99,11 @@ class CommitteeCommands:
                     "close this meeting's open proposals first",
                     code=ErrorCode.MEETING_HAS_OPEN_PROPOSALS,
                 )
+        if self.has_open_amendments(document_id, meeting_id):
+            raise Conflict(
+                "close this meeting's open vote on amendments first",
+                code=ErrorCode.MEETING_HAS_OPEN_AMENDMENTS,
+            )
         document.close_meeting(meeting_id)
         self._commit(document)
         return document.meeting(meeting_id)

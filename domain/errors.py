@@ -41,6 +41,8 @@ class ErrorCode(StrEnum):
     ANCHOR_INVALID = "anchor_invalid"
     ATTENDEE_WITHOUT_ROLE = "attendee_without_role"
     POSITION_BEYOND_LOG = "position_beyond_log"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    SUGGESTION_UNCHANGED = "suggestion_unchanged"
     # 401: who is asking is unknown
     UNAUTHENTICATED = "unauthenticated"
     TOKEN_REVOKED = "token_revoked"
@@ -53,6 +55,7 @@ class ErrorCode(StrEnum):
     ORGANISATION_CANNOT_VOTE = "organisation_cannot_vote"
     DELEGATE_VOTES = "delegate_votes"
     AUTHOR_ONLY = "author_only"
+    PASSAGE_AUTHORS_ONLY = "passage_authors_only"
     INTERVIEWERS_ONLY = "interviewers_only"
     # 404: no such thing
     NOT_FOUND = "not_found"
@@ -65,6 +68,8 @@ class ErrorCode(StrEnum):
     REPLY_NOT_FOUND = "reply_not_found"
     VERSION_NOT_FOUND = "version_not_found"
     INVITATION_NOT_FOUND = "invitation_not_found"
+    SUGGESTION_NOT_FOUND = "suggestion_not_found"
+    AMENDMENTS_NOT_FOUND = "amendments_not_found"
     INTERVIEW_NOT_FOUND = "interview_not_found"
     LINK_NOT_FOUND = "link_not_found"
     # 409: contradicts what is stored
@@ -76,7 +81,14 @@ class ErrorCode(StrEnum):
     COMMENT_ALREADY_RESOLVED = "comment_already_resolved"
     COMMENT_ALREADY_OPEN = "comment_already_open"
     ORGANISATION_COUNTRY_CONFLICT = "organisation_country_conflict"
+    MEETING_HAS_OPEN_AMENDMENTS = "meeting_has_open_amendments"
+    MEETING_REQUIRED = "meeting_required"
+    SUGGESTION_DECIDED = "suggestion_decided"
+    SUGGESTION_CONFLICT = "suggestion_conflict"
+    SUGGESTION_BEFORE_COMMITTEE = "suggestion_before_committee"
+    AMENDMENTS_CLOSED = "amendments_closed"
     BUSY = "busy"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # The server's edge (server/errors.py): body size, store outage, anything unexpected
     PAYLOAD_TOO_LARGE = "payload_too_large"
     HISTORY_UNREADABLE = "history_unreadable"

@@ -33,6 +33,12 @@ def catalogue_id(kind: str) -> UUID:
     return uuid5(NAMESPACE, f"catalogue:{kind}")
 
 
+def request_id(member_id: UUID, key: str, kind: str) -> UUID:
+    """What one member's request under an idempotency key creates (``kind``: a comment, a
+    reply...) or left as a receipt: the same key again names the same thing."""
+    return uuid5(NAMESPACE, f"request:{kind}:{member_id}:{key}")
+
+
 def parse_id(value: str, what: str = "id") -> UUID:
     try:
         return UUID(value)

@@ -149,8 +149,21 @@ class AuditChain:
             end = self._source.recorder.max_notification_id() or 0
             return catch_up(self._position, end, lambda position: self._link_page(position, end))
 
-    def _position(self) -> int:
+    def link_at(self, notification_id: int) -> str | None:
+        """The chain's link at one notification (linking what is not linked yet first); None
+        for a notification that is not in the log. The genesis link at 0."""
+        if notification_id == 0:
+            return GENESIS
+        self.catch_up()
+        found = self._store.link_at(notification_id)
+        return None if found is None else found.link
+
+    def position(self) -> int:
+        """The last notification of Palabre's log that the chain has linked."""
         return self._store.position(self._source.name)
+
+    def _position(self) -> int:
+        return self.position()
 
     def _link_page(self, position: int, end: int) -> int:
         page = self._source.recorder.select_notifications(
@@ -173,9 +186,9 @@ class AuditChain:
 
     def history(self, document_id: UUID) -> Iterator[AuditEntry]:
         """The document's events with their links, oldest first: the document aggregate, its
-        contribution log, the members with a role on it, its comments and interviews.
-        Catches up (and checks that the document exists) now, then reads lazily, page by
-        page."""
+        contribution log, the members with a role on it, its comments, interviews,
+        suggestions and votes on amendments. Catches up (and checks that the document exists)
+        now, then reads lazily, page by page."""
         self._source.document(document_id)
         self.catch_up()
         originators = self._originators(document_id)
@@ -183,14 +196,15 @@ class AuditChain:
 
     def _originators(self, document_id: UUID) -> set[str]:
         """The document, its contribution log, the members with a role on it, its comment
-        threads and its interviews (whose events carry the seal of their notes, never the
-        notes: ``domain/notes.py``)."""
+        threads, its interviews (whose events carry the seal of their notes, never the
+        notes: ``domain/notes.py``), its suggestions and its votes on amendments."""
         source = self._source
         members = {str(member.id) for member in source.members(document_id)}
         comments = {str(thread.id) for thread in source.comments(document_id)}
         interviews = {str(record.id) for record in source.interviews(document_id)}
+        decided = source.suggestion_ids(document_id) + source.amendments_ids(document_id)
         own = {str(document_id), str(contribution_log_id(DocumentId(document_id)))}
-        return own | members | comments | interviews
+        return own | members | comments | interviews | {str(i) for i in decided}
 
     def _entries(self, originators: set[str], upto: int) -> Iterator[AuditEntry]:
         previous: str | None = GENESIS

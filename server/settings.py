@@ -23,6 +23,10 @@ class Settings:
     max_message_bytes: int = 8 << 20
     send_queue: int = 4096
     send_queue_bytes: int = 32 << 20  # the same bound in bytes (sync answers can be large)
+    # Weak links (issue 13): a first sync or a catch-up goes out in messages of at most this
+    # many bytes, and a connection sent nothing for this long gets a keepalive message.
+    max_sync_message_bytes: int = 64 << 10
+    keepalive_seconds: int = 10
     max_pending_bytes: int = 64 << 20
     store_threads: int = 4
     log_level: str = "info"
@@ -44,6 +48,9 @@ class Settings:
     idle_timeout_seconds: int = 300  # no frame from the client this long (4408)
     auth_failures_per_minute: int = 30  # per client address; then 429 / 4429 for a minute
     allowed_origins: str = ""  # extra websocket origins, comma-separated (see the README)
+    log_format: str = "auto"  # "json", "text", or "auto": JSON unless standard error is a tty
+    ready_max_lag: int = 10000  # notifications the projections may trail before /readyz fails
+    poll_ms: int = 1000  # how often rooms and the channel check the log for missed wake-ups
     export_fonts: str = ""  # folders of the PDF exports' DejaVu fonts, ":"-separated; "" = Debian's
 
     @classmethod
@@ -68,6 +75,8 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.log_level not in ("critical", "error", "warning", "info", "debug"):
             raise InvalidInput(f"PALABRE_LOG_LEVEL: unknown level {settings.log_level!r}")
+        if settings.log_format not in ("auto", "json", "text"):
+            raise InvalidInput(f"PALABRE_LOG_FORMAT: unknown format {settings.log_format!r}")
         if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
             raise InvalidInput("PALABRE_PUBLIC_URL must start with http:// or https://")
         for origin in settings.origins():

@@ -8,12 +8,18 @@ the live channel and the command line.
   has stored what it received (``TextNotStored`` if that takes longer than the flush timeout):
   the position a proposal pins and an export of "now" shows. Edits held by another instance's
   room are not waited for.
-- :meth:`DocumentTexts.at`: the text after the first N contributions, rebuilt from the store
-  (the latest checkpoint at or before N plus the contributions after it): the same bytes
-  whenever and wherever it is asked, which is what a proposal hashes and an approved version
-  is checked against.
+- :meth:`DocumentTexts.at`: the text after the first N contributions: from the history index's
+  stored text and changes where it reaches (no engine work), else rebuilt from the store. The
+  same bytes whenever and wherever it is asked: the text at N is fixed by the first N
+  contributions.
+- :meth:`DocumentTexts.rebuilt_at`: the same text, always rebuilt by the CRDT engine from the
+  store (the latest checkpoint at or before N plus the contributions after it): what a
+  proposal hashes, as the approved versions and ``palabre verify`` will; derived records
+  never decide what is pinned.
 - :meth:`DocumentTexts.locate`: where comment and source anchors stand in the live text;
-  :meth:`DocumentTexts.placed` gives that text too, from the same state.
+  :meth:`DocumentTexts.placed` gives that text too, from the same state;
+  :meth:`DocumentTexts.passages`: where suggestions' passages stand, and whether they still
+  read as quoted.
 
 Rebuilds run in the store's threads, never on the event loop.
 """
@@ -28,7 +34,9 @@ from dataclasses import dataclass
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import ErrorCode
 from palabre.domain.ids import DocumentId
-from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors
+from palabre.domain.suggestion import Passage
+from palabre.projections.history_index import HistoryIndex
+from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchors, locate_passages
 from palabre.server.crdt.replica import rebuild
 from palabre.server.errors import StoreUnavailable
 from palabre.server.live.rooms import Rooms
@@ -46,10 +54,11 @@ class TextNotStored(StoreUnavailable):
 
 
 class DocumentTexts:
-    def __init__(self, store: Store, rooms: Rooms) -> None:
+    def __init__(self, store: Store, rooms: Rooms, index: HistoryIndex) -> None:
         """At the command line ``rooms`` holds no room: the live text is the stored one."""
         self._store = store
         self._rooms = rooms
+        self._index = index
 
     async def live(self, document_id: DocumentId) -> str:
         room = self._rooms.get(document_id)
@@ -68,13 +77,22 @@ class DocumentTexts:
 
     async def at(self, document_id: DocumentId, position: int | None) -> str:
         """The text after the first ``position`` contributions (None: all of them)."""
+        if position is not None:
+            indexed = await self._store.call(self._index.text, document_id, position)
+            if indexed is not None:
+                return indexed
+        return await self.rebuilt_at(document_id, position)
+
+    async def rebuilt_at(self, document_id: DocumentId, position: int | None) -> str:
+        """The text after the first ``position`` contributions, rebuilt by the engine."""
         state = await self._store.load(document_id, upto=position)
         return await self._store.call(lambda: rebuild(state.updates()).text)
 
     async def latest(self, document_id: DocumentId) -> tuple[int, str]:
-        """The stored position after this instance's room is flushed, and the text there."""
+        """The stored position after this instance's room is flushed, and the text there,
+        rebuilt by the engine: what a proposal pins."""
         position = await self.stored_position(document_id)
-        return position, await self.at(document_id, position)
+        return position, await self.rebuilt_at(document_id, position)
 
     async def locate(self, document_id: DocumentId, anchors: Sequence[Anchor]) -> list[AnchorRange]:
         """Where each anchor stands in the live text."""
@@ -90,17 +108,32 @@ class DocumentTexts:
         work runs in a store thread). An anchor on text typed after the position is
         detached there."""
         queries = [anchor_query(anchor) for anchor in anchors]
-        room = self._rooms.get(document_id) if position is None else None
-        if room is not None:
-            updates = [room.live.encode_state()]
-        else:
-            updates = (await self._store.load(document_id, upto=position)).updates()
+        updates = await self._state(document_id, position)
 
         def place() -> Placed:
             live = rebuild(updates)
             return Placed(live.text, locate_anchors(live, queries) if queries else [])
 
         return await self._store.call(place)
+
+    async def passages(
+        self, document_id: DocumentId, passages: Sequence[Passage]
+    ) -> list[AnchorRange]:
+        """Where each suggestion's passage stands in the live text, and whether it still
+        reads exactly as quoted (``detached`` when not: the suggestion conflicts)."""
+        if not passages:
+            return []
+        queries = [passage_query(passage) for passage in passages]
+        updates = await self._state(document_id, None)
+        return await self._store.call(lambda: locate_passages(rebuild(updates), queries))
+
+    async def _state(self, document_id: DocumentId, position: int | None) -> list[bytes]:
+        """The live room's state (taken on the event loop, which owns the room), or the
+        stored one at ``position`` (None: the end of the log, when no room is loaded)."""
+        room = self._rooms.get(document_id) if position is None else None
+        if room is not None:
+            return [room.live.encode_state()]
+        return (await self._store.load(document_id, upto=position)).updates()
 
 
 @dataclass(frozen=True)
@@ -111,6 +144,10 @@ class Placed:
 
 def anchor_query(anchor: Anchor) -> AnchorQuery:
     return AnchorQuery(anchor.quote, _decoded(anchor.start), _decoded(anchor.end))
+
+
+def passage_query(passage: Passage) -> AnchorQuery:
+    return AnchorQuery(passage.quote, _decoded(passage.start), _decoded(passage.end))
 
 
 def _decoded(position: str | None) -> bytes | None:

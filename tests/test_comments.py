@@ -21,9 +21,10 @@ from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from palabre.domain.roles import Country, Role
 from palabre.server.crdt.anchors import AnchorQuery, AnchorRange, locate_anchor, locate_anchors
 from palabre.server.crdt.replica import BODY, LiveText, rebuild
-from pycrdt import Doc, Text, write_var_uint
+from pycrdt import Doc, Text
 
 from tests.conftest import Seed
+from tests.support.positions import quote_positions, relative_position, utf16
 from tests.support.server import ServerProcess
 
 Json = dict[str, Any]
@@ -207,32 +208,6 @@ def test_bodies_quotes_and_anchors_are_bounded(
 
 
 # Anchors in the CRDT -------------------------------------------------------------------------
-
-
-def relative_position(client: int, clock: int, assoc: int) -> bytes:
-    """A Yjs relative position on an item, encoded as ``Y.encodeRelativePosition`` does.
-    Built by hand: pycrdt 0.14's ``StickyIndex.new`` takes the item offset in UTF-8 bytes
-    where Yjs ids count UTF-16 units, so after an accent it names the wrong character
-    (decoding, which the server does, is right)."""
-    return (
-        b"\x00"
-        + write_var_uint(client)
-        + write_var_uint(clock)
-        + (b"\x41" if assoc < 0 else b"\x00")
-    )
-
-
-def utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def quote_positions(client: int, inserted: str, quote: str) -> tuple[bytes, bytes]:
-    """Positions of ``quote`` in text a client inserted in one go (clocks 0, 1, ...): the start
-    sticks to the quote's first character, the end to its last."""
-    start = inserted.index(quote)
-    first = relative_position(client, utf16(inserted[:start]), 0)
-    last = relative_position(client, utf16(inserted[: start + len(quote)]) - 1, -1)
-    return first, last
 
 
 class Writer:

@@ -22,11 +22,12 @@ import pypdf
 import pytest
 from palabre.client import LiveDocument, PalabreClient
 from palabre.client.interviews import Interviews
+from palabre.client.suggestions import Suggestions
 from palabre.server.http.openapi import openapi_document
 
 from tests.conftest import Seed
+from tests.support.positions import quote_positions
 from tests.support.server import ServerProcess
-from tests.test_comments import quote_positions
 from tests.test_sources import member_id
 
 MARKER = "Zqxjconfidentiel7731"
@@ -75,6 +76,8 @@ async def build(server: ServerProcess, seed: Seed) -> World:
             "POST", f"/api/documents/{doc}/comments", {"body": "Une remarque", "quote": QUOTE}
         )
         meeting = await http.open_meeting(doc, "Séance", "2026-11-23")
+        suggestion = await Suggestions(commenter).make(doc, QUOTE, "un autre passage")
+        amendments = await Suggestions(http).put_to_vote(doc, [suggestion["id"]])
         voter = await http.add_member(doc, "Votante", organisation["id"], "editor", votes=True)
         proposal = await http.propose(doc, "Première lecture")
         async with PalabreClient(server.base_url, voter["token"]) as voting:
@@ -89,6 +92,8 @@ async def build(server: ServerProcess, seed: Seed) -> World:
         "comment_id": comment["id"],
         "meeting_id": meeting["id"],
         "proposal_id": proposal["id"],
+        "suggestion_id": suggestion["id"],
+        "amendments_id": amendments["id"],
         "n": "1",
         "m": "1",
         "count": str(count),

@@ -70,7 +70,7 @@ def test_awareness_is_decoded_or_refused_and_presence_holds(payload: bytes) -> N
         decode_awareness(payload)
     presence = Presence()
     with contextlib.suppress(InvalidUpdate):
-        presence.apply("connection", payload, {"id": "x"})
+        presence.apply("connection", payload, {"id": "x"}, 0.0)
 
 
 @FUZZ

@@ -21,7 +21,8 @@ from palabre.domain.roles import Country, Role
 from palabre.projections.authorship import Authorship, Run, Sections, shares
 from palabre.projections.headings import plain_heading
 from palabre.projections.history import Edit, SessionTracker, sessions
-from palabre.projections.history_index import HistoryIndex, Resume, follow
+from palabre.projections.history_index import HistoryIndex
+from palabre.projections.history_replay import Resume, follow
 from palabre.server.answers.history import HistoryReports, diff_json, session_filter
 from palabre.server.crdt.replay import DeltaReplay
 from palabre.server.crdt.replica import compact, rebuild
@@ -129,8 +130,8 @@ def store(application: PalabreApplication) -> Iterator[Store]:
 
 
 @pytest.fixture
-def texts(store: Store, database_url: str) -> DocumentTexts:
-    return DocumentTexts(store, Rooms(store, Settings(database=database_url)))
+def texts(store: Store, index: HistoryIndex, database_url: str) -> DocumentTexts:
+    return DocumentTexts(store, Rooms(store, Settings(database=database_url)), index)
 
 
 # Authorship -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,17 +22,16 @@ from palabre.domain.contribution import NewContribution
 from palabre.domain.ids import DocumentId
 from palabre.projections.authorship import Authorship, DeltaOp, Run, Sections
 from palabre.projections.history import SessionTracker, sessions
-from palabre.projections.history_index import (
+from palabre.projections.history_index import HistoryIndex
+from palabre.projections.history_index_store import (
     AuthorshipIndexed,
-    HistoryIndex,
     HistoryIndexStore,
-    Resume,
     SessionsIndexed,
-    follow,
     index_log_id,
 )
+from palabre.projections.history_replay import Resume, follow
 from palabre.server.crdt.replay import DeltaReplay
-from palabre.server.crdt.replica import compact
+from palabre.server.crdt.replica import compact, rebuild
 from palabre.server.storage.database import Database
 from palabre.server.storage.store import Store
 from palabre.server.storage.transcoder import CompactTranscoder
@@ -229,6 +229,30 @@ def test_the_index_reads_the_same_as_a_full_replay(
     assert len(expected_sessions) > 20
 
 
+def test_the_text_at_any_position_comes_from_the_index_exactly(
+    database_url: str, application: PalabreApplication, index: HistoryIndex
+) -> None:
+    """Stored texts and changes rebuild the text at every position the index reaches, as
+    the engine does from the contributions; beyond it, the index answers None."""
+    document_id, count = type_concurrently(application, 75)
+    updates = [c.update for c in application.contributions(document_id)]
+    assert index.text(document_id, 30) is None  # nothing indexed yet
+    assert index.catch_up(document_id) >= 60  # records every ten; the cursor at the end
+    for position in range(1, count + 1):
+        assert index.text(document_id, position) == rebuild(updates[:position]).text
+    late = NewContribution(uuid4(), "s", Typist(uuid4(), 9, random.Random(5)).edit(), 1)
+    application.append_contributions(document_id, count, [late])
+    assert index.text(document_id, count + 1) is None  # not indexed: the caller replays
+    fresh = open_history_index(Database(database_url), application, every=10)
+    try:  # another process: the stored records only, no cursor
+        stored = index.indexed_position(document_id)
+        for position in (stored - 11, stored - 5, stored):
+            expected = rebuild(updates[:position]).text
+            assert fresh.text(document_id, position) == expected
+    finally:
+        fresh.close()
+
+
 def test_the_index_resumes_where_it_stopped_and_follows_new_contributions(
     application: PalabreApplication, index: HistoryIndex
 ) -> None:
@@ -321,3 +345,27 @@ async def test_start_up_indexes_every_document_in_the_background(
             break
         await asyncio.sleep(0.05)
     assert min(index.indexed_position(first), index.indexed_position(second)) >= 20
+
+
+def test_records_stored_before_the_index_moved_still_read(database_url: str) -> None:
+    """The index lived in ``palabre.server`` and its records carry that module in their
+    topic: a database that has them must still read them, not fail on every catch-up."""
+    views = HistoryIndexStore(env=Database(database_url).env(), transcoder=CompactTranscoder())
+    try:
+        document_id = uuid4()
+        record = AuthorshipIndexed(
+            originator_id=index_log_id(document_id, "authorship"),
+            originator_version=10,
+            timestamp=datetime.now(UTC),
+            document_id=document_id,
+            authors=["someone"],
+            runs=[0, 5],
+        )
+        stored = views.mapper.to_stored_event(record)
+        old_topic = "palabre.server.history_index:AuthorshipIndexed"
+        views.recorder.insert_events([dataclasses.replace(stored, topic=old_topic)])
+        found = views.latest_authorship(document_id, None)
+        assert found is not None
+        assert (found.originator_version, found.authors, found.runs) == (10, ["someone"], [0, 5])
+    finally:
+        views.close()

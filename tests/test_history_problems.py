@@ -14,7 +14,8 @@ import pytest
 from palabre.domain.application import PalabreApplication
 from palabre.domain.contribution import NewContribution
 from palabre.domain.ids import DocumentId
-from palabre.projections.history_index import HistoryIndex, UnreadableHistory
+from palabre.projections.history_index import HistoryIndex
+from palabre.projections.history_replay import UnreadableHistory
 from palabre.server.storage.database import Database
 from palabre.server.storage.views import open_history_index
 from pycrdt import Doc, Text

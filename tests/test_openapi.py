@@ -115,6 +115,8 @@ async def test_answers_match_the_described_shapes(checked: Checked, seed: Seed) 
     call, d = checked.call, "/api/documents/{document_id}"
     doc = seed.document_id
     await call("GET", "/healthz")
+    await call("GET", "/readyz")
+    assert "palabre_connections" in await call("GET", "/metrics")
     await call("GET", "/api/documents")
     await call("GET", d, document_id=doc)
     await call("GET", d + "/text", document_id=doc)

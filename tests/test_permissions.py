@@ -69,6 +69,8 @@ class Row:
 
 ROWS = [
     Row("GET", "/healthz", EVERYONE),
+    Row("GET", "/readyz", EVERYONE),
+    Row("GET", "/metrics", EVERYONE),
     Row("GET", "/openapi.json", EVERYONE),
     Row("GET", "/", EVERYONE),
     Row("GET", "/d/{document_id}", EVERYONE),
@@ -145,6 +147,37 @@ ROWS = [
     ),
     Row("DELETE", D + "/interviews/{interview_id}/links/{link_id}", INTERVIEWERS | {"editor"}),
     Row("GET", D + "/sources", READERS),
+    Row("GET", D + "/suggestions", READERS),
+    Row(
+        "POST",
+        D + "/suggestions",
+        WRITERS,
+        {"quote": "commenter", "replacement": "relire", "reason": "Plus juste"},
+        success=201,
+    ),
+    Row("GET", D + "/suggestions/{suggestion_id}", READERS),
+    Row(
+        "PATCH",
+        D + "/suggestions/{suggestion_id}",
+        frozenset({"commenter"}),  # its author
+        {"quote": "texte", "replacement": "document"},
+    ),
+    Row("POST", D + "/suggestions/{suggestion_id}/replies", WRITERS, {"body": "Oui"}, success=201),
+    # The passage's author (the coordinator wrote the text) or a coordinator decides.
+    Row("POST", D + "/suggestions/{suggestion_id}/accept", COORDINATORS),
+    Row("POST", D + "/suggestions/{suggestion_id}/reject", COORDINATORS, {"reason": "Non"}),
+    Row("POST", D + "/suggestions/{suggestion_id}/withdraw", frozenset({"commenter"})),
+    Row("GET", D + "/amendments", READERS),
+    Row("POST", D + "/amendments", COORDINATORS, "new_amendments", success=201),
+    Row("GET", D + "/amendments/{amendments_id}", READERS),
+    Row(
+        "POST",
+        D + "/amendments/{amendments_id}/votes",
+        VOTERS,
+        "amendment_vote",
+        success=201,
+    ),
+    Row("POST", D + "/amendments/{amendments_id}/close", COORDINATORS),
 ]
 
 
@@ -241,17 +274,31 @@ async def _committee(world: World, base_url: str) -> None:
         assert link.status_code == 201, link.text
         world.ids["link_id"] = link.json()["id"]
         world.ids["member_id"] = world.ids["observer_id"]
+        suggestion = {"quote": "texte", "replacement": "document", "reason": "Plus clair"}
+        made = await http.post(document + "/suggestions", json=suggestion, headers=commenter)
+        assert made.status_code == 201, made.text
+        world.ids["suggestion_id"] = made.json()["id"]
+        voted = {"quote": "Un", "replacement": "Ce", "reason": "Plus précis"}
+        made = await http.post(document + "/suggestions", json=voted, headers=commenter)
+        assert made.status_code == 201, made.text
+        world.ids["voted_suggestion_id"] = made.json()["id"]
+        amendments = await call("POST", "/amendments", {"suggestion_ids": [made.json()["id"]]})
+        world.ids["amendments_id"] = amendments["id"]
 
 
 def prepare(row: Row, world: World, base_url: str) -> None:
-    """What a row needs first, done as the admin: no meeting open, no proposal open, or the
-    comment resolved."""
+    """What a row needs first, done as the admin: no meeting open, no proposal or vote on
+    amendments open, or the comment resolved."""
     document = f"{base_url}/api/documents/{world.ids['document_id']}"
     as_admin = {"Authorization": f"Bearer {world.tokens['admin']}"}
     steps = {
-        "no_open_proposal": [f"/proposals/{world.ids['proposal_id']}/close"],
+        "no_open_proposal": [
+            f"/proposals/{world.ids['proposal_id']}/close",
+            f"/amendments/{world.ids['amendments_id']}/close",
+        ],
         "no_meeting": [
             f"/proposals/{world.ids['proposal_id']}/close",
+            f"/amendments/{world.ids['amendments_id']}/close",
             f"/meetings/{world.ids['meeting_id']}/close",
         ],
         "resolved_comment": [f"/comments/{world.ids['comment_id']}/resolve"],
@@ -274,6 +321,10 @@ def request_of(row: Row, world: World, caller: str) -> tuple[str, str, Any]:
         body = {"title": "Autre", "date": "2026-12-02"}
     elif body == "attendance":
         body = {"present": [ids["editor_id"]]}
+    elif body == "new_amendments":
+        body = {"suggestion_ids": [ids["suggestion_id"]]}
+    elif body == "amendment_vote":
+        body = {"suggestion_id": ids["voted_suggestion_id"], "vote": "approve"}
     elif body == "new_interview":
         body = {
             "organisation_ids": [ids["organisation_id"]],

@@ -30,6 +30,9 @@ def test_values_are_read_from_the_environment() -> None:
         {"PALABRE_BATCH_WINDOW_MS": "soon"},
         {"PALABRE_CHECKPOINT_EVERY": "0"},
         {"PALABRE_LOG_LEVEL": "loud"},
+        {"PALABRE_LOG_FORMAT": "xml"},
+        {"PALABRE_READY_MAX_LAG": "0"},
+        {"PALABRE_POLL_MS": "often"},
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(environ: dict[str, str]) -> None:

@@ -16,9 +16,9 @@ from palabre.client.exports import Exports
 from palabre.client.interviews import Interviews
 
 from tests.conftest import Seed
+from tests.support.positions import quote_positions
 from tests.support.server import ServerProcess
 from tests.test_cli import palabre
-from tests.test_comments import quote_positions
 
 Json = dict[str, Any]
 TEXT = (

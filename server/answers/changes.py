@@ -14,8 +14,8 @@ Everything comes from the events, through the stored views that derive from them
   attributed: a removal leaves no character to own);
 - comment threads resolved between the two decisions (from their ``Resolved`` events'
   times), and still resolved at the newer one;
-- amendments accepted between them, through the :class:`Amendments` seam: suggestions do not
-  exist yet, and until they do the seam answers none.
+- amendments accepted between them, through the :class:`Amendments` seam: the suggestions a
+  vote of the committee accepted (``answers/suggestions.py``'s ``CommitteeAmendments``).
 
 The same two versions always give the same facts, so the same note, byte for byte.
 """
@@ -58,7 +58,7 @@ class AcceptedAmendment:
 
 
 class Amendments(Protocol):
-    """Where accepted amendments come from (suggestions, when they exist)."""
+    """Where accepted amendments come from (the committee's accepted suggestions)."""
 
     def accepted(
         self, document_id: UUID, after: datetime, upto: datetime | None
@@ -68,7 +68,7 @@ class Amendments(Protocol):
 
 
 class NoAmendments:
-    """Until suggestions exist: no amendment was ever accepted."""
+    """No amendment was ever accepted (for a caller that reads no suggestions)."""
 
     def accepted(
         self, document_id: UUID, after: datetime, upto: datetime | None

@@ -144,11 +144,14 @@ def person_json(info: MemberInfo | None) -> dict[str, str]:
 
 def diff_json(old: int, new: int, before: str, after: str) -> Json:
     """Between two positions: a unified line diff and a word diff."""
-    unified = text_diff.unified(before, after, f"position {old}", f"position {new}")
-    segments = text_diff.words(before, after)
+    names = f"position {old}", f"position {new}"
+    return diff_answer(old, new, text_diff.compare(before, after, *names))
+
+
+def diff_answer(old: int, new: int, diff: text_diff.TextDiff) -> Json:
     return {
         "from": old,
         "to": new,
-        "unified": unified,
-        "words": [{"op": s.op, "text": s.text} for s in segments],
+        "unified": diff.unified,
+        "words": [{"op": s.op, "text": s.text} for s in diff.words],
     }

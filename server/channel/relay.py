@@ -1,7 +1,8 @@
 """What feeds the live channel: the stored events themselves. The relay follows Palabre's
 notification log from where it stood when the server started and turns each committee,
-membership, comment or interview event into what live subscribers must learn, whoever
-stored it (an HTTP handler, the command line, another instance on the same database):
+membership, comment, interview, suggestion or amendment event into what live subscribers
+must learn, whoever stored it (an HTTP handler, the command line, another instance on the
+same database):
 
 - an event on the document's channel (``hub``), with the same answer shapes as the HTTP API
   (``answers/``), read from the aggregate as it stood at that event; under a secret ballot a
@@ -13,8 +14,10 @@ stored it (an HTTP handler, the command line, another instance on the same datab
   and end: on every instance, since each follows the same log.
 
 It wakes up when this process stores such an event (``Wakeup``, told by the application after
-each save) and polls every ``poll_seconds`` for what other processes stored. A missed wake-up
-delays, never loses: the log is the source. Nothing is replayed to subscribers that join later.
+each save), when another instance on the same PostgreSQL database says it stored one
+(``server/cluster/``), and polls every ``poll_seconds`` for what other processes stored. A
+missed wake-up delays, never loses: the log is the source. Nothing is replayed to subscribers
+that join later.
 """
 
 from __future__ import annotations
@@ -47,9 +50,12 @@ from palabre.server.answers.committee import (
 )
 from palabre.server.answers.interviews import interview_answers
 from palabre.server.channel.hub import EventHub
+from palabre.server.channel.suggestion_events import EVENT_CLASSES as SUGGESTION_EVENTS
+from palabre.server.channel.suggestion_events import SuggestionEvents
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.rooms import Rooms
 from palabre.server.storage.store import Store
+from palabre.server.suggestions import SuggestionDesk
 from palabre.server.texts import DocumentTexts
 
 log = logging.getLogger("palabre.relay")
@@ -83,7 +89,8 @@ INTERVIEWS: dict[type, str] = {
 }
 REVOCATION = Credential.Revoked
 TOPICS = frozenset(
-    get_topic(cls) for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *INTERVIEWS, REVOCATION)
+    get_topic(cls)
+    for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *INTERVIEWS, *SUGGESTION_EVENTS, REVOCATION)
 )
 
 
@@ -99,6 +106,12 @@ class Wakeup:
         """The application's ``on_saved``: wake the relay if it cares about these."""
         loop, event = self._loop, self._event
         if loop is not None and event is not None and not TOPICS.isdisjoint(topics):
+            loop.call_soon_threadsafe(event.set)
+
+    def wake(self) -> None:
+        """Another instance stored such events (``server/cluster/``); from any thread."""
+        loop, event = self._loop, self._event
+        if loop is not None and event is not None:
             loop.call_soon_threadsafe(event.set)
 
     def attach(self) -> asyncio.Event:
@@ -124,6 +137,7 @@ class Relay:
         self,
         store: Store,
         texts: DocumentTexts,
+        desk: SuggestionDesk,
         hub: EventHub,
         rooms: Rooms,
         wakeup: Wakeup,
@@ -131,6 +145,7 @@ class Relay:
     ) -> None:
         self._store = store
         self._texts = texts
+        self._suggestions = SuggestionEvents(store, desk, hub, rooms)
         self._hub = hub
         self._rooms = rooms
         self._wakeup = wakeup
@@ -195,6 +210,8 @@ class Relay:
             await self._comment(event, kind, notification.id)
         elif (kind := INTERVIEWS.get(type(event))) is not None:
             await self._interview(event, kind, notification.id)
+        else:
+            await self._suggestions.handle(event, notification.id)
 
     # Committee -------------------------------------------------------------------------------
 

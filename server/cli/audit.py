@@ -16,7 +16,8 @@ from uuid import UUID
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
-from palabre.projections.history_index import HistoryIndex, UnreadableHistory
+from palabre.projections.history_index import HistoryIndex
+from palabre.projections.history_replay import UnreadableHistory
 from palabre.server.answers.audit import audit_lines, notes_revealer
 from palabre.server.bootstrap import Services
 from palabre.server.cli.parsers import Commands

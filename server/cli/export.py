@@ -16,7 +16,7 @@ from palabre.server.cli.parsers import Commands
 from palabre.server.cli.progress import ProgressBar
 from palabre.server.export.compose import file_name
 from palabre.server.export.formats import FORMATS, render
-from palabre.server.export.request import COMMENTS, ExportRequest, parse_request
+from palabre.server.export.request import COMMENTS, SUGGESTIONS, ExportRequest, parse_request
 from palabre.server.export.snapshot import Sources
 
 
@@ -39,6 +39,9 @@ def add_parsers(commands: Commands) -> None:
     export.add_argument("--lang", default="fr", choices=["fr", "en"])
     export.add_argument("--tz", default="UTC", help="an IANA time zone, e.g. Africa/Lome")
     export.add_argument("--comments", choices=list(COMMENTS), help="append comments as notes")
+    export.add_argument(
+        "--suggestions", choices=list(SUGGESTIONS), help="append suggestions with their fate"
+    )
     export.add_argument(
         "--contributors", action="store_true", help="append contributors by organisation"
     )
@@ -69,6 +72,8 @@ def _request(args: argparse.Namespace, version: int | None = None) -> ExportRequ
         query["at"] = str(args.at)
     if args.comments is not None:
         query["comments"] = args.comments
+    if args.suggestions is not None:
+        query["suggestions"] = args.suggestions
     if args.contributors:
         query["contributors"] = "true"
     if args.sources:

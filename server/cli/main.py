@@ -11,12 +11,14 @@ from palabre.domain.errors import PalabreError
 from palabre.server.bootstrap import Services, open_services
 from palabre.server.cli import (
     audit,
+    backup,
     documents,
     export,
     history,
     interviews,
     members,
     serve,
+    suggestions,
     versions,
 )
 from palabre.server.settings import Settings
@@ -32,7 +34,11 @@ COMMANDS: dict[str, Command] = {
     "audit": audit.run_audit,
     "history": history.run,
     "comments": history.run,
+    "suggestions": suggestions.run,
     "export": export.run,
+    "backup": backup.run_backup,
+    "restore": backup.run_restore,
+    "migrate": backup.run_migrate,
     "interviews": interviews.run_interviews,
     "sources": interviews.run_sources,
 }
@@ -51,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     versions.add_parsers(commands)
     audit.add_parsers(commands)
     history.add_parsers(commands)
+    suggestions.add_parsers(commands)
     export.add_parsers(commands)
+    backup.add_parsers(commands)
     interviews.add_parsers(commands)
     return parser
 

@@ -1,30 +1,28 @@
 """``palabre serve``: open the services, run the app under uvicorn until SIGTERM or Ctrl-C.
 
-Either signal ends the same way: event streams end, every room stores what it received and
-closes its connections with 1001, the services close, and the process exits 0 with "palabre
-stopped" on its log and no traceback. A second Ctrl-C stops waiting for open connections;
-rooms still store what they hold. SIGKILL or a crash loses only what no room had stored yet
-(at most one batch window), as any crash does.
-Tokens travel in websocket URLs: a log filter keeps them out of every log line.
+Either signal ends the same way: ``/readyz`` starts answering 503 (a proxy stops sending new
+clients), event streams end, every live connection is closed with 1001 "going away" (before
+uvicorn's own shutdown would close them with 1012) so stock clients reconnect, through the
+proxy, to another instance; every room stores what it received, the services close, and the
+process exits 0 with "palabre stopped" on its log and no traceback. A second Ctrl-C stops
+waiting for open connections; rooms still store what they hold. SIGKILL or a crash loses only
+what no room had stored yet (at most one batch window), as any crash does. Logs are
+configured by ``server/logs.py`` (JSON when not on a terminal; tokens never written).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import re
 import signal
 from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from palabre.server import logs
 from palabre.server.app import create_app
-from palabre.server.bootstrap import open_services
-from palabre.server.channel.hub import EventHub
+from palabre.server.bootstrap import Services, open_services
 from palabre.server.cli.parsers import Commands
 from palabre.server.settings import Settings
-
-TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"']+")
 
 
 def add_parsers(commands: Commands) -> None:
@@ -34,11 +32,7 @@ def add_parsers(commands: Commands) -> None:
 
 
 def serve(settings: Settings, host: str, port: int) -> int:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for name in ("uvicorn.access", "uvicorn.error"):
-        logging.getLogger(name).addFilter(RedactTokens())
+    logs.configure(settings.log_level, settings.log_format)
     with open_services(settings) as services:
         app = create_app(services)
         config = uvicorn.Config(
@@ -53,35 +47,26 @@ def serve(settings: Settings, host: str, port: int) -> int:
             ws_ping_timeout=20,
             timeout_graceful_shutdown=30,
             lifespan="on",
+            log_config=None,  # logs.configure set the handlers
         )
-        _Server(config, services.hub).run()
+        _Server(config, services).run()
     return 0
 
 
-class RedactTokens(logging.Filter):
-    """Tokens travel in websocket URLs; keep them out of every log line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                TOKEN_IN_URL.sub(r"\1***", a) if isinstance(a, str) else a
-                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
-            )
-        record.msg = TOKEN_IN_URL.sub(r"\1***", str(record.msg))
-        return True
-
-
 class _Server(uvicorn.Server):
-    """uvicorn's server, announcing the bound address (useful with --port 0), and ending the
-    event streams first at shutdown: they never finish by themselves, and uvicorn would wait
-    its whole graceful timeout for them."""
+    """uvicorn's server, announcing the bound address (useful with --port 0). At shutdown it
+    first says it is draining (``/readyz``), ends the event streams (they never finish by
+    themselves, and uvicorn would wait its whole graceful timeout for them), and closes every
+    live connection with 1001; the lifespan's end then stores every pending batch."""
 
-    def __init__(self, config: uvicorn.Config, events: EventHub) -> None:
+    def __init__(self, config: uvicorn.Config, services: Services) -> None:
         super().__init__(config)
-        self._events = events
+        self._services = services
 
     async def shutdown(self, sockets: Any = None) -> None:
-        self._events.close()
+        self._services.draining.set()
+        self._services.hub.close()
+        await self._services.rooms.going_away()
         await super().shutdown(sockets)
 
     @contextlib.contextmanager

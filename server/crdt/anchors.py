@@ -1,4 +1,5 @@
-"""Comment anchors: where a passage quoted with Yjs relative positions stands in the text now.
+"""Anchors: where a passage quoted with Yjs relative positions stands in the text now, for a
+comment (the quote is still inside it) or for a suggestion (it reads exactly as quoted).
 
 A relative position names an item (client, clock) of the text and a side (``assoc``). The
 engine's own ``StickyIndex`` cannot be used to turn one into a character index: in pycrdt 0.14
@@ -50,13 +51,8 @@ def locate_anchors(live: LiveText, queries: Sequence[AnchorQuery]) -> list[Ancho
     positions, fall back to its quote, if it occurs exactly once. One pass for all of them:
     a list of comments costs one copy of the document, not one per comment."""
     text = live.text
-    positions = [
-        _parse_position(p) if p is not None else None for q in queries for p in (q.start, q.end)
-    ]
-    indexes = iter(_resolve(live, positions))
     found = []
-    for query in queries:
-        first, last = next(indexes), next(indexes)
+    for query, (first, last) in zip(queries, _ends(live, queries), strict=True):
         if first is None or last is None:
             found.append(_find_quote(text, query.quote))
         elif _GONE in (first, last):
@@ -65,6 +61,33 @@ def locate_anchors(live: LiveText, queries: Sequence[AnchorQuery]) -> list[Ancho
             detached = first >= last or query.quote not in text[first:last]
             found.append(AnchorRange(first, last, detached))
     return found
+
+
+def locate_passages(live: LiveText, queries: Sequence[AnchorQuery]) -> list[AnchorRange]:
+    """Where each suggestion's passage stands, exactly: ``detached`` unless the text between
+    its positions is its quote, character for character. An empty quote is an insertion point
+    (start and end resolve to the same index: nothing was typed in between). Without usable
+    positions, a non-empty quote that occurs exactly once."""
+    text = live.text
+    found = []
+    for query, (first, last) in zip(queries, _ends(live, queries), strict=True):
+        if first is None or last is None:
+            found.append(_find_quote(text, query.quote))
+        elif _GONE in (first, last) or first > last:
+            found.append(AnchorRange(None, None, True))
+        else:
+            found.append(AnchorRange(first, last, text[first:last] != query.quote))
+    return found
+
+
+def _ends(live: LiveText, queries: Sequence[AnchorQuery]) -> list[tuple[int | None, int | None]]:
+    """The indexes of each query's start and end positions (None: unusable, ``_GONE``: the
+    text they named was garbage-collected), resolved in one copy of the document."""
+    positions = [
+        _parse_position(p) if p is not None else None for q in queries for p in (q.start, q.end)
+    ]
+    indexes = iter(_resolve(live, positions))
+    return [(next(indexes), next(indexes)) for _ in queries]
 
 
 def _find_quote(text: str, quote: str) -> AnchorRange:

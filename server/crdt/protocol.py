@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from palabre.server.crdt.lib0 import Reader, write_var_string, write_var_uint
 from palabre.server.crdt.replica import InvalidUpdate
+from palabre.server.crdt.split import split_update
 
 MESSAGE_SYNC = 0
 MESSAGE_AWARENESS = 1
@@ -100,6 +101,21 @@ def sync_step1_message(state_vector: bytes) -> bytes:
 
 def sync_step2_message(update: bytes) -> bytes:
     return bytes([MESSAGE_SYNC, SYNC_STEP2]) + write_var_uint(len(update)) + update
+
+
+def sync_step2_frames(update: bytes, limit: int) -> list[bytes]:
+    """The answer to a sync step 1, as messages of about ``limit`` bytes (``split.py``): the
+    pieces but the last as update messages, the last as the sync step 2, so a stock client
+    counts itself synced (y-websocket's ``synced``) once everything has arrived."""
+    pieces = split_update(update, limit)
+    return [update_message(piece) for piece in pieces[:-1]] + [sync_step2_message(pieces[-1])]
+
+
+def keepalive_message() -> bytes:
+    """An awareness message naming no client: stock clients apply it and change nothing
+    (y-protocols emits no event and y-websocket sends no answer), but it is a message, which
+    is what y-websocket's 30-second rule counts (websocket pings are not)."""
+    return awareness_message(write_var_uint(0))
 
 
 def update_message(update: bytes) -> bytes:

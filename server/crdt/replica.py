@@ -50,8 +50,10 @@ class LiveText:
     """A replica of one document's CRDT state, holding its Markdown text ``body``."""
 
     def __init__(self, client_id: int = 0) -> None:
-        # The server never authors content, so its client id never appears in any update
-        # (anchors use a copy whose id 0 writes markers: see ``anchors``).
+        # A room's replica never authors content, so its client id never appears in any
+        # update. Copies do: anchors write markers under id 0 (see ``anchors``), an accepted
+        # suggestion is written under a fresh id (see ``passages``).
+        self.client_id = client_id
         self._doc: Doc[Text] = Doc(client_id=client_id)
         self._text: Text = self._doc.get(BODY, type=Text)
         self._captured: list[bytes] = []
@@ -79,6 +81,23 @@ class LiveText:
                     self._doc.apply_update(update)
         finally:
             self._captured.clear()
+
+    def replace(self, start: int, end: int, text: str) -> bytes:
+        """Replace the characters ``[start, end)`` with ``text`` (indexes in characters,
+        converted to pycrdt 0.14's UTF-8 bytes) in one transaction, under this replica's
+        client id; return the update that carries the change. For copies the server writes
+        in (a suggestion's replacement), never for a room's replica."""
+        current = str(self._text)
+        low = len(current[:start].encode("utf-8"))
+        high = low + len(current[start:end].encode("utf-8"))
+        before = self._doc.get_state()
+        with engine_refusals("a replacement", on_panic=[self]), self._doc.transaction():
+            if high > low:
+                del self._text[low:high]
+            if text:
+                self._text.insert(low, text)
+        self._captured.clear()
+        return self._doc.get_update(before)
 
     @property
     def text(self) -> str:

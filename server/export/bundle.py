@@ -1,7 +1,7 @@
 """The JSON bundle: the Markdown exactly as approved, with everything that says what it is (the
-decision and its votes, the hashes, the audit chain head, comments, contributors, sources,
-the change note since a version), so that a third party can check the text against its hash
-with standard tools:
+decision and its votes, the amendments decided in its meeting, the hashes, the audit chain
+head, comments, suggestions, contributors, sources, the change note since a version), so that
+a third party can check the text against its hash with standard tools:
 
     jq -j .markdown BUNDLE.json | sha256sum     # equals: jq -r .sha256 BUNDLE.json
 
@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from palabre.server.export.model import Approval, ExportOptions, Person, Snapshot, SourcesAnnex
+from palabre.server.export.model import (
+    Approval,
+    ExportOptions,
+    Person,
+    Snapshot,
+    SourcesAnnex,
+    SuggestionNote,
+)
 
 FORMAT_VERSION = 1
 
@@ -45,6 +52,10 @@ def render_bundle(snapshot: Snapshot, options: ExportOptions) -> bytes:
         "contributors": None
         if snapshot.contributors is None
         else [asdict(c) for c in snapshot.contributors],
+        "suggestions": None
+        if snapshot.suggestions is None
+        else [_suggestion(s) for s in snapshot.suggestions],
+        "amendments": [asdict(a) for a in snapshot.amendments],
         "sources": None if snapshot.sources is None else _sources(snapshot.sources),
         "changes": None
         if snapshot.changes is None
@@ -94,6 +105,27 @@ def _note(note: Any) -> dict[str, Any]:
         "section": note.section,
         "quote": note.quote,
         "body": note.body,
+        "replies": [
+            {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
+            for r in note.replies
+        ],
+    }
+
+
+def _suggestion(note: SuggestionNote) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "author": _person(note.author),
+        "created_at": _utc(note.created_at),
+        "status": note.status,
+        "section": note.section,
+        "quote": note.quote,
+        "replacement": note.replacement,
+        "reason": note.reason,
+        "decided_by": None if note.decided_by is None else _person(note.decided_by),
+        "decided_at": None if note.decided_at is None else _utc(note.decided_at),
+        "decision_reason": note.decision_reason,
+        "by_committee": note.by_committee,
         "replies": [
             {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
             for r in note.replies

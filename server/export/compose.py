@@ -1,7 +1,8 @@
-"""Facts to document: the cover, the body parsed from the Markdown, and the appendices (the
-change note since a version and the sources, ``annexes.py``; numbered comment notes,
-contributors by organisation), in the reader's language and time zone. Built
-once per export; every renderer reads the same document."""
+"""Facts to document: the cover (with the amendments decided in a version's meeting), the body
+parsed from the Markdown, and the appendices (the change note since a version and the
+sources, ``annexes.py``; numbered comment notes, suggestions with their fate, contributors by
+organisation), in the reader's language and time zone. Built once per export; every renderer
+reads the same document."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from palabre.server.export.labels import (
 )
 from palabre.server.export.minutes import NBSP
 from palabre.server.export.model import (
+    AmendmentResult,
     Approval,
     Block,
     ChainSeal,
@@ -33,10 +35,12 @@ from palabre.server.export.model import (
     ListBlock,
     Metadata,
     Note,
+    NoteReply,
     Paragraph,
     Person,
     Snapshot,
     Span,
+    SuggestionNote,
     Table,
 )
 
@@ -107,7 +111,8 @@ def _subtitle(snapshot: Snapshot, options: ExportOptions, words: Labels) -> str:
 
 def _cover_blocks(snapshot: Snapshot, options: ExportOptions, words: Labels) -> tuple[Block, ...]:
     """The decision, then what identifies the text (its hash, the audit chain), then each
-    organisation's vote: the table comes last, so a long one never pushes the hash over."""
+    organisation's vote and the amendments decided in the meeting: the lists come last, so a
+    long one never pushes the hash over."""
     blocks: list[Block] = []
     approval = snapshot.approval
     if approval is None:
@@ -123,7 +128,30 @@ def _cover_blocks(snapshot: Snapshot, options: ExportOptions, words: Labels) -> 
     if approval is not None and approval.decision.votes:
         blocks.append(Paragraph((Span(words.votes_heading, bold=True),)))
         blocks += _votes(approval.decision, words)
+    if snapshot.amendments:
+        blocks.append(Paragraph((Span(f"{words.amendments}{words.colon}", bold=True),)))
+        blocks.append(_amendments(snapshot.amendments, words))
     return tuple(blocks)
+
+
+def _amendments(amendments: tuple[AmendmentResult, ...], words: Labels) -> Block:
+    """Each amendment decided in the version's meeting: the change, who suggested it, the
+    committee's decision and its count."""
+    items = []
+    for a in amendments:
+        outcome = words.amendment_outcomes.get(a.outcome, a.outcome)
+        if a.outcome == "accepted" and not a.applied:
+            outcome = f"{outcome}, {words.not_applied}"
+        counts = {"approve": a.approve, "abstain": a.abstain, "object": a.object}
+        tally = ", ".join(f"{words.choices[k].lower()} {n}" for k, n in counts.items())
+        line = (
+            *_change(a.quote, a.replacement, words),
+            Span(f" ({_person(a.author)}){words.colon} "),
+            Span(outcome, bold=True),
+            Span(f" ({tally})"),
+        )
+        items.append((Paragraph(line),))
+    return ListBlock(ordered=True, start=1, items=tuple(items))
 
 
 def _decision(approval: Approval, options: ExportOptions, words: Labels) -> list[Block]:
@@ -227,6 +255,16 @@ def _appendix(snapshot: Snapshot, options: ExportOptions, words: Labels) -> tupl
         if snapshot.notes:
             items = tuple(_note(note, options, words) for note in snapshot.notes)
             blocks.append(ListBlock(ordered=True, start=1, items=items))
+    if snapshot.suggestions is not None:
+        open_only = options.suggestions == "open"
+        heading = words.suggestions_open_heading if open_only else words.suggestions_heading
+        blocks.append(Heading(1, (Span(heading),)))
+        items = tuple(_suggestion(s, options, words) for s in snapshot.suggestions)
+        blocks.append(
+            ListBlock(ordered=True, start=1, items=items)
+            if items
+            else Paragraph((Span(words.no_suggestions),))
+        )
     if snapshot.contributors is not None:
         blocks.append(Heading(1, (Span(words.contributors_heading),)))
         blocks.append(_contributors(snapshot.contributors, words))
@@ -242,23 +280,81 @@ def _note(note: Note, options: ExportOptions, words: Labels) -> tuple[Block, ...
         Paragraph((Span(_quoted(note.quote, words), italic=True), Span(where))),
         Paragraph(_lines(note.body)),
     ]
-    if note.replies:
-        replies = tuple(
-            (
-                Paragraph(
-                    (
-                        Span(_person(r.author), bold=True),
-                        Span(f", {long_datetime(r.created_at, options.zone, options.lang)}"),
-                        Span(f"{words.colon} "),
-                        *_lines(r.body),
-                    )
-                ),
-            )
-            for r in note.replies
+    return (*blocks, *_replies(note.replies, options, words))
+
+
+def _suggestion(note: SuggestionNote, options: ExportOptions, words: Labels) -> tuple[Block, ...]:
+    """A suggestion and its fate: who, when and where; the change; the reason; what became
+    of it (who decided, when, why); the replies."""
+    when = long_datetime(note.created_at, options.zone, options.lang)
+    where = f", {words.section} {note.section}" if note.section else ""
+    blocks: list[Block] = [
+        Paragraph((Span(_person(note.author), bold=True), Span(f", {when}{where}"))),
+        Paragraph(_change(note.quote, note.replacement, words)),
+    ]
+    if note.reason:
+        blocks.append(_field(words, words.suggestion_reason, _lines(note.reason)))
+    blocks.append(_field(words, words.fate, _fate(note, options, words)))
+    return (*blocks, *_replies(note.replies, options, words))
+
+
+def _replies(
+    replies: tuple[NoteReply, ...], options: ExportOptions, words: Labels
+) -> tuple[Block, ...]:
+    """A thread's replies, one bullet each: who, when, what."""
+    if not replies:
+        return ()
+    items = tuple(
+        (
+            Paragraph(
+                (
+                    Span(_person(r.author), bold=True),
+                    Span(f", {long_datetime(r.created_at, options.zone, options.lang)}"),
+                    Span(f"{words.colon} "),
+                    *_lines(r.body),
+                )
+            ),
         )
-        blocks.append(Paragraph((Span(words.replies, bold=True),)))
-        blocks.append(ListBlock(ordered=False, start=1, items=replies))
-    return tuple(blocks)
+        for r in replies
+    )
+    return (
+        Paragraph((Span(words.replies, bold=True),)),
+        ListBlock(ordered=False, start=1, items=items),
+    )
+
+
+def _change(quote: str, replacement: str, words: Labels) -> Inline:
+    """The change a suggestion makes: the quote struck through, the replacement in bold."""
+    if not quote:
+        return (Span(f"{words.insertion} "), Span(_quoted(replacement, words), bold=True))
+    if not replacement:
+        return (Span(f"{words.deletion} "), Span(_quoted(quote, words), strike=True))
+    return (
+        Span(_quoted(quote, words), strike=True),
+        Span(" → "),
+        Span(_quoted(replacement, words), bold=True),
+    )
+
+
+def _fate(note: SuggestionNote, options: ExportOptions, words: Labels) -> Inline:
+    template = words.fates.get(note.status, note.status)
+    if note.decided_at is None:
+        return (Span(template),)
+    when = long_datetime(note.decided_at, options.zone, options.lang)
+    spans = [Span(template.format(date=when))]
+    if note.status != "withdrawn":
+        who = (
+            words.by_committee
+            if note.by_committee
+            else _person(note.decided_by)
+            if note.decided_by is not None
+            else words.operator
+        )
+        spans.append(Span(who, bold=True))
+    if note.decision_reason:
+        spans.append(Span(f"{words.colon} "))
+        spans += _lines(note.decision_reason)
+    return tuple(spans)
 
 
 def _contributors(contributors: tuple[Contributor, ...], words: Labels) -> Block:

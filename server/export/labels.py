@@ -68,6 +68,18 @@ class Labels:
     contributors_heading: str
     contributor_columns: tuple[str, str, str, str]
     no_contributors: str
+    suggestions_heading: str
+    suggestions_open_heading: str
+    no_suggestions: str
+    insertion: str  # "Insérer"
+    deletion: str  # "Supprimer"
+    suggestion_reason: str
+    fate: str
+    fates: dict[str, str]  # per status: "acceptée le {date} par " (then who)...
+    by_committee: str
+    amendments: str  # the cover's field: amendments decided in the meeting
+    amendment_outcomes: dict[str, str]
+    not_applied: str
 
     def plural(self, forms: tuple[str, str], count: int) -> str:
         """The form for ``count``: French counts 0 and 1 as singular, English only 1."""
@@ -140,6 +152,23 @@ FRENCH = Labels(
     contributors_heading="Contributeurs par structure",
     contributor_columns=("Structure", "Pays", "Membre", "Caractères"),
     no_contributors="Aucun caractère de ce texte n’est attribué.",
+    suggestions_heading="Suggestions",
+    suggestions_open_heading="Suggestions en attente",
+    no_suggestions="Aucune suggestion.",
+    insertion="Insérer",
+    deletion="Supprimer",
+    suggestion_reason="Motif",
+    fate="Suite donnée",
+    fates={
+        "open": "en attente de décision",
+        "accepted": "acceptée le {date} par ",
+        "rejected": "rejetée le {date} par ",
+        "withdrawn": "retirée le {date}",
+    },
+    by_committee="le comité, par un vote sur les amendements",
+    amendments="Amendements décidés en séance",
+    amendment_outcomes={"accepted": "adopté", "rejected": "rejeté"},
+    not_applied="non appliqué : le passage avait changé",
 )
 
 ENGLISH = Labels(
@@ -202,6 +231,23 @@ ENGLISH = Labels(
     contributors_heading="Contributors by organisation",
     contributor_columns=("Organisation", "Country", "Member", "Characters"),
     no_contributors="No character of this text is attributed.",
+    suggestions_heading="Suggestions",
+    suggestions_open_heading="Pending suggestions",
+    no_suggestions="No suggestion.",
+    insertion="Insert",
+    deletion="Delete",
+    suggestion_reason="Reason",
+    fate="Outcome",
+    fates={
+        "open": "awaiting a decision",
+        "accepted": "accepted on {date} by ",
+        "rejected": "rejected on {date} by ",
+        "withdrawn": "withdrawn on {date}",
+    },
+    by_committee="the committee, by a vote on amendments",
+    amendments="Amendments decided in the meeting",
+    amendment_outcomes={"accepted": "adopted", "rejected": "rejected"},
+    not_applied="not applied: the passage had changed",
 )
 
 LABELS = {"fr": FRENCH, "en": ENGLISH}

@@ -3,7 +3,8 @@
 Two layers:
 
 - the *facts* (:class:`Snapshot` and what it holds): the text, its hash, the decision that
-  approved it, the audit chain head, comments and contributors, in no language and no zone;
+  approved it (and the amendments decided in its meeting), the audit chain head, comments,
+  suggestions and contributors, in no language and no zone;
 - the *document* (:class:`ExportDocument`): what a reader sees, as format-independent blocks
   (headings, paragraphs, lists, tables, quotes) with their inline spans. ``compose`` turns facts
   into a document once, in the reader's language and time zone; each renderer turns that
@@ -117,6 +118,39 @@ class Note:
 
 
 @dataclass(frozen=True)
+class SuggestionNote:
+    """A suggestion, appended to the export with its fate (``suggestions=open|all``)."""
+
+    id: str
+    author: Person
+    created_at: datetime
+    status: str  # open, accepted, rejected or withdrawn
+    section: str
+    quote: str  # empty: an insertion
+    replacement: str  # empty: a deletion
+    reason: str
+    decided_by: Person | None  # None: not decided, or by the operator
+    decided_at: datetime | None
+    decision_reason: str
+    by_committee: bool  # decided by a vote on amendments
+    replies: tuple[NoteReply, ...]
+
+
+@dataclass(frozen=True)
+class AmendmentResult:
+    """An amendment the committee decided in the meeting of a version's decision."""
+
+    author: Person
+    quote: str
+    replacement: str
+    outcome: str  # accepted or rejected
+    applied: bool  # accepted and written into the text
+    approve: int
+    abstain: int
+    object: int
+
+
+@dataclass(frozen=True)
 class Contributor:
     organisation: str
     country: str
@@ -174,6 +208,8 @@ class Snapshot:
     chain: ChainSeal
     notes: tuple[Note, ...] | None = None  # None: not asked for
     contributors: tuple[Contributor, ...] | None = None
+    suggestions: tuple[SuggestionNote, ...] | None = None  # None: not asked for
+    amendments: tuple[AmendmentResult, ...] = ()  # decided in a version's meeting
     sources: SourcesAnnex | None = None
     changes: ChangesSince | None = None
 
@@ -188,6 +224,7 @@ class ExportOptions:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     comments: str | None = None  # None, "open" or "all"
     contributors: bool = False
+    suggestions: str | None = None  # None, "open" or "all"
     sources: bool = False  # the "Sources" annex
     changes: int | None = None  # "Évolutions depuis la vN"
     # The export's generation time, written in the files' metadata (DOCX and ODT properties,

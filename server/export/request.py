@@ -17,6 +17,7 @@ from palabre.server.export.model import ExportOptions
 WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
 ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
 COMMENTS = ("open", "all")
+SUGGESTIONS = COMMENTS
 FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 PARAMETERS = (
     "format",
@@ -25,6 +26,7 @@ PARAMETERS = (
     "lang",
     "tz",
     "comments",
+    "suggestions",
     "contributors",
     "sources",
     "changes",
@@ -56,6 +58,9 @@ def parse_request(query: Mapping[str, str]) -> ExportRequest:
     comments = query.get("comments")
     if comments is not None and comments not in COMMENTS:
         raise InvalidInput(f"comments is open or all, not {comments!r}")
+    suggestions = query.get("suggestions")
+    if suggestions is not None and suggestions not in SUGGESTIONS:
+        raise InvalidInput(f"suggestions is open or all, not {suggestions!r}")
     contributors = _flag(query, "contributors")
     changes = _number(query["changes"], "changes") if "changes" in query else None
     if changes is not None and ("at" in query or changes < 1):
@@ -68,6 +73,7 @@ def parse_request(query: Mapping[str, str]) -> ExportRequest:
         contributors=contributors,
         sources=_flag(query, "sources"),
         changes=changes,
+        suggestions=suggestions,
         generated_at=parse_time(query["generated_at"], "generated_at")
         if "generated_at" in query
         else None,

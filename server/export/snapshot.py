@@ -2,7 +2,8 @@
 fact its cover and appendices show. Runs the reads in the store's threads.
 
 - a version: its row in the approved-versions projection (text, hashes, tally, the chain head
-  its decision sealed), with names resolved for organisations and members;
+  its decision sealed), with names resolved for organisations and members, and the
+  amendments decided in its meeting;
 - a position: the text rebuilt there (``DocumentTexts.at``), the time of that contribution,
   and the audit chain's stored head now;
 - the current text: this process's live room is stored first (as a proposal does), then the
@@ -33,6 +34,7 @@ from palabre.server.answers.history import HistoryReports
 from palabre.server.answers.sources import sources_report
 from palabre.server.export.fonts import Fonts
 from palabre.server.export.model import (
+    AmendmentResult,
     Approval,
     ChainSeal,
     ChangesSince,
@@ -50,6 +52,7 @@ from palabre.server.export.model import (
     SourcesAnnex,
     Vote,
 )
+from palabre.server.export.suggestions import meeting_amendments, suggestion_notes
 from palabre.server.storage.store import Store
 from palabre.server.texts import DocumentTexts
 
@@ -106,6 +109,22 @@ class Sources:
         if options.comments is not None:
             status = None if options.comments == "all" else options.comments
             notes = await self.store.call(self._notes, document_id, status)
+        suggestions = None
+        if options.suggestions is not None:
+            suggestions = await self.store.call(
+                suggestion_notes, self.application, self._person, document_id, options.suggestions
+            )
+        amendments: tuple[AmendmentResult, ...] = ()
+        if approval is not None and approval.decision.meeting is not None:
+            meeting_id = approval.decision.meeting.id
+            amendments = await self.store.call(
+                meeting_amendments,
+                self.application,
+                self._person,
+                document_id,
+                meeting_id,
+                approval.decision.decided_at,
+            )
         contributors = None
         if options.contributors:
             contributors = await self.store.call(
@@ -127,6 +146,8 @@ class Sources:
             chain=chain,
             notes=notes,
             contributors=contributors,
+            suggestions=suggestions,
+            amendments=amendments,
             sources=annex,
             changes=changes,
         )

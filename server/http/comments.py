@@ -17,12 +17,21 @@ from uuid import UUID
 from palabre.domain.application import MemberInfo, PalabreApplication
 from palabre.domain.comment import Anchor, Reply, Thread
 from palabre.domain.errors import InvalidInput
-from palabre.domain.ids import DocumentId, parse_id
+from palabre.domain.ids import DocumentId, parse_id, request_id
 from palabre.domain.shapes import Json
 from palabre.server.answers.comments import thread_answers
-from palabre.server.http.plumbing import Authenticated, JSONResponse, read_json, readable_document
+from palabre.server.http.idempotency import Idempotent, request_key
+from palabre.server.http.plumbing import (
+    Authenticated,
+    Handler,
+    JSONResponse,
+    MemberHandler,
+    read_json,
+    readable_document,
+)
 from palabre.server.http.schema import (
     ID,
+    IDEMPOTENCY_KEY,
     READS,
     STRING,
     TIME,
@@ -47,23 +56,30 @@ COMMENT = COMMENTS + "/{comment_id}"
 
 
 class CommentsApi:
-    def __init__(self, store: Store, texts: DocumentTexts) -> None:
+    def __init__(self, store: Store, texts: DocumentTexts, idempotent: Idempotent) -> None:
         self._store = store
         self._texts = texts
+        self._idempotent = idempotent
 
     @property
     def _app(self) -> PalabreApplication:
         return self._store.application
 
     def routes(self, endpoint: Authenticated) -> list[Route]:
+        """Every POST may carry an ``Idempotency-Key`` (``idempotency.py``); a comment or reply
+        created under one has an id derived from it, so it is never created twice."""
+
+        def post(handler: MemberHandler) -> Handler:
+            return endpoint(self._idempotent(handler))
+
         return [
             Route(COMMENTS, endpoint(self.list_comments), methods=["GET"]),
-            Route(COMMENTS, endpoint(self.create_comment), methods=["POST"]),
+            Route(COMMENTS, post(self.create_comment), methods=["POST"]),
             Route(COMMENT, endpoint(self.get_comment), methods=["GET"]),
             Route(COMMENT, endpoint(self.edit_comment), methods=["PATCH"]),
-            Route(COMMENT + "/replies", endpoint(self.reply), methods=["POST"]),
-            Route(COMMENT + "/resolve", endpoint(self.resolve), methods=["POST"]),
-            Route(COMMENT + "/reopen", endpoint(self.reopen), methods=["POST"]),
+            Route(COMMENT + "/replies", post(self.reply), methods=["POST"]),
+            Route(COMMENT + "/resolve", post(self.resolve), methods=["POST"]),
+            Route(COMMENT + "/reopen", post(self.reopen), methods=["POST"]),
         ]
 
     async def list_comments(self, request: Request, member: MemberInfo) -> Response:
@@ -84,17 +100,21 @@ class CommentsApi:
         body = await read_json(request)
         anchor = Anchor.parse(body.get("quote"), body.get("section"), body.get("anchor"))
         words = _body(body)
+        key = request_key(request)
+        comment_id = None if key is None else request_id(member.id, key, "comment")
         answer = await self._change(
-            document_id, lambda: self._app.comment(document_id, words, anchor)
+            document_id, lambda: self._app.comment(document_id, words, anchor, comment_id)
         )
         return JSONResponse(answer, 201)
 
     async def reply(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
         comment_id, words = _comment_id(request), _body(await read_json(request))
+        key = request_key(request)
+        reply_id = None if key is None else str(request_id(member.id, key, "reply"))
 
         def command() -> tuple[Reply, Thread]:
-            reply = self._app.reply_to_comment(document_id, comment_id, words)
+            reply = self._app.reply_to_comment(document_id, comment_id, words, reply_id)
             return reply, self._app.comment_thread(document_id, comment_id)
 
         reply, thread = await self._store.call(command)
@@ -171,6 +191,7 @@ def openapi_paths() -> Json:
         json_answer(THREAD),
         status=201,
         body=NEW_COMMENT,
+        parameters=[IDEMPOTENCY_KEY],
         failures=changes(),
     )
     edit = operation(
@@ -180,11 +201,22 @@ def openapi_paths() -> Json:
         failures=changes(),
     )
     reply = operation(
-        "Reply in the thread", json_answer(REPLIED), status=201, body=BODY_ONLY, failures=changes()
+        "Reply in the thread",
+        json_answer(REPLIED),
+        status=201,
+        body=BODY_ONLY,
+        parameters=[IDEMPOTENCY_KEY],
+        failures=changes(),
     )
     resolve = "Resolve (the author or a coordinator)"
     reopen = "Reopen (the author or a coordinator)"
     no_body = changes(body=False)
+
+    def thread_change(summary: str) -> Json:
+        return operation(
+            summary, json_answer(THREAD), parameters=[IDEMPOTENCY_KEY], failures=no_body
+        )
+
     return (
         path_item(COMMENTS, get=listing, post=create)
         | path_item(
@@ -193,12 +225,8 @@ def openapi_paths() -> Json:
             patch=edit,
         )
         | path_item(COMMENT + "/replies", post=reply)
-        | path_item(
-            COMMENT + "/resolve", post=operation(resolve, json_answer(THREAD), failures=no_body)
-        )
-        | path_item(
-            COMMENT + "/reopen", post=operation(reopen, json_answer(THREAD), failures=no_body)
-        )
+        | path_item(COMMENT + "/resolve", post=thread_change(resolve))
+        | path_item(COMMENT + "/reopen", post=thread_change(reopen))
     )
 
 

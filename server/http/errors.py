@@ -16,7 +16,7 @@ from palabre.domain.errors import (
     PositionConflict,
     Unauthenticated,
 )
-from palabre.projections.history_index import UnreadableHistory
+from palabre.projections.history_replay import UnreadableHistory
 from palabre.server.errors import PayloadTooLarge, StoreUnavailable, TooManyFailures
 
 HTTP_STATUS: dict[type[PalabreError], int] = {

@@ -12,7 +12,7 @@ from palabre.domain.application import MemberInfo
 from palabre.domain.shapes import Json
 from palabre.server.export.compose import file_name
 from palabre.server.export.formats import FORMATS, render
-from palabre.server.export.request import COMMENTS, PARAMETERS, parse_request
+from palabre.server.export.request import COMMENTS, PARAMETERS, SUGGESTIONS, parse_request
 from palabre.server.export.snapshot import Sources
 from palabre.server.http.plumbing import Authenticated, readable_document
 from palabre.server.http.schema import (
@@ -89,6 +89,7 @@ def openapi_paths() -> Json:
         "lang": ("labels: French or English", enum("fr", "en"), False),
         "tz": ("the reader's IANA time zone (default UTC)", STRING, False),
         "comments": ("append comments as notes", enum(*COMMENTS), False),
+        "suggestions": ("append suggestions with their fate", enum(*SUGGESTIONS), False),
         "contributors": ("append contributors by organisation", BOOLEAN, False),
         "sources": ("append the Sources annex (interviews cited, no notes)", BOOLEAN, False),
         "changes": (

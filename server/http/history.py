@@ -18,8 +18,10 @@ from palabre.domain.errors import InvalidInput
 from palabre.domain.ids import DocumentId
 from palabre.domain.shapes import Json
 from palabre.domain.times import parse_time
+from palabre.projections import text_diff
+from palabre.projections.diff_cache import DiffCache
 from palabre.projections.history_index import HistoryIndex
-from palabre.server.answers.history import HistoryReports, diff_json, session_filter
+from palabre.server.answers.history import HistoryReports, diff_answer, session_filter
 from palabre.server.http.plumbing import (
     Authenticated,
     JSONResponse,
@@ -60,6 +62,7 @@ class HistoryApi:
         self._store = store
         self._texts = texts
         self._reports = HistoryReports(store.application, index)
+        self._diffs = DiffCache()  # the text at a position never changes, nor their diffs
 
     def routes(self, endpoint: Authenticated) -> list[Route]:
         return [
@@ -87,9 +90,15 @@ class HistoryApi:
         document_id = await readable_document(self._store, request, member)
         old = await self._position(document_id, _required(request, "from"), "from")
         new = await self._position(document_id, _required(request, "to"), "to")
-        before = await self._texts.at(document_id, old)
-        after = await self._texts.at(document_id, new)
-        return JSONResponse(await self._store.call(diff_json, old, new, before, after))
+        key = (document_id, "positions", old, new)
+        diff = self._diffs.find(key)
+        if diff is None:
+            before = await self._texts.at(document_id, old)
+            after = await self._texts.at(document_id, new)
+            names = f"position {old}", f"position {new}"
+            diff = await self._store.call(text_diff.compare, before, after, *names)
+            self._diffs.keep(key, diff)
+        return JSONResponse(diff_answer(old, new, diff))
 
     async def authorship(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)

@@ -20,9 +20,12 @@ from palabre.domain.shapes import Json
 from palabre.projections.audit_chain import AuditChain
 from palabre.server.answers.committee import CommitteeView, meeting_summary
 from palabre.server.export.minutes import render_minutes
+from palabre.server.http.idempotency import Idempotent
 from palabre.server.http.plumbing import (
     Authenticated,
+    Handler,
     JSONResponse,
+    MemberHandler,
     ids_field,
     markdown_response,
     optional_text_field,
@@ -43,30 +46,38 @@ PROPOSAL = DOCUMENT + "/proposals/{proposal_id}"
 
 
 class MeetingsApi:
-    def __init__(self, store: Store, texts: DocumentTexts, audit: AuditChain) -> None:
+    def __init__(
+        self, store: Store, texts: DocumentTexts, audit: AuditChain, idempotent: Idempotent
+    ) -> None:
         self._store = store
         self._texts = texts
         self._audit = audit
+        self._idempotent = idempotent
 
     @property
     def _app(self) -> PalabreApplication:
         return self._store.application
 
     def routes(self, endpoint: Authenticated) -> list[Route]:
+        """Every POST may carry an ``Idempotency-Key`` (``idempotency.py``)."""
+
+        def post(handler: MemberHandler) -> Handler:
+            return endpoint(self._idempotent(handler))
+
         return [
             Route(DOCUMENT + "/rule", endpoint(self.get_rule), methods=["GET"]),
             Route(DOCUMENT + "/rule", endpoint(self.set_rule), methods=["PUT"]),
             Route(DOCUMENT + "/meetings", endpoint(self.list_meetings), methods=["GET"]),
-            Route(DOCUMENT + "/meetings", endpoint(self.open_meeting), methods=["POST"]),
+            Route(DOCUMENT + "/meetings", post(self.open_meeting), methods=["POST"]),
             Route(MEETING, endpoint(self.get_meeting), methods=["GET"]),
             Route(MEETING + "/attendance", endpoint(self.record_attendance), methods=["PUT"]),
-            Route(MEETING + "/close", endpoint(self.close_meeting), methods=["POST"]),
+            Route(MEETING + "/close", post(self.close_meeting), methods=["POST"]),
             Route(MEETING + "/minutes", endpoint(self.get_minutes), methods=["GET"]),
             Route(DOCUMENT + "/proposals", endpoint(self.list_proposals), methods=["GET"]),
-            Route(DOCUMENT + "/proposals", endpoint(self.propose), methods=["POST"]),
+            Route(DOCUMENT + "/proposals", post(self.propose), methods=["POST"]),
             Route(PROPOSAL, endpoint(self.get_proposal), methods=["GET"]),
-            Route(PROPOSAL + "/votes", endpoint(self.vote), methods=["POST"]),
-            Route(PROPOSAL + "/close", endpoint(self.close_proposal), methods=["POST"]),
+            Route(PROPOSAL + "/votes", post(self.vote), methods=["POST"]),
+            Route(PROPOSAL + "/close", post(self.close_proposal), methods=["POST"]),
         ]
 
     # Rule ------------------------------------------------------------------------------------
@@ -213,10 +224,18 @@ OPERATIONS = (
     Op("GET", DOCUMENT + "/rule", "The decision rule", "Rule"),
     Op("PUT", DOCUMENT + "/rule", "Set the decision rule", "Rule", body="Rule"),
     Op("GET", DOCUMENT + "/meetings", "Meetings, oldest first", "Meetings"),
-    Op("POST", DOCUMENT + "/meetings", "Open a meeting", "Meeting", body="NewMeeting", status=201),
+    Op(
+        "POST",
+        DOCUMENT + "/meetings",
+        "Open a meeting",
+        "Meeting",
+        body="NewMeeting",
+        status=201,
+        idempotent=True,
+    ),
     Op("GET", MEETING, "A meeting's record", "Meeting"),
     Op("PUT", MEETING + "/attendance", "Record who is present", "Meeting", body="Attendance"),
-    Op("POST", MEETING + "/close", "Close a meeting", "Meeting"),
+    Op("POST", MEETING + "/close", "Close a meeting", "Meeting", idempotent=True),
     Op("GET", MEETING + "/minutes", "The meeting's minutes, in French", MINUTES),
     Op("GET", DOCUMENT + "/proposals", "Proposals, oldest first", "Proposals"),
     Op(
@@ -226,6 +245,7 @@ OPERATIONS = (
         "Proposal",
         body="NewProposal",
         status=201,
+        idempotent=True,
     ),
     Op("GET", PROPOSAL, "One proposal", "Proposal"),
     Op(
@@ -235,8 +255,9 @@ OPERATIONS = (
         "CastVote",
         body="NewVote",
         status=201,
+        idempotent=True,
     ),
-    Op("POST", PROPOSAL + "/close", "Close a proposal: its decision", "Proposal"),
+    Op("POST", PROPOSAL + "/close", "Close a proposal: its decision", "Proposal", idempotent=True),
 )
 
 

@@ -13,6 +13,7 @@ import functools
 
 from palabre.domain.errors import ErrorCode
 from palabre.domain.shapes import Json
+from palabre.server.http.amendments import openapi_paths as amendments_paths
 from palabre.server.http.audit import openapi_paths as audit_openapi_paths
 from palabre.server.http.changes import openapi_paths as changes_paths
 from palabre.server.http.comments import openapi_paths as comment_paths
@@ -24,6 +25,7 @@ from palabre.server.http.interview_schema import openapi_paths as interview_path
 from palabre.server.http.invitations import openapi_paths as invitation_paths
 from palabre.server.http.meetings import openapi_paths as meetings_paths
 from palabre.server.http.members import openapi_paths as members_paths
+from palabre.server.http.operations import openapi_paths as operations_paths
 from palabre.server.http.plumbing import JSONResponse
 from palabre.server.http.schema import (
     BOOLEAN,
@@ -41,6 +43,7 @@ from palabre.server.http.schema import (
     paths_of,
     ref,
 )
+from palabre.server.http.suggestions import openapi_paths as suggestions_paths
 from palabre.server.http.versions import openapi_paths as versions_paths
 from palabre.server.http.web import openapi_paths as web_paths
 from starlette.requests import Request
@@ -68,6 +71,7 @@ def openapi_document() -> Json:
         },
         "paths": paths_of([OPENAPI_JSON])
         | documents_paths()
+        | operations_paths()
         | members_paths()
         | meetings_paths()
         | events_paths()
@@ -75,6 +79,8 @@ def openapi_document() -> Json:
         | changes_paths()
         | audit_openapi_paths()
         | comment_paths()
+        | suggestions_paths()
+        | amendments_paths()
         | interview_paths()
         | history_paths()
         | export_paths()

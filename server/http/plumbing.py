@@ -8,6 +8,7 @@ and on the store seam, no more.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from palabre.domain.roles import Role
 from palabre.server.errors import PayloadTooLarge
 from palabre.server.failures import AuthFailures
 from palabre.server.http.errors import http_status
+from palabre.server.logs import log_document
 from palabre.server.storage.store import Store
 from starlette.requests import Request
 from starlette.responses import Response
@@ -97,6 +99,7 @@ class Authenticated:
                 self._failures.check(address)
                 token = request_token(request) if query_token else bearer_token(request)
                 member = await self._authenticate(address, token)
+                _name_document(request)
                 acting = acting_member.set(member.id)
                 try:
                     return await handler(request, member)
@@ -113,6 +116,14 @@ class Authenticated:
         except Unauthenticated:
             self._failures.failed(address)
             raise
+
+
+def _name_document(request: Request) -> None:
+    """Let this request's log lines name its document (when the path names a valid one)."""
+    raw = request.path_params.get("document_id")
+    if isinstance(raw, str):
+        with contextlib.suppress(ValueError):
+            log_document.set(UUID(raw))
 
 
 def require_global_coordinator(member: MemberInfo, action: str) -> None:
@@ -152,7 +163,12 @@ def path_id(request: Request, name: str, what: str) -> UUID:
 # Bodies --------------------------------------------------------------------------------------
 
 
-async def read_json(request: Request) -> dict[str, Any]:
+async def read_body(request: Request) -> bytes:
+    """The request's body, at most MAX_JSON_BODY bytes; read once, then kept on the request
+    (the idempotency check reads it before the handler does)."""
+    kept: bytes | None = getattr(request.state, "body", None)
+    if kept is not None:
+        return kept
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_JSON_BODY:
         raise PayloadTooLarge(f"request body above {MAX_JSON_BODY} bytes")
@@ -161,6 +177,12 @@ async def read_json(request: Request) -> dict[str, Any]:
         body += chunk
         if len(body) > MAX_JSON_BODY:
             raise PayloadTooLarge(f"request body above {MAX_JSON_BODY} bytes")
+    request.state.body = read = bytes(body)
+    return read
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    body = await read_body(request)
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:

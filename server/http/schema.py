@@ -83,6 +83,17 @@ def query(name: str, schema: Json, required: bool = False, description: str = ""
     return parameter
 
 
+IDEMPOTENCY_KEY: Json = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,128}$"},
+    "description": "Chosen by the client before the first attempt: the same request again "
+    "under the same key gets the first answer (header Idempotent-Replayed: true) and does "
+    "nothing twice; the key with another request answers 409 idempotency_key_reused",
+}
+
+
 def token_query(why: str) -> Json:
     return query("token", STRING, description=f"The token, for {why}")
 
@@ -143,6 +154,7 @@ class Op:
     status: int = 200
     public: bool = False
     also: tuple[int, ...] = ()
+    idempotent: bool = False  # takes an Idempotency-Key header
 
     def describe(self) -> Json:
         ok = (
@@ -159,6 +171,8 @@ class Op:
             operation["requestBody"] = {"required": True, "content": {JSON: schema}}
         if self.public:
             operation["security"] = []
+        if self.idempotent:
+            operation["parameters"] = [IDEMPOTENCY_KEY]
         return operation
 
     def errors(self) -> list[int]:

@@ -14,6 +14,7 @@ from palabre.domain.ids import DocumentId
 from palabre.domain.shapes import Json
 from palabre.projections import text_diff
 from palabre.projections.approved_versions import ApprovedVersions
+from palabre.projections.diff_cache import DiffCache
 from palabre.server.answers.versions import version_json
 from palabre.server.http.plumbing import Authenticated, JSONResponse, readable_document
 from palabre.server.http.schema import Op, paths_of
@@ -28,11 +29,13 @@ VERSION = BASE + "/{n}"
 
 
 class VersionsApi:
-    """Any member with a role on the document may read its approved versions."""
+    """Any member with a role on the document may read its approved versions. Diffs between
+    versions are kept in a cache: a version's text never changes."""
 
     def __init__(self, store: Store, versions: ApprovedVersions) -> None:
         self._store = store
         self._versions = versions
+        self._diffs = DiffCache()
 
     def routes(self, endpoint: Authenticated) -> list[Route]:
         return [
@@ -60,15 +63,19 @@ class VersionsApi:
     def _diff(self, document_id: DocumentId, old_number: int, new_number: int) -> Json:
         old = self._versions.version(document_id, old_number)
         new = self._versions.version(document_id, new_number)
-        unified = text_diff.unified(old.markdown, new.markdown, f"v{old.number}", f"v{new.number}")
-        segments = text_diff.words(old.markdown, new.markdown)
+
+        def compare() -> text_diff.TextDiff:
+            names = f"v{old.number}", f"v{new.number}"
+            return text_diff.compare(old.markdown, new.markdown, *names)
+
+        diff = self._diffs.get((document_id, "versions", old.number, new.number), compare)
         return {
             "from": old.number,
             "to": new.number,
             "from_sha256": old.pinned_sha256,
             "to_sha256": new.pinned_sha256,
-            "unified": unified,
-            "words": [{"op": s.op, "text": s.text} for s in segments],
+            "unified": diff.unified,
+            "words": [{"op": s.op, "text": s.text} for s in diff.words],
         }
 
 

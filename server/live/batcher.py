@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
+from palabre.domain.application import MemberInfo
 from palabre.domain.errors import PositionConflict
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.protocol import saved_message
@@ -36,6 +37,20 @@ log = logging.getLogger("palabre.room")
 
 MAX_BACKOFF_SECONDS = 5.0
 Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
+
+
+class Author(Protocol):
+    """Whose changes a run holds: a live connection, or the server writing on a member's
+    behalf (``room.OnBehalf``). ``received_updates`` counts the updates it sent."""
+
+    @property
+    def member(self) -> MemberInfo: ...
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def received_updates(self) -> int: ...
 
 
 class ContributionStore(Protocol):
@@ -65,9 +80,9 @@ class ContributionStore(Protocol):
 
 @dataclass
 class _Run:
-    """Consecutive changes from one connection; bounded so one run fits in one batch."""
+    """Consecutive changes from one author; bounded so one run fits in one batch."""
 
-    connection: Connection
+    connection: Author
     updates: list[bytes] = field(default_factory=list)
     size: int = 0
     last_received: int = 0  # the connection's update count when the last change arrived
@@ -105,6 +120,7 @@ class Batcher:
         self._below_limit.set()
         self._in_flight = False
         self._flying: list[_Run] = []  # the batch being stored
+        self._catching_up = asyncio.Lock()  # one reader of the tail at a time
         self._flusher = spawn(self._flush_loop())
 
     @property
@@ -132,7 +148,7 @@ class Batcher:
 
     # Recording -------------------------------------------------------------------------------
 
-    def record(self, connection: Connection, change: bytes) -> None:
+    def record(self, connection: Author, change: bytes) -> None:
         settings = self._settings
         run = self._runs[-1] if self._runs else None
         if (
@@ -264,10 +280,15 @@ class Batcher:
                 await self.catch_up()
 
     async def catch_up(self) -> None:
-        """Apply contributions another process stored after ours."""
-        for position, update in await self._store.tail(self.document_id, self.position):
-            self._apply_foreign(update)
-            self.position = position
+        """Apply contributions another process stored after ours (after a position conflict,
+        when another instance says it stored some, or when the relay sees a suggestion
+        accepted without this room). One catch-up at a time; the position
+        only moves forward, and what the replica holds already changes nothing."""
+        async with self._catching_up:
+            for position, update in await self._store.tail(self.document_id, self.position):
+                if position > self.position:
+                    self._apply_foreign(update)
+                    self.position = position
 
     async def flush(self) -> None:
         """Return once everything received so far is stored (waits through retries)."""

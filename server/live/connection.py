@@ -5,6 +5,12 @@ by the connection's own writer task (:meth:`Connection.run_writer`). A client th
 up is closed with TOO_SLOW and resyncs on reconnect, so one weak link never slows the others
 down.
 
+Keepalive: when the writer has had nothing to send for ``keepalive`` seconds it sends a
+keepalive message (``crdt/protocol.py``), so that a stock y-websocket client, which drops a
+socket that received no message for 30 s, never takes a quiet link for a dead one (a browser
+slowing a background tab's timers checks that rule late, but against the time of the last
+message, which keeps arriving).
+
 Lifecycle, an explicit state machine: ``OPEN`` (frames are queued and written) → ``CLOSING``
 (a close was asked for: new frames are dropped, what is queued is written only for a normal
 close, then the close frame) → ``CLOSED`` (the writer is done, or the peer went away). Misuse
@@ -22,6 +28,7 @@ from uuid import UUID, uuid4
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.roles import Role
+from palabre.server.crdt.protocol import keepalive_message
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.peer import Peer
 
@@ -51,6 +58,7 @@ class Connection:
         wants_acks: bool = False,
         credential_id: UUID | None = None,
         queue_bytes: int = 32 << 20,
+        keepalive: float | None = None,
     ) -> None:
         self.session_id = uuid4().hex
         self.credential_id = credential_id  # the token it authenticated with (its hash's id)
@@ -69,6 +77,7 @@ class Connection:
         self._queued_bytes = 0
         self._ready = asyncio.Event()
         self._writing = False
+        self._keepalive = keepalive  # seconds of silence before a keepalive; None: never
 
     @property
     def can_edit(self) -> bool:
@@ -125,7 +134,8 @@ class Connection:
         self._writing = True
         try:
             while True:
-                await self._ready.wait()
+                if not await self._wait_ready():
+                    self.send(keepalive_message())
                 while self._queue:
                     frame = self._queue.popleft()
                     self._queued_bytes -= len(frame)
@@ -142,6 +152,18 @@ class Connection:
             with contextlib.suppress(Exception):
                 await self.peer.close(int(self.close_code), self.close_reason)
         self.state = State.CLOSED
+
+    async def _wait_ready(self) -> bool:
+        """Until there is something to write (True), or the keepalive is due (False)."""
+        if self._keepalive is None:
+            await self._ready.wait()
+            return True
+        try:
+            async with asyncio.timeout(self._keepalive):
+                await self._ready.wait()
+        except TimeoutError:
+            return False
+        return True
 
 
 def _truncate(reason: str) -> str:

@@ -36,6 +36,8 @@ from palabre.server.live.limits import Flooding, MemberRates, Throttle
 from palabre.server.live.peer import WebSocketPeer
 from palabre.server.live.room import Room
 from palabre.server.live.rooms import Rooms
+from palabre.server.logs import log_document, log_member
+from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
 from palabre.server.storage.store import Store
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -43,6 +45,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 log = logging.getLogger("palabre.live")
 
 FRAMES_BETWEEN_YIELDS = 16
+REFUSED = {  # close codes that refuse a frame, by the reason metrics name
+    CloseCode.BAD_MESSAGE: "malformed",
+    CloseCode.MESSAGE_TOO_LARGE: "too_large",
+    CloseCode.TOO_SLOW: "too_slow",
+}
 
 
 class Refused(Exception):
@@ -64,13 +71,19 @@ class Admitted:
 
 class LiveEndpoint:
     def __init__(
-        self, store: Store, rooms: Rooms, settings: Settings, failures: AuthFailures
+        self,
+        store: Store,
+        rooms: Rooms,
+        settings: Settings,
+        failures: AuthFailures,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._rooms = rooms
         self._settings = settings
         self._failures = failures
         self._members = MemberRates(settings)
+        self._metrics = metrics or Metrics()
 
     async def handle(self, websocket: WebSocket) -> None:
         await websocket.accept()
@@ -131,6 +144,7 @@ class LiveEndpoint:
         return origin.rstrip("/") in self._settings.origins()
 
     async def _acquire(self, document_id: DocumentId) -> Room:
+        log_document.set(document_id)  # this connection's task only: log lines name it
         try:
             return await self._rooms.acquire(document_id)
         except Exception:
@@ -140,6 +154,7 @@ class LiveEndpoint:
     async def _serve(
         self, websocket: WebSocket, room: Room, admitted: Admitted, throttle: Throttle
     ) -> None:
+        log_member.set(admitted.member.id)  # after the room's tasks were made: they are the room's
         connection = Connection(
             WebSocketPeer(websocket),
             admitted.member,
@@ -148,6 +163,7 @@ class LiveEndpoint:
             queue_bytes=self._settings.send_queue_bytes,
             wants_acks=websocket.query_params.get("acks") == "1",
             credential_id=admitted.credential_id,
+            keepalive=self._settings.keepalive_seconds,
         )
         writer = asyncio.get_running_loop().create_task(connection.run_writer())
         try:
@@ -155,9 +171,12 @@ class LiveEndpoint:
             await self._recheck(connection, admitted)
             await self._read(room, connection, websocket, throttle)
         finally:
+            log_member.set(None)  # what the room does next (unloading) is nobody's
             room.leave(connection)
             self._rooms.release(room)
             connection.close(CloseCode.NORMAL)
+            if connection.close_code in REFUSED:
+                self._metrics.refused_frames.labels(REFUSED[connection.close_code]).inc()
             with contextlib.suppress(asyncio.TimeoutError, Exception):
                 await asyncio.wait_for(writer, timeout=5)
             writer.cancel()

@@ -8,7 +8,8 @@ Nothing reaches the replica (or the log) unchecked: an update must be within
 write only under client ids its member owns (``owners.py``) and keep the document within
 ``max_document_bytes``. A refused frame raises InvalidUpdate (or its subclasses
 ForbiddenContent, TooLarge) for the endpoint to close that one connection; nothing else in
-the room changes.
+the room changes. A change the server makes for a member (an accepted suggestion) passes the
+same content rules.
 
 If the engine panics anyway, the replica is thrown away: the room pauses (frames wait),
 rebuilds it from the stored log (checkpoint and tail) plus what the batcher has not stored
@@ -16,15 +17,28 @@ yet, without the offending update, asks every connection to send what the new re
 (sync step 1), then goes on. A rebuild that fails (the store is down) is retried with
 back-off; one that cannot succeed (stored bytes the engine refuses) closes every connection
 with 4500, as a dead flusher does: clients keep their edits.
+
+Presence changes are also handed to ``on_presence`` (another instance's rooms learn of them
+through PostgreSQL, ``server/cluster/``), and presence from there comes back through
+:meth:`Room.relay_presence`, already validated.
+
+On weak links: the answer to a sync step 1 goes out in messages of at most
+``max_sync_message_bytes`` (``crdt/split.py``), each within y-websocket's 30-second rule on a
+slow link; presence states not renewed in time are dropped every few seconds
+(``presence.py``), so a dead link's member does not stay present, here and on the other
+instances.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from uuid import UUID
 
+from palabre.domain.application import MemberInfo
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.check import ForbiddenContent, Shape, TooLarge, check_update
 from palabre.server.crdt.protocol import (
@@ -36,7 +50,7 @@ from palabre.server.crdt.protocol import (
     parse_message,
     permission_denied_message,
     sync_step1_message,
-    sync_step2_message,
+    sync_step2_frames,
     update_message,
 )
 from palabre.server.crdt.replica import EMPTY_UPDATE, InvalidUpdate, LiveText, rebuild
@@ -49,6 +63,8 @@ from palabre.server.live.presence import Presence
 from palabre.server.settings import Settings
 
 log = logging.getLogger("palabre.room")
+PresenceListener = Callable[[DocumentId, str, bytes], None]  # document, session, payload
+PRESENCE_CHECK_SECONDS = 3.0  # how often states not renewed in time are looked for
 
 OWNER_LOOK_BACK = 10_000  # contributions read to find the owner of an old client id
 MAX_REBUILD_BACKOFF_SECONDS = 5.0
@@ -67,8 +83,10 @@ class Room:
         spawn: Spawn,
         checker: UpdateChecker | None = None,
         replica: ReplicaFactory = rebuild,
+        on_presence: PresenceListener | None = None,
     ) -> None:
         self.document_id = document_id
+        self._on_presence = on_presence
         self.live = live
         self.connections: set[Connection] = set()
         self.refs = 0
@@ -87,6 +105,8 @@ class Room:
         # At least the text's size in bytes (inserts added, deletes not subtracted): the
         # exact size is read from the engine only when this bound nears the limit.
         self._size_bound = live.size()
+        self._max_sync_message = settings.max_sync_message_bytes
+        self._presence_watch = spawn(self._watch_presence())
         self.batcher = Batcher(
             document_id,
             store,
@@ -128,6 +148,7 @@ class Room:
         gone = self.presence.remove(connection.session_id)
         if gone is not None:
             self._broadcast(awareness_message(gone), exclude=None)
+            self._presence_changed(connection.session_id, gone)
 
     def disconnect(
         self,
@@ -155,15 +176,20 @@ class Room:
         if not self._ready.is_set():
             await self._ready.wait()
         if isinstance(message, SyncStep1):
-            connection.send(sync_step2_message(self.live.encode_state(message.state_vector)))
+            answer = self.live.encode_state(message.state_vector)
+            for piece in sync_step2_frames(answer, self._max_sync_message):
+                connection.send(piece)
         elif isinstance(message, DocumentUpdate):
             await self._receive_update(connection, message.update, message.resync)
         elif isinstance(message, AwarenessUpdate):
-            forward = self.presence.apply(
-                connection.session_id, message.payload, _stamp(connection)
+            applied = self.presence.apply(
+                connection.session_id, message.payload, _stamp(connection), time.monotonic()
             )
-            if forward is not None:
-                self._broadcast(awareness_message(forward), exclude=connection)
+            if applied.forward is not None:
+                self._broadcast(awareness_message(applied.forward), exclude=connection)
+                self._presence_changed(connection.session_id, applied.forward)
+            if applied.echo is not None:
+                connection.send(awareness_message(applied.echo))
         elif isinstance(message, QueryAwareness):
             snapshot = self.presence.snapshot()
             if snapshot is not None:
@@ -191,7 +217,7 @@ class Room:
             changes = self.live.apply(update)
         except InvalidUpdate:
             if self.live.poisoned:
-                self._start_rebuild(connection)
+                self._start_rebuild(connection.member)
             raise
         connection.received_updates += 1
         for change in changes:
@@ -253,6 +279,26 @@ class Room:
         self.owners.claim(me, shape.clients - foreign)
         return update
 
+    async def apply_on_behalf(self, member: MemberInfo, session_id: str, update: bytes) -> None:
+        """A change the server made for ``member`` (an accepted suggestion): checked against
+        the content rules, applied to the replica (once no rebuild is under way), sent to every
+        connection, and stored like a client's update, as one contribution of that member and
+        session. Raises InvalidUpdate if it is refused; nothing is applied then."""
+        shape = check_update(update)
+        await self._ready.wait()
+        self.owners.claim(member.id, shape.clients)
+        try:
+            changes = self.live.apply(update)
+        except InvalidUpdate:
+            if self.live.poisoned:
+                self._start_rebuild(member)
+            raise
+        author = OnBehalf(member, session_id, received_updates=1)
+        for change in changes:
+            self._broadcast(update_message(change), exclude=None)
+            self.batcher.record(author, change)
+        self._size_bound = self.live.size()
+
     def _apply_foreign(self, update: bytes) -> None:
         """A contribution another process stored: apply it and pass it on to everyone."""
         if not self._ready.is_set():
@@ -262,10 +308,27 @@ class Room:
             self._broadcast(update_message(change), exclude=None)
         self._size_bound = self.live.size()
 
+    def _presence_changed(self, session_id: str, payload: bytes) -> None:
+        if self._on_presence is not None:
+            self._on_presence(self.document_id, session_id, payload)
+
+    def relay_presence(self, payload: bytes) -> None:
+        """Presence of people connected to another instance (validated and stamped there,
+        checked again by ``server/cluster/``): passed on to everyone here, not kept."""
+        self._broadcast(awareness_message(payload), exclude=None)
+
     def _broadcast(self, frame: bytes, exclude: Connection | None) -> None:
         for connection in self.connections:
             if connection is not exclude:
                 connection.send(frame)
+
+    async def _watch_presence(self) -> None:
+        """Every few seconds, drop the states not renewed in time and tell everyone."""
+        while True:
+            await asyncio.sleep(PRESENCE_CHECK_SECONDS)
+            for session_id, gone in self.presence.expire(time.monotonic()):
+                self._broadcast(awareness_message(gone), exclude=None)
+                self._presence_changed(str(session_id), gone)
 
     def _flusher_died(self, error: BaseException) -> None:
         """The flush loop only ends by cancellation. If a bug ends it otherwise, fail closed:
@@ -282,7 +345,7 @@ class Room:
 
     # Rebuilding after a panic ----------------------------------------------------------------
 
-    def _start_rebuild(self, culprit: Connection) -> None:
+    def _start_rebuild(self, culprit: MemberInfo) -> None:
         if not self._ready.is_set():
             return  # already under way
         self._ready.clear()
@@ -291,8 +354,8 @@ class Room:
             "document %s: the CRDT engine panicked on an update from %s (%s); "
             "rebuilding the replica from the store",
             self.document_id,
-            culprit.member.name,
-            culprit.member.id,
+            culprit.name,
+            culprit.id,
         )
         self._spawn(self._rebuild())
 
@@ -348,9 +411,20 @@ class Room:
 
     async def close(self, code: CloseCode) -> None:
         """Close every connection, store what is pending, stop, and checkpoint if worth it."""
+        self._presence_watch.cancel()
         for connection in list(self.connections):
             connection.close(code)
         await self.batcher.close()
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """The author of a change the server makes for a member (see ``Batcher``'s ``Author``):
+    no connection, so nobody to acknowledge."""
+
+    member: MemberInfo
+    session_id: str
+    received_updates: int
 
 
 def _stamp(connection: Connection) -> dict[str, str]:

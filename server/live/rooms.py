@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 from uuid import UUID
 
@@ -15,23 +15,32 @@ from palabre.domain.ids import DocumentId
 from palabre.server.crdt.replica import rebuild
 from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
-from palabre.server.live.connection import Connection
-from palabre.server.live.room import Room
+from palabre.server.live.connection import Connection, State
+from palabre.server.live.room import PresenceListener, Room
 from palabre.server.settings import Settings
 from palabre.server.storage.store import Store
 
 log = logging.getLogger("palabre.rooms")
 
 SHUTDOWN_FLUSH_SECONDS = 25  # within uvicorn's graceful shutdown and compose's grace period
+GOING_AWAY_SECONDS = 2.0  # for close frames to be written before the server stops
 
 
 class Rooms:
     def __init__(
-        self, store: Store, settings: Settings, checker: UpdateChecker | None = None
+        self,
+        store: Store,
+        settings: Settings,
+        checker: UpdateChecker | None = None,
+        on_presence: PresenceListener | None = None,
     ) -> None:
+        """``checker`` validates updates before they reach a replica (in the loop when none is
+        given); ``on_presence`` is told of every presence change in every room (the cluster's
+        notifier passes it to the other instances)."""
         self._store = store
         self._settings = settings
         self._checker = checker or InlineChecker()
+        self._on_presence = on_presence
         self._rooms: dict[DocumentId, Room] = {}
         self._loading: dict[DocumentId, asyncio.Future[Room]] = {}
         self._unloading: dict[DocumentId, asyncio.Task[None]] = {}
@@ -49,6 +58,16 @@ class Rooms:
 
     def __len__(self) -> int:
         return len(self._rooms)
+
+    @property
+    def connection_count(self) -> int:
+        """Live connections in every loaded room (read-only, for metrics)."""
+        return sum(len(room.connections) for room in self._rooms.values())
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates received by every loaded room and not stored yet (for metrics)."""
+        return sum(room.pending_updates for room in self._rooms.values())
 
     def documents(self) -> set[DocumentId]:
         """The documents whose room is loaded in this process."""
@@ -102,9 +121,33 @@ class Rooms:
             settings=self._settings,
             spawn=self.spawn,
             checker=self._checker,
+            on_presence=self._on_presence,
         )
         room.learn_authors(stored.tail, stored.authors)
         return room
+
+    @contextlib.asynccontextmanager
+    async def loaded(self, document_id: DocumentId) -> AsyncIterator[Room | None]:
+        """The document's room if it is loaded in this process, held (never unloaded) until
+        the block ends; None when it is not, once a load or unload under way has finished
+        (after an unload everything it received is stored). Loads nothing."""
+        while True:
+            pending: asyncio.Future[Any] | None = self._loading.get(
+                document_id
+            ) or self._unloading.get(document_id)
+            if pending is None:
+                break
+            with contextlib.suppress(Exception):
+                await asyncio.shield(pending)
+        room = self._rooms.get(document_id)
+        if room is None or self._closed:
+            yield None
+            return
+        room.refs += 1
+        try:
+            yield room
+        finally:
+            self.release(room)
 
     def disconnect(
         self,
@@ -161,6 +204,19 @@ class Rooms:
             log.info("document %s: unloaded at position %d", room.document_id, room.position)
         finally:
             del self._unloading[room.document_id]
+
+    async def going_away(self, timeout: float = GOING_AWAY_SECONDS) -> None:
+        """The server is about to stop: close every live connection with 1001 and wait (a
+        little) until their close frames are written, so that clients reconnect elsewhere.
+        Their rooms then store what they hold as usual (:meth:`close` waits for it)."""
+        connections = [c for room in self._rooms.values() for c in room.connections]
+        for connection in connections:
+            connection.close(CloseCode.GOING_AWAY, "server shutting down; reconnect")
+        deadline = asyncio.get_running_loop().time() + timeout
+        while any(c.state is not State.CLOSED for c in connections):
+            if asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.01)
 
     async def close(self) -> None:
         """Shutdown: close every connection, store every pending update, finish every task."""

@@ -1,7 +1,10 @@
 """The one seam between async code and the synchronous event store: a small thread pool.
 
 Everything the server asks of storage goes through :class:`Store`, so no event-loop code ever
-blocks on SQLite or PostgreSQL.
+blocks on SQLite or PostgreSQL. It counts, on the process's :class:`Metrics`, the calls that
+failed (a refusal such as a position conflict is not a failure), each batch's time and what
+it stored; and tells ``on_appended`` (the cross-instance notifier, on PostgreSQL) of each
+committed batch, in the store thread.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from uuid import UUID
 
 from palabre.domain.application import DocumentInfo, MemberInfo, PalabreApplication
 from palabre.domain.contribution import NewContribution
+from palabre.domain.errors import PalabreError, PositionConflict
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt import replica
 from palabre.server.crdt.check import check_update
 from palabre.server.crdt.replica import InvalidUpdate
+from palabre.server.metrics import Metrics
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -49,27 +54,40 @@ class StoredState:
 
 
 CheckpointListener = Callable[[DocumentId], None]
+AppendListener = Callable[[DocumentId, int], None]
 
 
 class Store:
-    """``on_checkpoint`` is told of each checkpoint stored, in a store thread, and must not
-    block (the history index schedules its catch-up there)."""
+    """``on_checkpoint`` is told of each checkpoint stored, and ``on_appended`` of each batch
+    of contributions committed (document, new position), in a store thread, after the
+    commit; neither may block (the history index schedules its catch-up there, the
+    cross-instance notifier sends its wake-up)."""
 
     def __init__(
         self,
         application: PalabreApplication,
         threads: int,
         on_checkpoint: CheckpointListener | None = None,
+        metrics: Metrics | None = None,
+        on_appended: AppendListener | None = None,
     ) -> None:
         self.application = application
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="store")
         self._on_checkpoint = on_checkpoint
+        self._metrics = metrics or Metrics()
+        self._on_appended = on_appended
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` in the pool, carrying the caller's context (the acting member)."""
         context = contextvars.copy_context()
         bound = functools.partial(context.run, fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, bound)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, bound)
+        except PalabreError:
+            raise
+        except Exception:
+            self._metrics.store_errors.inc()
+            raise
 
     def close(self) -> None:
         """Stop the pool once the calls in progress are done (the application has its own
@@ -145,7 +163,16 @@ class Store:
                 )
                 for run in runs
             ]
-            return self.application.append_contributions(document_id, expected, batch)
+            try:
+                with self._metrics.timed_flush():
+                    position = self.application.append_contributions(document_id, expected, batch)
+            except PositionConflict:
+                self._metrics.position_conflicts.inc()
+                raise
+            self._metrics.stored(len(batch), sum(item.updates for item in batch))
+            if self._on_appended is not None:
+                self._on_appended(document_id, position)
+            return position
 
         return await self.call(write)
 

@@ -12,7 +12,8 @@ from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
 from palabre.projections.audit_store import AuditStore
 from palabre.projections.history import PAUSE
-from palabre.projections.history_index import HistoryIndex, HistoryIndexStore
+from palabre.projections.history_index import HistoryIndex
+from palabre.projections.history_index_store import HistoryIndexStore
 from palabre.projections.versions_store import VersionsStore
 from palabre.server.crdt.replay import DeltaReplay, EngineReplica
 from palabre.server.storage.database import Database

@@ -1309,6 +1309,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--timeout", type=float, default=30.0, help="bound on every wait for a server (s)"
     )
     parser.add_argument("--compare", action="store_true", help="also run pycrdt-websocket")
+    parser.add_argument(
+        "--stock-sizes",
+        default="25,100,250",
+        help="fan-out sizes for the stock clients in Node, a fifth of them writing "
+        "(empty: skip the side-by-side run with the Node reference)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="fan-out rounds per size (stock)")
+    parser.add_argument(
+        "--max-writers",
+        type=int,
+        default=20,
+        help="writers per stock fan-out: a fifth of the clients, at most this many",
+    )
+    parser.add_argument(
+        "--cursor-moves",
+        action="store_true",
+        help="stock writers move their awareness cursor at each edit (doubles the messages)",
+    )
+    parser.add_argument(
+        "--stock-ingest-runs",
+        type=int,
+        default=2,
+        help="stock ingest runs observed by a new client (one more is followed)",
+    )
+    parser.add_argument(
+        "--skip-python",
+        action="store_true",
+        help="skip the Python clients' run (only the stock clients, side by side)",
+    )
     parser.add_argument("--serve-reference", type=Path, metavar="PORTFILE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not 0 < args.writers <= args.clients or args.ingest_runs < 1:
@@ -1322,9 +1351,15 @@ async def bench(args: argparse.Namespace) -> None:
     trace = load_trace(TRACE)
     print(f"  {len(trace.frames)} updates, final text {len(trace.end)} characters", flush=True)
     with tempfile.TemporaryDirectory(prefix="palabre-bench-") as tmp:
-        palabre = await bench_palabre(Path(tmp), trace, args)
-        reference = await bench_reference(Path(tmp), trace, args) if args.compare else None
-    report(args, palabre, reference)
+        if not args.skip_python:
+            palabre = await bench_palabre(Path(tmp), trace, args)
+            reference = await bench_reference(Path(tmp), trace, args) if args.compare else None
+            report(args, palabre, reference)
+        if args.stock_sizes:
+            from tests.benchmarks import side_by_side  # it reads this module's helpers
+
+            print("\nStock clients in Node, Palabre and @y/websocket-server side by side...")
+            await side_by_side.compare(Path(tmp), args)
     print(f"\nTotal time: {time.perf_counter() - started:.0f} s")
 
 

@@ -16,10 +16,16 @@
 //   {"cmd":"wait_text","text":"...","timeout_ms":20000}        -> {"ok":true}
 //   {"cmd":"set_awareness","state":{...}}                      -> {"ok":true}
 //   {"cmd":"awareness"}                      -> {"ok":true,"states":{"<client id>":{...}}}
+//   {"cmd":"stats"}    -> {"ok":true,"connections":N,"closes":N,"largest":N,"messages":N}
+//                         sockets opened, sockets closed (by either side, y-websocket's own
+//                         30-second rule included), the largest message received (bytes) and
+//                         how many were received
 //   {"cmd":"close"}                                            -> {"ok":true}, then exit 0
 // A failed command answers {"ok":false,"error":"..."}. Unsolicited lines carry an "event" key:
 //   {"event":"close","code":N,"reason":"..."}     the server closed the connection
 //   {"event":"closed","code":N,"reason":"..."}    the provider gave up reconnecting (4400-4499)
+//   {"event":"dropped"}                           the provider closed the socket itself (its
+//                                                 30-second rule), not asked to
 //   {"event":"permission-denied","reason":"..."}  the server refused an update (auth message)
 //   {"event":"error","message":"..."}             a websocket error
 //   {"event":"console","level":"...","message":"..."}  anything else the provider logged
@@ -51,18 +57,34 @@ for (const level of ['warn', 'error', 'log']) {
   }
 }
 
+const stats = { connections: 0, closes: 0, largest: 0, messages: 0 }
+let closing = false // the test asked to close: the provider's own close is expected
+// Every socket the provider opens, watched for the size of what it receives.
+class WatchedSocket extends WebSocket {
+  constructor (...args) {
+    super(...args)
+    this.on('message', (data) => {
+      stats.messages += 1
+      stats.largest = Math.max(stats.largest, data.byteLength ?? data.length)
+    })
+  }
+}
+
 const ydoc = new Y.Doc()
 const ytext = ydoc.getText('body')
 const provider = new WebsocketProvider(`${wsBaseUrl}/ws`, documentId, ydoc, {
   params: { token },
-  WebSocketPolyfill: WebSocket,
+  WebSocketPolyfill: WatchedSocket,
   disableBc: true
 })
 
 // The provider's events. `event` is null when we closed the connection ourselves.
 let terminalClose = null
+provider.on('status', ({ status }) => { if (status === 'connected') stats.connections += 1 })
 provider.on('connection-close', (event) => {
+  stats.closes += 1
   if (event) print({ event: 'close', code: event.code, reason: String(event.reason ?? '') })
+  else if (!closing) print({ event: 'dropped' }) // closed here: nothing received for 30 s
 })
 provider.on('closed', (event) => {
   terminalClose = event
@@ -127,17 +149,17 @@ const commands = {
   set_awareness: ({ state }) => provider.awareness.setLocalState(state),
   // Everyone's presence as this client sees it (the server stamps each state with `member`).
   awareness: () => ({ states: Object.fromEntries(provider.awareness.getStates()) }),
+  stats: () => ({ ...stats }),
   close: async () => {
     const ws = provider.ws
-    provider.destroy()
     closing = true
+    provider.destroy()
     // Let the closing handshake finish, so that the server sees a clean close (1000).
     if (ws && ws.readyState !== WebSocket.CLOSED) {
       await Promise.race([new Promise((resolve) => ws.once('close', resolve)), sleep(2000)])
     }
   }
 }
-let closing = false
 
 // Commands run one after another; events may be printed between them.
 for await (const line of createInterface({ input: process.stdin })) {

@@ -19,9 +19,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        env: Mapping[str, str] | None = None,
+        python: str = sys.executable,
+    ) -> None:
         self.database_url = database_url
         self.env = dict(env or {})
+        self.python = python  # another virtualenv's, to run another checkout's server
         self.base_url = ""
         self.process: subprocess.Popen[str] | None = None
         self.output: list[str] = []
@@ -32,7 +38,7 @@ class ServerProcess:
         env = os.environ | {"PALABRE_DATABASE": self.database_url} | self.env
         # Reuse the same port across restarts so reconnecting clients find the server again.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "palabre.server.cli", "serve", "--port", str(self._port)],
+            [self.python, "-m", "palabre.server.cli", "serve", "--port", str(self._port)],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,

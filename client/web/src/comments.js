@@ -3,6 +3,10 @@
 // A passage is anchored with Yjs relative positions, so it follows the text as people type.
 // Each event carries the whole thread: only that thread's entry is drawn again, the others
 // stay in place (a reply being typed elsewhere keeps its words and its focus).
+//
+// Comments, replies, resolving and reopening are sent with `api.sure()`: until the server
+// answers, the button waits and a line says the message is on its way (and, after a failed
+// attempt, that it is tried again by itself); a retry never makes a second comment.
 import * as Y from 'yjs'
 import { h, fill, reconcile } from './dom.js'
 import { t, formatTime } from './i18n.js'
@@ -21,6 +25,16 @@ function toBase64 (bytes) {
 
 function fromBase64 (text) {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+}
+
+// Show that `send(onRetry)` is on its way: `button` waits, `note` says so.
+function sending (button, note, send) {
+  button.disabled = true
+  note.textContent = t('comments.sending')
+  return send((n) => { note.textContent = t('comments.retrying', { n }) }).finally(() => {
+    button.disabled = false
+    note.textContent = ''
+  })
 }
 
 export class CommentsPanel {
@@ -102,7 +116,7 @@ export class CommentsPanel {
     return { from: start ? start.index : 0, to: end ? end.index : 0 }
   }
 
-  async create (body) {
+  async create (body, onRetry) {
     const { from, to } = this.draftRange()
     if (to <= from) throw new Notice(t('comments.detached'))
     const text = this.live.text.toString()
@@ -110,9 +124,9 @@ export class CommentsPanel {
       start: toBase64(Y.encodeRelativePosition(this.draft.start)),
       end: toBase64(Y.encodeRelativePosition(this.draft.end))
     }
-    const thread = await this.api.post(documentPath(this.documentId, '/comments'), {
+    const thread = await this.api.sure(documentPath(this.documentId, '/comments'), {
       body, quote: text.slice(from, to), section: sectionAt(text, from), anchor
-    })
+    }, { onRetry })
     this.threads.set(thread.id, thread)
     this.draft = null
     this.drafts.forget('new-comment')
@@ -120,9 +134,9 @@ export class CommentsPanel {
     this.renderList()
   }
 
-  async act (thread, action, body) {
+  async act (thread, action, body, onRetry) {
     const path = documentPath(this.documentId, `/comments/${thread.id}/${action}`)
-    const answer = await this.api.post(path, body)
+    const answer = await this.api.sure(path, body, { onRetry })
     this.drafts.forget(`reply:${thread.id}`)
     this.threads.set(answer.id, answer)
     this.renderList()
@@ -148,19 +162,23 @@ export class CommentsPanel {
     }
     const area = h('textarea', { rows: 3, class: 'comment-body', maxlength: 10000, 'data-draft': 'new-comment' })
     const error = h('p', { class: 'error', role: 'alert' })
+    const note = h('p', { class: 'sending muted', role: 'status' })
+    const submit = h('button', { type: 'submit', class: 'primary' }, t('comments.send'))
     fill(this.form, h('form', {
       onsubmit: (event) => {
         event.preventDefault()
-        if (!area.value.trim()) return
-        this.create(area.value.trim()).catch((e) => { error.textContent = explain(e) })
+        if (!area.value.trim() || submit.disabled) return
+        error.textContent = ''
+        sending(submit, note, (onRetry) => this.create(area.value.trim(), onRetry))
+          .catch((e) => { error.textContent = explain(e) })
       }
     },
     h('blockquote', {}, this.live.text.toString().slice(from, to)),
     h('label', {}, t('comments.body'), area),
     h('div', { class: 'row' },
-      h('button', { type: 'submit', class: 'primary' }, t('comments.send')),
+      submit,
       h('button', { type: 'button', onclick: () => { this.draft = null; this.drafts.forget('new-comment'); this.renderForm() } }, t('common.cancel'))),
-    error))
+    note, error))
     this.drafts.restore(null)
     if (focus) area.focus()
   }
@@ -169,8 +187,15 @@ export class CommentsPanel {
     const where = this.range(thread)
     const replyArea = h('textarea', { rows: 2, 'aria-label': t('comments.reply'), maxlength: 10000, 'data-draft': `reply:${thread.id}` })
     const error = h('p', { class: 'error', role: 'alert' })
+    const note = h('p', { class: 'sending muted', role: 'status' })
     const fail = (e) => { error.textContent = explain(e) }
     const mayResolve = thread.author.id === this.me.id || this.me.role === 'coordinator'
+    const replyButton = h('button', { type: 'submit' }, t('comments.reply'))
+    const act = (button, action, body) => {
+      if (button.disabled) return
+      error.textContent = ''
+      sending(button, note, (onRetry) => this.act(thread, action, body, onRetry)).catch(fail)
+    }
     return h('li', { class: `thread ${thread.status}`, dataset: { id: thread.id } },
       h('button', {
         type: 'button',
@@ -196,18 +221,18 @@ export class CommentsPanel {
           class: 'reply',
           onsubmit: (event) => {
             event.preventDefault()
-            if (replyArea.value.trim()) this.act(thread, 'replies', { body: replyArea.value.trim() }).catch(fail)
+            if (replyArea.value.trim()) act(replyButton, 'replies', { body: replyArea.value.trim() })
           }
-        }, replyArea, h('button', { type: 'submit' }, t('comments.reply')))
+        }, replyArea, replyButton)
         : null,
       mayResolve
         ? h('button', {
           type: 'button',
           class: 'resolve',
-          onclick: () => this.act(thread, thread.status === 'open' ? 'resolve' : 'reopen').catch(fail)
+          onclick: (event) => act(event.currentTarget, thread.status === 'open' ? 'resolve' : 'reopen')
         }, thread.status === 'open' ? t('comments.resolve') : t('comments.reopen'))
         : null,
-      error)
+      note, error)
   }
 
   // The filters, the form and the list: on load and when the language changes.

@@ -1,7 +1,8 @@
 // The committee panel, for meetings held in a video call: attendance, the open proposal with
 // the date of its text and what it changes since the last approved version, the vote buttons,
 // the tally as the rule allows (votes visible under an open ballot, only who voted under a
-// secret one), and the decisions. Coordinators open and close meetings and proposals here.
+// secret one), and the decisions. Coordinators open and close meetings and proposals here,
+// and put suggestions to the committee as amendments (amendments.js, its own section).
 //
 // Live without refetching: each committee event carries what changed (the meeting, the
 // attendance, the proposal, the vote, the decision) and is applied to the panel's state in
@@ -9,6 +10,10 @@
 // organisation's vote" line, nothing else, so a reason being typed, boxes being ticked and
 // the keyboard focus stay as they are, and no request is made. The one fetch an event causes
 // is a new proposal's pinned text and its diff, once per proposal.
+//
+// A vote is sent with `api.sure()`: until it arrives the buttons wait and the line under them
+// says it is on its way (and, after a failed attempt, that it is tried again by itself); a
+// retry under the same idempotency key never casts it twice.
 //
 // Votes and decisions use the committee's words (domain/vocabulary.json): the same nouns as
 // the minutes and the exports.
@@ -19,8 +24,9 @@ import { renderWordDiff } from './diffview.js'
 import { exportButtons } from './exports.js'
 import { changeNote } from './changenote.js'
 import { Drafts } from './drafts.js'
-import { explain, Notice } from './errors.js'
+import { explain } from './errors.js'
 import { CHOICES, countsLine, checkDetails } from './record.js'
+import { AmendmentsSection } from './amendments.js'
 
 
 export class CommitteePanel {
@@ -35,7 +41,11 @@ export class CommitteePanel {
     this.decisionsBox = h('section', { class: 'card decisions', 'aria-labelledby': 'decisions-title' })
     this.pending = null // events that arrive while the state is being read, applied after
     this.drawn = undefined // the id of the proposal whose box is drawn (null: none)
+    this.sending = null // the vote on its way: { proposal, choice, retries }
     this.parts = null // that box's parts that change with each vote
+    this.amendments = new AmendmentsSection({
+      api, me, path: (rest) => this.path(rest), meeting: () => this.state && this.state.meeting
+    })
   }
 
   get loaded () { return this.state !== null }
@@ -63,6 +73,7 @@ export class CommitteePanel {
     this.drawn = undefined
     this.render()
     for (const [kind, data] of pending) this.onEvent(kind, data)
+    await this.amendments.refresh()
   }
 
   // Live events: applied in place. `ready` (the stream (re)started) re-reads everything.
@@ -76,6 +87,7 @@ export class CommitteePanel {
       return
     }
     if (!this.loaded || !data) return
+    if (this.amendments.concerns(kind)) this.amendments.refreshSoon()
     const state = this.state
     if (kind === 'meeting.opened') {
       state.meeting = state.meeting && state.meeting.id === data.id
@@ -182,8 +194,9 @@ export class CommitteePanel {
   render () {
     if (!this.state) return
     const focus = this.drafts.focused()
-    fill(this.container, this.error, this.meetingBox, this.proposalBox, this.decisionsBox)
+    fill(this.container, this.error, this.meetingBox, this.amendments.box, this.proposalBox, this.decisionsBox)
     this.renderMeeting()
+    this.amendments.render()
     this.renderProposal(true)
     this.renderDecisions()
     this.drafts.restore(focus)
@@ -369,12 +382,27 @@ export class CommitteePanel {
     if (!this.voter) return h('p', { class: 'muted' }, t('vote.notVoter'))
     const reason = h('textarea', { rows: 2, name: 'reason', maxlength: 2000, 'data-draft': `reason:${proposal.id}` })
     const refused = h('p', { class: 'error', role: 'alert' })
-    const cast = (choice) => this.run(async () => {
-      if (choice === 'object' && !reason.value.trim()) throw new Notice(t('vote.reasonNeeded'))
-      return this.api.post(this.path(`/proposals/${proposal.id}/votes`), {
-        vote: choice, reason: reason.value.trim() || null
+    const cast = (choice) => {
+      if (this.sending) return // one vote at a time: the buttons say so
+      refused.textContent = ''
+      if (choice === 'object' && !reason.value.trim()) {
+        refused.textContent = t('vote.reasonNeeded')
+        return
+      }
+      this.sending = { proposal: proposal.id, choice, retries: 0 }
+      this.renderTally()
+      const path = this.path(`/proposals/${proposal.id}/votes`)
+      this.api.sure(path, { vote: choice, reason: reason.value.trim() || null }, {
+        onRetry: (n) => { this.sending.retries = n; this.renderTally() }
+      }).then((answer) => {
+        this.sending = null
+        this.applyVote(answer)
+      }, (error) => {
+        this.sending = null
+        this.renderTally()
+        this.fail(error, refused)
       })
-    }, (answer) => this.applyVote(answer), refused)
+    }
     this.parts.buttons = CHOICES.map((choice) => h('button', {
       type: 'button',
       class: `vote vote-${choice}`,
@@ -400,11 +428,22 @@ export class CommitteePanel {
     const proposal = this.openProposal()
     if (!this.parts || !proposal || proposal.id !== this.drawn) return
     const mine = proposal.votes.find((v) => v.organisation_id === this.me.organisation_id)
-    fill(this.parts.mine, mine
-      ? (mine.vote ? t('vote.mine', { vote: t(`choice.${mine.vote}`) }) : t('vote.mineSecret'))
-      : null)
+    const sending = this.sending && this.sending.proposal === proposal.id ? this.sending : null
+    this.parts.mine.classList.toggle('pending', Boolean(sending))
+    if (sending) {
+      const vote = t(`choice.${sending.choice}`)
+      fill(this.parts.mine, sending.retries
+        ? t('vote.retrying', { vote, n: sending.retries })
+        : t('vote.sending', { vote }))
+    } else {
+      fill(this.parts.mine, mine
+        ? (mine.vote ? t('vote.mine', { vote: t(`choice.${mine.vote}`) }) : t('vote.mineSecret'))
+        : null)
+    }
     for (const button of this.parts.buttons || []) {
       button.setAttribute('aria-pressed', String(Boolean(mine && mine.vote === button.dataset.choice)))
+      button.disabled = Boolean(sending)
+      button.classList.toggle('sending', Boolean(sending && sending.choice === button.dataset.choice))
     }
     const counted = t('tally.counted', { voted: proposal.votes.length, eligible: this.eligible() })
     if (proposal.ballot === 'secret') {

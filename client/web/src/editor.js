@@ -1,8 +1,9 @@
 // The editor: CodeMirror 6 with Markdown highlighting, bound to the shared Yjs text by
-// y-codemirror.next (remote cursors and selections included). Read-only for observers and
-// commenters, who can still move and select with the keyboard to comment; typing there shows
-// why nothing happens. Passages with open comments are underlined; passages linked to an
-// interview (sources) are marked too, each kind in its own layer.
+// y-codemirror.next (remote cursors and selections included). Read-only for observers, who
+// can still move and select with the keyboard to comment; typing there shows why nothing
+// happens. Commenters type in suggesting mode only (`extensions` brings it: suggesting.js).
+// Passages with open comments are underlined; passages linked to an interview (sources) are
+// marked too, each kind in its own layer.
 import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
@@ -32,7 +33,9 @@ function layer (className) {
 const commented = layer('cm-commented')
 const sourced = layer('cm-sourced')
 
-export function createEditor ({ parent, live, label, placeholderText, onChange, onUpdate, onRefused }) {
+export function createEditor ({
+  parent, live, label, placeholderText, onChange, onUpdate, onRefused, extensions = []
+}) {
   const editable = new Compartment()
   const undoManager = new Y.UndoManager(live.text)
   const view = new EditorView({
@@ -61,6 +64,7 @@ export function createEditor ({ parent, live, label, placeholderText, onChange, 
           paste: (_event, view) => { if (view.state.readOnly) onRefused() },
           drop: (_event, view) => { if (view.state.readOnly) onRefused() }
         }),
+        ...extensions,
         yCollab(live.text, live.awareness, { undoManager })
       ]
     })

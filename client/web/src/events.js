@@ -1,4 +1,5 @@
-// The document's live channel (server-sent events): committee, comment and interview events. The
+// The document's live channel (server-sent events): committee, comment, interview and
+// suggestion events. The
 // browser's EventSource reconnects by itself; listeners re-read the state on every `ready`.
 export function openEvents (documentId, token, handlers) {
   const url = `/api/documents/${encodeURIComponent(documentId)}/events?token=${encodeURIComponent(token)}`
@@ -7,7 +8,10 @@ export function openEvents (documentId, token, handlers) {
     'proposal.opened', 'vote.cast', 'proposal.closed', 'rule.set', 'organisation.voting',
     'member.added', 'member.changed', 'member.removed', 'comment.created', 'comment.replied',
     'comment.edited', 'comment.resolved', 'comment.reopened', 'interview.recorded',
-    'interview.revised', 'interview.notes', 'interview.linked', 'interview.unlinked']
+    'interview.revised', 'interview.notes', 'interview.linked', 'interview.unlinked',
+    'suggestion.made', 'suggestion.revised', 'suggestion.replied', 'suggestion.accepted',
+    'suggestion.rejected', 'suggestion.withdrawn', 'amendments.opened', 'amendments.vote',
+    'amendments.closed']
   for (const kind of kinds) {
     source.addEventListener(kind, (event) => {
       let data = {}

@@ -1,5 +1,6 @@
 // History, for readers rather than auditors: who wrote when (editing sessions, with what
-// they wrote in characters and the sections they worked in), the text at any moment (a
+// they wrote in characters and the sections they worked in), the suggestions made and
+// decided (suggestion_history.js), the text at any moment (a
 // slider that steps from one session's end to the next, with previous/next buttons for a
 // thumb, plain or coloured by author or organisation), the difference between two moments
 // counted in words and paragraphs, and the approved versions with their decision. Moments are
@@ -17,6 +18,7 @@ import { exportButtons } from './exports.js'
 import { changeNote } from './changenote.js'
 import { explain } from './errors.js'
 import { countsLine, checkDetails } from './record.js'
+import { suggestionHistory } from './suggestion_history.js'
 
 const SLIDE_DELAY_MS = 200 // the text follows the slider once it rests this long
 const RANK = { version: 3, session: 2, now: 1, start: 0 }
@@ -45,11 +47,12 @@ export class HistoryPanel {
 
   async reload () {
     const pending = this.pending = []
-    let document, sessions, versions, proposals
+    let document, sessions, versions, proposals, suggestions
     try {
-      [document, sessions, versions, proposals] = await Promise.all([
+      [document, sessions, versions, proposals, suggestions] = await Promise.all([
         this.api.get(this.path('')), this.api.get(this.path('/history')),
-        this.api.get(this.path('/versions')), this.api.get(this.path('/proposals'))
+        this.api.get(this.path('/versions')), this.api.get(this.path('/proposals')),
+        this.api.get(this.path('/suggestions'))
       ])
     } finally {
       if (this.pending === pending) this.pending = null
@@ -59,6 +62,7 @@ export class HistoryPanel {
     this.latest = document.contributions
     this.sessions = sessions.sessions
     this.versions = versions.versions
+    this.suggestions = suggestions.suggestions
     this.tallies = new Map(proposals.proposals.map((p) => [p.id, p.tally]))
     this.points = this.buildPoints()
     this.index = wasNow ? this.points.length - 1 : this.indexOf(position)
@@ -72,6 +76,12 @@ export class HistoryPanel {
   async onEvent (kind, data) {
     if (this.pending) {
       this.pending.push([kind, data])
+      return
+    }
+    if (this.loaded && /^suggestion\.(made|accepted|rejected|withdrawn)$/.test(kind)) {
+      const { suggestions } = await this.api.get(this.path('/suggestions'))
+      this.suggestions = suggestions
+      if (this.suggestionsBox) this.suggestionsBox.replaceWith(this.suggestionsBox = suggestionHistory(suggestions, this.colours))
       return
     }
     if (!this.loaded || kind !== 'proposal.closed' || !data || !data.version) return
@@ -192,7 +202,8 @@ export class HistoryPanel {
   // when the language changes.
   render () {
     if (!this.loaded) return
-    fill(this.container, this.error, this.renderSessions(), this.renderAt(), this.renderDiff(), this.renderVersions())
+    this.suggestionsBox = suggestionHistory(this.suggestions, this.colours)
+    fill(this.container, this.error, this.renderSessions(), this.suggestionsBox, this.renderAt(), this.renderDiff(), this.renderVersions())
     this.updateSlider()
     this.renderView()
   }

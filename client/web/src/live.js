@@ -13,13 +13,20 @@ const MESSAGE_SYNC = 0
 const SYNC_STEP_2 = 1
 const SYNC_UPDATE = 2
 const MESSAGE_SAVED = 100
+// y-protocols renews the local presence state every 15 s from a timer, which browsers slow to
+// once a minute in a background tab: the others would drop the state after 30 s. The same
+// renewal is also made on the traffic received (the server sends at least a keepalive every
+// few seconds), which no browser slows down.
+const RENEW_AFTER_MS = 15000
 
-// A WebSocket that tells the tracker which document messages it sends.
-function countingSocket (tracker) {
+// A WebSocket that tells the tracker which document messages it sends, and `received` when a
+// message arrives.
+function countingSocket (tracker, received) {
   return class CountingSocket extends WebSocket {
     constructor (url, protocols) {
       super(url, protocols)
       this.addEventListener('open', () => tracker.opened())
+      this.addEventListener('message', received)
     }
 
     send (data) {
@@ -54,7 +61,7 @@ export class LiveDocument {
     this.provider = new WebsocketProvider(`${scheme}//${window.location.host}/ws`, documentId,
       this.doc, {
         params: { token, acks: '1' },
-        WebSocketPolyfill: countingSocket(this.tracker),
+        WebSocketPolyfill: countingSocket(this.tracker, () => this.renewPresence()),
         maxBackoffTime: 5000,
         disableBc: true
       })
@@ -72,5 +79,18 @@ export class LiveDocument {
 
   get unsaved () {
     return this.tracker.unsaved
+  }
+
+  renewPresence (now = Date.now()) {
+    const awareness = this.provider && this.provider.awareness
+    const state = awareness && awareness.getLocalState()
+    const meta = state && awareness.meta.get(awareness.clientID)
+    if (meta && now - meta.lastUpdated >= RENEW_AFTER_MS) awareness.setLocalState(state)
+  }
+
+  // Drop the socket and open a new one now (the provider would wait for its 30 s rule).
+  reconnect () {
+    this.provider.disconnect()
+    this.provider.connect()
   }
 }

@@ -16,6 +16,8 @@ import { previewer } from './preview.js'
 import { Presence } from './presence.js'
 import { Colours } from './colours.js'
 import { CommentsPanel } from './comments.js'
+import { SuggestionsPanel } from './suggestions.js'
+import { suggesting } from './suggesting.js'
 import { SourcesPanel } from './sources.js'
 import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
@@ -23,6 +25,7 @@ import { exportButtons } from './exports.js'
 import { openEvents } from './events.js'
 import { registerServiceWorker, lastKnown } from './offline.js'
 import { errorText, failure } from './errors.js'
+import { UnsavedWarning, warnAfter } from './unsaved.js'
 
 const storage = window.localStorage
 const root = document.getElementById('app')
@@ -171,6 +174,7 @@ async function documentPage (api, token, documentId) {
   WIDE.addEventListener('change', () => { outlineBox.open = WIDE.matches })
   const preview = h('div', { class: 'preview markdown-body' })
   const commentsBox = h('div', { class: 'comments' })
+  const suggestionsBox = h('div', { class: 'suggestions' })
   const sourcesBox = h('div', { class: 'sources' })
   const editorBox = h('div', { class: 'editor', id: 'editor' })
   const readOnlyNote = h('p', { class: 'note read-only', role: 'status' })
@@ -183,11 +187,18 @@ async function documentPage (api, token, documentId) {
   }, t(key, { n: 0 }))
   const previewTab = sideTab('preview', 'side.preview')
   const commentsTab = sideTab('comments', 'side.comments')
+  const suggestionsTab = sideTab('suggestions', 'side.suggestions')
   const sourcesTab = sideTab('sources', 'side.sources')
   const previewPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-preview', hidden: true }, preview)
   const commentsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-comments' }, commentsBox)
+  const suggestionsPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-suggestions', hidden: true }, suggestionsBox)
   const sourcesPanel = h('div', { role: 'tabpanel', 'aria-labelledby': 'side-sources', hidden: true }, sourcesBox)
-  const sides = { preview: [previewTab, previewPanel], comments: [commentsTab, commentsPanel], sources: [sourcesTab, sourcesPanel] }
+  const sides = {
+    preview: [previewTab, previewPanel],
+    comments: [commentsTab, commentsPanel],
+    suggestions: [suggestionsTab, suggestionsPanel],
+    sources: [sourcesTab, sourcesPanel]
+  }
   function showSide (name) {
     for (const [other, [tab, panel]] of Object.entries(sides)) {
       tab.setAttribute('aria-selected', String(other === name))
@@ -197,6 +208,7 @@ async function documentPage (api, token, documentId) {
   }
 
   let comments = null // created once the editor exists
+  let suggestions = null
   let sources = null
   let marking = null
   const editor = createEditor({
@@ -217,7 +229,11 @@ async function documentPage (api, token, documentId) {
       readOnlyNote.classList.remove('flash')
       void readOnlyNote.offsetWidth // restart the animation
       readOnlyNote.classList.add('flash')
-    }
+    },
+    extensions: [suggesting({
+      isOn: () => suggestions !== null && suggestions.on,
+      onEdit: (change) => suggestions.edit(change)
+    })]
   })
   presence.attachEditor(editorBox)
   const renderPreview = previewer(preview)
@@ -232,13 +248,16 @@ async function documentPage (api, token, documentId) {
       renderOutline(outline, found, (position) => editor.select(position, position))
     }, 150)
     if (comments) comments.textChanged()
+    if (suggestions) suggestions.textChanged()
     if (sources) sources.textChanged()
   }
   function applyRole () {
-    const readOnly = !['coordinator', 'editor'].includes(me.role)
+    // Commenters type too, in suggesting mode only: their edits become suggestions.
+    const readOnly = me.role === 'observer'
     editor.setReadOnly(readOnly)
-    readOnlyNote.hidden = !readOnly
-    readOnlyNote.textContent = t(me.role === 'commenter' ? 'editor.readOnlyComment' : 'editor.readOnly')
+    readOnlyNote.hidden = ['coordinator', 'editor'].includes(me.role)
+    readOnlyNote.textContent = t(readOnly ? 'editor.readOnly' : 'editor.suggestOnly')
+    if (suggestions) { suggestions.me = me; suggestions.render() }
     fill(who, t('me.as', { name: me.name, organisation: me.organisation, role: t(`role.${me.role}`) }))
   }
   function renderStatus () {
@@ -260,6 +279,10 @@ async function documentPage (api, token, documentId) {
   comments = new CommentsPanel({
     api, documentId, live, editor, me, container: commentsBox,
     onCount: (n) => { commentsTab.textContent = t('side.comments', { n }) }
+  })
+  suggestions = new SuggestionsPanel({
+    api, documentId, live, editor, me, colours, container: suggestionsBox,
+    onCount: (n) => { suggestionsTab.textContent = t('side.suggestions', { n }) }
   })
   sources = new SourcesPanel({
     api, documentId, live, editor, me, container: sourcesBox,
@@ -307,15 +330,19 @@ async function documentPage (api, token, documentId) {
     tabs(['text', 'committee', 'history', 'exports'], (name) => loaders[name]()),
     h('main', {},
       h('div', { id: 'panel-text', role: 'tabpanel', 'aria-labelledby': 'tab-text', class: 'panel' },
-        renderToolbar(editor),
+        h('div', { class: 'row editing' }, renderToolbar(editor), suggestions.toggle),
         readOnlyNote,
         h('div', { class: 'workspace' },
           outlineBox,
           editorBox,
           h('aside', { class: 'side', 'data-i18n-label': 'side.label' },
-            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, sourcesTab),
-            previewPanel, commentsPanel, sourcesPanel))),
+            h('div', { class: 'side-tabs', role: 'tablist' }, previewTab, commentsTab, suggestionsTab, sourcesTab),
+            previewPanel, commentsPanel, suggestionsPanel, sourcesPanel))),
       committeeTab.panel, historyTab.panel, exportsTab.panel))
+  const warning = new UnsavedWarning({
+    live, title: info.title.replace(/[^\p{L}\p{N}]+/gu, '-'), delay: warnAfter(storage)
+  })
+  root.append(warning.dialog)
 
   applyRole()
   live.tracker.onChange(renderStatus)
@@ -323,7 +350,7 @@ async function documentPage (api, token, documentId) {
   textChanged()
   translate(root)
   window.addEventListener('beforeunload', (event) => {
-    if (live.unsaved > 0) {
+    if (live.unsaved > 0 || api.pending > 0) {
       event.preventDefault()
       event.returnValue = t('status.leave')
     }
@@ -335,6 +362,7 @@ async function documentPage (api, token, documentId) {
   })
   openEvents(documentId, token, [
     (kind, data) => comments.onEvent(kind, data),
+    (kind, data) => suggestions.onEvent(kind, data),
     (kind, data) => sources.onEvent(kind, data),
     (kind, data) => {
       if (followRoster(roster, kind, data)) presence.refresh()
@@ -359,6 +387,7 @@ async function documentPage (api, token, documentId) {
     renderStatus()
     presence.render()
     comments.render()
+    suggestions.render()
     sources.render()
     committee.render()
     history.render()
@@ -366,7 +395,7 @@ async function documentPage (api, token, documentId) {
     textChanged()
   })
   // Tests and the curious can reach the live document from the console.
-  window.palabre = { live, editor, me, colours, presence, errorText, plainHeading }
+  window.palabre = { live, editor, me, colours, presence, warning, errorText, plainHeading, suggestions }
 }
 
 async function start () {

@@ -12,9 +12,17 @@
 //
 // Cursor labels show for a moment after their person moves, then fade (class `recent` on the
 // caret), so that on a phone they do not cover the text being read.
+//
+// Presence that tells the truth on weak links: someone whose every state left (the server
+// removes a connection's states when it closes, and those not renewed for 30 s; each client
+// drops a state not renewed for 30 s) is listed as *hors ligne* with the time they went, until
+// they come back, and their cursor is gone with their state. When it is this page that lost
+// its connection (y-websocket then drops every other state), nobody is marked offline: the
+// header says that this page is. The page renews its own state on the traffic it receives
+// (live.js), so a background tab whose timers the browser slows down still shows present.
 import * as Y from 'yjs'
 import { h, fill } from './dom.js'
-import { t, plural } from './i18n.js'
+import { t, plural, formatTime } from './i18n.js'
 import { headings, sectionAt } from './outline.js'
 
 const RECENT_MS = 3000 // a cursor label stays this long after its person moved
@@ -26,6 +34,8 @@ export class Presence {
     Object.assign(this, { awareness, live, me, colours, container })
     this.moved = new Map() // client id -> { at, cursor: JSON of the last cursor seen }
     this.wrote = new Map() // client id -> when text they inserted last arrived
+    this.members = new Map() // client id -> the member its state was stamped with
+    this.gone = new Map() // member id -> { member, at }: seen, then every state left
     this.expanded = false
     this.editorRoot = null
     this.lastRender = 0
@@ -46,7 +56,7 @@ export class Presence {
     this.heading = h('h2', { class: 'visually-hidden' })
     fill(container, this.heading, this.summary, this.typing, this.list)
     this.setLocalUser()
-    awareness.on('change', (changes) => this.changed(changes))
+    awareness.on('change', (changes, origin) => this.changed(changes, origin))
     // Only updates made while connected: a (re)connection's catch-up is history, not typing.
     live.doc.on('update', (update, origin) => {
       if (origin === live.provider && live.provider.synced) this.received(update)
@@ -89,22 +99,38 @@ export class Presence {
     }
   }
 
-  changed ({ added, updated, removed }) {
+  changed ({ added, updated, removed }, origin) {
     this.stamp()
     const now = Date.now()
     for (const clientId of [...added, ...updated]) {
       if (clientId === this.awareness.clientID) continue
       const state = this.awareness.getStates().get(clientId)
+      if (state && state.member) {
+        this.members.set(clientId, state.member)
+        this.gone.delete(state.member.id)
+      }
       const cursor = state && state.cursor ? JSON.stringify(state.cursor) : null
       const before = this.moved.get(clientId)
       // A cursor seen for the first time has not moved: only a change counts.
       if (cursor && (!before || before.cursor !== cursor)) this.moved.set(clientId, { at: before ? now : 0, cursor })
     }
+    // This page's own disconnection removes everyone: that is not theirs.
+    const ours = origin === this.live.provider && !this.live.provider.wsconnected
     for (const clientId of removed) {
       this.moved.delete(clientId)
       this.wrote.delete(clientId)
+      const member = this.members.get(clientId)
+      this.members.delete(clientId)
+      if (member && !ours && !this.present(member.id)) this.gone.set(member.id, { member, at: now })
     }
     this.schedule()
+  }
+
+  present (memberId) {
+    for (const [clientId, state] of this.awareness.getStates()) {
+      if (clientId !== this.awareness.clientID && state.member && state.member.id === memberId) return true
+    }
+    return false
   }
 
   schedule (delay = 0) {
@@ -156,16 +182,18 @@ export class Presence {
     const organisations = { FR: new Set(), TG: new Set() }
     for (const { member } of people) (organisations[member.country] || new Set()).add(member.organisation)
     this.heading.textContent = t('presence.title')
+    const gone = [...this.gone.values()].sort((a, b) => a.member.name.localeCompare(b.member.name))
     fill(this.summary,
       h('span', { class: 'presence-count' }, plural('presence.count', people.length)),
-      h('span', { class: 'presence-orgs' }, ` · ${plural('presence.organisations', organisations.FR.size, { fr: organisations.FR.size, tg: organisations.TG.size })}`))
+      h('span', { class: 'presence-orgs' }, ` · ${plural('presence.organisations', organisations.FR.size, { fr: organisations.FR.size, tg: organisations.TG.size })}`),
+      gone.length ? h('span', { class: 'presence-gone' }, ` · ${t('presence.goneCount', { n: gone.length })}`) : null)
     this.summary.setAttribute('title', t('presence.show'))
     const typing = people.filter((person) => person.typing)
     const text = typing.length ? this.live.text.toString() : ''
     const found = typing.length ? headings(text) : []
     for (const person of typing) person.section = this.section(person.cursor, text, found)
     this.renderTyping(typing)
-    if (this.expanded) this.renderList(people, organisations)
+    if (this.expanded) this.renderList(people, organisations, gone)
     this.markCursors(people)
     if (typing.length) this.schedule(1000) // until their "writing" expires
   }
@@ -181,7 +209,7 @@ export class Presence {
       : null)
   }
 
-  renderList (people, organisations) {
+  renderList (people, organisations, gone) {
     const groups = ['FR', 'TG'].map((country) => {
       const here = people.filter((person) => person.member.country === country)
       if (!here.length) return null
@@ -202,7 +230,18 @@ export class Presence {
             h('ul', { class: 'people' }, members.map((person) => this.renderPerson(person))))
         })))
     })
-    fill(this.list, groups)
+    const offline = gone.length
+      ? h('section', { class: 'presence-offline' },
+        h('h3', {}, t('presence.goneTitle', { n: gone.length })),
+        h('ul', { class: 'people' }, gone.map(({ member, at }) => h('li', {
+          class: 'person offline',
+          dataset: { member: member.id },
+          style: `--person: ${this.colours.member(member.id).colour}`
+        }, h('span', { class: 'dot', 'aria-hidden': 'true' }),
+        h('span', { class: 'name' }, member.name), ' ',
+        h('span', { class: 'muted' }, t('presence.goneSince', { organisation: member.organisation, time: formatTime(new Date(at).toISOString()) }))))))
+      : null
+    fill(this.list, groups, offline)
   }
 
   renderPerson (person) {

@@ -2,8 +2,8 @@
 // acknowledgements (message type 100 + varuint N: the first N document updates this
 // connection sent are durable). Each local change is tied to the message that carried it;
 // offline changes ride on the sync step 2 sent when the connection comes back.
-// The count of unsaved characters survives a reload (localStorage) while IndexedDB keeps the
-// changes themselves.
+// The count of unsaved characters, and since when the oldest of them waits, survive a reload
+// (localStorage) while IndexedDB keeps the changes themselves.
 const UNASSIGNED = -1
 
 export class SaveTracker {
@@ -18,11 +18,18 @@ export class SaveTracker {
     this.synced = false
     this.listeners = new Set()
     const carried = Number(storage.getItem(key) || 0)
-    if (carried > 0) this.pending.push({ connection: UNASSIGNED, message: 0, weight: carried })
+    const since = Number(storage.getItem(`${key}.since`) || 0) || Date.now()
+    if (carried > 0) this.pending.push({ connection: UNASSIGNED, message: 0, weight: carried, at: since })
   }
 
   get unsaved () {
     return this.pending.reduce((sum, entry) => sum + entry.weight, 0)
+  }
+
+  // When the oldest change the server has not acknowledged was made (ms), or null. Changes
+  // are pending in the order they were made, and acknowledged in that order.
+  get oldestUnsaved () {
+    return this.pending.length ? this.pending[0].at : null
   }
 
   // 'saved', 'saving' or 'offline'
@@ -38,7 +45,7 @@ export class SaveTracker {
 
   // One local change, weighing `weight` characters typed or erased.
   localChange (weight = 1) {
-    this.last = { connection: UNASSIGNED, message: 0, weight }
+    this.last = { connection: UNASSIGNED, message: 0, weight, at: Date.now() }
     this.pending.push(this.last)
     this.changed()
   }
@@ -86,6 +93,9 @@ export class SaveTracker {
 
   changed () {
     this.storage.setItem(this.key, String(this.unsaved))
+    const oldest = this.oldestUnsaved
+    if (oldest === null) this.storage.removeItem(`${this.key}.since`)
+    else this.storage.setItem(`${this.key}.since`, String(oldest))
     for (const listener of this.listeners) listener(this)
   }
 }
