@@ -5,8 +5,8 @@ persists it.
 
 Nothing reaches the replica (or the log) unchecked: an update must be within
 ``max_update_bytes``, pass the content rules (``crdt/check.py``: plain text in ``body``),
-write only under client ids its member owns (``owners.py``) and keep the document within
-``max_document_bytes``. A refused frame raises InvalidUpdate (or its subclasses
+write only under client ids its member owns and keep the document within
+``max_document_bytes`` (``admission.py``). A refused frame raises InvalidUpdate (or its subclasses
 ForbiddenContent, TooLarge) for the endpoint to close that one connection; nothing else in
 the room changes. A change the server makes for a member (an accepted suggestion) passes the
 same content rules.
@@ -40,7 +40,7 @@ from uuid import UUID
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.ids import DocumentId
-from palabre.server.crdt.check import ForbiddenContent, Shape, TooLarge, check_update
+from palabre.server.crdt.check import TooLarge, check_update
 from palabre.server.crdt.protocol import (
     AwarenessUpdate,
     DocumentUpdate,
@@ -54,6 +54,7 @@ from palabre.server.crdt.protocol import (
     update_message,
 )
 from palabre.server.crdt.replica import EMPTY_UPDATE, InvalidUpdate, LiveText, rebuild
+from palabre.server.live.admission import Admission
 from palabre.server.live.batcher import Batcher, ContributionStore, Spawn
 from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
@@ -66,7 +67,6 @@ log = logging.getLogger("palabre.room")
 PresenceListener = Callable[[DocumentId, str, bytes], None]  # document, session, payload
 PRESENCE_CHECK_SECONDS = 3.0  # how often states not renewed in time are looked for
 
-OWNER_LOOK_BACK = 10_000  # contributions read to find the owner of an old client id
 MAX_REBUILD_BACKOFF_SECONDS = 5.0
 ReplicaFactory = Callable[[Iterable[bytes]], LiveText]
 
@@ -91,20 +91,16 @@ class Room:
         self.connections: set[Connection] = set()
         self.refs = 0
         self.presence = Presence(settings.max_awareness_bytes)
-        self.owners = ClientOwners(settings.client_ids_per_member)
+        self.admission = Admission(document_id, store, settings, checkpointed, live.size())
         self.rebuilds = 0  # replicas thrown away after an engine panic
         self._store = store
         self._settings = settings
         self._spawn = spawn
         self._checker = checker or InlineChecker()
         self._replica = replica
-        self._loaded_from = checkpointed  # contributions before it have unknown owners
         self._ready = asyncio.Event()  # cleared while the replica is being rebuilt
         self._ready.set()
         self._held_foreign: list[bytes] = []  # stored elsewhere during a rebuild
-        # At least the text's size in bytes (inserts added, deletes not subtracted): the
-        # exact size is read from the engine only when this bound nears the limit.
-        self._size_bound = live.size()
         self._max_sync_message = settings.max_sync_message_bytes
         self._presence_watch = spawn(self._watch_presence())
         self.batcher = Batcher(
@@ -124,15 +120,13 @@ class Room:
         """Contributions stored and reflected in the replica."""
         return self.batcher.position
 
+    @property
+    def owners(self) -> ClientOwners:
+        return self.admission.owners
+
     def learn_authors(self, updates: Iterable[bytes], authors: Iterable[UUID]) -> None:
         """Owners of client ids from stored contributions (the tail the room loaded)."""
-        for update, member in zip(updates, authors, strict=True):
-            try:
-                clients = check_update(update).clients
-            except InvalidUpdate:
-                continue  # stored before the check existed: it owns nothing
-            for client in clients:
-                self.owners.learn(client, member)
+        self.admission.learn_authors(updates, authors)
 
     # Connections -----------------------------------------------------------------------------
 
@@ -208,7 +202,7 @@ class Room:
         if len(update) > limit:
             raise TooLarge(f"an update of {len(update)} bytes, above {limit}")
         shape = await self._checker.check(update)
-        update = await self._admit(connection, shape, update, resync)
+        update = await self.admission.admit(self.live, connection.member.id, shape, update, resync)
         if not self._ready.is_set():
             await self._ready.wait()
         if not connection.open:
@@ -229,56 +223,6 @@ class Room:
         if connection.wants_acks:
             self.batcher.acknowledge_soon()
 
-    async def _admit(
-        self, connection: Connection, shape: Shape, update: bytes, resync: bool
-    ) -> bytes:
-        """The rules that need the room: who owns the client ids, how large the text gets.
-        Returns the update to apply: without the structs written under other members' ids.
-
-        Those structs are dropped, never applied: the server holds them already (a page
-        reloaded from its local cache sends the whole document again), or their author will
-        send them when they reconnect (a resync after a crash relays edits the server lost).
-        An update that writes new structs under someone else's id outside a resync (sync step
-        2) is refused: no client does that of its own accord."""
-        me = connection.member.id
-        owner = self.owners.owner
-        if any(owner(client) != me for client in shape.clients):  # not the usual keystroke
-            update = await self._sort_out_owners(connection, shape, update, resync)
-        limit = self._settings.max_document_bytes
-        if self._size_bound + shape.inserted_bytes > limit:
-            self._size_bound = self.live.size()
-            if self._size_bound + shape.inserted_bytes > limit:
-                raise TooLarge(f"the document would grow above {limit} bytes")
-        self._size_bound += shape.inserted_bytes
-        return update
-
-    async def _sort_out_owners(
-        self, connection: Connection, shape: Shape, update: bytes, resync: bool
-    ) -> bytes:
-        unknown = self.owners.unknown(shape.clients)
-        if unknown and self._loaded_from > 0:
-            old = unknown & self.live.clients()  # ids with text but no owner known yet
-            if old:
-                found = await self._store.client_authors(
-                    self.document_id, old, self._loaded_from, OWNER_LOOK_BACK
-                )
-                for client, member in found.items():
-                    self.owners.learn(client, member)
-        me = connection.member.id
-        foreign = {c for c in shape.clients if self.owners.owner(c) not in (None, me)}
-        if foreign:
-            clocks = self.live.clocks()
-            new = {
-                g.client
-                for g in shape.groups
-                if g.client in foreign and g.end > clocks.get(g.client, 0)
-            }
-            if new and not resync:
-                raise ForbiddenContent(f"client id {min(new)} belongs to another member")
-            update = shape.without(update, foreign)
-        self.owners.claim(me, shape.clients - foreign)
-        return update
-
     async def apply_on_behalf(self, member: MemberInfo, session_id: str, update: bytes) -> None:
         """A change the server made for ``member`` (an accepted suggestion): checked against
         the content rules, applied to the replica (once no rebuild is under way), sent to every
@@ -286,7 +230,7 @@ class Room:
         session. Raises InvalidUpdate if it is refused; nothing is applied then."""
         shape = check_update(update)
         await self._ready.wait()
-        self.owners.claim(member.id, shape.clients)
+        self.admission.claim(member.id, shape.clients)
         try:
             changes = self.live.apply(update)
         except InvalidUpdate:
@@ -297,7 +241,7 @@ class Room:
         for change in changes:
             self._broadcast(update_message(change), exclude=None)
             self.batcher.record(author, change)
-        self._size_bound = self.live.size()
+        self.admission.resized(self.live)
 
     def _apply_foreign(self, update: bytes) -> None:
         """A contribution another process stored: apply it and pass it on to everyone."""
@@ -306,7 +250,7 @@ class Room:
             return
         for change in self.live.apply(update):
             self._broadcast(update_message(change), exclude=None)
-        self._size_bound = self.live.size()
+        self.admission.resized(self.live)
 
     def _presence_changed(self, session_id: str, payload: bytes) -> None:
         if self._on_presence is not None:
@@ -375,7 +319,7 @@ class Room:
                 log.exception("document %s: rebuilding the replica failed", self.document_id)
                 await asyncio.sleep(min(MAX_REBUILD_BACKOFF_SECONDS, 0.05 * 2**failures))
         self.live = replacement
-        self._size_bound = replacement.size()
+        self.admission.resized(replacement)
         held, self._held_foreign = self._held_foreign, []
         self._ready.set()
         for update in held:
