@@ -83,6 +83,29 @@ async def test_a_resync_that_relays_another_members_edits_keeps_only_its_own(
     assert a.value == core.room.live.text
 
 
+async def test_an_edit_stored_by_another_instance_keeps_its_authors_client_id(
+    core: Core,
+) -> None:
+    """Another instance stored an author's edit and this room applied it as theirs: a member
+    whose page relays that text in its resync does not take the id over, and the author,
+    sent to this instance when theirs goes down, goes on typing under it."""
+    yann = member("Yann Le Gall")
+    a = Writer(101)
+    core.store.stored_elsewhere(a.type("Écrit ailleurs. "), by=yann.id)
+    typist, _ = core.connect()
+    await core.room.receive(typist, update_message(Writer(303).type("Ici. ")))
+    await until(lambda: "Écrit ailleurs. " in core.room.live.text)  # caught up after a conflict
+    relayer, _ = core.connect()
+    b = Writer(202)
+    b.receive(a.doc.get_update())  # the relayer's page holds Yann's text, nothing of its own
+    await core.room.receive(relayer, sync_step2_message(b.doc.get_update()))
+    assert core.room.owners.owner(101) != relayer.member.id
+    back, _ = core.connect(who=yann)
+    await core.room.receive(back, update_message(a.type("Suite.")))
+    await until(lambda: "Écrit ailleurs. Suite." in core.stored_text())
+    assert core.room.owners.owner(101) == yann.id
+
+
 async def test_after_a_restart_owners_are_read_back_from_the_log() -> None:
     store = RecordingStore()
     first = Core(Settings(batch_window_ms=5), store=store)

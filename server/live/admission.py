@@ -8,6 +8,11 @@ their author will send them when they reconnect (a resync after a crash relays e
 server lost). An update that writes new structs under someone else's id outside a resync
 (sync step 2) is refused: no client does that of its own accord.
 
+An id with text in the replica but no owner known here (written before the checkpoint the
+room loaded, or stored by another instance or process and applied as theirs) is looked up
+in the stored log, up to the room's stored position. A resync claims for its sender only
+the ids under which it brings new structs: relaying someone else's text owns nothing.
+
 Nothing here is stored: after a restart the owners are learnt again from the stored tail (and
 a bounded look back), and the size bound is read from the replica.
 """
@@ -33,16 +38,13 @@ class Admission:
         document_id: DocumentId,
         store: ContributionStore,
         settings: Settings,
-        loaded_from: int,
         size: int,
     ) -> None:
-        """``loaded_from``: the position of the checkpoint the room loaded (owners of ids
-        written before it are unknown until looked up); ``size``: the text's size in bytes."""
+        """``size``: the text's size in bytes."""
         self.owners = ClientOwners(settings.client_ids_per_member)
         self._document_id = document_id
         self._store = store
         self._limit = settings.max_document_bytes
-        self._loaded_from = loaded_from
         # At least the text's size in bytes (inserts added, deletes not subtracted): the
         # exact size is read from the engine only when this bound nears the limit.
         self._size_bound = size
@@ -58,13 +60,20 @@ class Admission:
                 self.owners.learn(client, member)
 
     async def admit(
-        self, live: LiveText, member: UUID, shape: Shape, update: bytes, resync: bool
+        self,
+        live: LiveText,
+        member: UUID,
+        shape: Shape,
+        update: bytes,
+        resync: bool,
+        stored: int,
     ) -> bytes:
         """The update to apply for ``member``: without the structs written under other
-        members' ids. Raises ForbiddenContent or TooLarge."""
+        members' ids; ``stored`` is the room's stored position (how far to look back).
+        Raises ForbiddenContent or TooLarge."""
         owner = self.owners.owner
         if any(owner(client) != member for client in shape.clients):  # not the usual keystroke
-            update = await self._sort_out_owners(live, member, shape, update, resync)
+            update = await self._sort_out_owners(live, member, shape, update, resync, stored)
         if self._size_bound + shape.inserted_bytes > self._limit:
             self._size_bound = live.size()
             if self._size_bound + shape.inserted_bytes > self._limit:
@@ -82,27 +91,31 @@ class Admission:
         self._size_bound = live.size()
 
     async def _sort_out_owners(
-        self, live: LiveText, member: UUID, shape: Shape, update: bytes, resync: bool
+        self,
+        live: LiveText,
+        member: UUID,
+        shape: Shape,
+        update: bytes,
+        resync: bool,
+        stored: int,
     ) -> bytes:
         unknown = self.owners.unknown(shape.clients)
-        if unknown and self._loaded_from > 0:
+        if unknown and stored > 0:
             old = unknown & live.clients()  # ids with text but no owner known yet
             if old:
                 found = await self._store.client_authors(
-                    self._document_id, old, self._loaded_from, OWNER_LOOK_BACK
+                    self._document_id, old, stored, OWNER_LOOK_BACK
                 )
                 for client, author in found.items():
                     self.owners.learn(client, author)
+        clocks = live.clocks()
+        bringing = {g.client for g in shape.groups if g.end > clocks.get(g.client, 0)}
         foreign = {c for c in shape.clients if self.owners.owner(c) not in (None, member)}
         if foreign:
-            clocks = live.clocks()
-            new = {
-                g.client
-                for g in shape.groups
-                if g.client in foreign and g.end > clocks.get(g.client, 0)
-            }
+            new = bringing & foreign
             if new and not resync:
                 raise ForbiddenContent(f"client id {min(new)} belongs to another member")
             update = shape.without(update, foreign)
-        self.owners.claim(member, shape.clients - foreign)
+        mine = shape.clients - foreign
+        self.owners.claim(member, mine & bringing if resync else mine)
         return update

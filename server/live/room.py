@@ -91,7 +91,7 @@ class Room:
         self.connections: set[Connection] = set()
         self.refs = 0
         self.presence = Presence(settings.max_awareness_bytes)
-        self.admission = Admission(document_id, store, settings, checkpointed, live.size())
+        self.admission = Admission(document_id, store, settings, live.size())
         self.rebuilds = 0  # replicas thrown away after an engine panic
         self._store = store
         self._settings = settings
@@ -202,7 +202,9 @@ class Room:
         if len(update) > limit:
             raise TooLarge(f"an update of {len(update)} bytes, above {limit}")
         shape = await self._checker.check(update)
-        update = await self.admission.admit(self.live, connection.member.id, shape, update, resync)
+        update = await self.admission.admit(
+            self.live, connection.member.id, shape, update, resync, self.position
+        )
         if not self._ready.is_set():
             await self._ready.wait()
         if not connection.open:
