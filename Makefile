@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads bench-weak bench-messages test-cuts clean web web-check web-weight
+.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads bench-weak bench-messages test-cuts clean web web-check web-weight fuzz crash
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -20,6 +20,8 @@ help:
 	@echo "make bench          the live benchmark: Python clients, then stock clients in Node next to @y/websocket-server"
 	@echo "make bench-compare  the same, with pycrdt-websocket beside the Python clients' run"
 	@echo "make bench-export   export a 250,000-character document in every format (median s)"
+	@echo "make fuzz           a million hostile websocket frames against a real server"
+	@echo "make crash          20 SIGKILLs while 50 clients type; nothing acknowledged lost"
 	@echo "make bench-instances  fan-out on two instances sharing PostgreSQL, beside one instance"
 	@echo "make bench-reads    history, diffs and authorship of a 266,889-character document (median ms)"
 	@echo "make bench-weak     20 members on good links and 3 on lome-3g: keystroke to screen, bytes, page loads"
@@ -101,6 +103,12 @@ bench-weak: install
 
 bench-messages: install
 	$(BIN)/python -m tests.benchmarks.messages
+
+fuzz: install
+	$(BIN)/python -m tests.campaigns.fuzz --frames 1000000
+
+crash: install
+	$(BIN)/python -m tests.campaigns.crash --kills 20 --clients 50
 
 clean:
 	rm -rf build $(VENV) tests/interop/node_modules tests/benchmarks/node/node_modules client/web/node_modules .mypy_cache .ruff_cache .pytest_cache

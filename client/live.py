@@ -32,7 +32,7 @@ log = logging.getLogger("palabre.client")
 MESSAGE_AUTH = 2
 MESSAGE_SAVED = 100
 # Close codes after which reconnecting cannot help.
-FINAL_CLOSE_CODES = {4400, 4401, 4403, 4404, 4413}
+FINAL_CLOSE_CODES = {4400, 4401, 4403, 4404, 4413, 4422}
 
 
 class LiveError(Exception):
@@ -144,8 +144,14 @@ class LiveDocument:
         await self._wait(self._synced.is_set, timeout, "sync")
 
     async def wait_saved(self, timeout: float = 30) -> None:
-        """Until every update sent on this connection is acknowledged durable."""
-        await self._wait(lambda: self.connected and self._saved >= self._sent, timeout, "save")
+        """Until every update sent on this connection is acknowledged durable; after a
+        reconnection, only once the resync is done (the server's state received, ours sent
+        back), so nothing from before the reconnection is left out."""
+        await self._wait(
+            lambda: self.connected and self._synced.is_set() and self._saved >= self._sent,
+            timeout,
+            "save",
+        )
 
     async def wait_for_text(self, expected: str, timeout: float = 30) -> None:
         await self._wait(lambda: self.value == expected, timeout, "text")

@@ -3,6 +3,7 @@ plain data; reads return plain data too."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -305,10 +306,15 @@ class PalabreApplication(
         """The member a token identifies; Unauthenticated for anything else."""
         if not token or len(token) > MAX_TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
             raise Unauthenticated("missing or malformed token")
+        token_hash = hash_token(token)
         try:
-            credential = self._get(Credential, credential_id_for(hash_token(token)), "credential")
+            credential = self._get(Credential, credential_id_for(token_hash), "credential")
         except NotFound:
             raise Unauthenticated("unknown token") from None
+        # Found by the hash's id, so it matches; compared again in constant time, so that no
+        # path ever compares a secret byte by byte.
+        if not hmac.compare_digest(credential.token_hash, token_hash):
+            raise Unauthenticated("unknown token")
         if credential.revoked:
             raise Unauthenticated("revoked token", code=ErrorCode.TOKEN_REVOKED)
         return self.member(credential.member_id)

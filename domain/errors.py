@@ -91,6 +91,8 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     # The server's edge (server/errors.py): body size, store outage, anything unexpected
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    HISTORY_UNREADABLE = "history_unreadable"
+    TOO_MANY_REQUESTS = "too_many_requests"
     UNAVAILABLE = "unavailable"
     TEXT_NOT_STORED = "text_not_stored"
     INTERNAL_ERROR = "internal_error"

@@ -19,6 +19,11 @@ stored state plus a short tail, not from a replay of the whole log on every requ
   same per-document lock, so the work is done once.
 - On a crash, nothing is lost: the next catch-up resumes from the last stored pair. A record
   that does not fit its checkpoint (lengths that do not add up) is ignored and rebuilt.
+- A stored contribution the index cannot model stops the index there, never skipped
+  silently: the problem is kept with its position (:class:`UnreadableHistory`, logged once),
+  later catch-ups return at once, authorship at or after that position and the session list
+  raise it (the HTTP API answers 422 naming the position; positions before it still answer),
+  and ``palabre verify`` reports it. The log is immutable, so a restart finds it again, once.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from palabre.projections.history_index_store import (
     TextIndexed,
     index_log_id,
 )
-from palabre.projections.history_replay import DeltaReplica, Resume, follow
+from palabre.projections.history_replay import DeltaReplica, Resume, UnreadableHistory, follow
 
 log = logging.getLogger("palabre.history")
 CURSORS = 8  # documents whose latest replayed state stays in memory
@@ -80,6 +85,7 @@ class HistoryIndex:
         self._locks_guard = threading.Lock()
         self._pending: set[UUID] = set()
         self._cursors: dict[UUID, Resume] = {}
+        self._problems: dict[UUID, UnreadableHistory] = {}
         self._stopping = threading.Event()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-index")
 
@@ -115,6 +121,8 @@ class HistoryIndex:
             self._pending.discard(document_id)
         try:
             self.catch_up(DocumentId(document_id))
+        except UnreadableHistory:
+            pass  # logged once where it was found; reads answer it
         except Exception:  # the index is derived: a failure costs speed, never data
             log.exception("history index: catching up %s failed", document_id)
 
@@ -124,6 +132,7 @@ class HistoryIndex:
         """The attributed text after the first ``upto`` contributions: the document's cursor
         moved forward to ``upto`` when it is at or before it (storing records on the way),
         else the stored record at or before ``upto`` plus the tail."""
+        self._refuse_beyond_problem(document_id, upto)
         with self._lock(document_id):
             cursor = self._cursor(document_id)
             if cursor.position <= upto:
@@ -188,8 +197,18 @@ class HistoryIndex:
                 return None
             return cursor.changes[: upto - start]
 
+    def problem(self, document_id: UUID) -> UnreadableHistory | None:
+        """The contribution the index stopped at, if it met one it cannot model."""
+        return self._problems.get(document_id)
+
+    def _refuse_beyond_problem(self, document_id: UUID, upto: int | None) -> None:
+        problem = self._problems.get(document_id)
+        if problem is not None and (upto is None or problem.position <= upto):
+            raise problem
+
     def sessions(self, document_id: DocumentId) -> list[Session]:
         """Every editing session of the document, in the order they started."""
+        self._refuse_beyond_problem(document_id, None)
         with self._lock(document_id):
             cursor = self._cursor(document_id)
             self._advance(document_id, cursor, self._app.contribution_count(document_id))
@@ -213,6 +232,9 @@ class HistoryIndex:
         is taken a stretch at a time, so reads get in between."""
         count = self._app.contribution_count(document_id)
         while not self._stopping.is_set():
+            problem = self._problems.get(document_id)
+            if problem is not None:
+                return problem.position - 1
             with self._lock(document_id):
                 cursor = self._cursor(document_id)
                 if cursor.position >= count:
@@ -241,6 +263,18 @@ class HistoryIndex:
         background's) ends early once the index is closing, the cursor where it got to."""
         if cursor.following <= cursor.position < upto:
             cursor.following = self._next_checkpoint(document_id, cursor.position)
+        try:
+            self._replay_into(document_id, cursor, upto, stoppable)
+        except UnreadableHistory as problem:
+            self._cursors.pop(document_id, None)  # half applied: never reused
+            if document_id not in self._problems:
+                self._problems[document_id] = problem
+                log.error("history index: %s; reads from there on answer an error", problem)
+            raise
+
+    def _replay_into(
+        self, document_id: DocumentId, cursor: Resume, upto: int, stoppable: bool
+    ) -> None:
         for contribution, edit in follow(self._app, document_id, cursor, upto):
             cursor.tracker.add(edit)
             position = contribution.originator_version

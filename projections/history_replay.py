@@ -2,21 +2,41 @@
 progress (``Resume``: the engine replica, the attributed text, open editing sessions and the
 changes since the last record), and what one contribution did (``edit_of``). The engine comes
 in through ``DeltaReplica`` (``server/crdt/replay.py`` provides it): the projections never
-import it."""
+import it.
+
+A contribution the replay cannot model (the engine refuses it, or its change reaches beyond
+the text) raises :class:`UnreadableHistory` naming its position: never skipped silently."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
+from uuid import UUID
 
 from palabre.domain.application import PalabreApplication
 from palabre.domain.contribution import Contributed
+from palabre.domain.errors import ErrorCode, PalabreError
 from palabre.domain.ids import DocumentId
 from palabre.projections import text_deltas
 from palabre.projections.authorship import Authorship, DeltaOp
 from palabre.projections.headings import renamed
 from palabre.projections.history import Edit, SessionTracker
+
+
+class UnreadableHistory(PalabreError):
+    """A stored contribution that the history index cannot model, at ``position``."""
+
+    code = ErrorCode.HISTORY_UNREADABLE
+
+    def __init__(self, document_id: UUID, position: int, reason: str) -> None:
+        super().__init__(
+            f"the history of document {document_id} cannot be read from contribution "
+            f"{position} on: {reason}"
+        )
+        self.document_id = document_id
+        self.position = position
+        self.reason = reason
 
 
 class DeltaReplica(Protocol):
@@ -57,7 +77,11 @@ def follow(
     text, saying what each did: characters added and removed, and the sections it touched."""
     contributions = application.contributions(document_id, after=resume.position, upto=upto)
     for contribution in contributions:
-        edit = edit_of(resume, contribution)
+        try:
+            edit = edit_of(resume, contribution)
+        except ValueError as error:  # the engine's refusal, or a delta beyond the text
+            position = contribution.originator_version
+            raise UnreadableHistory(document_id, position, str(error)[:200]) from None
         resume.position = contribution.originator_version
         yield contribution, edit
 

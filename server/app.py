@@ -16,6 +16,7 @@ from palabre.server.http.comments import CommentsApi
 from palabre.server.http.documents import DocumentsApi
 from palabre.server.http.events import EventsEndpoint
 from palabre.server.http.export import ExportApi
+from palabre.server.http.headers import SecurityHeaders
 from palabre.server.http.history import HistoryApi
 from palabre.server.http.idempotency import Idempotent
 from palabre.server.http.interviews import InterviewsApi
@@ -30,17 +31,20 @@ from palabre.server.http.versions import VersionsApi
 from palabre.server.http.web import web_routes
 from palabre.server.live.endpoint import LiveEndpoint
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 log = logging.getLogger("palabre")
 
 
 def create_app(services: Services) -> Starlette:
-    endpoint = Authenticated(services.store)
+    endpoint = Authenticated(services.store, services.failures)
     store, texts = services.store, services.texts
     idempotent = Idempotent(store, services.answered)
     events = EventsEndpoint(store, services.hub)
-    live = LiveEndpoint(store, services.rooms, services.settings, services.metrics)
+    live = LiveEndpoint(
+        store, services.rooms, services.settings, services.failures, services.metrics
+    )
     operations = OperationsApi(
         store,
         services.rooms,
@@ -92,6 +96,6 @@ def create_app(services: Services) -> Starlette:
             yield
         log.info("palabre stopped; every received update is stored")
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)])
     app.state.services = services
     return app

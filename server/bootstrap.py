@@ -3,14 +3,14 @@ settings, and nowhere else; the server, every command of the command line and th
 it alike.
 
 :func:`open_services` opens the event store, the stored views (approved versions, audit chain,
-history index), the answers kept for idempotent requests, the store's thread pool, the live
-rooms registry, the document-text service, the suggestion desk, what change notes and exports
-are gathered from, and the live channel, in one exit stack (the seam for accepted amendments,
-``answers/changes.py``, is filled with the committee's accepted suggestions): leaving it closes
-them in reverse order, whatever happened. Nothing is opened at import time, and nothing is wired
-by mutating an object after its construction: a dependency that is only known later (the relay
-to wake after a save, the index to catch up after a checkpoint) is passed as a callable at
-construction.
+history index), the answers kept for idempotent requests, the store's thread pool, the update
+check's worker processes, the live rooms registry, the document-text service, the suggestion
+desk, what change notes and exports are gathered from, and the live channel, in one exit stack
+(the seam for accepted amendments, ``answers/changes.py``, is filled with the committee's
+accepted suggestions): leaving it closes them in reverse order, whatever happened. Nothing is
+opened at import time, and nothing is wired by mutating an object after its construction: a
+dependency that is only known later (the relay to wake after a save, the index to catch up
+after a checkpoint) is passed as a callable at construction.
 
 :meth:`Services.running` is the background work of a serving process, for the app's
 lifespan: the history index catches every document up, the relay follows the log, the pulled
@@ -41,6 +41,8 @@ from palabre.server.cluster.listener import Listener
 from palabre.server.cluster.outbox import Outbox
 from palabre.server.export.fonts import Fonts
 from palabre.server.export.snapshot import Sources
+from palabre.server.failures import AuthFailures
+from palabre.server.live.checker import PooledChecker
 from palabre.server.live.rooms import Rooms
 from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
@@ -64,6 +66,8 @@ class Services:
     history: HistoryIndex
     answered: AnsweredRequests
     rooms: Rooms
+    checker: PooledChecker
+    failures: AuthFailures
     texts: DocumentTexts
     suggestions: SuggestionDesk
     changes: Changes
@@ -136,7 +140,11 @@ def open_services(settings: Settings) -> Iterator[Services]:
             on_appended=None if outbox is None else outbox.appended,
         )
         stack.callback(store.close)
-        rooms = Rooms(store, settings, on_presence=None if outbox is None else outbox.presence)
+        checker = PooledChecker(settings)
+        stack.callback(checker.close)
+        rooms = Rooms(
+            store, settings, checker, on_presence=None if outbox is None else outbox.presence
+        )
         texts = DocumentTexts(store, rooms, history)
         suggestions = SuggestionDesk(store, rooms, texts, history)
         fonts = Fonts.from_setting(settings.export_fonts)  # checked when a PDF is made
@@ -154,6 +162,8 @@ def open_services(settings: Settings) -> Iterator[Services]:
             history=history,
             answered=answered,
             rooms=rooms,
+            checker=checker,
+            failures=AuthFailures(settings.auth_failures_per_minute),
             texts=texts,
             suggestions=suggestions,
             changes=changes,

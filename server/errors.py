@@ -17,3 +17,9 @@ class StoreUnavailable(PalabreError):
     """The store did not answer in time: nothing was decided, the client may try again."""
 
     code = ErrorCode.UNAVAILABLE
+
+
+class TooManyFailures(PalabreError):
+    """Too many failed authentications from one address: try again later."""
+
+    code = ErrorCode.TOO_MANY_REQUESTS

@@ -22,6 +22,7 @@ class Settings:
     checkpoint_every: int = 1000
     max_message_bytes: int = 8 << 20
     send_queue: int = 4096
+    send_queue_bytes: int = 32 << 20  # the same bound in bytes (sync answers can be large)
     # Weak links (issue 13): a first sync or a catch-up goes out in messages of at most this
     # many bytes, and a connection sent nothing for this long gets a keepalive message.
     max_sync_message_bytes: int = 64 << 10
@@ -30,6 +31,23 @@ class Settings:
     store_threads: int = 4
     log_level: str = "info"
     public_url: str = ""  # the address members open, for invitation links; "" = as requested
+    # Limits on what one connection, member or room may send or hold (issue 11).
+    max_update_bytes: int = 2 << 20  # one document update (close 4413)
+    max_document_bytes: int = 16 << 20  # the text of one document, in UTF-8 bytes (4413)
+    check_inline_bytes: int = 16 << 10  # updates up to this size are checked in the loop
+    check_timeout_ms: int = 2000  # larger ones, in a worker process, within this (4422)
+    check_processes: int = 1  # worker processes for the update check
+    client_ids_per_member: int = 256  # Yjs client ids one member may write under, per room
+    updates_per_second: int = 100  # per connection; above it reading slows down
+    member_updates_per_second: int = 200  # per member, over all their connections
+    awareness_per_second: int = 20  # awareness messages per connection
+    max_awareness_bytes: int = 16 << 10  # one awareness state (4413)
+    throttle_seconds: int = 10  # held to its rate this long without a pause: close 4429
+    connections_per_member: int = 16  # live connections of one member, every document (4429)
+    handshake_timeout_ms: int = 10000  # from the upgrade to a joined room (4408)
+    idle_timeout_seconds: int = 300  # no frame from the client this long (4408)
+    auth_failures_per_minute: int = 30  # per client address; then 429 / 4429 for a minute
+    allowed_origins: str = ""  # extra websocket origins, comma-separated (see the README)
     log_format: str = "auto"  # "json", "text", or "auto": JSON unless standard error is a tty
     ready_max_lag: int = 10000  # notifications the projections may trail before /readyz fails
     poll_ms: int = 1000  # how often rooms and the channel check the log for missed wake-ups
@@ -61,7 +79,21 @@ class Settings:
             raise InvalidInput(f"PALABRE_LOG_FORMAT: unknown format {settings.log_format!r}")
         if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
             raise InvalidInput("PALABRE_PUBLIC_URL must start with http:// or https://")
+        for origin in settings.origins():
+            if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+                raise InvalidInput(
+                    f"PALABRE_ALLOWED_ORIGINS: {origin!r} is not an origin (scheme://host[:port])"
+                )
         return settings
+
+    def origins(self) -> list[str]:
+        """The websocket origins allowed besides the page's own: PALABRE_PUBLIC_URL's and
+        those listed in PALABRE_ALLOWED_ORIGINS."""
+        listed = [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        public = self.public_url.rstrip("/")
+        if public:
+            listed.append("/".join(public.split("/")[:3]))
+        return listed
 
 
 def env_name(field_name: str) -> str:

@@ -245,7 +245,7 @@ class SuggestionDesk:
         made = await self._replacement([room.live.encode_state()], record)
         session = contribution_session(record.id)
         before = room.position
-        room.apply_on_behalf(suggester, session, made.update)
+        await room.apply_on_behalf(suggester, session, made.update)
         await room.flush()
         position = await self._store.call(
             self._position_of, room.document_id, before, room.position, session

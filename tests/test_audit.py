@@ -37,6 +37,7 @@ from palabre.server.storage.database import Database
 from palabre.server.storage.store import Store
 from palabre.server.storage.transcoder import CompactTranscoder
 from palabre.server.storage.views import open_audit
+from pycrdt import Doc, Text
 from starlette.applications import Starlette
 
 from tests.support.cli import palabre
@@ -57,6 +58,22 @@ class History:
         return list(recorder.select_notifications(1, 10_000))
 
 
+def typed_updates(count: int) -> list[bytes]:
+    """Real CRDT updates, each typing a few words: ``palabre verify`` reads them through the
+    history index too, which refuses bytes the engine cannot decode."""
+    doc: Doc[Text] = Doc()
+    text = doc.get("body", type=Text)
+    updates: list[bytes] = []
+    for i in range(count):
+        before = doc.get_state()
+        text.insert(len(str(text)), f"update {i} ")
+        updates.append(doc.get_update(before))
+    return updates
+
+
+UPDATES = typed_updates(4)
+
+
 def record_history(
     application: PalabreApplication, seal: Callable[[], ChainHead] | None = None
 ) -> History:
@@ -68,11 +85,11 @@ def record_history(
     voter = application.add_member(
         "Afi Mensah", "Fédération des ONG du Togo", Country.TG, Role.EDITOR, document.id, True
     ).member.id
-    batch = [NewContribution(voter, "session", f"update {i}".encode(), 1) for i in range(4)]
+    batch = [NewContribution(voter, "session", update, 1) for update in UPDATES]
     application.append_contributions(document.id, 0, batch)
     proposal = application.propose(document.id, "Première lecture", 4, "a" * 64)
     with acting_as(voter):
-        # Rejected: the updates are not real CRDT updates, so no version could be rebuilt.
+        # Rejected: its pinned hash ("a" * 64) is not the text's, so it must not become a version.
         application.vote(document.id, proposal.id, Choice.OBJECT, "pas encore")
     application.close_proposal(document.id, proposal.id, seal)
     return History(application, document.id, coordinator.token, proposal.id)
@@ -305,9 +322,7 @@ def check_lines(history: History, lines: list[dict[str, Any]]) -> None:
         assert chain_link(line["previous"], notification) == line["hash"]
         assert line["event"]["timestamp"] == line["timestamp"]
     contributions = [line for line in lines if line["topic"].endswith(":Contributed")]
-    assert [base64.b64decode(c["event"]["update"]) for c in contributions] == [
-        f"update {i}".encode() for i in range(4)
-    ]
+    assert [base64.b64decode(c["event"]["update"]) for c in contributions] == UPDATES
 
 
 def test_palabre_audit_export_writes_json_lines_whose_hashes_match_the_chain(

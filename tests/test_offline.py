@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from palabre.server.http.web import PAGE_HEADERS, STATIC, web_routes
+from palabre.server.http.headers import CONTENT_SECURITY_POLICY, SecurityHeaders
+from palabre.server.http.web import STATIC, web_routes
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -28,6 +29,7 @@ from playwright.sync_api import (
     expect,
 )
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from tests.conftest import Seed
 from tests.support.browser import (
@@ -79,7 +81,8 @@ def release() -> str:
 
 
 async def test_the_service_worker_is_served_from_the_root_and_names_this_release() -> None:
-    transport = httpx.ASGITransport(app=Starlette(routes=web_routes()))
+    app = Starlette(routes=web_routes(), middleware=[Middleware(SecurityHeaders)])
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://palabre") as http:
         worker = await http.get("/sw.js")
         page = await http.get("/d/00000000-0000-0000-0000-000000000000")
@@ -88,7 +91,7 @@ async def test_the_service_worker_is_served_from_the_root_and_names_this_release
     assert worker.headers["cache-control"] == "no-cache"  # a new release is seen at once
     assert worker.headers["content-security-policy"] == "default-src 'self'"
     assert "worker-src 'self'" in page.headers["content-security-policy"]
-    assert page.headers["content-security-policy"] == PAGE_HEADERS["Content-Security-Policy"]
+    assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
     # It names exactly the assets of this build, and a release made of them: any change to
     # the page or an asset makes a new worker with a new cache.

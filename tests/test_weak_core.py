@@ -151,7 +151,7 @@ async def test_a_large_first_sync_goes_out_in_messages_within_the_limit() -> Non
     spawn(connection.run_writer())
     try:
         room.join(connection)
-        room.receive(connection, sync_step1_message(b"\x00"))  # an empty state vector
+        await room.receive(connection, sync_step1_message(b"\x00"))  # an empty state vector
         await until(lambda: any(f.startswith(b"\x00\x01") for f in peer.frames))
         answer = [f for f in peer.frames if f[0] == 0 and f[1] in (1, 2)]
         assert len(answer) > 4

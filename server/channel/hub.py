@@ -39,9 +39,17 @@ class Subscription:
     ``since`` (the end of the log when the stream opened). Ends when the member is removed,
     when it overflows, or when the server shuts down; then ``ended`` holds the reason."""
 
-    def __init__(self, document_id: DocumentId, member_id: UUID, since: int, size: int) -> None:
+    def __init__(
+        self,
+        document_id: DocumentId,
+        member_id: UUID,
+        since: int,
+        size: int,
+        credential_id: UUID | None = None,
+    ) -> None:
         self.document_id = document_id
         self.member_id = member_id
+        self.credential_id = credential_id  # the token it was opened with
         self.since = since
         self.ended: str | None = None
         self.ended_event = asyncio.Event()
@@ -117,10 +125,14 @@ class EventHub:
 
     @contextlib.contextmanager
     def subscribe(
-        self, document_id: DocumentId, member_id: UUID, since: int
+        self,
+        document_id: DocumentId,
+        member_id: UUID,
+        since: int,
+        credential_id: UUID | None = None,
     ) -> Iterator[Subscription]:
         """``since``: the last notification stored when the stream opens."""
-        subscription = Subscription(document_id, member_id, since, self._queue_size)
+        subscription = Subscription(document_id, member_id, since, self._queue_size, credential_id)
         if self._closed:
             subscription.end("server shutting down")
         self._subscribers.setdefault(document_id, set()).add(subscription)
@@ -135,6 +147,18 @@ class EventHub:
     def disconnect(self, document_id: DocumentId, member_id: UUID, reason: str) -> int:
         """End one member's streams on one document (they were removed); returns how many."""
         theirs = [s for s in self._subscribers.get(document_id, set()) if s.member_id == member_id]
+        for subscription in theirs:
+            subscription.end(reason)
+        return len(theirs)
+
+    def end_credential(self, credential_id: UUID, reason: str) -> int:
+        """End every stream opened with one credential (it was revoked); returns how many."""
+        theirs = [
+            s
+            for subscribers in self._subscribers.values()
+            for s in subscribers
+            if s.credential_id == credential_id
+        ]
         for subscription in theirs:
             subscription.end(reason)
         return len(theirs)

@@ -9,7 +9,9 @@ same database):
   vote shows who voted, not how; an interview comes without its notes, whoever reads;
 - live connections whose member lost their role on the document close with 4403, those whose
   role changed with 4205 (stock clients reconnect with the new one); event streams of a member
-  who lost their role end.
+  who lost their role end;
+- live connections and event streams opened with a credential that was revoked close (4401)
+  and end: on every instance, since each follows the same log.
 
 It wakes up when this process stores such an event (``Wakeup``, told by the application after
 each save), when another instance on the same PostgreSQL database says it stored one
@@ -37,7 +39,7 @@ from palabre.domain.document import Document
 from palabre.domain.errors import NotFound
 from palabre.domain.ids import DocumentId
 from palabre.domain.interview import Interview
-from palabre.domain.member import EVERY_DOCUMENT, Member
+from palabre.domain.member import EVERY_DOCUMENT, Credential, Member
 from palabre.domain.shapes import Json
 from palabre.server.answers.comments import thread_answers
 from palabre.server.answers.committee import (
@@ -85,8 +87,10 @@ INTERVIEWS: dict[type, str] = {
     Interview.PassageLinked: "interview.linked",
     Interview.LinkRemoved: "interview.unlinked",
 }
+REVOCATION = Credential.Revoked
 TOPICS = frozenset(
-    get_topic(cls) for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *INTERVIEWS, *SUGGESTION_EVENTS)
+    get_topic(cls)
+    for cls in (*COMMITTEE, *MEMBERSHIP, *COMMENTS, *INTERVIEWS, *SUGGESTION_EVENTS, REVOCATION)
 )
 
 
@@ -200,6 +204,8 @@ class Relay:
                 published.to(self._hub)
         elif isinstance(event, MEMBERSHIP):
             await self._membership(event, notification.id)
+        elif isinstance(event, REVOCATION):
+            self._revoked(event.originator_id)
         elif (kind := COMMENTS.get(type(event))) is not None:
             await self._comment(event, kind, notification.id)
         elif (kind := INTERVIEWS.get(type(event))) is not None:
@@ -255,6 +261,14 @@ class Relay:
             "role changed; reconnect",
             keep=lambda connection: connection.role is role,
         )
+
+    def _revoked(self, credential_id: UUID) -> None:
+        """A revoked token opens nothing any more: close what it opened, here."""
+        reason = "token revoked"
+        closed = self._rooms.disconnect_credential(credential_id, CloseCode.UNAUTHORIZED, reason)
+        ended = self._hub.end_credential(credential_id, reason)
+        if closed or ended:
+            log.info("credential %s revoked: %d sockets, %d streams", credential_id, closed, ended)
 
     def _member_change(
         self,

@@ -1,8 +1,9 @@
 """``palabre verify DOC`` and ``palabre audit export DOC``: the tamper-evident history.
 
 ``verify`` checks the audit chain over the whole event log first (its lines come before the
-versions' summary, which stays the last line), then rebuilds every approved version of the
-document from the contribution events alone; exit status 1 if either is broken."""
+versions' summary, which stays the last line), then that the history index can read every
+contribution of the document, then rebuilds every approved version of the document from the
+contribution events alone; exit status 1 if any is broken."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import sys
 from typing import BinaryIO
 from uuid import UUID
 
-from palabre.domain.ids import parse_id
+from palabre.domain.ids import DocumentId, parse_id
 from palabre.projections.approved_versions import ApprovedVersions
 from palabre.projections.audit_chain import AuditChain
+from palabre.projections.history_index import HistoryIndex
+from palabre.projections.history_replay import UnreadableHistory
 from palabre.server.answers.audit import audit_lines, notes_revealer
 from palabre.server.bootstrap import Services
 from palabre.server.cli.parsers import Commands
@@ -41,8 +44,24 @@ def run_verify(services: Services, args: argparse.Namespace) -> int:
     document_id = parse_id(args.document, "document id")
     services.application.document(document_id)  # an unknown one: status 2
     chain_ok = verify_chain(services.audit)
+    history_ok = verify_history(services.history, DocumentId(document_id))
     versions_ok = verify_versions(services.versions, document_id)
-    return 0 if chain_ok and versions_ok else 1
+    return 0 if chain_ok and history_ok and versions_ok else 1
+
+
+def verify_history(history: HistoryIndex, document_id: DocumentId) -> bool:
+    """Index the whole log: a contribution the history cannot model is named."""
+    try:
+        position = history.catch_up(document_id)
+    except UnreadableHistory as found:
+        problem: UnreadableHistory | None = found
+    else:
+        problem = history.problem(document_id)
+    if problem is None:
+        print(f"history\tok\tevery contribution is readable; indexed to {position}")
+        return True
+    print(f"history\tBROKEN\tcontribution {problem.position}: {problem.reason}")
+    return False
 
 
 def verify_chain(audit: AuditChain) -> bool:

@@ -26,8 +26,11 @@ import orjson
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.awareness import decode_awareness
 from palabre.server.crdt.replica import InvalidUpdate
-from palabre.server.live.presence import MAX_CLIENTS_PER_CONNECTION, MAX_STATE_BYTES
+from palabre.server.live.presence import MAX_CLIENTS_PER_CONNECTION
 
+# The sending instance checked each state against its PALABRE_MAX_AWARENESS_BYTES; this
+# bound only limits what a damaged or forged notification can cost here.
+MAX_RELAYED_STATE_BYTES = 1 << 20
 CHANNEL = "palabre_live"
 MAX_PAYLOAD = 7900  # PostgreSQL refuses 8000 bytes and more
 MEMBER_FIELDS = frozenset({"id", "name", "organisation", "country", "role"})
@@ -121,7 +124,7 @@ def checked_presence(payload: bytes) -> bytes:
     for entry in entries:
         if entry.state == "null":
             continue
-        if len(entry.state) > MAX_STATE_BYTES:
+        if len(entry.state) > MAX_RELAYED_STATE_BYTES:
             raise InvalidUpdate("presence: state too large")
         state = orjson.loads(entry.state)
         member = state.get("member") if isinstance(state, dict) else None

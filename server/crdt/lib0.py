@@ -47,14 +47,22 @@ class Reader:
         return value
 
     def var_uint(self) -> int:
+        # One loop over the bytes, no call per byte: the update check reads ten of these per
+        # keystroke, on the event loop.
+        data, offset = self._data, self.offset
+        size = len(data)
         value = shift = 0
-        for _ in range(MAX_VARINT_BYTES):
-            byte = self.byte()
+        while offset < size:
+            byte = data[offset]
+            offset += 1
             value |= (byte & 0x7F) << shift
             if byte < 0x80:
+                self.offset = offset
                 return value
             shift += 7
-        raise IndexError("varint too long")
+            if shift >= 7 * MAX_VARINT_BYTES:
+                raise IndexError("varint too long")
+        raise IndexError("read past the end")
 
     def var_int(self) -> int:
         """lib0 ``readVarInt``: sign in bit 6 of the first byte, which holds 6 bits of value."""

@@ -34,9 +34,12 @@ class SyncStep1:
 
 @dataclass(frozen=True)
 class DocumentUpdate:
-    """A sync step 2 or an update: both carry an update for the document."""
+    """A sync step 2 or an update: both carry an update for the document. A sync step 2
+    (``resync``) answers the server's state vector with everything the client holds that the
+    server lacks, other people's edits included; an update carries what the client did."""
 
     update: bytes
+    resync: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def parse_message(frame: bytes) -> Message:
             if sync_kind == SYNC_STEP1:
                 return SyncStep1(_read_exact(frame, 2))
             if sync_kind in (SYNC_STEP2, SYNC_UPDATE):
-                return DocumentUpdate(_read_exact(frame, 2))
+                return DocumentUpdate(_read_exact(frame, 2), resync=sync_kind == SYNC_STEP2)
             raise InvalidUpdate(f"unknown sync type {sync_kind}")
         if kind == MESSAGE_AWARENESS:
             return AwarenessUpdate(_read_exact(frame, 1))

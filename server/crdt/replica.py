@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 
+from palabre.server.crdt.lib0 import Reader
 from pycrdt import Doc, Text, TransactionEvent, merge_updates
 
 BODY = "body"  # the shared Markdown text
@@ -101,6 +102,19 @@ class LiveText:
     @property
     def text(self) -> str:
         return str(self._text)
+
+    def size(self) -> int:
+        """The text's length in UTF-8 bytes, without reading the text."""
+        return len(self._text)
+
+    def clients(self) -> set[int]:
+        """The client ids that wrote anything this replica holds (its state vector's)."""
+        return set(self.clocks())
+
+    def clocks(self) -> dict[int, int]:
+        """The state vector: for each client id, the clock this replica holds up to."""
+        reader = Reader(self._doc.get_state())
+        return {reader.var_uint(): reader.var_uint() for _ in range(reader.var_uint())}
 
     def state_vector(self) -> bytes:
         return self._doc.get_state()

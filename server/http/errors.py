@@ -16,7 +16,8 @@ from palabre.domain.errors import (
     PositionConflict,
     Unauthenticated,
 )
-from palabre.server.errors import PayloadTooLarge, StoreUnavailable
+from palabre.projections.history_replay import UnreadableHistory
+from palabre.server.errors import PayloadTooLarge, StoreUnavailable, TooManyFailures
 
 HTTP_STATUS: dict[type[PalabreError], int] = {
     InvalidInput: 400,
@@ -26,6 +27,8 @@ HTTP_STATUS: dict[type[PalabreError], int] = {
     Conflict: 409,
     PositionConflict: 409,
     PayloadTooLarge: 413,
+    UnreadableHistory: 422,
+    TooManyFailures: 429,
     StoreUnavailable: 503,
 }
 

@@ -16,10 +16,11 @@ from uuid import UUID
 
 import anyio
 from palabre.domain.application import MemberInfo
-from palabre.domain.ids import DocumentId
+from palabre.domain.ids import DocumentId, credential_id_for
+from palabre.domain.member import hash_token
 from palabre.domain.shapes import Json
 from palabre.server.channel.hub import EventHub, Subscription, encode
-from palabre.server.http.plumbing import readable_document
+from palabre.server.http.plumbing import readable_document, request_token
 from palabre.server.http.schema import (
     QUERY_TOKEN_SECURITY,
     STRING,
@@ -54,6 +55,7 @@ class EventStream(Response):
         member_id: UUID,
         since: int,
         keep_alive: float,
+        credential_id: UUID | None = None,
     ) -> None:
         # Like StreamingResponse: no body attribute, so no Content-Length header.
         self.status_code = 200
@@ -62,11 +64,14 @@ class EventStream(Response):
         self._hub = hub
         self._document_id = document_id
         self._member_id = member_id
+        self._credential_id = credential_id
         self._since = since
         self._keep_alive = keep_alive
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        subscribe = self._hub.subscribe(self._document_id, self._member_id, self._since)
+        subscribe = self._hub.subscribe(
+            self._document_id, self._member_id, self._since, self._credential_id
+        )
         with subscribe as subscription:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._until_disconnect, receive, tasks.cancel_scope)
@@ -118,7 +123,10 @@ class EventsEndpoint:
             return Response(media_type=EventStream.media_type)
         recorder = self._store.application.recorder
         since = await self._store.call(recorder.max_notification_id) or 0
-        return EventStream(self._hub, document_id, member.id, since, self._keep_alive)
+        credential_id = credential_id_for(hash_token(request_token(request)))
+        return EventStream(
+            self._hub, document_id, member.id, since, self._keep_alive, credential_id
+        )
 
 
 EVENTS = content(

@@ -21,6 +21,7 @@ from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, PalabreErr
 from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.roles import Role
 from palabre.server.errors import PayloadTooLarge
+from palabre.server.failures import AuthFailures
 from palabre.server.http.errors import http_status
 from palabre.server.logs import log_document
 from palabre.server.storage.store import Store
@@ -28,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 MAX_JSON_BODY = 64 * 1024
+UNLIMITED = 1 << 62
 Handler = Callable[[Request], Awaitable[Response]]
 MemberHandler = Callable[[Request, MemberInfo], Awaitable[Response]]
 MARKDOWN = "text/markdown; charset=utf-8"
@@ -82,8 +84,9 @@ def request_token(request: Request) -> str:
 class Authenticated:
     """Wraps handlers: authenticate, set the acting member, translate domain errors."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, failures: AuthFailures | None = None) -> None:
         self._store = store
+        self._failures = failures or AuthFailures(UNLIMITED)
 
     def __call__(self, handler: MemberHandler, *, query_token: bool = False) -> Handler:
         """``query_token`` also accepts ``?token=`` when no header is sent: browsers'
@@ -91,9 +94,11 @@ class Authenticated:
         keeps tokens out of access logs)."""
 
         async def wrapped(request: Request) -> Response:
+            address = request.client.host if request.client else ""
             try:
+                self._failures.check(address)
                 token = request_token(request) if query_token else bearer_token(request)
-                member = await self._store.authenticate(token)
+                member = await self._authenticate(address, token)
                 _name_document(request)
                 with acting_as(member.id):
                     return await handler(request, member)
@@ -101,6 +106,13 @@ class Authenticated:
                 return error_response(error)
 
         return wrapped
+
+    async def _authenticate(self, address: str, token: str) -> MemberInfo:
+        try:
+            return await self._store.authenticate(token)
+        except Unauthenticated:
+            self._failures.failed(address)
+            raise
 
 
 def _name_document(request: Request) -> None:

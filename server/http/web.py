@@ -34,17 +34,11 @@ MEDIA_TYPES = {
     ".woff2": "font/woff2",
     ".txt": "text/plain; charset=utf-8",
 }
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; "
-    "img-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-}
+# Security headers (CSP, nosniff, no-referrer, no framing) come from ``headers.py``, on every
+# answer; a route's own Content-Security-Policy (the service worker's) is kept.
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
 WORKER_HEADERS = {
     "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'self'",  # a worker's policy is its script's
 }
 
@@ -90,7 +84,7 @@ class WebClient:
         asset = self.assets.get(name) if ASSET_NAME.match(name) else None
         if asset is None:
             return Response(b"no such asset\n", 404, media_type="text/plain; charset=utf-8")
-        headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+        headers = {"Cache-Control": IMMUTABLE}
         return _send(request, asset, headers)
 
 

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from uuid import UUID
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.errors import PositionConflict
@@ -30,7 +31,7 @@ from palabre.domain.ids import DocumentId
 from palabre.server.crdt.protocol import saved_message
 from palabre.server.live.connection import Connection
 from palabre.server.settings import Settings
-from palabre.server.storage.store import PendingRun
+from palabre.server.storage.store import PendingRun, StoredState
 
 log = logging.getLogger("palabre.room")
 
@@ -66,6 +67,15 @@ class ContributionStore(Protocol):
 
     async def checkpoint(self, document_id: DocumentId, minimum_tail: int) -> int | None:
         """Store a checkpoint if at least ``minimum_tail`` contributions follow the last."""
+
+    async def load(self, document_id: DocumentId, upto: int | None = None) -> StoredState:
+        """The latest checkpoint and the contributions after it (a replica's rebuild)."""
+
+    async def client_authors(
+        self, document_id: DocumentId, clients: set[int], before: int, window: int
+    ) -> dict[int, UUID]:
+        """Who first wrote under each of ``clients`` among the ``window`` contributions up to
+        position ``before``."""
 
 
 @dataclass
@@ -109,6 +119,7 @@ class Batcher:
         self._below_limit = asyncio.Event()
         self._below_limit.set()
         self._in_flight = False
+        self._flying: list[_Run] = []  # the batch being stored
         self._catching_up = asyncio.Lock()  # one reader of the tail at a time
         self._flusher = spawn(self._flush_loop())
 
@@ -119,6 +130,12 @@ class Batcher:
     @property
     def pending_bytes(self) -> int:
         return self._pending_bytes
+
+    def unstored(self) -> list[bytes]:
+        """Every change handed over and not known to be stored yet, oldest first (a rebuilt
+        replica applies them after the stored log; one stored meanwhile is a duplicate, which
+        changes nothing)."""
+        return [update for run in self._flying + self._runs for update in run.updates]
 
     def watch(self, on_death: Callable[[BaseException], None]) -> None:
         """Call ``on_death`` if the flush loop ever ends otherwise than by cancellation."""
@@ -217,6 +234,7 @@ class Batcher:
         runs = self._take_batch()
         acks = self._acks_after(runs)
         self._in_flight = True
+        self._flying = runs
         try:
             if runs:
                 await self._append(
@@ -236,6 +254,7 @@ class Batcher:
             return False
         finally:
             self._in_flight = False
+            self._flying = []
         self._failures = 0
         if self._pending_bytes < self._settings.max_pending_bytes:
             self._below_limit.set()

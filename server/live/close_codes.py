@@ -16,8 +16,10 @@ class CloseCode(IntEnum):
     UNAUTHORIZED = 4401  # missing, unknown or revoked token
     FORBIDDEN = 4403  # authenticated, but no role on this document
     DOCUMENT_NOT_FOUND = 4404  # no such document
-    MESSAGE_TOO_LARGE = 4413  # a frame above PALABRE_MAX_MESSAGE_BYTES
-    TOO_SLOW = 4429  # this client did not read fast enough; reconnect to resync
+    TIMEOUT = 4408  # the handshake took too long, or the client sent nothing for too long
+    MESSAGE_TOO_LARGE = 4413  # a frame, update, document or awareness state above its limit
+    FORBIDDEN_CONTENT = 4422  # an update outside the content rules (plain text in body only)
+    TOO_SLOW = 4429  # too slow to read, too many updates or connections, too many bad tokens
     INTERNAL_ERROR = 4500  # the room could not be loaded or failed; nothing persisted is lost
 
     @property
@@ -34,7 +36,9 @@ _MEANINGS = {
     CloseCode.UNAUTHORIZED: "missing or invalid token",
     CloseCode.FORBIDDEN: "no role on this document",
     CloseCode.DOCUMENT_NOT_FOUND: "unknown document",
+    CloseCode.TIMEOUT: "timed out",
     CloseCode.MESSAGE_TOO_LARGE: "message too large",
+    CloseCode.FORBIDDEN_CONTENT: "update refused by the content rules",
     CloseCode.TOO_SLOW: "client too slow to keep up",
     CloseCode.INTERNAL_ERROR: "internal error",
 }

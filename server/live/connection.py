@@ -1,8 +1,9 @@
 """One websocket session: who it is, what it may do, its outgoing queue, and its lifecycle.
 
-Sending never blocks the room: frames go to a bounded queue drained by the connection's own
-writer task (:meth:`Connection.run_writer`). A client that cannot keep up is closed with
-TOO_SLOW and resyncs on reconnect, so one weak link never slows the others down.
+Sending never blocks the room: frames go to a queue bounded in frames and in bytes, drained
+by the connection's own writer task (:meth:`Connection.run_writer`). A client that cannot keep
+up is closed with TOO_SLOW and resyncs on reconnect, so one weak link never slows the others
+down.
 
 Keepalive: when the writer has had nothing to send for ``keepalive`` seconds it sends a
 keepalive message (``crdt/protocol.py``), so that a stock y-websocket client, which drops a
@@ -23,7 +24,7 @@ import contextlib
 import logging
 from collections import deque
 from enum import Enum
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.roles import Role
@@ -55,9 +56,12 @@ class Connection:
         role: Role,
         queue_size: int,
         wants_acks: bool = False,
+        credential_id: UUID | None = None,
+        queue_bytes: int = 32 << 20,
         keepalive: float | None = None,
     ) -> None:
         self.session_id = uuid4().hex
+        self.credential_id = credential_id  # the token it authenticated with (its hash's id)
         self.peer = peer
         self.member = member
         self.role = role
@@ -69,6 +73,8 @@ class Connection:
         self.close_reason = ""
         self._queue: deque[bytes] = deque()
         self._queue_size = queue_size
+        self._queue_bytes = queue_bytes  # the same bound, in bytes
+        self._queued_bytes = 0
         self._ready = asyncio.Event()
         self._writing = False
         self._keepalive = keepalive  # seconds of silence before a keepalive; None: never
@@ -89,10 +95,14 @@ class Connection:
         """Queue a frame; dropped once the connection is closing."""
         if self.state is not State.OPEN:
             return
-        if len(self._queue) >= self._queue_size:
+        if (
+            len(self._queue) >= self._queue_size
+            or self._queued_bytes + len(frame) > self._queue_bytes
+        ):
             self.close(CloseCode.TOO_SLOW, "send queue overflowed; reconnect to resync")
             return
         self._queue.append(frame)
+        self._queued_bytes += len(frame)
         self._ready.set()
 
     def close(self, code: CloseCode, reason: str = "") -> None:
@@ -105,6 +115,7 @@ class Connection:
         self.close_reason = _truncate(reason or code.meaning)
         if code is not CloseCode.NORMAL:
             self._queue.clear()
+            self._queued_bytes = 0
         self._ready.set()
 
     def peer_gone(self) -> None:
@@ -113,6 +124,7 @@ class Connection:
             self.close_code = CloseCode.NORMAL
         self.state = State.CLOSED
         self._queue.clear()
+        self._queued_bytes = 0
         self._ready.set()
 
     async def run_writer(self) -> None:
@@ -125,7 +137,9 @@ class Connection:
                 if not await self._wait_ready():
                     self.send(keepalive_message())
                 while self._queue:
-                    await self.peer.send(self._queue.popleft())
+                    frame = self._queue.popleft()
+                    self._queued_bytes -= len(frame)
+                    await self.peer.send(frame)
                 if self.state is not State.OPEN:
                     break
                 self._ready.clear()

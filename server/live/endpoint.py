@@ -1,19 +1,38 @@
 """The websocket endpoint ``/ws/{document_id}?token=TOKEN``: the y-websocket protocol.
 
 The handshake is always accepted so that refusals reach the client as named close codes
-(a refused handshake would only show as an HTTP error, without a reason)."""
+(a refused handshake would only show as an HTTP error, without a reason). Before anything
+else: the ``Origin`` a browser sends must be the page's own or an allowed one (another site
+cannot open a socket with a member's stored token), the address must not be over its limit
+of failed authentications, and the whole handshake (authentication, loading the room) must
+end within ``handshake_timeout_ms``. Then every frame is bounded (size, rate) and the
+connection closes after ``idle_timeout_seconds`` without one. Each refusal closes only this
+connection, with a close code and a log line naming the member and the reason; nothing of a
+refused frame is stored. A crash of this handler (a bug) leaves the room and the other
+connections as they are: ``finally`` leaves the room and releases it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from uuid import UUID
 
+from palabre.domain.application import MemberInfo
 from palabre.domain.errors import InvalidInput, NotFound, Unauthenticated
-from palabre.domain.ids import DocumentId, parse_id
+from palabre.domain.ids import DocumentId, credential_id_for, parse_id
+from palabre.domain.member import hash_token
+from palabre.domain.roles import Role
+from palabre.server.crdt.check import ForbiddenContent, TooLarge
 from palabre.server.crdt.replica import InvalidUpdate
+from palabre.server.errors import TooManyFailures
+from palabre.server.failures import AuthFailures
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
+from palabre.server.live.limits import Flooding, MemberRates, Throttle
 from palabre.server.live.peer import WebSocketPeer
 from palabre.server.live.room import Room
 from palabre.server.live.rooms import Rooms
@@ -33,53 +52,124 @@ REFUSED = {  # close codes that refuse a frame, by the reason metrics name
 }
 
 
+class Refused(Exception):
+    """The handshake refused: the close code and reason to send."""
+
+    def __init__(self, code: CloseCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Admitted:
+    member: MemberInfo
+    role: Role
+    document_id: DocumentId
+    credential_id: UUID
+    token: str  # for the check after joining; never logged
+
+
 class LiveEndpoint:
     def __init__(
-        self, store: Store, rooms: Rooms, settings: Settings, metrics: Metrics | None = None
+        self,
+        store: Store,
+        rooms: Rooms,
+        settings: Settings,
+        failures: AuthFailures,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._rooms = rooms
         self._settings = settings
+        self._failures = failures
+        self._members = MemberRates(settings)
         self._metrics = metrics or Metrics()
 
     async def handle(self, websocket: WebSocket) -> None:
         await websocket.accept()
         try:
-            token = websocket.query_params.get("token", "")
+            async with asyncio.timeout(self._settings.handshake_timeout_ms / 1000):
+                admitted = await self._admit(websocket)
+                room = await self._acquire(admitted.document_id)
+        except Refused as refusal:
+            await _refuse(websocket, refusal.code, str(refusal))
+            return
+        except TimeoutError:
+            await _refuse(websocket, CloseCode.TIMEOUT, "handshake took too long")
+            return
+        bucket = self._members.open(admitted.member.id)
+        if bucket is None:
+            self._rooms.release(room)
+            log.warning("refusing %s: too many connections", admitted.member.id)
+            await _refuse(websocket, CloseCode.TOO_SLOW, "too many connections for one member")
+            return
+        try:
+            await self._serve(websocket, room, admitted, Throttle(self._settings, bucket))
+        finally:
+            self._members.close(admitted.member.id)
+
+    async def _admit(self, websocket: WebSocket) -> Admitted:
+        if not self._origin_allowed(websocket):
+            raise Refused(CloseCode.FORBIDDEN, "origin not allowed")
+        address = websocket.client.host if websocket.client else ""
+        token = websocket.query_params.get("token", "")
+        try:
+            self._failures.check(address)
             member = await self._store.authenticate(token)
+        except TooManyFailures as error:
+            raise Refused(CloseCode.TOO_SLOW, str(error)) from None
+        except Unauthenticated as error:
+            self._failures.failed(address)
+            raise Refused(CloseCode.UNAUTHORIZED, str(error)) from None
+        try:
             document_id = DocumentId(parse_id(websocket.path_params["document_id"], "document id"))
             await self._store.document(document_id)
-        except Unauthenticated as error:
-            await _refuse(websocket, CloseCode.UNAUTHORIZED, str(error))
-            return
         except (NotFound, InvalidInput):
-            await _refuse(websocket, CloseCode.DOCUMENT_NOT_FOUND, "unknown document")
-            return
+            raise Refused(CloseCode.DOCUMENT_NOT_FOUND, "unknown document") from None
         role = member.role_on(document_id)
         if role is None:
-            await _refuse(websocket, CloseCode.FORBIDDEN, "no role on this document")
-            return
+            raise Refused(CloseCode.FORBIDDEN, "no role on this document")
+        credential_id = credential_id_for(hash_token(token))
+        return Admitted(member, role, document_id, credential_id, token)
+
+    def _origin_allowed(self, websocket: WebSocket) -> bool:
+        """Browsers always send ``Origin``; scripts and native clients may not (they hold the
+        token themselves, so there is nothing to hijack). The page's own origin (same host as
+        the request) and the configured ones are allowed."""
+        origin = websocket.headers.get("origin")
+        if origin is None:
+            return True
+        if urlsplit(origin).netloc == websocket.headers.get("host", ""):
+            return True
+        return origin.rstrip("/") in self._settings.origins()
+
+    async def _acquire(self, document_id: DocumentId) -> Room:
         log_document.set(document_id)  # this connection's task only: log lines name it
         try:
-            room = await self._rooms.acquire(document_id)
+            return await self._rooms.acquire(document_id)
         except Exception:
             log.exception("document %s: could not load the room", document_id)
-            await _refuse(websocket, CloseCode.INTERNAL_ERROR, "document could not be loaded")
-            return
-        log_member.set(member.id)  # after the room's tasks were made: they are the room's
+            raise Refused(CloseCode.INTERNAL_ERROR, "document could not be loaded") from None
+
+    async def _serve(
+        self, websocket: WebSocket, room: Room, admitted: Admitted, throttle: Throttle
+    ) -> None:
+        log_member.set(admitted.member.id)  # after the room's tasks were made: they are the room's
         connection = Connection(
             WebSocketPeer(websocket),
-            member,
-            role,
+            admitted.member,
+            admitted.role,
             queue_size=self._settings.send_queue,
+            queue_bytes=self._settings.send_queue_bytes,
             wants_acks=websocket.query_params.get("acks") == "1",
+            credential_id=admitted.credential_id,
             keepalive=self._settings.keepalive_seconds,
         )
         writer = asyncio.get_running_loop().create_task(connection.run_writer())
         try:
             room.join(connection)
-            await self._recheck(connection, document_id, token)
-            await self._read(room, connection, websocket)
+            await self._recheck(connection, admitted)
+            await self._read(room, connection, websocket, throttle)
         finally:
             log_member.set(None)  # what the room does next (unloading) is nobody's
             room.leave(connection)
@@ -91,53 +181,93 @@ class LiveEndpoint:
                 await asyncio.wait_for(writer, timeout=5)
             writer.cancel()
 
-    async def _recheck(self, connection: Connection, document_id: DocumentId, token: str) -> None:
-        """A removal or role change made while this connection was joining could not close
-        it (it was not in the room yet): check once more now that it is."""
+    async def _recheck(self, connection: Connection, admitted: Admitted) -> None:
+        """A removal, role change or revocation made while this connection was joining could
+        not close it (it was not in the room yet): check once more now that it is."""
         try:
-            member = await self._store.authenticate(token)
+            member = await self._store.authenticate(admitted.token)
         except Unauthenticated:
             connection.close(CloseCode.UNAUTHORIZED, "token revoked")
             return
-        role = member.role_on(document_id)
+        role = member.role_on(admitted.document_id)
         if role is None:
             connection.close(CloseCode.FORBIDDEN, "no role on this document")
         elif role is not connection.role:
             connection.close(CloseCode.RESET_CONNECTION, "role changed; reconnect")
 
-    async def _read(self, room: Room, connection: Connection, websocket: WebSocket) -> None:
-        limit = self._settings.max_message_bytes
+    async def _read(
+        self, room: Room, connection: Connection, websocket: WebSocket, throttle: Throttle
+    ) -> None:
+        idle = self._settings.idle_timeout_seconds
         received = 0
         while connection.open:
             try:
-                message = await websocket.receive()
+                async with asyncio.timeout(idle):
+                    message = await websocket.receive()
+            except TimeoutError:
+                _refusing(connection, CloseCode.TIMEOUT, f"nothing received for {idle} s")
+                return
             except (WebSocketDisconnect, RuntimeError):
                 connection.peer_gone()
                 return
             if message["type"] == "websocket.disconnect":
                 connection.peer_gone()
                 return
-            frame = message.get("bytes")
-            if frame is None:
-                connection.close(CloseCode.BAD_MESSAGE, "text frames are not part of the protocol")
-                return
-            if len(frame) > limit:
-                connection.close(CloseCode.MESSAGE_TOO_LARGE, f"frame above {limit} bytes")
-                return
             received += 1
             if received % FRAMES_BETWEEN_YIELDS == 0:
                 # The transport hands over a whole socket read of frames without suspending:
                 # let the other connections' writers run, or one flooding client starves them.
                 await asyncio.sleep(0)
-            try:
-                room.receive(connection, frame)
-            except InvalidUpdate as error:
-                log.info(
-                    "closing %s (%s): %s", connection.session_id, connection.member.name, error
-                )
-                connection.close(CloseCode.BAD_MESSAGE, str(error))
+            if not await self._handle(room, connection, message.get("bytes"), throttle):
                 return
             await room.backpressure()
+
+    async def _handle(
+        self, room: Room, connection: Connection, frame: bytes | None, throttle: Throttle
+    ) -> bool:
+        """One frame; False once the connection was closed for it."""
+        limit = self._settings.max_message_bytes
+        if frame is None:
+            _refusing(connection, CloseCode.BAD_MESSAGE, "text frames are not part of the protocol")
+            return False
+        if len(frame) > limit:
+            _refusing(connection, CloseCode.MESSAGE_TOO_LARGE, f"frame above {limit} bytes")
+            return False
+        try:
+            if frame[:1] == b"\x01":
+                await throttle.awareness()
+            else:  # updates, and sync step 1 too: each answer encodes the document
+                await throttle.update()
+            await room.receive(connection, frame)
+        except Flooding as error:
+            _refusing(connection, CloseCode.TOO_SLOW, str(error))
+            return False
+        except InvalidUpdate as error:
+            _refusing(connection, _close_code(error), str(error))
+            return False
+        return True
+
+
+def _close_code(error: InvalidUpdate) -> CloseCode:
+    if isinstance(error, TooLarge):
+        return CloseCode.MESSAGE_TOO_LARGE
+    if isinstance(error, ForbiddenContent):
+        return CloseCode.FORBIDDEN_CONTENT
+    return CloseCode.BAD_MESSAGE
+
+
+def _refusing(connection: Connection, code: CloseCode, reason: str) -> None:
+    """Close one connection for what it sent, with a log line naming the member."""
+    member = connection.member
+    log.warning(
+        "closing %s of %s (%s) with %d: %s",
+        connection.session_id,
+        member.name,
+        member.id,
+        int(code),
+        reason,
+    )
+    connection.close(code, reason)
 
 
 async def _refuse(websocket: WebSocket, code: CloseCode, reason: str) -> None:

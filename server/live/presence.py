@@ -28,9 +28,9 @@ from typing import Any
 
 import orjson
 from palabre.server.crdt.awareness import AwarenessEntry, decode_awareness, encode_awareness
+from palabre.server.crdt.check import TooLarge
 from palabre.server.crdt.replica import InvalidUpdate
 
-MAX_STATE_BYTES = 16 * 1024
 MAX_CLIENTS_PER_CONNECTION = 8
 TIMEOUT_SECONDS = 30.0  # y-protocols' outdatedTimeout
 MAX_REMEMBERED = 4096  # client ids whose leaving clock is remembered
@@ -55,9 +55,10 @@ class Applied:
 
 
 class Presence:
-    def __init__(self, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(self, max_state_bytes: int = 16 << 10, timeout: float = TIMEOUT_SECONDS) -> None:
         self._held: dict[int, _Held] = {}
         self._removed: dict[int, int] = {}  # client id -> the clock the others saw it leave at
+        self._max_state_bytes = max_state_bytes
         self._timeout = timeout
 
     def apply(
@@ -74,7 +75,7 @@ class Presence:
                 held.owner = owner  # the same member, reconnected: the new connection's now
             if held is None and self._count(owner) >= MAX_CLIENTS_PER_CONNECTION:
                 raise InvalidUpdate("too many awareness clients on one connection")
-            state = self._stamped(entry.state, stamp)
+            state = self._stamped(entry.state, stamp, self._max_state_bytes)
             if held is not None and entry.clock <= held.clock and state != "null":
                 held.renewed = now
                 continue  # stale, or what the others hold already
@@ -131,9 +132,9 @@ class Presence:
         return sum(1 for held in self._held.values() if held.owner == owner)
 
     @staticmethod
-    def _stamped(state: str, stamp: Mapping[str, Any]) -> str:
-        if len(state) > MAX_STATE_BYTES:
-            raise InvalidUpdate("awareness state too large")
+    def _stamped(state: str, stamp: Mapping[str, Any], limit: int) -> str:
+        if len(state) > limit:
+            raise TooLarge(f"an awareness state above {limit} characters")
         try:
             value = orjson.loads(state) if state else None
         except orjson.JSONDecodeError:

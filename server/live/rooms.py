@@ -13,6 +13,7 @@ from uuid import UUID
 
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.replica import rebuild
+from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection, State
 from palabre.server.live.room import PresenceListener, Room
@@ -27,12 +28,18 @@ GOING_AWAY_SECONDS = 2.0  # for close frames to be written before the server sto
 
 class Rooms:
     def __init__(
-        self, store: Store, settings: Settings, on_presence: PresenceListener | None = None
+        self,
+        store: Store,
+        settings: Settings,
+        checker: UpdateChecker | None = None,
+        on_presence: PresenceListener | None = None,
     ) -> None:
-        """``on_presence`` is told of every presence change in every room (the cluster's
+        """``checker`` validates updates before they reach a replica (in the loop when none is
+        given); ``on_presence`` is told of every presence change in every room (the cluster's
         notifier passes it to the other instances)."""
         self._store = store
         self._settings = settings
+        self._checker = checker or InlineChecker()
         self._on_presence = on_presence
         self._rooms: dict[DocumentId, Room] = {}
         self._loading: dict[DocumentId, asyncio.Future[Room]] = {}
@@ -105,7 +112,7 @@ class Rooms:
             stored.position,
             len(stored.tail),
         )
-        return Room(
+        room = Room(
             document_id,
             live,
             position=stored.position,
@@ -113,8 +120,11 @@ class Rooms:
             store=self._store,
             settings=self._settings,
             spawn=self.spawn,
+            checker=self._checker,
             on_presence=self._on_presence,
         )
+        room.learn_authors(stored.tail, stored.authors)
+        return room
 
     @contextlib.asynccontextmanager
     async def loaded(self, document_id: DocumentId) -> AsyncIterator[Room | None]:
@@ -151,6 +161,17 @@ class Rooms:
         those ``keep`` spares; returns how many were closed."""
         room = self._rooms.get(document_id)
         return 0 if room is None else room.disconnect(member_id, code, reason, keep)
+
+    def disconnect_credential(self, credential_id: UUID, code: CloseCode, reason: str) -> int:
+        """Close every live connection (in this process) opened with one credential, which
+        was just revoked; returns how many were closed."""
+        closed = 0
+        for room in self._rooms.values():
+            theirs = [c for c in room.connections if c.credential_id == credential_id]
+            for connection in theirs:
+                connection.close(code, reason)
+            closed += len(theirs)
+        return closed
 
     async def flush(self, document_id: DocumentId) -> None:
         """Return once everything this process received for the document is stored, so that

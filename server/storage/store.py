@@ -23,6 +23,8 @@ from palabre.domain.contribution import NewContribution
 from palabre.domain.errors import PalabreError, PositionConflict
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt import replica
+from palabre.server.crdt.check import check_update
+from palabre.server.crdt.replica import InvalidUpdate
 from palabre.server.metrics import Metrics
 
 P = ParamSpec("P")
@@ -45,6 +47,7 @@ class StoredState:
     position: int
     checkpoint: bytes | None
     tail: list[bytes]
+    authors: list[UUID]  # the member of each contribution of the tail
 
     def updates(self) -> list[bytes]:
         return ([self.checkpoint] if self.checkpoint is not None else []) + self.tail
@@ -106,11 +109,12 @@ class Store:
         app = self.application
         checkpoint = app.latest_checkpoint(document_id, upto)
         after = 0 if checkpoint is None else checkpoint.originator_version
-        tail = [c.update for c in app.contributions(document_id, after=after, upto=upto)]
+        contributions = list(app.contributions(document_id, after=after, upto=upto))
         return StoredState(
-            position=after + len(tail),
+            position=after + len(contributions),
             checkpoint=None if checkpoint is None else checkpoint.state,
-            tail=tail,
+            tail=[c.update for c in contributions],
+            authors=[c.member_id for c in contributions],
         )
 
     async def tail(self, document_id: DocumentId, after: int) -> list[tuple[int, bytes]]:
@@ -119,6 +123,28 @@ class Store:
                 (c.originator_version, c.update)
                 for c in self.application.contributions(document_id, after=after)
             ]
+
+        return await self.call(read)
+
+    async def client_authors(
+        self, document_id: DocumentId, clients: set[int], before: int, window: int
+    ) -> dict[int, UUID]:
+        """Who first wrote under each of ``clients`` among the ``window`` contributions up to
+        position ``before`` (a bounded look back: the room's owner map after a restart)."""
+
+        def read() -> dict[int, UUID]:
+            found: dict[int, UUID] = {}
+            start = max(0, before - window)
+            for contribution in self.application.contributions(document_id, start, before):
+                try:
+                    written = check_update(contribution.update).clients
+                except InvalidUpdate:
+                    continue  # stored before the check existed: owns nothing
+                for client in written & clients:
+                    found.setdefault(client, contribution.member_id)
+                if len(found) == len(clients):
+                    break
+            return found
 
         return await self.call(read)
 

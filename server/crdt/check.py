@@ -1,0 +1,232 @@
+"""The update check: what an update from the network may contain, decided by reading its
+bytes (the Yjs v1 update format), never by trusting the engine.
+
+An update passes only if it inserts and deletes plain text in the root text ``body``:
+
+- every struct is a GC, a skip, or an item whose content is a string or deleted content
+  (no JSON, binary, embed, format, type, any, sub-document or move content);
+- an item without origins names its parent, and that parent must be the root ``body``
+  (no other root, no parent by id, no map key);
+- client ids are between 1 and 2**53 - 1 (Yjs draws 32-bit ones, pycrdt 53-bit ones; 0 is the
+  server's own) and clocks stay below 2**53 (JavaScript's exact integers);
+- the bytes end exactly where the update does.
+
+:func:`check_update` returns the update's :class:`Shape` (the client ids it writes under and
+the UTF-8 bytes it inserts) for the rules that need the room's state (who owns a client id,
+how large the document may grow). Refusals are :class:`InvalidUpdate` (malformed) or its
+subclass :class:`ForbiddenContent` (well formed, but outside the rules above). Pure Python,
+linear in the update's size, no engine: it runs in the server's event loop for small updates
+and in a worker process for large ones (``live/checker.py``). A crash here is an ordinary
+exception; nothing is held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from palabre.server.crdt.lib0 import write_var_uint
+from palabre.server.crdt.replica import BODY, InvalidUpdate
+
+MAX_CLIENT_ID = 2**53 - 1
+MAX_CLOCK = 2**53
+MAX_CLIENTS_PER_UPDATE = 4096
+
+GC_REF = 0
+DELETED_REF = 1
+STRING_REF = 4
+SKIP_REF = 10
+CONTENT_NAMES = {
+    2: "JSON content",
+    3: "binary content",
+    5: "an embed",
+    6: "a formatting attribute",
+    7: "a nested type",
+    8: "structured content",
+    9: "a sub-document",
+    11: "a move",
+}
+HAS_ORIGIN = 0x80
+HAS_RIGHT_ORIGIN = 0x40
+HAS_PARENT_SUB = 0x20
+
+
+class ForbiddenContent(InvalidUpdate):
+    """A well-formed update that writes something Palabre does not accept."""
+
+
+class TooLarge(InvalidUpdate):
+    """An update, a document or an awareness state above its configured limit."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """The structs one update writes under one client id: clocks ``[clock, end)``, encoded
+    in bytes ``[start, stop)`` of the update."""
+
+    client: int
+    clock: int
+    end: int
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the room needs to know of an accepted update."""
+
+    clients: frozenset[int]  # the client ids it writes structs under
+    inserted_bytes: int  # UTF-8 bytes of text it inserts
+    deletes: bool  # it carries a delete set
+    groups: tuple[Group, ...] = ()
+    structs_end: int = 0  # where the delete set starts
+
+    def without(self, update: bytes, clients: set[int]) -> bytes:
+        """The same update without the structs written under ``clients`` (its delete set
+        kept whole): the v1 format lists each client's structs as one run of bytes."""
+        kept = [g for g in self.groups if g.client not in clients]
+        if len(kept) == len(self.groups):
+            return update
+        parts = [write_var_uint(len(kept))]
+        parts += [update[g.start : g.stop] for g in kept]
+        parts.append(update[self.structs_end :])
+        return b"".join(parts)
+
+
+def check_update(update: bytes) -> Shape:
+    """Read ``update`` whole; return its shape, or raise InvalidUpdate / ForbiddenContent."""
+    try:
+        groups, inserted, at = _structs(update)
+        structs_end = at
+        deletes, at = _delete_set(update, at)
+    except (IndexError, UnicodeDecodeError) as error:
+        raise InvalidUpdate(f"malformed update: {error}") from None
+    if at != len(update):
+        raise InvalidUpdate(f"{len(update) - at} bytes after the end of the update")
+    clients = frozenset(g.client for g in groups if g.end > g.clock)
+    return Shape(clients, inserted, deletes, tuple(groups), structs_end)
+
+
+# The readers below take the bytes and an offset and return what they read with the next
+# offset: plain functions, no object, since they run for every keystroke on the event loop.
+
+
+def _uint(data: bytes, at: int) -> tuple[int, int]:
+    """A lib0 varuint at ``at``; IndexError past the end or beyond ten bytes."""
+    byte = data[at]
+    if byte < 0x80:
+        return byte, at + 1
+    value, shift = byte & 0x7F, 7
+    while True:
+        at += 1
+        byte = data[at]
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at + 1
+        shift += 7
+        if shift >= 70:
+            raise IndexError("varint too long")
+
+
+def _structs(data: bytes, at: int = 0) -> tuple[list[Group], int, int]:
+    found: list[Group] = []
+    inserted = 0
+    groups, at = _uint(data, at)
+    if groups > MAX_CLIENTS_PER_UPDATE:
+        raise InvalidUpdate(f"malformed update: {groups} client ids announced")
+    for _ in range(groups):
+        start = at
+        count, at = _uint(data, at)
+        client, at = _uint(data, at)
+        clock, at = _uint(data, at)
+        _client(client)
+        end = _clock(clock)
+        for _ in range(count):
+            length, utf8, at = _struct(data, at)
+            end = _clock(end + length)
+            inserted += utf8
+        found.append(Group(client, clock, end, start, at))
+    return found, inserted, at
+
+
+def _struct(data: bytes, at: int) -> tuple[int, int, int]:
+    """One struct: its length in clock units, the UTF-8 bytes of text it inserts, and the
+    offset after it. The origins' ids are read inline (this runs for every keystroke)."""
+    info = data[at]
+    at += 1
+    ref = info & 0x1F
+    if ref in (GC_REF, SKIP_REF):
+        length, at = _uint(data, at)
+        return _clock(length), 0, at
+    if info & HAS_ORIGIN:
+        client, at = _uint(data, at)
+        clock, at = _uint(data, at)
+        if not 0 < client <= MAX_CLIENT_ID or clock >= MAX_CLOCK:
+            _id_in_range(client, clock)
+    if info & HAS_RIGHT_ORIGIN:
+        client, at = _uint(data, at)
+        clock, at = _uint(data, at)
+        if not 0 < client <= MAX_CLIENT_ID or clock >= MAX_CLOCK:
+            _id_in_range(client, clock)
+    if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
+        at = _root_parent(data, at, info)
+    if ref == STRING_REF:
+        size, at = _uint(data, at)
+        end = at + size
+        if end > len(data):
+            raise IndexError("a string beyond the end")
+        raw = data[at:end]
+        if raw.isascii():
+            return size, size, end
+        return len(raw.decode("utf-8").encode("utf-16-le")) // 2, size, end
+    if ref == DELETED_REF:
+        length, at = _uint(data, at)
+        return _clock(length), 0, at
+    raise ForbiddenContent(f"{CONTENT_NAMES.get(ref, f'content of kind {ref}')}: plain text only")
+
+
+def _root_parent(data: bytes, at: int, info: int) -> int:
+    kind, at = _uint(data, at)
+    if kind != 1:
+        raise ForbiddenContent("an item inside a nested type: plain text in body only")
+    size, at = _uint(data, at)
+    if at + size > len(data):
+        raise IndexError("a name beyond the end")
+    name = data[at : at + size].decode("utf-8")
+    if name != BODY:
+        raise ForbiddenContent(f"a root type other than {BODY!r}: plain text in body only")
+    if info & HAS_PARENT_SUB:
+        raise ForbiddenContent("a map entry in body: plain text only")
+    return at + size
+
+
+def _id_in_range(client: int, clock: int) -> None:
+    _client(client)
+    _clock(clock)
+
+
+def _client(client: int) -> int:
+    if not 0 < client <= MAX_CLIENT_ID:
+        raise ForbiddenContent(f"client id {client} out of range")
+    return client
+
+
+def _clock(clock: int) -> int:
+    if clock >= MAX_CLOCK:
+        raise ForbiddenContent(f"clock or length {clock} out of range")
+    return clock
+
+
+def _delete_set(data: bytes, at: int) -> tuple[bool, int]:
+    clients, at = _uint(data, at)
+    if clients > MAX_CLIENTS_PER_UPDATE:
+        raise InvalidUpdate(f"malformed update: a delete set naming {clients} client ids")
+    for _ in range(clients):
+        client, at = _uint(data, at)
+        _client(client)
+        ranges, at = _uint(data, at)
+        for _ in range(ranges):
+            clock, at = _uint(data, at)
+            length, at = _uint(data, at)
+            _clock(clock)
+            _clock(length)
+    return clients > 0, at

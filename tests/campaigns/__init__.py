@@ -1,0 +1,1 @@
+"""Campaigns: long, hostile runs against a real server (fuzzing, crashes)."""
