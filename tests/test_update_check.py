@@ -5,6 +5,7 @@ malformed bytes are refused; the shape reports client ids and inserted bytes."""
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -177,7 +178,7 @@ ACCEPTED = {
     "largest-ids": keystroke(
         b"\xc4" + write_var_uint(2**53 - 1) + write_var_uint(2**53 - 1) + ORIGIN,
         writer=write_var_uint(2**53 - 1),
-        clock=2**53 - 2,
+        clock=2**49 - 1,  # the keystroke reader's largest: seven bytes
     ),
 }
 
@@ -188,13 +189,25 @@ def test_the_keystroke_reader_reads_usual_keystrokes_as_the_full_reader(update: 
     assert read_keystroke(update) == check_in_full(update) == check_update(update)
 
 
-def test_the_keystroke_reader_counts_characters_as_javascript_does() -> None:
-    shape = check_update(keystroke(text="é😀".encode(), clock=10))
+def test_clock_ranges_count_characters_as_javascript_does() -> None:
+    update = keystroke(text="é😀".encode(), clock=10)
+    shape = check_update(update)
+    assert read_keystroke(update) is not None
     assert (shape.inserted_bytes, shape.groups[0].clock, shape.groups[0].end) == (6, 10, 13)
+
+
+def test_a_shape_from_a_worker_comes_back_read_without_the_update() -> None:
+    update = keystroke(text=b"x" * 100_000)
+    shape = read_keystroke(update)
+    assert shape is not None
+    pickled = pickle.dumps(shape)
+    assert len(pickled) < 1000
+    assert pickle.loads(pickled) == shape == check_in_full(update)
 
 
 LEFT_TO_THE_FULL_READER = {
     "two-structs": b"\x01\x02" + WRITER + b"\x05" + (b"\x84" + ORIGIN + b"\x01a") * 2 + b"\x00",
+    "clock-of-eight-bytes": keystroke(clock=2**53 - 2),
     "deletes-of-two-clients": keystroke(deletes=delete_set((101, [(0, 1)]), (202, [(3, 1)]))),
     "deleted-content": b"\x01\x01" + WRITER + b"\x05\x81" + ORIGIN + b"\x03\x00",
     "nine-byte-client-id": keystroke(writer=b"\xe5" + b"\x80" * 7 + b"\x00"),  # 101, padded
