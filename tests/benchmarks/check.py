@@ -120,11 +120,11 @@ async def in_process(updates: list[bytes], runs: int) -> None:
             flush=True,
         )
     for index, clock in ((0, "CPU"), (1, "wall")):
-        checked = statistics.median(r[index] for r in on)
+        with_check = statistics.median(r[index] for r in on)
         bare = statistics.median(r[index] for r in off)
         print(
-            f"  median, {clock} time: {checked:,.0f} updates/s with the check, {bare:,.0f} "
-            f"without: ratio {checked / bare:.3f}"
+            f"  median, {clock} time: {with_check:,.0f} updates/s with the check, {bare:,.0f} "
+            f"without: ratio {with_check / bare:.3f}"
         )
 
 
