@@ -5,7 +5,8 @@ frames never slows down the clients whose latency the campaign measures:
 
 One task per URL connects, sends frames (``frames.py``) until the server closes the
 connection, and reconnects, until SECONDS have passed or the server has read FRAMES frames;
-then it prints a JSON report: frames by kind, close codes, and what went wrong.
+then it prints a JSON report: frames by kind, close codes, and what went wrong. It runs at
+a lower CPU priority than the server (nice 10), as an attacker elsewhere would.
 
 Frames go out in bursts of ``BURST``, each followed by a ping: the pong says that the server
 read the burst (uvicorn answers a ping when it parses it, and reads a connection's next
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections import Counter
@@ -35,6 +37,7 @@ NAMED = {int(code) for code in CloseCode}
 ABNORMAL = 1006  # no close frame: the transport dropped the connection
 BURST = 4  # frames between two pings
 PONG_TIMEOUT = 60  # a server that reads nothing this long is a finding
+NICENESS = 10  # below the server and the members whose latency is measured
 
 
 @dataclass
@@ -143,6 +146,7 @@ async def main(seconds: float, budget: int, seed: int, urls: list[str]) -> Attac
 
 
 if __name__ == "__main__":
+    os.nice(NICENESS)  # an attacker is on another machine: its frames are not the server's work
     seconds, budget, seed, *urls = sys.argv[1:]
     attack_report = asyncio.run(main(float(seconds), int(budget), int(seed), urls))
     print(orjson.dumps(attack_report.as_json()).decode())
