@@ -55,6 +55,7 @@ BEFORE = 5.0  # seconds of editing before the attack starts
 ATTACK = 8.0  # seconds of attack between two pauses
 PAUSE = 2.0  # seconds the attacker is stopped
 SETTLE = 0.3  # seconds after a switch whose samples count for neither figure
+SLOWER = "the other document more than twice as slow under attack"
 
 
 @dataclass
@@ -329,7 +330,7 @@ async def check_after(server: ServerProcess, actors: Cast, report: Report) -> No
 def judge(report: Report) -> None:
     if report.attacked_ms > 2 * report.baseline_ms:
         report.problems.append(
-            f"latency {report.attacked_ms:.1f} ms under attack, {report.baseline_ms:.1f} before"
+            f"{SLOWER}: median {report.attacked_ms:.1f} ms, {report.baseline_ms:.1f} unattacked"
         )
     if report.peak_rss_mb > MAX_RSS_MB:
         report.problems.append(f"server memory peaked at {report.peak_rss_mb} MB")
