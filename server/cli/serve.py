@@ -59,8 +59,9 @@ class _WebSocketProtocol(WebSocketsSansIOProtocol):
     once handled. websockets keeps it (``parser_exc``), and its traceback holds the frames of
     the parse, and with them the protocol itself: a reference cycle that only the garbage
     collector's rare full collections free. For a compressed frame above the size limit the
-    frames hold what was decompressed up to it (8 MiB by default): forty such frames of 16
-    KiB each held 200 MB in a server until a full collection (``tests/test_campaigns.py``)."""
+    frames hold what was decompressed up to it (8 MiB by default): twenty such frames, 16 KiB
+    each on the wire, held 134 MB of a server until a full collection (found by the fuzz
+    campaign; ``tests/test_campaigns.py``)."""
 
     def handle_parser_exception(self) -> None:
         super().handle_parser_exception()
