@@ -37,6 +37,7 @@ class Settings:
     check_inline_bytes: int = 16 << 10  # updates up to this size are checked in the loop
     check_timeout_ms: int = 2000  # larger ones, in a worker process, within this (4422)
     check_processes: int = 1  # worker processes for the update check
+    update_check: str = "on"  # "off" for benchmarks only: updates reach the log unchecked
     client_ids_per_member: int = 256  # Yjs client ids one member may write under, per room
     updates_per_second: int = 100  # per connection; above it reading slows down
     member_updates_per_second: int = 200  # per member, over all their connections
@@ -77,6 +78,10 @@ class Settings:
             raise InvalidInput(f"PALABRE_LOG_LEVEL: unknown level {settings.log_level!r}")
         if settings.log_format not in ("auto", "json", "text"):
             raise InvalidInput(f"PALABRE_LOG_FORMAT: unknown format {settings.log_format!r}")
+        if settings.update_check not in ("on", "off"):
+            raise InvalidInput(
+                f"PALABRE_UPDATE_CHECK: 'on' or 'off', not {settings.update_check!r}"
+            )
         if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
             raise InvalidInput("PALABRE_PUBLIC_URL must start with http:// or https://")
         for origin in settings.origins():

@@ -18,13 +18,26 @@ subclass :class:`ForbiddenContent` (well formed, but outside the rules above). P
 linear in the update's size, no engine: it runs in the server's event loop for small updates
 and in a worker process for large ones (``live/checker.py``). A crash here is an ordinary
 exception; nothing is held.
+
+Two readers give the same answer. The keystroke reader (:func:`read_keystroke`) recognises,
+with compiled patterns, the shapes clients send all the time: one string item in ``body``
+under one client id (any length, any characters), followed by a delete set naming at most
+one client id; and such a delete set alone. It reads 99.8% of the updates of seph-blog1,
+about four times faster than the full reader (``python -m tests.benchmarks.check``), and
+leaves each client's clock range to be read when the room asks for it (:class:`Shape`). It
+never refuses: whatever it does not recognise, malformed and forbidden updates included,
+goes to the full reader (:func:`check_in_full`), which reads every struct and makes every
+refusal. Tests hold the two to the same shape (``test_update_check.py``,
+``test_fuzz_decoders.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import re
+from typing import NamedTuple
 
-from palabre.server.crdt.lib0 import write_var_uint
+from palabre.server.crdt.lib0 import write_var_string, write_var_uint
 from palabre.server.crdt.replica import BODY, InvalidUpdate
 
 MAX_CLIENT_ID = 2**53 - 1
@@ -58,8 +71,7 @@ class TooLarge(InvalidUpdate):
     """An update, a document or an awareness state above its configured limit."""
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """The structs one update writes under one client id: clocks ``[clock, end)``, encoded
     in bytes ``[start, stop)`` of the update."""
 
@@ -70,15 +82,47 @@ class Group:
     stop: int
 
 
-@dataclass(frozen=True)
 class Shape:
-    """What the room needs to know of an accepted update."""
+    """What the room needs to know of an accepted update: the client ids it writes structs
+    under, the UTF-8 bytes of text it inserts, whether it carries a delete set; and, for the
+    rare update that writes under an id its sender does not own, each client's clock range
+    (:attr:`groups`) and where the delete set starts. The keystroke reader leaves those two
+    to be read from the update when first asked for (by the full reader): a plain class with
+    slots, built for every keystroke at a fraction of a frozen dataclass's cost."""
 
-    clients: frozenset[int]  # the client ids it writes structs under
-    inserted_bytes: int  # UTF-8 bytes of text it inserts
-    deletes: bool  # it carries a delete set
-    groups: tuple[Group, ...] = ()
-    structs_end: int = 0  # where the delete set starts
+    __slots__ = ("_groups", "_structs_end", "_update", "clients", "deletes", "inserted_bytes")
+
+    def __init__(
+        self,
+        clients: frozenset[int],
+        inserted_bytes: int,
+        deletes: bool,
+        groups: tuple[Group, ...] = (),
+        structs_end: int = 0,
+        *,
+        update: bytes | None = None,  # to read groups and structs_end from, when asked
+    ) -> None:
+        self.clients = clients
+        self.inserted_bytes = inserted_bytes
+        self.deletes = deletes
+        self._groups = groups
+        self._structs_end = structs_end
+        self._update = update
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        self._read()
+        return self._groups
+
+    @property
+    def structs_end(self) -> int:
+        self._read()
+        return self._structs_end
+
+    def _read(self) -> None:
+        if self._update is not None:
+            whole = check_in_full(self._update)  # it passes: the readers agree
+            self._groups, self._structs_end, self._update = whole.groups, whole.structs_end, None
 
     def without(self, update: bytes, clients: set[int]) -> bytes:
         """The same update without the structs written under ``clients`` (its delete set
@@ -91,9 +135,32 @@ class Shape:
         parts.append(update[self.structs_end :])
         return b"".join(parts)
 
+    def __reduce__(self) -> tuple[type[Shape], tuple[object, ...]]:
+        """Pickled (from a check's worker process) read whole, without the update's bytes."""
+        return (Shape, self._fields())
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.clients, self.inserted_bytes, self.deletes, self.groups, self.structs_end)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shape) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        names = ("clients", "inserted_bytes", "deletes", "groups", "structs_end")
+        shown = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
+        return f"Shape({shown})"
+
 
 def check_update(update: bytes) -> Shape:
     """Read ``update`` whole; return its shape, or raise InvalidUpdate / ForbiddenContent."""
+    shape = read_keystroke(update)
+    return check_in_full(update) if shape is None else shape
+
+
+def check_in_full(update: bytes) -> Shape:
+    """The full reader: every struct read, every refusal made."""
     try:
         groups, inserted, at = _structs(update)
         structs_end = at
@@ -106,8 +173,104 @@ def check_update(update: bytes) -> Shape:
     return Shape(clients, inserted, deletes, tuple(groups), structs_end)
 
 
+# The keystroke reader. A match of its patterns is an update the full reader accepts, once
+# the fields it captures are checked in Python (the writer's client id, the string): the
+# patterns spell out the rules for the fields they do not capture. A varuint below 2**53 is
+# at most seven bytes, or eight whose last is below 0x10 (bits 49 to 52); a client id is not
+# zero either (its bytes are not 0x80s ending in 0x00). The writer's clock is at most seven
+# bytes (below 2**49) and the string's size at most four (below 2**28), so that the clock
+# after the string stays below 2**53 without being decoded.
+
+_BELOW_2_53 = rb"[\x80-\xff]{0,6}+(?:[\x00-\x7f]|[\x80-\xff][\x00-\x0f])"
+_CLIENT = rb"(?!\x80{0,7}\x00)" + _BELOW_2_53  # bounded: 8 bytes at most
+_ID = _CLIENT + _BELOW_2_53  # an origin: client id and clock
+_CAPTURED = rb"([\x80-\xff]{0,7}[\x00-\x7f])"  # any varuint of up to eight bytes
+_BELOW_2_49 = rb"[\x80-\xff]{0,6}[\x00-\x7f]"
+_PARENT_BODY = b"\x01" + write_var_string(BODY)  # a root type's parent, by name
+_STRING_ITEM = b"|".join(
+    [
+        rb"[\x84\x44]" + _ID,  # a string item with one origin,
+        rb"\xc4" + _ID + _ID,  # with both,
+        rb"\x04" + re.escape(_PARENT_BODY),  # or with none: then in body
+    ]
+)
+_KEYSTROKE = re.compile(
+    rb"\x01\x01"  # one client id, one struct
+    + (_CAPTURED + _BELOW_2_49)  # the client id and its first clock
+    + (rb"(?:" + _STRING_ITEM + rb")")
+    + rb"([\x80-\xff]{0,3}[\x00-\x7f])"  # the string's size in bytes (below 2**28)
+)
+
+
+# A delete set: none, or one client id with ranges (clock, length); how many ranges there are
+# is checked in Python: each varuint ends with the one byte of it below 0x80.
+_RANGE = _BELOW_2_53 + _BELOW_2_53
+_DELETE_SET = re.compile(rb"\x00|\x01" + _CLIENT + rb"([\x01-\x7f])((?:" + _RANGE + rb")++)")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_NO_CLIENTS: frozenset[int] = frozenset()
+# The shapes of an update without structs: with an empty delete set, and with deletes.
+_DELETES_ONLY = (Shape(_NO_CLIENTS, 0, False, (), 1), Shape(_NO_CLIENTS, 0, True, (), 1))
+
+
+def read_keystroke(update: bytes) -> Shape | None:
+    """The shape of a usual keystroke, or None: then the full reader decides."""
+    match = _KEYSTROKE.match(update)
+    if match is None:
+        if update[:1] != b"\x00" or not _read_delete_set(update, 1):
+            return None
+        return _DELETES_ONLY[update[1] != 0]
+    client_bytes, size_bytes = match.groups()
+    at = match.end()
+    size = size_bytes[0] if len(size_bytes) == 1 else _value(size_bytes)
+    stop = at + size
+    text = update[at:stop]
+    if not text or len(text) != size:
+        return None
+    empty_delete_set = len(update) == stop + 1 and update[stop] == 0
+    if not empty_delete_set and not _read_delete_set(update, stop):
+        return None
+    if not text.isascii():
+        try:
+            text.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    writer = _writer(client_bytes)
+    if writer is None:
+        return None
+    return Shape(writer, size, update[stop] != 0, update=update)
+
+
+def _read_delete_set(update: bytes, at: int) -> bool:
+    """Whether the bytes from ``at`` on are a delete set the keystroke reader knows."""
+    match = _DELETE_SET.fullmatch(update, at)
+    if match is None:
+        return False
+    count, ranges = match.groups()
+    return count is None or 2 * count[0] == len(ranges.translate(None, _HIGH_BYTES))
+
+
+@functools.lru_cache(maxsize=1024)
+def _writer(raw: bytes) -> frozenset[int] | None:
+    """The set of a writer's client id, or None out of range: decoded once per connection
+    rather than once per keystroke."""
+    client = _value(raw)
+    return frozenset((client,)) if 0 < client <= MAX_CLIENT_ID else None
+
+
+def _value(raw: bytes) -> int:
+    """The value of one whole varuint."""
+    if len(raw) == 1:
+        return raw[0]
+    value = shift = 0
+    for byte in raw:
+        value |= (byte & 0x7F) << shift
+        shift += 7
+    return value
+
+
 # The readers below take the bytes and an offset and return what they read with the next
-# offset: plain functions, no object, since they run for every keystroke on the event loop.
+# offset: plain functions, no object, since they run on the event loop for every update the
+# keystroke reader does not recognise.
 
 
 def _uint(data: bytes, at: int) -> tuple[int, int]:

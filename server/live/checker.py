@@ -8,6 +8,10 @@ worker process with a deadline of ``check_timeout_ms``: a check that takes longe
 since the event loop never waited on it. Checks that were waiting in the killed worker are
 sent again to its replacement.
 
+``PALABRE_UPDATE_CHECK=off`` replaces the check by :func:`unchecked` (every update accepted,
+as owning nothing and inserting nothing): for benchmarks only, to measure what the check
+costs; the server says so in its log at start-up.
+
 The pool is a resource of the composition root (``bootstrap.py``): opened at start-up,
 started lazily on the first large update (spawned workers: nothing of the server's threads or
 sockets is forked into them), closed (workers killed) at shutdown. A crash of a worker costs
@@ -37,6 +41,7 @@ from palabre.server.settings import Settings
 log = logging.getLogger("palabre.check")
 
 CheckFunction = Callable[[bytes], Shape]
+MAX_UPDATE_BYTES = 2**63  # any update, in the loop
 PR_SET_PDEATHSIG = 1
 
 
@@ -59,12 +64,20 @@ class InlineChecker:
         return self._check(update)
 
 
+def unchecked(update: bytes) -> Shape:
+    """No check at all: benchmarks measure the check's cost against it."""
+    return Shape(frozenset(), 0, False)
+
+
 class PooledChecker:
     """Small updates inline, large ones in worker processes with a deadline."""
 
     def __init__(self, settings: Settings, check: CheckFunction = check_update) -> None:
         self._check = check
         self._inline_bytes = settings.check_inline_bytes
+        if settings.update_check == "off":
+            log.warning("PALABRE_UPDATE_CHECK=off: updates are not checked (benchmarks only)")
+            self._check, self._inline_bytes = unchecked, MAX_UPDATE_BYTES
         self._timeout = settings.check_timeout_ms / 1000
         self._processes = settings.check_processes
         self._pool: ProcessPoolExecutor | None = None

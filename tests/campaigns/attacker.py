@@ -4,13 +4,22 @@ frames never slows down the clients whose latency the campaign measures:
     python -m tests.campaigns.attacker SECONDS FRAMES SEED URL...
 
 One task per URL connects, sends frames (``frames.py``) until the server closes the
-connection, and reconnects, until SECONDS have passed or FRAMES were sent; then it prints a
-JSON report: frames by kind, close codes, and what went wrong."""
+connection, and reconnects, until SECONDS have passed or the server has read FRAMES frames;
+then it prints a JSON report: frames by kind, close codes, and what went wrong. It runs at
+a lower CPU priority than the server (nice 10), as an attacker elsewhere would.
+
+Frames go out in bursts of ``BURST``, each followed by a ping: the pong says that the server
+read the burst (uvicorn answers a ping when it parses it, and reads a connection's next
+message only once the application took the previous one), and only then does the next burst
+go. A burst cut by a close counts as sent, not read. Without this an attacker writes far
+faster than a server that closes it at its first hostile frame reads: tens of thousands of
+frames a minute would end in socket buffers, unread, and be counted as an attack."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections import Counter
@@ -26,11 +35,15 @@ from tests.campaigns.frames import FrameMaker
 
 NAMED = {int(code) for code in CloseCode}
 ABNORMAL = 1006  # no close frame: the transport dropped the connection
+BURST = 4  # frames between two pings
+PONG_TIMEOUT = 60  # a server that reads nothing this long is a finding
+NICENESS = 10  # below the server and the members whose latency is measured
 
 
 @dataclass
 class Attack:
-    frames: int = 0
+    frames: int = 0  # sent
+    read: int = 0  # of which the server read (a pong came after them)
     connections: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
     closes: Counter[int] = field(default_factory=Counter)
@@ -39,6 +52,7 @@ class Attack:
     def as_json(self) -> dict[str, Any]:
         return {
             "frames": self.frames,
+            "frames_read": self.read,
             "connections": self.connections,
             "kinds": dict(self.kinds.most_common()),
             "closes": {str(k): v for k, v in sorted(self.closes.items())},
@@ -46,24 +60,17 @@ class Attack:
         }
 
 
-async def attack(url: str, maker: FrameMaker, report: Attack, over: Any, budget: int) -> None:
-    """Connect, send frames until the server closes the connection, reconnect; until told."""
-    while not over() and report.frames < budget:
+async def attack(url: str, maker: FrameMaker, report: Attack, over: Any) -> None:
+    """Connect, send bursts until the server closes the connection, reconnect; until told."""
+    while not over():
         report.connections += 1
         try:
             async with connect(url, max_size=None, open_timeout=30, close_timeout=5) as ws:
                 drain = asyncio.ensure_future(_drain(ws))
-                try:
-                    while not over() and report.frames < budget:
-                        kind, frame = maker.next()
-                        report.frames += 1
-                        report.kinds[kind] += 1
-                        if kind == "huge":
-                            await huge(url, frame, report)
-                        else:
-                            await ws.send(frame)
-                except ConnectionClosed:
-                    pass
+                with contextlib.suppress(ConnectionClosed):
+                    while not over() and not drain.done():
+                        if not await burst(ws, url, maker, report, drain):
+                            break
                 if not drain.done():  # we stopped, not the server: say goodbye
                     await ws.close()
                 code = await drain
@@ -75,6 +82,33 @@ async def attack(url: str, maker: FrameMaker, report: Attack, over: Any, budget:
             await asyncio.sleep(0.5)
 
 
+async def burst(
+    ws: Any, url: str, maker: FrameMaker, report: Attack, drain: asyncio.Future[int]
+) -> bool:
+    """BURST frames, then a ping; counted as read once its pong is back. False: the server
+    read nothing for PONG_TIMEOUT seconds (a finding)."""
+    sent = 0
+    for _ in range(BURST):
+        kind, frame = maker.next()
+        report.frames += 1
+        report.kinds[kind] += 1
+        if kind == "huge":
+            await huge(url, frame, report)
+        else:
+            await ws.send(frame)
+            sent += 1
+    pong = await ws.ping()
+    pong.add_done_callback(lambda f: f.cancelled() or f.exception())  # a close fails it
+    done, _ = await asyncio.wait(
+        [pong, drain], timeout=PONG_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+    )
+    if pong in done and pong.exception() is None:
+        report.read += sent
+    if not done:
+        report.problems.append(f"no pong in {PONG_TIMEOUT} s")
+    return bool(done)
+
+
 async def huge(url: str, frame: Any, report: Attack) -> None:
     """A frame past the transport's limit, alone on its own connection. uvicorn refuses it
     with 1009 while the rest of it is still arriving, so the socket is reset and the close
@@ -84,6 +118,7 @@ async def huge(url: str, frame: Any, report: Attack) -> None:
         with contextlib.suppress(ConnectionClosed, OSError):
             await ws.send(frame)
         code = await drain
+    report.read += 1  # refused on its header
     report.closes[code] += 1
     if code not in (CloseCode.TRANSPORT_TOO_BIG, CloseCode.MESSAGE_TOO_LARGE, ABNORMAL):
         report.problems.append(f"a frame past the transport's limit closed with {code}")
@@ -103,14 +138,15 @@ async def main(seconds: float, budget: int, seed: int, urls: list[str]) -> Attac
     deadline = time.monotonic() + seconds
 
     def over() -> bool:
-        return time.monotonic() > deadline or report.frames >= budget
+        return time.monotonic() > deadline or report.read >= budget
 
-    tasks = [attack(url, FrameMaker(seed + k), report, over, budget) for k, url in enumerate(urls)]
+    tasks = [attack(url, FrameMaker(seed + k), report, over) for k, url in enumerate(urls)]
     await asyncio.gather(*tasks)
     return report
 
 
 if __name__ == "__main__":
+    os.nice(NICENESS)  # an attacker is on another machine: its frames are not the server's work
     seconds, budget, seed, *urls = sys.argv[1:]
     attack_report = asyncio.run(main(float(seconds), int(budget), int(seed), urls))
     print(orjson.dumps(attack_report.as_json()).decode())

@@ -25,12 +25,14 @@ from tests.support.edits import Writer
 Frame = bytes | str
 WORDS = ["Akwaba ", "Lomé ", "économie ", "solidaire ", "😀 ", "référentiel ", "\n# Titre\n"]
 BIG = 16 << 20
+WRITER_BYTES = 64 << 10  # then the attacker types under a new client id, in a new document
 
 
 class FrameMaker:
     def __init__(self, seed: int, victim_client: int = 0) -> None:
         self.rng = random.Random(seed)
         self.writer = Writer(self.rng.randrange(1, 2**31))
+        self.typed = 0  # UTF-8 bytes in the writer's text
         self.victim_client = victim_client  # a client id someone else writes under
         self.kinds: list[tuple[str, Callable[[], Frame]]] = [
             ("plain", self.plain),
@@ -58,10 +60,21 @@ class FrameMaker:
         return name, make()
 
     def plain(self) -> bytes:
-        return update_message(self.writer.type(self.rng.choice(WORDS)))
+        return update_message(self.typing())
+
+    def typing(self) -> bytes:
+        """The next word at the end of the writer's text: its length is counted here, since
+        measuring the text would make a long campaign quadratic; past WRITER_BYTES a new
+        writer starts, so that no campaign is held back by its own typing."""
+        if self.typed > WRITER_BYTES:
+            self.writer, self.typed = Writer(self.rng.randrange(1, 2**31)), 0
+        word = self.rng.choice(WORDS)
+        update = self.writer.type(word, at=self.typed)
+        self.typed += len(word.encode())
+        return update
 
     def mutated(self) -> bytes:
-        update = bytearray(self.writer.type(self.rng.choice(WORDS)))
+        update = bytearray(self.typing())
         for _ in range(self.rng.randint(1, 4)):
             at = self.rng.randrange(len(update))
             choice = self.rng.random()
