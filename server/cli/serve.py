@@ -13,15 +13,17 @@ configured by ``server/logs.py`` (JSON when not on a terminal; tokens never writ
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from palabre.server import logs
 from palabre.server.app import create_app
 from palabre.server.bootstrap import Services, open_services
 from palabre.server.cli.parsers import Commands
+from palabre.server.live.transport import LiveProtocol, TransportOptions
 from palabre.server.settings import Settings
 
 
@@ -40,7 +42,9 @@ def serve(settings: Settings, host: str, port: int) -> int:
             host=host,
             port=port,
             log_level=settings.log_level,
-            ws="websockets-sansio",
+            # Palabre's own websocket transport (server/live/transport.py): broadcasts framed
+            # once, compression decided per message.
+            ws=cast(Any, functools.partial(LiveProtocol, options=transport_options(settings))),
             # A little above our own limit, so that our named 4413 close is what clients see.
             ws_max_size=settings.max_message_bytes + 4096,
             ws_ping_interval=20,
@@ -51,6 +55,10 @@ def serve(settings: Settings, host: str, port: int) -> int:
         )
         _Server(config, services).run()
     return 0
+
+
+def transport_options(settings: Settings) -> TransportOptions:
+    return TransportOptions(settings.compression, settings.compress_min_bytes)
 
 
 class _Server(uvicorn.Server):

@@ -33,9 +33,10 @@ from palabre.server.failures import AuthFailures
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
 from palabre.server.live.limits import Flooding, MemberRates, Throttle
-from palabre.server.live.peer import WebSocketPeer
+from palabre.server.live.peer import Peer, WebSocketPeer
 from palabre.server.live.room import Room
 from palabre.server.live.rooms import Rooms
+from palabre.server.live.transport import PEER_EXTENSION
 from palabre.server.logs import log_document, log_member
 from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
@@ -156,7 +157,7 @@ class LiveEndpoint:
     ) -> None:
         log_member.set(admitted.member.id)  # after the room's tasks were made: they are the room's
         connection = Connection(
-            WebSocketPeer(websocket),
+            _peer(websocket),
             admitted.member,
             admitted.role,
             queue_size=self._settings.send_queue,
@@ -164,6 +165,7 @@ class LiveEndpoint:
             wants_acks=websocket.query_params.get("acks") == "1",
             credential_id=admitted.credential_id,
             keepalive=self._settings.keepalive_seconds,
+            merge_limit=self._settings.max_sync_message_bytes,
         )
         writer = asyncio.get_running_loop().create_task(connection.run_writer())
         try:
@@ -246,6 +248,16 @@ class LiveEndpoint:
             _refusing(connection, _close_code(error), str(error))
             return False
         return True
+
+
+def _peer(websocket: WebSocket) -> Peer:
+    """Palabre's own transport when it runs the socket (``palabre serve``): messages' frames
+    go straight to it; under another ASGI server, the ASGI interface."""
+    offered = websocket.scope.get("extensions", {}).get(PEER_EXTENSION)
+    if offered is not None:
+        peer: Peer = offered["peer"]
+        return peer
+    return WebSocketPeer(websocket)
 
 
 def _close_code(error: InvalidUpdate) -> CloseCode:

@@ -51,13 +51,13 @@ from palabre.server.crdt.protocol import (
     permission_denied_message,
     sync_step1_message,
     sync_step2_frames,
-    update_message,
 )
 from palabre.server.crdt.replica import EMPTY_UPDATE, InvalidUpdate, LiveText, rebuild
 from palabre.server.live.batcher import Batcher, ContributionStore, Spawn
 from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
+from palabre.server.live.outgoing import Outgoing
 from palabre.server.live.owners import ClientOwners
 from palabre.server.live.presence import Presence
 from palabre.server.settings import Settings
@@ -224,7 +224,8 @@ class Room:
             # The sender holds what it sent; a change that is more than that (it completed
             # structs that were waiting for it, someone else's included) goes back to it too.
             sender_has_it = change == update
-            self._broadcast(update_message(change), exclude=connection if sender_has_it else None)
+            exclude = connection if sender_has_it else None
+            self._broadcast(Outgoing.of_update(change), exclude=exclude)
             self.batcher.record(connection, change)
         if connection.wants_acks:
             self.batcher.acknowledge_soon()
@@ -295,7 +296,7 @@ class Room:
             raise
         author = OnBehalf(member, session_id, received_updates=1)
         for change in changes:
-            self._broadcast(update_message(change), exclude=None)
+            self._broadcast(Outgoing.of_update(change), exclude=None)
             self.batcher.record(author, change)
         self._size_bound = self.live.size()
 
@@ -305,7 +306,7 @@ class Room:
             self._held_foreign.append(update)  # the rebuilt replica takes it
             return
         for change in self.live.apply(update):
-            self._broadcast(update_message(change), exclude=None)
+            self._broadcast(Outgoing.of_update(change), exclude=None)
         self._size_bound = self.live.size()
 
     def _presence_changed(self, session_id: str, payload: bytes) -> None:
@@ -317,10 +318,14 @@ class Room:
         checked again by ``server/cluster/``): passed on to everyone here, not kept."""
         self._broadcast(awareness_message(payload), exclude=None)
 
-    def _broadcast(self, frame: bytes, exclude: Connection | None) -> None:
+    def _broadcast(self, message: bytes | Outgoing, exclude: Connection | None) -> None:
+        """One message to every connection but ``exclude``: one object in every queue, so
+        its frames are built once (``outgoing.py``)."""
+        if isinstance(message, bytes):
+            message = Outgoing(message)
         for connection in self.connections:
             if connection is not exclude:
-                connection.send(frame)
+                connection.send(message)
 
     async def _watch_presence(self) -> None:
         """Every few seconds, drop the states not renewed in time and tell everyone."""
