@@ -19,7 +19,18 @@ from tests.support.rawsocket import RawSocket, Received
 from tests.support.server import ServerProcess
 
 SYNC_STEP1_EMPTY = b"\x00\x00\x01\x00"  # sync step 1 with an empty state vector
-WORDS = ["palabre", "comité", "référentiel", "structure", "Lomé", "Rennes", "économie", "solidaire", "avis", "séance"]
+WORDS = [
+    "palabre",
+    "comité",
+    "référentiel",
+    "structure",
+    "Lomé",
+    "Rennes",
+    "économie",
+    "solidaire",
+    "avis",
+    "séance",
+]
 
 
 def prose(words: int, seed: int) -> str:
