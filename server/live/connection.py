@@ -1,14 +1,16 @@
 """One websocket session: who it is, what it may do, its outgoing queue, and its lifecycle.
 
 Sending never blocks the room: messages (``outgoing.py``; a broadcast is one object shared by
-every recipient's queue) go to a queue bounded in messages and in bytes, drained by the
-connection's own writer task (:meth:`Connection.run_writer`). The writer hands the peer
-everything waiting at once (one write on the socket), and when several broadcast updates
-wait (a slow reader, a busy server) it merges them into one update (``outgoing.coalesce``),
-each merged message within ``merge_limit`` bytes. A client that cannot keep up even so is
-closed with TOO_SLOW and resyncs on reconnect, so one weak link never slows the others down.
+every recipient's queue) go to a queue bounded in messages and in bytes. At the end of the
+event loop's turn, what the queue holds is written in one write if the peer can take it at
+once (the usual case, without a task switch per message and recipient); when it cannot (a
+slow reader), the connection's own writer task (:meth:`Connection.run_writer`) waits for it
+and writes what accumulated meanwhile. When several broadcast updates wait together they go
+out merged into one update (``outgoing.coalesce``), each merged message within
+``merge_limit`` bytes. A client that cannot keep up even so is closed with TOO_SLOW and
+resyncs on reconnect, so one weak link never slows the others down.
 
-Keepalive: when the writer has had nothing to send for ``keepalive`` seconds it sends a
+Keepalive: when nothing was written for ``keepalive`` seconds the writer sends a
 keepalive message (``crdt/protocol.py``), so that a stock y-websocket client, which drops a
 socket that received no message for 30 s, never takes a quiet link for a dead one (a browser
 slowing a background tab's timers checks that rule late, but against the time of the last
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Sequence
 from enum import Enum
@@ -83,8 +86,11 @@ class Connection:
         self._queue_size = queue_size
         self._queue_bytes = queue_bytes  # the same bound, in bytes
         self._queued_bytes = 0
-        self._ready = asyncio.Event()
+        self._ready = asyncio.Event()  # the writer task has something to do
         self._writing = False
+        self._flush_soon = False  # a write at the end of this turn is scheduled
+        self._waiting_on_peer = False  # the writer is in the middle of a slow write
+        self._last_write = time.monotonic()
         self._keepalive = keepalive  # seconds of silence before a keepalive; None: never
         self._merge_limit = merge_limit  # bytes at most in one merged update
         self.spared_messages = 0  # messages that merging broadcast updates spared
@@ -103,7 +109,8 @@ class Connection:
 
     def send(self, message: bytes | Outgoing) -> None:
         """Queue a message (bytes: for this connection only); dropped once the connection is
-        closing."""
+        closing. It is written at the end of this turn of the event loop, with whatever else
+        was queued meanwhile."""
         if self.state is not State.OPEN:
             return
         if isinstance(message, bytes):
@@ -116,7 +123,30 @@ class Connection:
             return
         self._queue.append(message)
         self._queued_bytes += len(message)
-        self._ready.set()
+        if not self._flush_soon:
+            self._flush_soon = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Write what is queued at once if the peer can take it without waiting (the usual
+        case: no task switch per message and recipient); otherwise, or while the writer is
+        waiting on the peer (order matters), the writer task does it."""
+        self._flush_soon = False
+        if not self._queue or self.state is not State.OPEN:
+            return
+        if self._waiting_on_peer or not self.peer.ready_to_write:
+            self._ready.set()
+            return
+        try:
+            while self._queue and self.peer.ready_to_write:
+                self.peer.write(self._take())
+        except Exception as error:  # the peer went away
+            log.debug("send to %s failed: %r", self.session_id, error)
+            self.peer_gone()
+            return
+        self._last_write = time.monotonic()
+        if self._queue:
+            self._ready.set()
 
     def close(self, code: CloseCode, reason: str = "") -> None:
         """Ask for the connection to close; frames already queued are dropped unless normal.
@@ -150,7 +180,10 @@ class Connection:
                 if not await self._wait_ready():
                     self.send(keepalive_message())
                 while self._queue:
+                    self._waiting_on_peer = True
                     await self.peer.send(self._take())
+                    self._waiting_on_peer = False
+                    self._last_write = time.monotonic()
                 if self.state is not State.OPEN:
                     break
                 self._ready.clear()
@@ -182,15 +215,18 @@ class Connection:
         return sent
 
     async def _wait_ready(self) -> bool:
-        """Until there is something to write (True), or the keepalive is due (False)."""
+        """Until the writer has something to do (True), or nothing was written for
+        ``keepalive`` seconds (False)."""
         if self._keepalive is None:
             await self._ready.wait()
             return True
-        try:
-            async with asyncio.timeout(self._keepalive):
-                await self._ready.wait()
-        except TimeoutError:
-            return False
+        while not self._ready.is_set():
+            due = self._last_write + self._keepalive - time.monotonic()
+            if due <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(due):
+                    await self._ready.wait()
         return True
 
 

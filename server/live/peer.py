@@ -14,9 +14,17 @@ from starlette.websockets import WebSocket
 
 
 class Peer(Protocol):
+    @property
+    def ready_to_write(self) -> bool:
+        """Whether :meth:`write` would take messages now, without waiting."""
+
+    def write(self, messages: Sequence[Outgoing]) -> None:
+        """Write these messages now, in order, in one write; only when ``ready_to_write``.
+        Raise if the other side is gone."""
+
     async def send(self, messages: Sequence[Outgoing]) -> None:
-        """Send these messages, in order (in one write when the transport can); return once
-        the transport can take more; raise if the other side is gone."""
+        """Send these messages, in order, once the transport can take them; raise if the
+        other side is gone."""
 
     async def close(self, code: int, reason: str) -> None:
         """Send the close frame."""
@@ -28,6 +36,13 @@ class WebSocketPeer:
 
     def __init__(self, websocket: WebSocket) -> None:
         self._websocket = websocket
+
+    @property
+    def ready_to_write(self) -> bool:
+        return False  # the ASGI interface only sends by awaiting
+
+    def write(self, messages: Sequence[Outgoing]) -> None:
+        raise RuntimeError("the ASGI interface only sends by awaiting")
 
     async def send(self, messages: Sequence[Outgoing]) -> None:
         for message in messages:

@@ -359,10 +359,19 @@ class LiveProtocol(asyncio.Protocol):
 
     # Peer: what the live connection's writer uses ---------------------------------------------
 
+    @property
+    def ready_to_write(self) -> bool:
+        """The socket's buffer is below its high-water mark (and the socket open)."""
+        return self._writable.is_set() and not self._gone and not self._close_sent
+
     async def send(self, messages: Sequence[Outgoing]) -> None:
-        """Write the messages' frames in one write; wait while the socket's buffer is full."""
+        """Wait while the socket's buffer is full, then write."""
         if not self._writable.is_set():
             await self._writable.wait()
+        self.write(messages)
+
+    def write(self, messages: Sequence[Outgoing]) -> None:
+        """The messages' frames in one write on the socket."""
         if self._gone or self._close_sent or self._transport is None:
             raise ConnectionGone("the websocket is closed")
         if len(messages) == 1:

@@ -52,7 +52,7 @@ from palabre.domain.roles import Country, Role
 from palabre.server.storage.database import Database, open_application
 
 from tests.benchmarks import stock
-from tests.benchmarks.live import TRACE, PeakRss, settle
+from tests.benchmarks.live import CAPACITY, TRACE, PeakRss, settle
 from tests.benchmarks.stock import NodeReference, StockClient
 from tests.support.server import ServerProcess
 
@@ -575,7 +575,7 @@ async def compare(directory: Path, args: argparse.Namespace) -> None:
     plan = loads(args)
     database_url = f"sqlite:///{directory / 'palabre-stock.sqlite3'}"
     seeded = seed_palabre(database_url, plan)
-    server = ServerProcess(database_url).start()
+    server = ServerProcess(database_url, CAPACITY).start()
     reference = NodeReference(directory / "reference-node.log").start()
     try:
         palabre = Suite(PalabreTarget(server, seeded))

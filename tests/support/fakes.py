@@ -48,10 +48,18 @@ class RecordingPeer:
     def release(self) -> None:
         self._open.set()
 
-    async def send(self, messages: Sequence[Outgoing]) -> None:
-        await self._open.wait()
+    @property
+    def ready_to_write(self) -> bool:
+        return self._open.is_set()
+
+    def write(self, messages: Sequence[Outgoing]) -> None:
+        assert self._open.is_set(), "written while held"
         self.writes.append(list(messages))
         self.frames.extend(message.payload for message in messages)
+
+    async def send(self, messages: Sequence[Outgoing]) -> None:
+        await self._open.wait()
+        self.write(messages)
 
     async def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
