@@ -200,29 +200,30 @@ class LiveEndpoint:
     async def _read(
         self, room: Room, connection: Connection, websocket: WebSocket, throttle: Throttle
     ) -> None:
-        idle = self._settings.idle_timeout_seconds
+        watch = IdleWatch(connection, self._settings.idle_timeout_seconds)
         received = 0
-        while connection.open:
-            try:
-                async with asyncio.timeout(idle):
+        try:
+            while connection.open:
+                try:
                     message = await websocket.receive()
-            except TimeoutError:
-                _refusing(connection, CloseCode.TIMEOUT, f"nothing received for {idle} s")
-                return
-            except (WebSocketDisconnect, RuntimeError):
-                connection.peer_gone()
-                return
-            if message["type"] == "websocket.disconnect":
-                connection.peer_gone()
-                return
-            received += 1
-            if received % FRAMES_BETWEEN_YIELDS == 0:
-                # The transport hands over a whole socket read of frames without suspending:
-                # let the other connections' writers run, or one flooding client starves them.
-                await asyncio.sleep(0)
-            if not await self._handle(room, connection, message.get("bytes"), throttle):
-                return
-            await room.backpressure()
+                except (WebSocketDisconnect, RuntimeError):
+                    connection.peer_gone()
+                    return
+                if message["type"] == "websocket.disconnect":
+                    connection.peer_gone()
+                    return
+                watch.last = watch.clock()
+                received += 1
+                if received % FRAMES_BETWEEN_YIELDS == 0:
+                    # The transport hands over a whole socket read of frames without
+                    # suspending: let the other connections' writers run, or one flooding
+                    # client starves them.
+                    await asyncio.sleep(0)
+                if not await self._handle(room, connection, message.get("bytes"), throttle):
+                    return
+                await room.backpressure()
+        finally:
+            watch.stop()
 
     async def _handle(
         self, room: Room, connection: Connection, frame: bytes | None, throttle: Throttle
@@ -248,6 +249,29 @@ class LiveEndpoint:
             _refusing(connection, _close_code(error), str(error))
             return False
         return True
+
+
+class IdleWatch:
+    """Closes a connection that sent nothing for ``idle`` seconds (4408). A frame only notes
+    the time (``last``); one timer per quiet period checks it, instead of a timer per frame."""
+
+    def __init__(self, connection: Connection, idle: float) -> None:
+        loop = asyncio.get_running_loop()
+        self.clock = loop.time
+        self.last = self.clock()
+        self._connection = connection
+        self._idle = idle
+        self._timer = loop.call_later(idle, self._check)
+
+    def _check(self) -> None:
+        quiet = self.clock() - self.last
+        if quiet >= self._idle:
+            _refusing(self._connection, CloseCode.TIMEOUT, f"nothing received for {self._idle} s")
+        else:
+            self._timer = asyncio.get_running_loop().call_later(self._idle - quiet, self._check)
+
+    def stop(self) -> None:
+        self._timer.cancel()
 
 
 def _peer(websocket: WebSocket) -> Peer:
