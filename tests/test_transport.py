@@ -96,6 +96,7 @@ async def test_a_stock_client_gets_keystrokes_uncompressed_and_a_first_sync_comp
         try:
             assert "permessage-deflate" in raw.extensions
             assert "server_no_context_takeover" in raw.extensions
+            assert "client_no_context_takeover" in raw.extensions
             replica = Replica()
             answer = await first_sync(raw, replica)
             assert answer.compressed

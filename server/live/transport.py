@@ -11,10 +11,13 @@ layers and without compressing a broadcast again for each recipient.
 Compression (``PALABRE_COMPRESSION``), decided per message as RFC 7692 allows a sender to:
 
 - ``per-message`` (the default): permessage-deflate is negotiated with
-  ``server_no_context_takeover``; a message of at least ``PALABRE_COMPRESS_MIN_BYTES`` (a
+  ``server_no_context_takeover`` and ``client_no_context_takeover``; a message of at least ``PALABRE_COMPRESS_MIN_BYTES`` (a
   first sync, a catch-up, a paste) is sent compressed, with a fresh context, so its
   compressed frame is the same for every recipient and built once; smaller ones (keystrokes,
   presence, keepalives) are sent as they are (RSV1 clear), which costs nobody anything.
+  Without context takeover on their side, clients may do the same (the stock ``ws`` client
+  then leaves messages under 1 KB uncompressed; with context takeover it compresses every
+  keystroke), and the server keeps no inflater per connection.
 - ``per-connection``: what uvicorn does: context takeover, every message compressed again for
   each connection with its own context (kept to measure against).
 - ``off``: permessage-deflate is not negotiated.
@@ -79,10 +82,15 @@ class TransportOptions:
 def extensions(options: TransportOptions) -> list[ServerExtensionFactory]:
     if options.compression == "off":
         return []
+    per_message = options.compression == "per-message"
     return [
         ServerPerMessageDeflateFactory(
-            server_no_context_takeover=options.compression == "per-message",
-            server_max_window_bits=None if options.compression == "per-message" else 12,
+            server_no_context_takeover=per_message,
+            # A client without context takeover may send a small message as it is: the
+            # stock client (ws) then compresses only messages of 1 KB or more, instead of
+            # every keystroke; and the server holds no inflater between messages.
+            client_no_context_takeover=per_message,
+            server_max_window_bits=None if per_message else 12,
             client_max_window_bits=CLIENT_WINDOW_BITS,
             compress_settings={"memLevel": 5},
         )
