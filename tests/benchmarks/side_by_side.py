@@ -283,7 +283,8 @@ async def fanout_round(suite: Suite, size: int, round_: int, plan: Loads) -> Non
     print(
         f"  {target.name}: {size} clients, round {round_ + 1}: p99 {result['p99']:.1f} ms, "
         f"{result['expected'] - result['delivered']} lost, server CPU {cpu.seconds:.1f} s, "
-        f"machine {other.cores:.2f} cores busy",
+        f"machine {other.cores:.2f} cores busy, load generator's loop p99 "
+        f"{result['event_loop_p99_ms']:.0f} ms",
         flush=True,
     )
 
