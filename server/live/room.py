@@ -40,6 +40,7 @@ from uuid import UUID
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.ids import DocumentId
+from palabre.server.crdt.awareness import AwarenessEntry, decode_awareness, encode_awareness
 from palabre.server.crdt.check import ForbiddenContent, Shape, TooLarge, check_update
 from palabre.server.crdt.protocol import (
     AwarenessUpdate,
@@ -65,6 +66,7 @@ from palabre.server.settings import Settings
 log = logging.getLogger("palabre.room")
 PresenceListener = Callable[[DocumentId, str, bytes], None]  # document, session, payload
 PRESENCE_CHECK_SECONDS = 3.0  # how often states not renewed in time are looked for
+PRESENCE_WINDOW_SECONDS = 0.1  # presence changes relayed together, at most this often
 
 OWNER_LOOK_BACK = 10_000  # contributions read to find the owner of an old client id
 MAX_REBUILD_BACKOFF_SECONDS = 5.0
@@ -107,6 +109,8 @@ class Room:
         self._size_bound = live.size()
         self._max_sync_message = settings.max_sync_message_bytes
         self._presence_watch = spawn(self._watch_presence())
+        self._presence_out: dict[int, AwarenessEntry] = {}  # relayed at the next window
+        self._presence_timer: asyncio.TimerHandle | None = None
         self.batcher = Batcher(
             document_id,
             store,
@@ -147,7 +151,7 @@ class Room:
         self.connections.discard(connection)
         gone = self.presence.remove(connection.session_id)
         if gone is not None:
-            self._broadcast(awareness_message(gone), exclude=None)
+            self._relay(gone)
             self._presence_changed(connection.session_id, gone)
 
     def disconnect(
@@ -186,7 +190,7 @@ class Room:
                 connection.session_id, message.payload, _stamp(connection), time.monotonic()
             )
             if applied.forward is not None:
-                self._broadcast(awareness_message(applied.forward), exclude=connection)
+                self._relay(applied.forward)
                 self._presence_changed(connection.session_id, applied.forward)
             if applied.echo is not None:
                 connection.send(awareness_message(applied.echo))
@@ -316,7 +320,27 @@ class Room:
     def relay_presence(self, payload: bytes) -> None:
         """Presence of people connected to another instance (validated and stamped there,
         checked again by ``server/cluster/``): passed on to everyone here, not kept."""
-        self._broadcast(awareness_message(payload), exclude=None)
+        self._relay(payload)
+
+    def _relay(self, payload: bytes) -> None:
+        """Presence for everyone, sent at most every ``PRESENCE_WINDOW_SECONDS`` as one
+        message holding each client's latest state: stock clients send back every change of
+        presence they receive, so a message per change would come back from every client (in
+        a room of 250, faster than a connection's awareness rate); and a connection's own
+        state sent back to it changes nothing there."""
+        for entry in decode_awareness(payload):
+            waiting = self._presence_out.get(entry.client_id)
+            if waiting is None or entry.clock >= waiting.clock:
+                self._presence_out[entry.client_id] = entry
+        if self._presence_timer is None:
+            loop = asyncio.get_running_loop()
+            self._presence_timer = loop.call_later(PRESENCE_WINDOW_SECONDS, self._send_presence)
+
+    def _send_presence(self) -> None:
+        self._presence_timer = None
+        entries, self._presence_out = list(self._presence_out.values()), {}
+        if entries:
+            self._broadcast(awareness_message(encode_awareness(entries)), exclude=None)
 
     def _broadcast(self, message: bytes | Outgoing, exclude: Connection | None) -> None:
         """One message to every connection but ``exclude``: one object in every queue, so
@@ -332,7 +356,7 @@ class Room:
         while True:
             await asyncio.sleep(PRESENCE_CHECK_SECONDS)
             for session_id, gone in self.presence.expire(time.monotonic()):
-                self._broadcast(awareness_message(gone), exclude=None)
+                self._relay(gone)
                 self._presence_changed(str(session_id), gone)
 
     def _flusher_died(self, error: BaseException) -> None:
@@ -417,6 +441,8 @@ class Room:
     async def close(self, code: CloseCode) -> None:
         """Close every connection, store what is pending, stop, and checkpoint if worth it."""
         self._presence_watch.cancel()
+        if self._presence_timer is not None:
+            self._presence_timer.cancel()
         for connection in list(self.connections):
             connection.close(code)
         await self.batcher.close()

@@ -460,6 +460,9 @@ class LiveProtocol(asyncio.Protocol):
         self._pong_timer = None
         if self._close_sent or self._gone or self._transport is None:
             return
+        if self._reading_paused:  # the pong may wait unread behind what the app holds back
+            self._pong_timer = self._loop.call_later(self._ping_timeout or 0, self._no_pong)
+            return
         self._conn.fail(1011, "keepalive ping timeout")
         self._failed()
 

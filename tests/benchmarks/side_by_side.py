@@ -177,6 +177,12 @@ class PalabreTarget(Target):
             self.server.kill()
             self.notes.append("the graceful stop took over 60 s: killed")
         self.notes.append(f"stopped in {time.perf_counter() - started:.1f} s")
+        waits = [
+            line.strip()
+            for line in self.server.output
+            if "Waiting for" in line or "Cancel" in line or "could not be stored" in line
+        ]
+        self.notes.extend(f"server: {line[:300]}" for line in waits)
         started = time.perf_counter()
         self.server.start()
         self.notes.append(f"started again in {time.perf_counter() - started:.1f} s")
@@ -574,7 +580,8 @@ def report(p: Suite, r: Suite, plan: Loads) -> None:
                     f"{x['expected']} deliveries, p50/p95/p99/max {x['p50']:.1f}/{x['p95']:.1f}/"
                     f"{x['p99']:.1f}/{x['max']:.1f} ms, server CPU {found.cpu_seconds:.1f} s, "
                     f"machine busy {found.other_cores:.2f} cores, converged {x['converged']}, "
-                    f"stored text is the final text: {stored}, reconnections {x['reconnections']}, "
+                    f"stored text is the final text: {stored}, reconnections {x['reconnections']} "
+                    f"(close codes {x.get('close_codes', {})}), "
                     f"load generator {x['load_cpu']:.2f} cores (event loop p99 "
                     f"{x['event_loop_p99_ms']:.0f} ms)"
                 )
