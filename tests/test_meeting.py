@@ -399,7 +399,7 @@ def test_a_meeting_of_23_on_a_laptop_and_a_phone(
         laptop.locator("#panel-exports .exports[aria-label$='v1'] button.export-html").click()
     path = download.value.path()
     exported = re.sub(r"<[^>]+>", " ", path.read_text("utf-8"))
-    assert "adoptée le" in exported
+    assert "adoptée par le comité le" in exported
     assert "Objection" in exported
     assert "Pour" in exported
     with meeting.api("Awa Koffi") as awa:

@@ -1,7 +1,9 @@
 """Opening the page with no network after a first visit: the service worker (``/sw.js``) keeps
-this release's page and assets, IndexedDB keeps the text, and the page keeps the last answers
-it needs to open; the member reads, types, sees that they are offline with N unsaved changes,
-and everything is stored when the link returns. API answers and tokens never enter the cache.
+this release's page and assets, IndexedDB keeps the text (and a journal in localStorage what
+IndexedDB has not confirmed yet, so leaving the page right after typing loses nothing), and
+the page keeps the last answers it needs to open; the member reads, types, sees that they are
+offline with N unsaved changes, and everything is stored when the link returns. API answers
+and tokens never enter the cache.
 
 The browser reaches the server through the weak-link simulator (tests/support/link.py), which
 cuts the network the way a real one goes: Playwright's ``context.set_offline`` is used too,
@@ -246,3 +248,115 @@ def test_a_phone_that_lost_its_network_opens_the_page_offline_and_stores_its_edi
         expected = "Écrit en ligne. Sans réseau."
         assert server_text(server, seed.document_id, seed.editor) == expected
         nothing_private_cached(page, member, seed)
+
+
+ROUNDS = 3  # in a row: one is enough to lose a word that IndexedDB had not written
+# A slow IndexedDB (a busy phone's flash), made certain: a read-write transaction over the
+# text's store that keeps itself busy until the page goes, so every write the page starts
+# after it waits behind it, and leaving the page aborts them all.
+SLOW_INDEXEDDB = """async () => {
+  const name = window.palabre.live.persistence.name
+  const db = await new Promise((resolve, reject) => {
+    const opening = indexedDB.open(name)
+    opening.onsuccess = () => resolve(opening.result)
+    opening.onerror = () => reject(opening.error)
+  })
+  const store = db.transaction(['updates'], 'readwrite').objectStore('updates')
+  await new Promise((resolve) => {
+    const busy = () => { store.count().onsuccess = () => { resolve(); busy() } }
+    busy()
+  })
+}"""
+JOURNALS = "() => Object.keys(localStorage).filter((key) => key.startsWith('palabre.journal.'))"
+
+
+def leave_right_after_typing(
+    page: Page, typed: list[str], words: list[str], *, close_tab: bool = False
+) -> Page:
+    """Type each word while IndexedDB is slow and reload at once (or close the tab and open
+    the document again), before IndexedDB can have written it; after each, the page shows
+    every word typed so far and counts every character typed since the last save."""
+    for word in words:
+        page.evaluate(SLOW_INDEXEDDB)
+        type_at_end(page, word)
+        if close_tab:
+            url, context = page.url, page.context
+            page.close()
+            page = context.new_page()
+            page.goto(url)
+        else:
+            page.reload()
+        typed.append(word)
+        expect(page.locator(".cm-content")).to_have_text("".join(typed), timeout=SLOW)
+        unsaved = sum(len(w) for w in typed[1:])
+        expect(page.locator(".status")).to_have_attribute("data-unsaved", str(unsaved))
+    return page
+
+
+@pytest.mark.browser
+def test_words_typed_just_before_a_reload_or_a_closed_tab_are_all_there_after_it(
+    member: Member, server: ServerProcess, seed: Seed
+) -> None:
+    with running_link(PROFILES["direct"], through(server)) as link:
+        page = first_visit(member, link, server, seed)
+        typed = ["Écrit en ligne."]
+
+        link.cut("hold")  # online for the browser, but the server acknowledges nothing
+        page = leave_right_after_typing(page, typed, [f" Silence {n}." for n in range(ROUNDS)])
+        member.context.set_offline(True)  # and now the browser knows it is offline
+        page = leave_right_after_typing(page, typed, [f" Hors réseau {n}." for n in range(ROUNDS)])
+        page = leave_right_after_typing(page, typed, [" Onglet fermé."], close_tab=True)
+        assert server_text(server, seed.document_id, seed.editor) == "Écrit en ligne."
+
+        link.restore()
+        member.context.set_offline(False)
+        status = page.locator(".status")
+        expect(status).to_have_attribute("data-state", "saved", timeout=SLOW)
+        assert server_text(server, seed.document_id, seed.editor) == "".join(typed)
+        assert editor_text(page) == "".join(typed)
+        # What the journal kept, IndexedDB has confirmed: nothing is left in localStorage.
+        eventually(lambda: page.evaluate(JOURNALS) == [], "the journal is empty")
+
+
+# Fills the origin's localStorage until it refuses even an empty entry; returns the entries.
+FILL_LOCAL_STORAGE = """() => {
+  let n = 0
+  for (const size of [1 << 20, 1 << 14, 1 << 8, 0]) {
+    try {
+      for (;;) localStorage.setItem(`filler.${n++}`, 'x'.repeat(size))
+    } catch (_) {}
+  }
+  return n
+}"""
+REFUSES_A_WRITE = """() => {
+  try {
+    localStorage.setItem('one.more', 'x')
+    return false
+  } catch (_) {
+    return true
+  }
+}"""
+
+
+@pytest.mark.browser
+def test_a_full_local_storage_does_not_stop_changes_reaching_the_server(
+    member: Member, server: ServerProcess, seed: Seed
+) -> None:
+    """The unsaved count and the journal live in localStorage, written from the document's
+    update listener: when the browser refuses to write there, the change must still be sent
+    (a throw there would skip the listeners after it, the one that sends the change)."""
+    page = member.context.new_page()
+    page.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor))
+    type_at_end(page, "Écrit en ligne.")
+    status = page.locator(".status")
+    expect(status).to_have_attribute("data-state", "saved", timeout=SLOW)
+    filled = page.evaluate(FILL_LOCAL_STORAGE)
+    assert page.evaluate(REFUSES_A_WRITE), f"localStorage still takes writes after {filled}"
+    type_at_end(page, " Et encore.")
+    expected = "Écrit en ligne. Et encore."
+    eventually(
+        lambda: server_text(server, seed.document_id, seed.editor) == expected,
+        "the words typed with localStorage full are stored",
+        SLOW / 1000,
+    )
+    expect(status).to_have_attribute("data-state", "saved", timeout=SLOW)

@@ -1,11 +1,14 @@
-// The live document: a Yjs doc kept in IndexedDB (edits survive a reload, even offline) and
-// synchronised with the server by the stock y-websocket provider, with Palabre's save
-// acknowledgements (?acks=1) read by one extra message handler. Unsaved work is counted in
-// characters typed or erased, the unit a person recognises.
+// The live document: a Yjs doc kept in IndexedDB (edits survive a reload, even offline), each
+// local change journaled synchronously until IndexedDB confirms it (journal.js: a navigation
+// aborts IndexedDB writes in flight), and synchronised with the server by the stock
+// y-websocket provider, with Palabre's save acknowledgements (?acks=1) read by one extra
+// message handler. Unsaved work is counted in characters typed or erased, the unit a person
+// recognises.
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as decoding from 'lib0/decoding'
+import { Journal } from './journal.js'
 import { SaveTracker } from './status.js'
 
 export const BODY = 'body' // the shared Markdown text (server/crdt.py)
@@ -45,7 +48,11 @@ export class LiveDocument {
     this.text = this.doc.getText(BODY)
     const name = `palabre-${documentId}-${memberId}`
     this.tracker = new SaveTracker(window.localStorage, `palabre.unsaved.${documentId}.${memberId}`)
+    // Before anything else writes: what earlier pages journaled but IndexedDB never confirmed.
+    this.journal = new Journal(window.localStorage, `palabre.journal.${documentId}.${memberId}.`, this.doc.clientID)
+    this.journal.replay(this.doc)
     this.persistence = new IndexeddbPersistence(name, this.doc)
+    this.persistence.whenSynced.then(() => this.journal.attach(this.persistence.db))
     // What a local change weighs: the characters it typed or erased (observers run before
     // the doc's 'update' event, which the provider sends right after this listener).
     let weight = 0
@@ -53,8 +60,11 @@ export class LiveDocument {
       if (!event.transaction.local) return
       for (const op of event.delta) weight += op.insert ? op.insert.length : op.delete || 0
     })
-    this.doc.on('update', (_update, origin) => {
-      if (origin !== this.provider && origin !== this.persistence) this.tracker.localChange(Math.max(1, weight))
+    this.doc.on('update', (update, origin) => {
+      if (origin !== this.provider && origin !== this.persistence && origin !== this.journal) {
+        this.journal.add(update)
+        this.tracker.localChange(Math.max(1, weight))
+      }
       weight = 0
     })
     const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -70,6 +80,7 @@ export class LiveDocument {
     }
     this.provider.on('status', ({ status }) => this.tracker.setConnected(status === 'connected'))
     this.provider.on('sync', (synced) => this.tracker.setSynced(synced))
+    this.tracker.onChange(() => { if (this.tracker.state === 'saved') this.journal.acknowledged() })
     this.provider.on('closed', (event) => onClosed && onClosed(event.code))
     this.awareness = this.provider.awareness
     // The browser knows first when the network goes: stop trying, and resume when it is back.

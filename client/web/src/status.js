@@ -3,7 +3,7 @@
 // connection sent are durable). Each local change is tied to the message that carried it;
 // offline changes ride on the sync step 2 sent when the connection comes back.
 // The count of unsaved characters, and since when the oldest of them waits, survive a reload
-// (localStorage) while IndexedDB keeps the changes themselves.
+// (localStorage) while IndexedDB and the journal (journal.js) keep the changes themselves.
 const UNASSIGNED = -1
 
 export class SaveTracker {
@@ -92,10 +92,17 @@ export class SaveTracker {
   }
 
   changed () {
-    this.storage.setItem(this.key, String(this.unsaved))
-    const oldest = this.oldestUnsaved
-    if (oldest === null) this.storage.removeItem(`${this.key}.since`)
-    else this.storage.setItem(`${this.key}.since`, String(oldest))
+    // Runs inside the document's update listener: a full (or refused) localStorage must not
+    // throw there, or the listeners after it (the one sending the change) would not run.
+    // The count then survives a reload only as it last was; the page still shows it.
+    try {
+      this.storage.setItem(this.key, String(this.unsaved))
+      const oldest = this.oldestUnsaved
+      if (oldest === null) this.storage.removeItem(`${this.key}.since`)
+      else this.storage.setItem(`${this.key}.since`, String(oldest))
+    } catch (error) {
+      console.warn('unsaved count not kept:', error)
+    }
     for (const listener of this.listeners) listener(this)
   }
 }
