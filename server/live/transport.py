@@ -11,9 +11,10 @@ layers and without compressing a broadcast again for each recipient.
 Compression (``PALABRE_COMPRESSION``), decided per message as RFC 7692 allows a sender to:
 
 - ``per-message`` (the default): permessage-deflate is negotiated with
-  ``server_no_context_takeover`` and ``client_no_context_takeover``; a message of at least ``PALABRE_COMPRESS_MIN_BYTES`` (a
-  first sync, a catch-up, a paste) is sent compressed, with a fresh context, so its
-  compressed frame is the same for every recipient and built once; smaller ones (keystrokes,
+  ``server_no_context_takeover`` and ``client_no_context_takeover``; a message of at least
+  ``PALABRE_COMPRESS_MIN_BYTES`` (a first sync, a catch-up, a paste) is sent compressed,
+  with a fresh context, so its compressed frame is the same for every recipient and built
+  once; smaller ones (keystrokes,
   presence, keepalives) are sent as they are (RSV1 clear), which costs nobody anything.
   Without context takeover on their side, clients may do the same (the stock ``ws`` client
   then leaves messages under 1 KB uncompressed; with context takeover it compresses every
