@@ -1,6 +1,7 @@
-"""Outgoing messages in process (``server/live/outgoing.py`` and the connection's writer):
-a broadcast is one object framed once, frames are standard websocket frames, and the updates
-waiting for a slow reader go out merged, within the limit, and converge."""
+"""Outgoing messages in process (``server/live/outgoing.py``, the connection's writer and the
+room's presence relay): a broadcast is one object framed once, frames are standard websocket
+frames, the updates waiting for a slow reader go out merged, within the limit, and converge,
+and presence changes go out together, once per window."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import struct
 import zlib
 from collections.abc import Callable
 
+import orjson
+from palabre.server.crdt.awareness import AwarenessEntry, decode_awareness, encode_awareness
 from palabre.server.crdt.protocol import awareness_message, update_message
 from palabre.server.live.outgoing import PLAIN, Outgoing, coalesce
+from palabre.server.live.room import PRESENCE_WINDOW_SECONDS
 from palabre.server.settings import Settings
 from pycrdt import Doc, Text
 
@@ -188,3 +192,34 @@ async def test_a_reader_that_keeps_up_gets_every_update_as_it_came() -> None:
     await until(lambda: len(peer.of_type(0, 2)) == len(updates))
     assert [payload_of(f) for f in peer.of_type(0, 2)] == updates
     assert reader.spared_messages == 0
+
+
+# Presence --------------------------------------------------------------------------------------
+
+
+def presence(client: int, clock: int, cursor: int) -> bytes:
+    state = orjson.dumps({"cursor": cursor}).decode()
+    return awareness_message(encode_awareness([AwarenessEntry(client, clock, state)]))
+
+
+async def test_presence_changes_in_one_window_go_out_as_one_message_of_latest_states() -> None:
+    core = Core(Settings())
+    first, _ = core.connect()
+    second, _ = core.connect()
+    _, reader = core.connect()
+    for clock in range(5):  # a cursor moving, from two people
+        await core.room.receive(first, presence(101, clock, clock))
+        await core.room.receive(second, presence(202, clock, 10 * clock))
+    await until(lambda: bool(reader.of_type(1)))
+    await asyncio.sleep(3 * PRESENCE_WINDOW_SECONDS)
+    (message,) = reader.of_type(1)
+    entries = decode_awareness(payload_of_awareness(message))
+    assert sorted((e.client_id, e.clock) for e in entries) == [(101, 4), (202, 4)]
+    assert [orjson.loads(e.state)["cursor"] for e in entries] == [4, 40]
+
+
+def payload_of_awareness(message: bytes) -> bytes:
+    offset = 1
+    while message[offset] & 0x80:
+        offset += 1
+    return message[offset + 1 :]
