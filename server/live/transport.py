@@ -30,6 +30,10 @@ above uvicorn's ``ws_max_size`` close the connection with 1009 before they are r
 
 On a crash of the app the connection gets a 500 (before the handshake) or is closed; the
 other connections are untouched. Nothing here outlives the connection.
+
+Over 400 lines on purpose: it is one connection's protocol, from the upgrade to the closed
+socket (handshake, the app, frames in and out, pings, the closing handshake), and its state
+is easier to check in one place than spread over modules that would share it.
 """
 
 from __future__ import annotations
