@@ -13,8 +13,7 @@ from collections.abc import Callable
 import orjson
 from palabre.server.crdt.awareness import AwarenessEntry, decode_awareness, encode_awareness
 from palabre.server.crdt.protocol import awareness_message, update_message
-from palabre.server.live.outgoing import PLAIN, Outgoing, coalesce
-from palabre.server.live.room import PRESENCE_WINDOW_SECONDS
+from palabre.server.live.outgoing import PLAIN, PRESENCE_WINDOW_SECONDS, Outgoing, coalesce
 from palabre.server.settings import Settings
 from pycrdt import Doc, Text
 

@@ -9,6 +9,12 @@ the same window) are each built the first time a recipient needs them and kept o
 message, so a keystroke sent to 250 people is framed once, and a large message compressed
 once.
 
+Presence goes out to a room at most every ``PRESENCE_WINDOW_SECONDS``, as one message holding
+each client's latest state (:class:`PresenceWindow`): stock clients send back every presence
+change they receive, so one message per change came back from every client (in a room of
+250, faster than a connection's awareness rate); a connection's own state sent back to it
+changes nothing there.
+
 A connection whose writer finds several broadcast updates waiting (a slow reader, a busy
 loop) sends them as one merged update (:func:`coalesce`): fewer messages for a client that
 is already behind, in fewer bytes. Merges are kept on the first message of the group, keyed
@@ -20,10 +26,12 @@ resync.
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from palabre.server.crdt.awareness import AwarenessEntry, decode_awareness, encode_awareness
 from palabre.server.crdt.protocol import update_message
 from palabre.server.crdt.replica import InvalidUpdate, merge_all
 
@@ -32,6 +40,7 @@ FIN_BINARY = 0x82  # a whole binary message in one frame
 RSV1 = 0x40  # "this message is compressed" (RFC 7692)
 SYNC_FLUSH_TAIL = b"\x00\x00\xff\xff"
 MERGES_KEPT = 4  # merges remembered per message (recipients whose batches differ)
+PRESENCE_WINDOW_SECONDS = 0.1  # presence changes relayed together, at most this often
 
 
 class Outgoing:
@@ -140,3 +149,33 @@ def _close_group(group: list[Outgoing], place: int, result: list[Outgoing]) -> N
         result[place + 1 : place + 1] = group[1:]
     else:
         result[place] = merged
+
+
+class PresenceWindow:
+    """Presence changes (awareness payloads, already validated) collected for one window,
+    then handed to ``send`` as one payload with each client's latest entry."""
+
+    def __init__(self, send: Callable[[bytes], None]) -> None:
+        self._send = send
+        self._entries: dict[int, AwarenessEntry] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, payload: bytes) -> None:
+        for entry in decode_awareness(payload):
+            waiting = self._entries.get(entry.client_id)
+            if waiting is None or entry.clock >= waiting.clock:
+                self._entries[entry.client_id] = entry
+        if self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(PRESENCE_WINDOW_SECONDS, self._flush)
+
+    def _flush(self) -> None:
+        self._timer = None
+        entries, self._entries = list(self._entries.values()), {}
+        if entries:
+            self._send(encode_awareness(entries))
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

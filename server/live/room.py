@@ -40,7 +40,6 @@ from uuid import UUID
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.ids import DocumentId
-from palabre.server.crdt.awareness import AwarenessEntry, decode_awareness, encode_awareness
 from palabre.server.crdt.check import ForbiddenContent, Shape, TooLarge, check_update
 from palabre.server.crdt.protocol import (
     AwarenessUpdate,
@@ -58,7 +57,7 @@ from palabre.server.live.batcher import Batcher, ContributionStore, Spawn
 from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
-from palabre.server.live.outgoing import Outgoing
+from palabre.server.live.outgoing import Outgoing, PresenceWindow
 from palabre.server.live.owners import ClientOwners
 from palabre.server.live.presence import Presence
 from palabre.server.settings import Settings
@@ -66,7 +65,6 @@ from palabre.server.settings import Settings
 log = logging.getLogger("palabre.room")
 PresenceListener = Callable[[DocumentId, str, bytes], None]  # document, session, payload
 PRESENCE_CHECK_SECONDS = 3.0  # how often states not renewed in time are looked for
-PRESENCE_WINDOW_SECONDS = 0.1  # presence changes relayed together, at most this often
 
 OWNER_LOOK_BACK = 10_000  # contributions read to find the owner of an old client id
 MAX_REBUILD_BACKOFF_SECONDS = 5.0
@@ -109,8 +107,9 @@ class Room:
         self._size_bound = live.size()
         self._max_sync_message = settings.max_sync_message_bytes
         self._presence_watch = spawn(self._watch_presence())
-        self._presence_out: dict[int, AwarenessEntry] = {}  # relayed at the next window
-        self._presence_timer: asyncio.TimerHandle | None = None
+        self._presence_out = PresenceWindow(
+            lambda payload: self._broadcast(awareness_message(payload), exclude=None)
+        )
         self.batcher = Batcher(
             document_id,
             store,
@@ -323,24 +322,8 @@ class Room:
         self._relay(payload)
 
     def _relay(self, payload: bytes) -> None:
-        """Presence for everyone, sent at most every ``PRESENCE_WINDOW_SECONDS`` as one
-        message holding each client's latest state: stock clients send back every change of
-        presence they receive, so a message per change would come back from every client (in
-        a room of 250, faster than a connection's awareness rate); and a connection's own
-        state sent back to it changes nothing there."""
-        for entry in decode_awareness(payload):
-            waiting = self._presence_out.get(entry.client_id)
-            if waiting is None or entry.clock >= waiting.clock:
-                self._presence_out[entry.client_id] = entry
-        if self._presence_timer is None:
-            loop = asyncio.get_running_loop()
-            self._presence_timer = loop.call_later(PRESENCE_WINDOW_SECONDS, self._send_presence)
-
-    def _send_presence(self) -> None:
-        self._presence_timer = None
-        entries, self._presence_out = list(self._presence_out.values()), {}
-        if entries:
-            self._broadcast(awareness_message(encode_awareness(entries)), exclude=None)
+        """Presence for everyone, at the end of the current window (``outgoing.py``)."""
+        self._presence_out.add(payload)
 
     def _broadcast(self, message: bytes | Outgoing, exclude: Connection | None) -> None:
         """One message to every connection but ``exclude``: one object in every queue, so
@@ -441,8 +424,7 @@ class Room:
     async def close(self, code: CloseCode) -> None:
         """Close every connection, store what is pending, stop, and checkpoint if worth it."""
         self._presence_watch.cancel()
-        if self._presence_timer is not None:
-            self._presence_timer.cancel()
+        self._presence_out.stop()
         for connection in list(self.connections):
             connection.close(code)
         await self.batcher.close()
