@@ -40,6 +40,10 @@ FIN_BINARY = 0x82  # a whole binary message in one frame
 RSV1 = 0x40  # "this message is compressed" (RFC 7692)
 SYNC_FLUSH_TAIL = b"\x00\x00\xff\xff"
 MERGES_KEPT = 4  # merges remembered per message (recipients whose batches differ)
+# zlib's fastest level: a large message is compressed on the loop, on its way to someone
+# waiting for it (a late join); level 6 took 20 ms for 56 KB of the seph-blog1 update on the
+# loaded development machine against 2.3 ms at level 1, for 15% more bytes.
+COMPRESS_LEVEL = 1
 PRESENCE_WINDOW_SECONDS = 0.1  # presence changes relayed together, at most this often
 
 
@@ -91,7 +95,8 @@ def encode_frame(payload: bytes, window_bits: int) -> bytes:
     fresh context when ``window_bits`` is not ``PLAIN``."""
     if window_bits == PLAIN:
         return _header(len(payload), compressed=False) + payload
-    return compressed_frame(deflate(payload, zlib.compressobj(wbits=-window_bits)))
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -window_bits)
+    return compressed_frame(deflate(payload, compressor))
 
 
 def deflate(payload: bytes, compressor: zlib._Compress) -> bytes:
