@@ -44,6 +44,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,19 +171,22 @@ class PalabreTarget(Target):
 
     def restart(self) -> None:
         """SIGTERM, then SIGKILL if the graceful stop takes over a minute; start again."""
+        mark = len(self.server.output)
         started = time.perf_counter()
+        self.notes.append(f"SIGTERM at {datetime.now(UTC).isoformat(timespec='milliseconds')}")
         try:
             self.server.stop(timeout=60)
         except subprocess.TimeoutExpired:
             self.server.kill()
             self.notes.append("the graceful stop took over 60 s: killed")
         self.notes.append(f"stopped in {time.perf_counter() - started:.1f} s")
+        stages = ("Shutting down", "Waiting for", "shutdown complete", "Cancel", "not be stored")
         waits = [
             line.strip()
-            for line in self.server.output
-            if "Waiting for" in line or "Cancel" in line or "could not be stored" in line
+            for line in self.server.output[mark:]
+            if any(stage in line for stage in stages)
         ]
-        self.notes.extend(f"server: {line[:300]}" for line in waits)
+        self.notes.extend(f"server: {line[:200]}" for line in waits)
         started = time.perf_counter()
         self.server.start()
         self.notes.append(f"started again in {time.perf_counter() - started:.1f} s")
