@@ -8,23 +8,27 @@ the rule the set was opened with and rejects the refused ones in the same transa
 accepted ones are written into the text afterwards, in the set's order, by the server
 (``record_acceptance`` / ``accept_with_contribution`` with the set's id), which resumes where
 it stopped if it is interrupted: the decisions are stored first.
+
+A request that opens a vote under an idempotency key names the vote after the key
+(``amendments_id``): the same request again answers the vote it opened; the same vote cast
+again records nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from palabre.domain.amendments import Amendments
 from palabre.domain.committee import Choice, Outcome
-from palabre.domain.committee_commands import COORDINATORS, VOTERS
-from palabre.domain.errors import Conflict, ErrorCode, Forbidden, NotFound
+from palabre.domain.committee_commands import COORDINATORS
+from palabre.domain.errors import Conflict, ErrorCode, NotFound
 from palabre.domain.retry import retried
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
-    from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import Listed, MemberInfo
+    from palabre.domain.application import MemberInfo
     from palabre.domain.document import Document
     from palabre.domain.roles import Role
     from palabre.domain.suggestion import Suggestion
@@ -35,15 +39,11 @@ def amendments_catalogue(document_id: UUID) -> str:
     return f"amendments:{document_id}"
 
 
-class AmendmentCommands:
-    # Provided by the application service and the other mixins.
+class AmendmentCommands(ServiceParts):
+    # Provided by the application service and the other mixins, besides ServiceParts.
     if TYPE_CHECKING:
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
-        def _acting(self) -> MemberInfo | None: ...
+        def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]: ...
         def _as(
             self, document_id: UUID, roles: tuple[Role, ...], refusal: str = ""
         ) -> Document: ...
@@ -51,8 +51,16 @@ class AmendmentCommands:
         def committee(self, document_id: UUID) -> Document: ...
 
     @retried
-    def open_amendments(self, document_id: UUID, suggestion_ids: Sequence[UUID]) -> Amendments:
+    def open_amendments(
+        self,
+        document_id: UUID,
+        suggestion_ids: Sequence[UUID],
+        amendments_id: UUID | None = None,
+    ) -> Amendments:
+        """``amendments_id``: from the request's idempotency key, see above."""
         document = self._as(document_id, COORDINATORS)
+        if (earlier := self._requested(Amendments, amendments_id, document_id)) is not None:
+            return earlier
         meeting = document.open_meeting_now()
         if meeting is None:
             raise Conflict(
@@ -60,7 +68,8 @@ class AmendmentCommands:
                 code=ErrorCode.MEETING_REQUIRED,
             )
         suggestions = [self._suggestion(document_id, sid) for sid in suggestion_ids]
-        vote = Amendments.open(document_id, meeting.id, list(suggestion_ids), document.rule)
+        ordered = list(suggestion_ids)
+        vote = Amendments.open(document_id, meeting.id, ordered, document.rule, amendments_id)
         for suggestion in suggestions:
             suggestion.put_to_vote(vote.id)
         self._save_listed(amendments_catalogue(document_id), vote, *suggestions)
@@ -75,14 +84,7 @@ class AmendmentCommands:
         choice: Choice,
         reason: object,
     ) -> Amendments:
-        voter = self._acting()
-        if voter is None:
-            raise Forbidden("votes are cast by members, not from the command line")
-        document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
-        if not voter.votes_on(document_id):
-            raise Forbidden(
-                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
-            )
+        voter, document = self._voter(document_id)
         vote = self.amendments_vote(document_id, amendments_id)
         who = (voter.organisation.id, voter.id)
         vote.vote(

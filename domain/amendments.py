@@ -12,13 +12,13 @@ be resumed.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from palabre.domain.actor import acting_member
+from palabre.domain.actor import acting_id, now_iso
 from palabre.domain.committee import (
     CastVote,
     Choice,
@@ -44,19 +44,13 @@ class Amendment:
     tally: dict[str, Any] | None = None
 
 
-def _actor() -> str | None:
-    member = acting_member.get()
-    return None if member is None else str(member)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 class Amendments(Aggregate):
+    """One vote on a set of amendments; its id is a random uuid4, or derived from the
+    idempotency key of the request that opened it (so that the same request twice finds it)."""
+
     class Event(Aggregate.Event):
-        by: str | None = field(default_factory=_actor, init=False)
-        at: str = field(default_factory=_now, init=False)
+        by: str | None = field(default_factory=acting_id, init=False)
+        at: str = field(default_factory=now_iso, init=False)
 
     class AmendmentsOpened(Aggregate.Created):
         document_id: UUID
@@ -77,7 +71,12 @@ class Amendments(Aggregate):
 
     @classmethod
     def open(
-        cls, document_id: UUID, meeting_id: str, suggestion_ids: list[UUID], rule: Rule
+        cls,
+        document_id: UUID,
+        meeting_id: str,
+        suggestion_ids: list[UUID],
+        rule: Rule,
+        amendments_id: UUID | None = None,
     ) -> Amendments:
         ordered = [str(s) for s in suggestion_ids]
         if not ordered:
@@ -86,12 +85,14 @@ class Amendments(Aggregate):
             raise InvalidInput(f"at most {MAX_AMENDMENTS} suggestions in one vote")
         if len(set(ordered)) != len(ordered):
             raise InvalidInput("a suggestion appears twice in the set")
-        return cls(
+        return cls._create(
+            cls.AmendmentsOpened,
+            id=amendments_id or uuid.uuid4(),
             document_id=document_id,
             meeting_id=meeting_id,
             suggestion_ids=ordered,
             rule=rule.as_dict(),
-            opened_by=_actor(),
+            opened_by=acting_id(),
         )
 
     @event(AmendmentsOpened)

@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
@@ -343,6 +343,30 @@ class PalabreApplication(
         ``@retried``, which runs the command again from scratch."""
         entry = self._catalogue(kind).trigger_event(entity_id=aggregate.id)
         self.save(aggregate, *others, entry)
+
+    def _requested(
+        self,
+        cls: type[A],
+        request_id: UUID | None,
+        document_id: UUID,
+        author_id: UUID | None = None,
+    ) -> A | None:
+        """What an earlier attempt of the same request stored under ``request_id`` (derived
+        from the member and the request's idempotency key, ``ids.request_id``), if anything:
+        the command answers it instead of making another. 409 if that id names something of
+        another document or author: the key was used for another request."""
+        if request_id is None:
+            return None
+        try:
+            found: Any = self._get(cls, request_id, "request")
+        except NotFound:
+            return None
+        other_author = author_id is not None and found.author_id != author_id
+        if found.document_id != document_id or other_author:
+            raise Conflict(
+                "this request key names something else", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
+            )
+        return cast(A, found)
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:

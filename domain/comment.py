@@ -153,13 +153,8 @@ class Comment(Aggregate):
         """A new reply; ``reply_id`` names it (from a request's idempotency key): a reply of
         that id by the same author is the same request again, and nothing new is recorded."""
         reply_id = reply_id or str(uuid.uuid4())
-        existing = self.replies.get(reply_id)
-        if existing is not None:
-            if existing.author_id != author_id:
-                raise Conflict(
-                    "this request key names another reply", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
-                )
-            return existing
+        if (earlier := earlier_reply(self.replies, reply_id, author_id)) is not None:
+            return earlier
         self._replied(reply_id=reply_id, author_id=author_id, body=clean_body(body), at=_now())
         return self.replies[reply_id]
 
@@ -227,6 +222,18 @@ class Comment(Aggregate):
 
 def clean_body(body: object) -> str:
     return _text(body, "body", MAX_BODY)
+
+
+def earlier_reply(replies: Mapping[str, Reply], reply_id: str, author_id: UUID) -> Reply | None:
+    """The reply an earlier attempt of the same request made under ``reply_id`` (from its
+    idempotency key), if any: the thread's and a suggestion's replies are found again this way
+    instead of being added twice. 409 if that id names another member's reply."""
+    earlier = replies.get(reply_id)
+    if earlier is not None and earlier.author_id != author_id:
+        raise Conflict(
+            "this request key names another reply", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
+        )
+    return earlier
 
 
 def bounded_text(

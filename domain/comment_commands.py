@@ -8,18 +8,18 @@ acting member) may resolve and reopen, but writes no comments: every remark has 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from palabre.domain.actor import acting_member
 from palabre.domain.comment import Anchor, Comment, Reply, Thread
-from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
+from palabre.domain.errors import ErrorCode, Forbidden, InvalidInput, NotFound
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
+from palabre.domain.service_parts import ServiceParts
 
 if TYPE_CHECKING:
-    from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import DocumentInfo, Listed, MemberInfo
+    pass
 
 COMMENTERS = (Role.COORDINATOR, Role.EDITOR, Role.COMMENTER)
 STATUSES = ("open", "resolved")
@@ -30,17 +30,7 @@ def comments_catalogue(document_id: UUID) -> str:
     return f"comments:{document_id}"
 
 
-class CommentCommands:
-    # Provided by the application service.
-    if TYPE_CHECKING:
-
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
-        def document(self, document_id: UUID) -> DocumentInfo: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
-
+class CommentCommands(ServiceParts):
     @retried
     def comment(
         self, document_id: UUID, body: str, anchor: Anchor, comment_id: UUID | None = None
@@ -49,12 +39,7 @@ class CommentCommands:
         thread already stored under it is the same request again: it is answered, and nothing
         is created twice, whichever process stored it and whenever."""
         author = self._commenter(document_id, "observers cannot comment")
-        if comment_id is not None and (earlier := self._requested(comment_id)) is not None:
-            if (earlier.document_id, earlier.author_id) != (document_id, author):
-                raise Conflict(
-                    "this request key names another comment",
-                    code=ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                )
+        if (earlier := self._requested(Comment, comment_id, document_id, author)) is not None:
             return earlier.thread()
         comment = Comment.start(document_id, author, body, anchor, comment_id)
         self._save_listed(comments_catalogue(document_id), comment)
@@ -128,19 +113,15 @@ class CommentCommands:
             )
         return comment
 
-    def _requested(self, comment_id: UUID) -> Comment | None:
-        try:
-            comment: Comment = self._get(Comment, comment_id, "comment")
-        except NotFound:
-            return None
-        return comment
-
-    def _commenter(self, document_id: UUID, refusal: str) -> UUID:
-        """The acting member, if their role on the document lets them write comments."""
+    def _commenter(
+        self, document_id: UUID, refusal: str, written: str = "comments are written"
+    ) -> UUID:
+        """The acting member, if their role on the document lets them write comments (and
+        suggestions: the same roles; ``written`` says what the operator may not write)."""
         self.document(document_id)
         member_id = acting_member.get()
         if member_id is None:
-            raise Forbidden("comments are written by members, not from the command line")
+            raise Forbidden(f"{written} by members, not from the command line")
         role = self.member(member_id).role_on(document_id)
         if role not in COMMENTERS:
             if role is None:

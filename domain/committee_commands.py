@@ -124,14 +124,7 @@ class CommitteeCommands:
 
     @retried
     def vote(self, document_id: UUID, proposal_id: str, choice: Choice, reason: object) -> Proposal:
-        voter = self._acting()
-        if voter is None:
-            raise Forbidden("votes are cast by members, not from the command line")
-        document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
-        if not voter.votes_on(document_id):
-            raise Forbidden(
-                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
-            )
+        voter, document = self._voter(document_id)
         document.vote(proposal_id, voter.organisation.id, voter.id, choice, reason)
         self._commit(document)
         return document.proposal(proposal_id)
@@ -151,6 +144,19 @@ class CommitteeCommands:
         return proposal
 
     # Helpers ---------------------------------------------------------------------------------
+
+    def _voter(self, document_id: UUID) -> tuple[MemberInfo, Document]:
+        """The acting member, if they may vote on the document (on a proposal or an
+        amendment), and the document."""
+        voter = self._acting()
+        if voter is None:
+            raise Forbidden("votes are cast by members, not from the command line")
+        document = self._as(document_id, VOTERS, "commenters and observers cannot vote")
+        if not voter.votes_on(document_id):
+            raise Forbidden(
+                "this member has no voting rights on this document", code=ErrorCode.NOT_A_VOTER
+            )
+        return voter, document
 
     def _acting(self) -> MemberInfo | None:
         member_id = acting_member.get()

@@ -16,13 +16,20 @@ contribution log it did (``position``).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
-from palabre.domain.actor import acting_member
-from palabre.domain.comment import Reply, bounded_text, clean_body, parse_positions
+from palabre.domain.actor import acting_id, now_iso
+from palabre.domain.comment import (
+    Reply,
+    bounded_text,
+    clean_body,
+    earlier_reply,
+    parse_positions,
+)
 from palabre.domain.errors import Conflict, ErrorCode, Forbidden, InvalidInput
 
 MAX_PASSAGE = 10_000  # characters of the quote, and of the replacement
@@ -89,6 +96,10 @@ class Passage:
             )
         return passage
 
+    def fields(self) -> dict[str, Any]:
+        """The passage as its events store it."""
+        return asdict(self)
+
 
 def clean_reason(reason: object, *, required: bool = False) -> str:
     return bounded_text(reason or "", "reason", MAX_REASON, required=required)
@@ -118,26 +129,17 @@ class SuggestionRecord:
         return self.status == "open"
 
 
-def _actor() -> str | None:
-    member = acting_member.get()
-    return None if member is None else str(member)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 class Suggestion(Aggregate):
-    """One suggestion; its id is a random uuid4 (eventsourcing's default for ``Aggregate``).
-    Its events are named in full (``Suggestion.SuggestionMade``...), as the audit trail shows
-    their topics."""
+    """One suggestion; its id is a random uuid4, or derived from the idempotency key of the
+    request that made it (so that the same request twice finds it). Its events are named in
+    full (``Suggestion.SuggestionMade``...), as the audit trail shows their topics."""
 
     class Event(Aggregate.Event):
         """Every change after the first records who made it (None: the operator at the
         command line) and when."""
 
-        by: str | None = field(default_factory=_actor, init=False)
-        at: str = field(default_factory=_now, init=False)
+        by: str | None = field(default_factory=acting_id, init=False)
+        at: str = field(default_factory=now_iso, init=False)
 
     class SuggestionMade(Aggregate.Created):
         document_id: UUID
@@ -176,16 +178,21 @@ class Suggestion(Aggregate):
         pass
 
     @classmethod
-    def make(cls, document_id: UUID, author_id: UUID, passage: Passage, reason: str) -> Suggestion:
-        return cls(
+    def make(
+        cls,
+        document_id: UUID,
+        author_id: UUID,
+        passage: Passage,
+        reason: str,
+        suggestion_id: UUID | None = None,
+    ) -> Suggestion:
+        return cls._create(
+            cls.SuggestionMade,
+            id=suggestion_id or uuid.uuid4(),
             document_id=document_id,
             author_id=author_id,
-            quote=passage.quote,
-            replacement=passage.replacement,
             reason=clean_reason(reason),
-            section=passage.section,
-            start=passage.start,
-            end=passage.end,
+            **passage.fields(),
         )
 
     @event(SuggestionMade)
@@ -221,15 +228,8 @@ class Suggestion(Aggregate):
         reason left out (None) stays as it was."""
         self._check_author(editor_id, "revise")
         self._check_open_to_decide()
-        p = passage
-        self._revised(
-            quote=p.quote,
-            replacement=p.replacement,
-            reason=self.reason if reason is None else clean_reason(reason),
-            section=p.section,
-            start=p.start,
-            end=p.end,
-        )
+        kept = self.reason if reason is None else clean_reason(reason)
+        self._revised(reason=kept, **passage.fields())
 
     @event(SuggestionRevised)
     def _revised(
@@ -255,8 +255,12 @@ class Suggestion(Aggregate):
     def _withdrawn(self, by: str | None = None, at: str = "") -> None:
         self._decided("withdrawn", by, at)
 
-    def reply(self, author_id: UUID, body: str) -> Reply:
-        reply_id = str(uuid.uuid4())
+    def reply(self, author_id: UUID, body: str, reply_id: str | None = None) -> Reply:
+        """A new reply; ``reply_id`` names it (from a request's idempotency key): a reply of
+        that id by the same author is the same request again, and nothing new is recorded."""
+        reply_id = reply_id or str(uuid.uuid4())
+        if (earlier := earlier_reply(self.replies, reply_id, author_id)) is not None:
+            return earlier
         self._replied(reply_id=reply_id, body=clean_body(body))
         return self.replies[reply_id]
 

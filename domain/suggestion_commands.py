@@ -11,6 +11,10 @@ Who may do what is checked here, from the acting member (``domain.actor``):
   from the history (``passage_authors``): the domain knows nothing of the CRDT;
 - a suggestion before the committee (an open vote on amendments) is decided by that vote.
 
+A suggestion or a reply made under a request's idempotency key takes an id derived from it:
+the same request again answers what the first made instead of making another. Deciding twice
+is refused (409), so a decision retried after its answer was lost is never applied twice.
+
 Accepting writes the replacement into the text. With no live room, the contribution that does
 it and the acceptance are stored in one transaction (:meth:`accept_with_contribution`); with
 a live room, the room stores the contribution and the acceptance follows it
@@ -21,7 +25,7 @@ suggestion open, shown as conflicting (its passage no longer reads as quoted), n
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -40,6 +44,7 @@ from palabre.domain.errors import (
 from palabre.domain.ids import DocumentId
 from palabre.domain.retry import retried
 from palabre.domain.roles import Role
+from palabre.domain.service_parts import ServiceParts
 from palabre.domain.suggestion import (
     STATUSES,
     BeforeCommittee,
@@ -51,10 +56,7 @@ from palabre.domain.suggestion import (
 
 if TYPE_CHECKING:
     from eventsourcing.application import EventSourcedLog
-    from palabre.domain.application import DocumentInfo, Listed, MemberInfo
     from palabre.domain.contribution import Contributed
-
-SUGGESTERS = (Role.COORDINATOR, Role.EDITOR, Role.COMMENTER)
 
 
 def suggestions_catalogue(document_id: UUID) -> str:
@@ -68,25 +70,30 @@ def contribution_session(suggestion_id: UUID) -> str:
     return f"suggestion-{suggestion_id}"
 
 
-class SuggestionCommands:
-    # Provided by the application service.
+class SuggestionCommands(ServiceParts):
+    # Provided by the application service and the other mixins, besides ServiceParts.
     if TYPE_CHECKING:
 
-        def _get(self, cls: type[Any], aggregate_id: UUID, what: str) -> Any: ...
-        def _commit(self, *aggregates: Any) -> None: ...
-        def _save_listed(self, kind: str, aggregate: Any, *others: Any) -> None: ...
-        def _catalogue(self, kind: str) -> EventSourcedLog[Listed]: ...
         def _contribution_log(self, document_id: DocumentId) -> EventSourcedLog[Contributed]: ...
-        def document(self, document_id: UUID) -> DocumentInfo: ...
-        def member(self, member_id: UUID) -> MemberInfo: ...
+        def _commenter(self, document_id: UUID, refusal: str, written: str = "") -> UUID: ...
         def contribution_count(self, document_id: DocumentId) -> int: ...
 
     # The suggester's commands ----------------------------------------------------------------
 
     @retried
-    def suggest(self, document_id: UUID, passage: Passage, reason: str) -> SuggestionRecord:
+    def suggest(
+        self,
+        document_id: UUID,
+        passage: Passage,
+        reason: str,
+        suggestion_id: UUID | None = None,
+    ) -> SuggestionRecord:
+        """``suggestion_id``: from the request's idempotency key, see above."""
         author = self._suggester(document_id, "observers cannot suggest")
-        suggestion = Suggestion.make(document_id, author, passage, reason)
+        earlier = self._requested(Suggestion, suggestion_id, document_id, author)
+        if earlier is not None:
+            return earlier.record()
+        suggestion = Suggestion.make(document_id, author, passage, reason, suggestion_id)
         self._save_listed(suggestions_catalogue(document_id), suggestion)
         return suggestion.record()
 
@@ -101,10 +108,13 @@ class SuggestionCommands:
         return suggestion.record()
 
     @retried
-    def reply_to_suggestion(self, document_id: UUID, suggestion_id: UUID, body: str) -> Reply:
+    def reply_to_suggestion(
+        self, document_id: UUID, suggestion_id: UUID, body: str, reply_id: str | None = None
+    ) -> Reply:
+        """``reply_id``: from the request's idempotency key, see above."""
         author = self._suggester(document_id, "observers cannot reply")
         suggestion = self._suggestion(document_id, suggestion_id)
-        reply = suggestion.reply(author, body)
+        reply = suggestion.reply(author, body, reply_id)
         self._commit(suggestion)
         return reply
 
@@ -221,17 +231,9 @@ class SuggestionCommands:
         return suggestion
 
     def _suggester(self, document_id: UUID, refusal: str) -> UUID:
-        """The acting member, if their role on the document lets them suggest."""
-        self.document(document_id)
-        member_id = acting_member.get()
-        if member_id is None:
-            raise Forbidden("suggestions are made by members, not from the command line")
-        role = self.member(member_id).role_on(document_id)
-        if role not in SUGGESTERS:
-            if role is None:
-                raise Forbidden("no role on this document", code=ErrorCode.NO_ROLE)
-            raise Forbidden(refusal, code=ErrorCode.ROLE_NOT_ALLOWED)
-        return member_id
+        """The acting member, if their role on the document lets them suggest: those who may
+        comment (coordinators, editors, commenters)."""
+        return self._commenter(document_id, refusal, "suggestions are made")
 
     def _decidable(
         self, document_id: UUID, suggestion_id: UUID, passage_authors: Collection[UUID]

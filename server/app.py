@@ -75,8 +75,8 @@ def create_app(services: Services) -> Starlette:
         # Comments anchored to passages.
         *CommentsApi(store, texts, idempotent).routes(endpoint),
         # Suggestions: proposed replacements, decided by authors, coordinators or the committee.
-        *SuggestionsApi(store, services.suggestions).routes(endpoint),
-        *AmendmentsApi(store, services.suggestions).routes(endpoint),
+        *SuggestionsApi(store, services.suggestions, idempotent).routes(endpoint),
+        *AmendmentsApi(store, services.suggestions, idempotent).routes(endpoint),
         # Interviews as sources: passages linked to them, coverage and balance by section.
         *InterviewsApi(store, texts).routes(endpoint),
         # History: the text at any point, diffs between points, authorship, editing sessions.

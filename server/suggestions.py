@@ -111,13 +111,21 @@ class SuggestionDesk:
     # The suggester's changes -----------------------------------------------------------------
 
     async def make(
-        self, document_id: DocumentId, passage: Passage, reason: str
+        self,
+        document_id: DocumentId,
+        passage: Passage,
+        reason: str,
+        suggestion_id: UUID | None = None,
     ) -> tuple[SuggestionRecord, Located]:
         """The new suggestion and where its passage stands (found once: the check that it
         stands in the text now serves the answer too). Nothing can decide on a suggestion
-        before it exists: no need to wait for the document's other changes."""
+        before it exists: no need to wait for the document's other changes.
+        ``suggestion_id``: from the request's idempotency key (the same request again
+        answers the suggestion it made)."""
         where = await self._check_stands(document_id, passage)
-        record = await self._store.call(self._app.suggest, document_id, passage, reason)
+        record = await self._store.call(
+            self._app.suggest, document_id, passage, reason, suggestion_id
+        )
         return record, (await self._with_authors(document_id, [record], [where]))[0]
 
     async def revise(

@@ -13,6 +13,7 @@ from palabre.domain.application import PalabreApplication
 from palabre.domain.roles import Country, Role
 from palabre.server.storage.database import Database, open_application
 
+from tests.support.people import People, committee_of
 from tests.support.postgres import fresh_database, private_cluster
 from tests.support.server import ServerProcess
 
@@ -79,6 +80,12 @@ def seed(application: PalabreApplication) -> Seed:
         commenter=token("Maëlle Tanguy", "Université", Country.FR, Role.COMMENTER),
         observer=token("Kodjo Amegah", "Association Akwaba", Country.TG, Role.OBSERVER),
     )
+
+
+@pytest.fixture
+def people(application: PalabreApplication) -> People:
+    """A document and one member of each role, for in-process domain tests."""
+    return committee_of(application)
 
 
 @pytest.fixture

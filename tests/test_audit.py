@@ -1,6 +1,9 @@
 """The audit trail: the hash chain over the whole event log, its verification against real
 tampering with the stored rows (SQL behind the application's back), the head recorded by
-decisions, and the JSON Lines export (command line and HTTP), on SQLite and PostgreSQL."""
+decisions, and the JSON Lines export (command line and HTTP), on SQLite and PostgreSQL.
+
+Why one file of over 400 lines: its tests share the stories and the tampering helpers (SQL
+behind the application's back, on both stores) that the chain is checked against."""
 
 from __future__ import annotations
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
@@ -21,7 +20,6 @@ import orjson
 import pytest
 from palabre.client import PalabreClient, PalabreHTTPError
 from palabre.client.exports import Exports
-from palabre.domain.actor import acting_member
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
 from palabre.domain.committee import Choice, canonical_sha256
@@ -36,6 +34,7 @@ from palabre.server.crdt.replica import BODY
 from palabre.server.settings import Settings
 from pycrdt import Doc, Text
 
+from tests.support.people import acting
 from tests.support.server import ServerProcess
 from tests.test_cli import palabre
 
@@ -120,15 +119,6 @@ class History:
             )
             if resolve:
                 self.application.resolve_comment(self.document_id, thread.id)
-
-
-@contextmanager
-def acting(member_id: UUID | None) -> Iterator[None]:
-    token = acting_member.set(member_id)
-    try:
-        yield
-    finally:
-        acting_member.reset(token)
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """The committee over HTTP, against a real server on SQLite and PostgreSQL: sixteen French and
 Togolese organisations, a meeting, live typing, proposals, votes, decisions, minutes, the live
-event channel, and every refusal a member can meet."""
+event channel, and every refusal a member can meet.
+
+Why one file of over 400 lines: its sections share one committee of sixteen organisations
+(``build_committee``) and the event helpers at the end."""
 
 from __future__ import annotations
 

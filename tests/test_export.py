@@ -1,6 +1,9 @@
 """Snapshot exports, read back by independent readers: python-docx, odfpy, pypdf, the standard
 library's HTML parser, hashlib. One document, decided on by a real committee through a real
 server on port 0, serves the whole module (exports only read); one test runs on both backends.
+
+Why one file of over 400 lines: one committee with two approved versions (module scope) serves
+every format's tests; split by format, it would be built once per file.
 """
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ at.
 
 The tools are Debian's ``libreoffice-writer-nogui``, ``pandoc`` and ``poppler-utils``, which
 ``tests/run-all`` installs. Without them the tests are skipped on a developer's machine, and
-fail where ``CI`` or ``PALABRE_REQUIRE_ALL`` is set (``tests/run-all`` sets it)."""
+fail where ``CI`` or ``PALABRE_REQUIRE_ALL`` is set (``tests/run-all`` sets it).
+
+Why one file of over 400 lines: the référentiel is rendered, converted by one ``soffice`` run
+and read once for the whole module; split, LibreOffice would run once per file."""
 
 from __future__ import annotations
 

@@ -1,6 +1,10 @@
 """History of the text: at any position or time, diffs between positions, authorship from the
 CRDT's own deltas, and editing sessions; on SQLite and PostgreSQL alike, with real pycrdt
-updates from two replicas typing concurrently and merging."""
+updates from two replicas typing concurrently and merging.
+
+Why one file of over 400 lines: the history's readers (authorship, text at a position or time,
+diffs, sessions) are tested against the same two typing replicas and story, defined once at the
+top."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ lost is retried after the cut and counts once."""
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -25,6 +24,7 @@ from palabre.domain.roles import Country, Role
 
 from tests.conftest import Seed
 from tests.support.link import PROFILES, Link
+from tests.support.lost import answer_lost
 from tests.support.server import ServerProcess
 
 Json = dict[str, Any]
@@ -255,25 +255,23 @@ def write_text(server: ServerProcess, seed: Seed, text: str) -> None:
 async def test_a_vote_on_lome_3g_retried_after_a_cut_counts_once(
     server: ServerProcess, seed: Seed, ballot: Ballot
 ) -> None:
-    host, port = server.base_url.removeprefix("http://").split(":")
     key = uuid4().hex
     async with (
-        Link(PROFILES["lome-3g"], (host, int(port)), seed=5) as link,
+        Link(PROFILES["lome-3g"], server.address, seed=5) as link,
         PalabreClient(link.url, ballot.voter) as phone,
         PalabreClient(server.base_url, seed.coordinator) as office,
     ):
         sending = asyncio.create_task(
             phone.vote(ballot.document_id, ballot.proposal_id, "approve", key=key)
         )
+
+        async def arrived() -> bool:
+            return bool((await office.proposal(ballot.document_id, ballot.proposal_id))["votes"])
+
         # The vote reaches the server; the phone loses its network before the answer comes
-        # back (its connection is reset, as a lost cell resets it).
-        deadline = time.monotonic() + 30
-        while not (await office.proposal(ballot.document_id, ballot.proposal_id))["votes"]:
-            assert time.monotonic() < deadline, "the vote never reached the server"
-            await asyncio.sleep(0.005)
-        link.cut("reset")
-        with pytest.raises(httpx.TransportError):
-            await sending  # no answer: the page does not know whether it counted
+        # back (its connection is reset, as a lost cell resets it): it does not know whether
+        # its vote counted.
+        await answer_lost(link, sending, arrived)
         link.restore()
         retried = await phone.vote(ballot.document_id, ballot.proposal_id, "approve", key=key)
         proposal = await office.proposal(ballot.document_id, ballot.proposal_id)

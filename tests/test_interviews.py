@@ -4,20 +4,19 @@ log: in the notes vault, sealed into the events)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from palabre.domain.actor import acting_member
 from palabre.domain.application import PalabreApplication
 from palabre.domain.comment import Anchor
 from palabre.domain.errors import Forbidden, InvalidInput, NotFound
 from palabre.domain.interview_details import MAX_NOTES, Details
 from palabre.domain.notes import HIDDEN, seal_of
 from palabre.domain.roles import Country, Role
+
+from tests.support.people import acting
 
 SECRET = "Propos confidentiels de la présidente : « budget serré »"
 
@@ -58,15 +57,6 @@ def team(application: PalabreApplication) -> Team:
         french=application.register_organisation("Département", Country.FR).id,
         togolese=application.register_organisation("ONG Lomé Solidaire", Country.TG).id,
     )
-
-
-@contextmanager
-def acting(member_id: UUID | None) -> Iterator[None]:
-    token = acting_member.set(member_id)
-    try:
-        yield
-    finally:
-        acting_member.reset(token)
 
 
 def body(team: Team, **changes: Any) -> dict[str, Any]:

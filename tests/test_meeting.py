@@ -9,7 +9,10 @@ presence, cursor, sessions and authorship, on every screen; a vote cast from the
 request at all on the open pages when votes come in (the events carry what changed); every
 error code the server can answer is translated; no tab scrolls sideways at 390 px; the history
 slider's thumb, label and text agree when the colouring changes mid-slide. Screenshots of each
-screen, laptop and phone, go to build/screenshots/meeting/."""
+screen, laptop and phone, go to build/screenshots/meeting/.
+
+Why one file of over 400 lines: it is one scenario, one test (a meeting of 23 members, two of
+them in browsers), and the helpers that drive it."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from tests.conftest import Seed
 from tests.support.server import ServerProcess
+from tests.test_suggestions_http import typed
 
 Json = dict[str, Any]
 METHODS = {"get", "put", "post", "delete", "patch"}
@@ -204,6 +205,56 @@ async def test_version_answers_match_the_described_shapes(checked: Checked, seed
     assert version["sha256"] == proposal["sha256"]
     await call("GET", d + "/versions/{n}/diff/{m}", document_id=doc, n="1", m="1")
     await call("GET", d + "/versions/{n}", document_id=doc, n="2")  # 404
+
+
+async def test_suggestion_and_amendment_answers_match_the_described_shapes(
+    checked: Checked, server: ServerProcess, seed: Seed
+) -> None:
+    call, d, doc = checked.call, "/api/documents/{document_id}", seed.document_id
+    await typed(server, seed, "Relier les acteurs en Bretagne et au Togo.")
+    s, v = d + "/suggestions/{suggestion_id}", d + "/amendments/{amendments_id}"
+
+    async def suggest(quote: str, replacement: str) -> str:
+        body = {"quote": quote, "replacement": replacement, "reason": "Plus clair"}
+        return str((await call("POST", d + "/suggestions", body, document_id=doc))["id"])
+
+    first, second, third, fourth = [
+        await suggest(q, r)
+        for q, r in [("Relier", "Unir"), ("les", ""), ("Togo", "TG"), ("en", "à")]
+    ]
+    await call(
+        "PATCH",
+        s,
+        {"quote": "Relier", "replacement": "Réunir"},
+        document_id=doc,
+        suggestion_id=first,
+    )
+    await call("POST", s + "/replies", {"body": "Oui"}, document_id=doc, suggestion_id=first)
+    await call("POST", s + "/accept", document_id=doc, suggestion_id=first)
+    await call("POST", s + "/accept", document_id=doc, suggestion_id=first)  # 409
+    await call("POST", s + "/reject", {"reason": "Non"}, document_id=doc, suggestion_id=second)
+    await call("POST", s + "/withdraw", document_id=doc, suggestion_id=third)
+    await call("GET", s, document_id=doc, suggestion_id=str(UUID(int=1)))  # 404
+    assert len((await call("GET", d + "/suggestions", document_id=doc))["suggestions"]) == 4
+
+    organisation = await call("POST", "/api/organisations", {"name": "FONGTO", "country": "TG"})
+    voter = {"name": "Afi", "organisation_id": organisation["id"], "role": "editor", "votes": True}
+    member = await call("POST", d + "/members", voter, document_id=doc)
+    await call("POST", d + "/meetings", {"title": "Séance", "date": "2026-11-23"}, document_id=doc)
+    vote = await call("POST", d + "/amendments", {"suggestion_ids": [fourth]}, document_id=doc)
+    cast = {"suggestion_id": fourth, "vote": "approve"}
+    path = f"/api/documents/{doc}/amendments/{vote['id']}/votes"
+    answer = await checked.http.post(
+        path, json=cast, headers={"Authorization": f"Bearer {member['token']}"}
+    )
+    conform(
+        checked.document, answer.json(), {"$ref": "#/components/schemas/AmendmentsVote"}, "vote"
+    )
+    closed = await call("POST", v + "/close", document_id=doc, amendments_id=vote["id"])
+    assert [a["status"] for a in closed["amendments"]] == ["accepted"]
+    await call("GET", v, document_id=doc, amendments_id=vote["id"])
+    await call("GET", d + "/amendments", document_id=doc)
+    await call("POST", d + "/amendments", {"suggestion_ids": []}, document_id=doc)  # 400
 
 
 # A small JSON Schema check, for the subset the description uses ------------------------------

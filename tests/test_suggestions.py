@@ -5,19 +5,13 @@ side, with real pycrdt documents: where a passage stands, and the update that re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import pytest
-from palabre.domain.actor import acting_member
 from palabre.domain.application import PalabreApplication
 from palabre.domain.committee import Choice, Mode, Outcome, Rule
 from palabre.domain.contribution import NewContribution
 from palabre.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, PositionConflict
-from palabre.domain.ids import DocumentId
-from palabre.domain.roles import Country, Role
 from palabre.domain.suggestion import MAX_PASSAGE, Passage
 from palabre.domain.suggestion_commands import contribution_session
 from palabre.server.crdt.anchors import AnchorQuery, locate_passages
@@ -25,51 +19,23 @@ from palabre.server.crdt.passages import replace_passage
 from palabre.server.crdt.replica import BODY, rebuild
 from pycrdt import Doc, Text
 
+from tests.support.people import People, acting
 from tests.support.positions import point_positions, quote_positions
 
 QUOTE = "économie sociale et solidaire"
 
 
-@dataclass(frozen=True)
-class People:
-    document_id: DocumentId
-    coordinator: UUID
-    editor: UUID
-    editor2: UUID
-    commenter: UUID
-    observer: UUID
-
-
-@pytest.fixture
-def people(application: PalabreApplication) -> People:
-    document = application.create_document("Référentiel commun")
-
-    def add(name: str, organisation: str, country: Country, role: Role) -> UUID:
-        votes = role in (Role.COORDINATOR, Role.EDITOR)
-        issued = application.add_member(name, organisation, country, role, document.id, votes)
-        return issued.member.id
-
-    return People(
-        document_id=document.id,
-        coordinator=add("Awa Koffi", "Coordination Lomé", Country.TG, Role.COORDINATOR),
-        editor=add("Yann Le Gall", "Chambre régionale de l'ESS", Country.FR, Role.EDITOR),
-        editor2=add("Afi Mensah", "Fédération des ONG du Togo", Country.TG, Role.EDITOR),
-        commenter=add("Maëlle Tanguy", "Université", Country.FR, Role.COMMENTER),
-        observer=add("Kodjo Amegah", "Association Akwaba", Country.TG, Role.OBSERVER),
-    )
-
-
-@contextmanager
-def acting(member_id: UUID | None) -> Iterator[None]:
-    token = acting_member.set(member_id)
-    try:
-        yield
-    finally:
-        acting_member.reset(token)
-
-
 def passage(quote: str = QUOTE, replacement: str = "ESS") -> Passage:
     return Passage.parse(quote, replacement, "Le projet")
+
+
+def suggestions_by(application: PalabreApplication, people: People, count: int) -> list[UUID]:
+    """``count`` suggestions of the commenter, on the same words."""
+    with acting(people.commenter):
+        return [
+            application.suggest(people.document_id, passage(replacement=f"v{i}"), "").id
+            for i in range(count)
+        ]
 
 
 def test_commenters_editors_and_coordinators_suggest_observers_and_the_operator_do_not(
@@ -95,32 +61,29 @@ def test_commenters_editors_and_coordinators_suggest_observers_and_the_operator_
 def test_only_the_author_revises_or_withdraws_and_a_decided_suggestion_never_changes(
     application: PalabreApplication, people: People
 ) -> None:
-    doc = people.document_id
-    with acting(people.commenter):
-        made = application.suggest(doc, passage(), "")
+    doc, [made] = people.document_id, suggestions_by(application, people, 1)
     for other in (people.editor, people.coordinator):
         with acting(other), pytest.raises(Forbidden, match="only its author"):
-            application.revise_suggestion(doc, made.id, passage(replacement="l'ESS"), "")
+            application.revise_suggestion(doc, made, passage(replacement="l'ESS"), "")
         with acting(other), pytest.raises(Forbidden, match="only its author"):
-            application.withdraw_suggestion(doc, made.id)
+            application.withdraw_suggestion(doc, made)
     with acting(people.commenter):
-        revised = application.revise_suggestion(doc, made.id, passage(replacement="l'ESS"), "Sigle")
+        revised = application.revise_suggestion(doc, made, passage(replacement="l'ESS"), "Sigle")
         assert (revised.passage.replacement, revised.reason) == ("l'ESS", "Sigle")
         assert revised.revised_at is not None
-        withdrawn = application.withdraw_suggestion(doc, made.id)
+        withdrawn = application.withdraw_suggestion(doc, made)
         assert (withdrawn.status, withdrawn.decided_by) == ("withdrawn", people.commenter)
         with pytest.raises(Conflict, match="withdrawn already"):
-            application.revise_suggestion(doc, made.id, passage(), "")
+            application.revise_suggestion(doc, made, passage(), "")
     with acting(people.coordinator), pytest.raises(Conflict, match="withdrawn already"):
-        application.reject_suggestion(doc, made.id, "Non", [])
+        application.reject_suggestion(doc, made, "Non", [])
 
 
 def test_the_passage_authors_who_edit_or_a_coordinator_decide(
     application: PalabreApplication, people: People
 ) -> None:
     doc = people.document_id
-    with acting(people.commenter):
-        first, second, third = (application.suggest(doc, passage(), "") for _ in range(3))
+    first, second, third = suggestions_by(application, people, 3)
     authors = [people.editor, people.commenter]
     refusals = [
         (people.editor2, authors),  # an editor who did not write the passage
@@ -129,31 +92,31 @@ def test_the_passage_authors_who_edit_or_a_coordinator_decide(
     ]
     for member, wrote in refusals:
         with acting(member), pytest.raises(Forbidden, match="author"):
-            application.reject_suggestion(doc, first.id, "Non", wrote)
+            application.reject_suggestion(doc, first, "Non", wrote)
         with acting(member), pytest.raises(Forbidden, match="author"):
-            application.check_decider(doc, first.id, wrote)
+            application.check_decider(doc, first, wrote)
     with acting(people.editor):
         with pytest.raises(InvalidInput, match="reason must not be empty"):
-            application.reject_suggestion(doc, first.id, "  ", authors)
-        rejected = application.reject_suggestion(doc, first.id, "Le sigle est moins clair", authors)
-        assert application.check_decider(doc, second.id, authors).id == second.id
+            application.reject_suggestion(doc, first, "  ", authors)
+        rejected = application.reject_suggestion(doc, first, "Le sigle est moins clair", authors)
+        assert application.check_decider(doc, second, authors).id == second
     assert (rejected.status, rejected.decided_by, rejected.decision_reason) == (
         "rejected",
         people.editor,
         "Le sigle est moins clair",
     )
     with acting(people.coordinator):
-        accepted = application.record_acceptance(doc, second.id, [], 7)
+        accepted = application.record_acceptance(doc, second, [], 7)
         with pytest.raises(Conflict, match="accepted already"):
-            application.record_acceptance(doc, second.id, [], 8)
+            application.record_acceptance(doc, second, [], 8)
     assert (accepted.status, accepted.position, accepted.decided_by) == (
         "accepted",
         7,
         people.coordinator,
     )
-    assert application.reject_suggestion(doc, third.id, "Par l'opérateur", []).decided_by is None
+    assert application.reject_suggestion(doc, third, "Par l'opérateur", []).decided_by is None
     assert [s.status for s in application.suggestions(doc)] == ["rejected", "accepted", "rejected"]
-    assert [s.id for s in application.suggestions(doc, "accepted")] == [second.id]
+    assert [s.id for s in application.suggestions(doc, "accepted")] == [second]
     with pytest.raises(InvalidInput, match="unknown status"):
         application.suggestions(doc, "closed")
 
@@ -161,23 +124,21 @@ def test_the_passage_authors_who_edit_or_a_coordinator_decide(
 def test_accepting_stores_the_suggesters_contribution_and_the_decision_together(
     application: PalabreApplication, people: People
 ) -> None:
-    doc = people.document_id
-    with acting(people.commenter):
-        made = application.suggest(doc, passage(), "")
-    replacement = NewContribution(people.commenter, contribution_session(made.id), b"\x00\x00", 1)
+    doc, [made] = people.document_id, suggestions_by(application, people, 1)
+    replacement = NewContribution(people.commenter, contribution_session(made), b"\x00\x00", 1)
     with acting(people.coordinator):
         with pytest.raises(PositionConflict):  # the log is at 0, not 3: nothing is stored
-            application.accept_with_contribution(doc, made.id, [], 3, replacement)
-        assert application.suggestion(doc, made.id).status == "open"
+            application.accept_with_contribution(doc, made, [], 3, replacement)
+        assert application.suggestion(doc, made).status == "open"
         assert application.contribution_count(doc) == 0
         someone_else = NewContribution(people.editor, "s", b"\x00\x00", 1)
         with pytest.raises(InvalidInput, match="suggester"):
-            application.accept_with_contribution(doc, made.id, [], 0, someone_else)
-        accepted = application.accept_with_contribution(doc, made.id, [], 0, replacement)
+            application.accept_with_contribution(doc, made, [], 0, someone_else)
+        accepted = application.accept_with_contribution(doc, made, [], 0, replacement)
     [stored] = application.contributions(doc)
     assert (stored.member_id, stored.session_id, stored.originator_version) == (
         people.commenter,
-        f"suggestion-{made.id}",
+        f"suggestion-{made}",
         1,
     )
     assert (accepted.status, accepted.position, accepted.decided_by) == (
@@ -216,14 +177,6 @@ def test_passages_are_bounded_and_must_change_something(
 
 
 # Amendments ----------------------------------------------------------------------------------
-
-
-def suggestions_by(application: PalabreApplication, people: People, count: int) -> list[UUID]:
-    with acting(people.commenter):
-        return [
-            application.suggest(people.document_id, passage(replacement=f"v{i}"), "").id
-            for i in range(count)
-        ]
 
 
 def test_amendments_are_voted_in_a_meeting_under_the_documents_rule(

@@ -1,12 +1,12 @@
 """Suggestions over HTTP against a real server (SQLite and PostgreSQL), with live Yjs clients
 and the live event channel: making, deciding, the replacement written into the text and
 credited to the suggester (through a loaded room, or into the log when none is), conflicts,
-rights for every role, and amendments voted by the committee."""
+rights for every role, and the command line. The committee's votes on amendments are in
+``test_amendments_http.py``."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 from collections.abc import Awaitable
@@ -53,6 +53,11 @@ async def typed(server: ServerProcess, seed: Seed, text: str = TEXT) -> int:
         return int(live.doc.client_id)
 
 
+async def typed_quote(server: ServerProcess, seed: Seed) -> tuple[bytes, bytes]:
+    """The editor types the text; the anchor of QUOTE in it."""
+    return quote_positions(await typed(server, seed), TEXT, QUOTE)
+
+
 async def no_room_loaded(http: PalabreClient, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while (await http.health())["rooms"] != 0:
@@ -75,8 +80,7 @@ async def test_accepted_through_the_live_room_credits_the_suggester(
     server: ServerProcess, seed: Seed
 ) -> None:
     doc = seed.document_id
-    client = await typed(server, seed)
-    start, end = quote_positions(client, TEXT, QUOTE)
+    start, end = await typed_quote(server, seed)
     async with (
         PalabreClient(server.base_url, seed.commenter) as commenter_http,
         PalabreClient(server.base_url, seed.editor) as editor_http,
@@ -156,8 +160,7 @@ async def test_a_passage_edited_meanwhile_conflicts_and_is_never_applied(
     server: ServerProcess, seed: Seed
 ) -> None:
     doc = seed.document_id
-    client = await typed(server, seed)
-    start, end = quote_positions(client, TEXT, QUOTE)
+    start, end = await typed_quote(server, seed)
     async with (
         PalabreClient(server.base_url, seed.commenter) as commenter_http,
         PalabreClient(server.base_url, seed.coordinator) as coordinator_http,
@@ -232,68 +235,6 @@ async def test_rights_of_every_role_over_http(server: ServerProcess, seed: Seed)
         assert await status_of(commenter.make(doc, "e", "x")) == 409  # occurs many times
         assert await status_of(commenter.make(doc, "", "x")) == 400  # an insertion, where?
         assert await status_of(commenter.get(doc, "pas-un-id")) == 400
-
-
-async def test_amendments_voted_in_a_meeting_then_pinned_by_a_proposal(
-    server: ServerProcess, seed: Seed
-) -> None:
-    doc = seed.document_id
-    await typed(server, seed)
-    async with (
-        PalabreClient(server.base_url, seed.commenter) as commenter_http,
-        PalabreClient(server.base_url, seed.editor) as editor_http,
-        PalabreClient(server.base_url, seed.editor2) as editor2_http,
-        PalabreClient(server.base_url, seed.coordinator) as coordinator_http,
-        LiveDocument(server.base_url, doc, seed.editor) as live,
-    ):
-        await live.wait_synced()
-        commenter, coordinator = Suggestions(commenter_http), Suggestions(coordinator_http)
-        for http in (editor_http, editor2_http):  # the editors' organisations vote
-            me = await member_id(http, doc)
-            await coordinator_http.change_member(doc, me, votes=True)
-        first = await commenter.make(doc, "Relier", "Rassembler")
-        second = await commenter.make(doc, "Bretagne", "Bretagne (FR)")
-        refused = await commenter.make(doc, "Togo", "Togo (TG)")
-        assert await status_of(coordinator.put_to_vote(doc, [first["id"]])) == 409  # no meeting
-        meeting = await coordinator_http.open_meeting(doc, "Comité de pilotage", "2026-11-23")
-        before = await coordinator_http.propose(doc, "Avant les amendements")  # becomes v1
-        for http in (editor_http, editor2_http):
-            await http.vote(doc, before["id"], "approve")
-        await coordinator_http.close_proposal(doc, before["id"])
-        ids = [first["id"], second["id"], refused["id"]]
-        vote = await coordinator.put_to_vote(doc, ids)
-        assert await code_of(commenter.withdraw(doc, refused["id"])) == (
-            "409 suggestion_before_committee"
-        )
-        assert (await commenter.get(doc, refused["id"]))["before_committee"]
-        assert [a["suggestion_id"] for a in vote["amendments"]] == ids
-        for http, choices in [
-            (editor_http, ["approve", "approve", "object"]),
-            (editor2_http, ["approve", "abstain", "object"]),
-        ]:
-            for sid, choice in zip(ids, choices, strict=True):
-                await Suggestions(http).vote(doc, vote["id"], sid, choice, "Motif")
-        closed = await coordinator.close_vote(doc, vote["id"])
-        assert [(a["decision"], a["status"]) for a in closed["amendments"]] == [
-            ("accepted", "accepted"),
-            ("accepted", "accepted"),
-            ("rejected", "rejected"),
-        ]
-        expected = TEXT.replace("Relier", "Rassembler").replace("Bretagne", "Bretagne (FR)")
-        await live.wait_for_text(expected)
-        assert not (await commenter.get(doc, refused["id"]))["before_committee"]
-        proposal = await coordinator_http.propose(doc, "Après les amendements")
-        assert proposal["sha256"] == hashlib.sha256(expected.encode()).hexdigest()
-        assert proposal["meeting_id"] == meeting["id"]
-        assert await status_of(Suggestions(editor_http).close_vote(doc, vote["id"])) == 403
-        again = await coordinator.close_vote(doc, vote["id"])  # nothing left to write
-        assert again["amendments"] == closed["amendments"]
-        assert await coordinator_http.text(doc) == expected
-        note = await coordinator_http.changes(doc, 1, "current")  # the change note since v1
-        assert [a["summary"] for a in note["amendments"]] == [
-            "«\u00a0Relier\u00a0» → «\u00a0Rassembler\u00a0» (Maëlle Tanguy, Université)",
-            "«\u00a0Bretagne\u00a0» → «\u00a0Bretagne (FR)\u00a0» (Maëlle Tanguy, Université)",
-        ]
 
 
 async def test_the_command_line_lists_and_decides_while_people_edit(

@@ -7,7 +7,7 @@ cut show that they are pending, are retried with the same idempotency key, and c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from uuid import UUID
 
 import httpx
@@ -26,6 +26,7 @@ from playwright.sync_api import (
 from tests.conftest import Seed
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, editor_text, invitation, server_text
 from tests.support.link import PROFILES, LinkThread, running_link
+from tests.support.lost import answer_lost_in_browser
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -67,8 +68,7 @@ def new_context(
 
 
 def through(server: ServerProcess) -> tuple[str, int]:
-    host, port = server.base_url.removeprefix("http://").split(":")
-    return host, int(port)
+    return server.address
 
 
 def open_through(
@@ -136,13 +136,6 @@ def stored_topics(application: PalabreApplication, suffix: str) -> int:
     return sum(n.topic.endswith(suffix) for n in found)
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.005)
-
-
 def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once(
     browser: Browser,
     contexts: list[BrowserContext],
@@ -170,8 +163,7 @@ def test_a_vote_whose_answer_a_cut_lost_shows_pending_is_retried_and_counts_once
         mine = page.locator(".proposal .my-vote")
         page.click(".proposal .vote-approve")
         expect(mine).to_have_text("Envoi de votre avis « Pour »…")  # on its way
-        wait_until(lambda: stored_topics(application, "VoteCast") == 1, "the vote is stored")
-        link.cut("reset")  # the answer never reaches the phone
+        answer_lost_in_browser(link, lambda: stored_topics(application, "VoteCast") == 1)
         expect(mine).to_contain_text("nouvel essai automatique")
         expect(page.locator(".proposal .vote-approve")).to_be_disabled()
         link.restore()
@@ -204,8 +196,7 @@ def test_a_comment_sent_through_a_cut_is_posted_once(
         page.click(".new-comment button[type=submit]")
         note = page.locator(".new-comment .sending")
         expect(note).to_have_text("Envoi…")
-        wait_until(lambda: stored_topics(application, "Comment.Created") == 1, "stored")
-        link.cut("reset")
+        answer_lost_in_browser(link, lambda: stored_topics(application, "Comment.Created") == 1)
         expect(note).to_contain_text("nouvel essai automatique")
         link.restore()
         expect(page.locator(".thread")).to_have_count(1, timeout=SLOW)

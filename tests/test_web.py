@@ -1,6 +1,10 @@
 """The web client in Debian's Chromium against a real server: invitation links, co-editing in
 one paragraph, presence, read-only observers, offline editing, comments, the committee's vote,
-history and exports. Screenshots of the main screens go to build/screenshots/."""
+history and exports. Screenshots of the main screens go to build/screenshots/.
+
+Why one file of over 400 lines: one Chromium (module scope) serves its tests, and its fixtures
+and page helpers (``browser``, ``new_context``, ``join``) are the ones the other browser tests
+import."""
 
 from __future__ import annotations
 

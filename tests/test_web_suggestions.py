@@ -1,19 +1,25 @@
 """Suggesting mode in Debian's Chromium against a real server: a commenter types, deletes and
 replaces in suggesting mode without changing the text; the editor sees each suggestion
-inline, live, and accepts or rejects it; the text, the authorship and the history follow.
+inline, live, and accepts or rejects it; the text, the authorship and the history follow. The
+committee votes on amendments, and a vote sent through a cut on ``lome-3g`` counts once.
 Screenshots go to build/screenshots/."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import pytest
+from palabre.domain.application import PalabreApplication
 from playwright.sync_api import Page, expect
 
 from tests.conftest import Seed
 from tests.support.browser import editor_text, eventually, screenshot, server_text
+from tests.support.link import PROFILES, running_link
+from tests.support.lost import answer_lost_in_browser
 from tests.support.server import ServerProcess
+from tests.test_weak_page import SLOW, open_through, stored_topics, through
 from tests.test_web import NewContext, browser, join, new_context, saved
 
 pytestmark = pytest.mark.browser
@@ -99,6 +105,44 @@ def test_a_commenters_suggestion_is_seen_live_and_accepted_by_the_passages_autho
     assert server_text(server, seed.document_id, seed.editor) == accepted
     assert authored(server, seed, "Réunir à Lomé") == {"Maëlle Tanguy"}
     assert authored(server, seed, "les acteurs") == {"Yann Le Gall"}
+
+
+def test_a_pasted_suggestion_whose_passage_changes_shows_conflicting_and_cannot_be_accepted(
+    new_context: NewContext, server: ServerProcess, seed: Seed
+) -> None:
+    yann, maelle = typed_text(new_context, server, seed)
+    select(maelle, "Bretagne")
+    paste(maelle, "Armorique")  # pasting, too, becomes a suggestion
+    expect(yann.locator(".cm-suggested-insertion")).to_have_text("Armorique")
+    expect(yann.locator(".cm-suggested-deletion")).to_have_text("Bretagne")
+    assert editor_text(maelle) == TEXT
+    suggestions_tab(yann)
+    card = yann.locator(".suggestion-card")
+    expect(card.locator("button.accept")).to_be_enabled()
+    cursor_after(yann, "Breta")
+    yann.keyboard.type("-")  # Yann edits the passage meanwhile
+    eventually(lambda: "Breta-gne" in server_text(server, seed.document_id, seed.editor), "stored")
+    for page in (yann, maelle):
+        expect(page.locator(".cm-suggested-insertion.cm-suggestion-conflict")).to_have_text(
+            "Armorique"  # dashed: it cannot be applied as it stands
+        )
+    expect(card).to_have_class(re.compile(r"\bconflict\b"))
+    expect(card.locator(".conflict-note")).to_contain_text("Le passage a changé")
+    expect(card.locator("button.accept")).to_be_disabled()  # never applied blindly
+    assert "Armorique" not in server_text(server, seed.document_id, seed.editor)
+
+
+def paste(page: Page, text: str) -> None:
+    """Paste ``text`` into the editor, as from the clipboard."""
+    page.evaluate(
+        """(text) => {
+          const data = new DataTransfer()
+          data.setData('text/plain', text)
+          const options = { clipboardData: data, bubbles: true, cancelable: true }
+          document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste', options))
+        }""",
+        text,
+    )
 
 
 def test_a_rejected_suggestion_disappears_for_both_and_its_reason_stays_in_the_history(
@@ -202,3 +246,38 @@ def test_the_coordinator_puts_suggestions_to_the_committee_and_the_adopted_one_i
     eventually(lambda: editor_text(yann) == applied, "the adopted amendment is in the text")
     assert server_text(server, seed.document_id, seed.editor) == applied
     screenshot(awa, "amendments")
+
+
+def test_a_vote_on_an_amendment_whose_answer_a_cut_lost_shows_pending_and_counts_once(
+    new_context: NewContext, server: ServerProcess, seed: Seed, application: PalabreApplication
+) -> None:
+    """Yann votes from a phone on ``lome-3g``; the vote reaches the server, the answer is lost
+    in a cut. The amendment says the vote is on its way, the page tries again under the same
+    key when the link returns, and the vote counts once."""
+    me = api(server, seed, seed.editor, "GET", "/me")
+    api(server, seed, seed.coordinator, "PATCH", f"/members/{me['id']}", votes=True)
+    office = join(new_context, server, seed, seed.editor2)  # Afi types the text
+    office.locator(".cm-content").click()
+    office.keyboard.type(TEXT)
+    saved(office)
+    made = api(
+        server, seed, seed.commenter, "POST", "/suggestions", quote="Relier", replacement="Unir"
+    )
+    api(server, seed, seed.coordinator, "POST", "/meetings", title="Comité", date="2026-11-23")
+    api(server, seed, seed.coordinator, "POST", "/amendments", suggestion_ids=[made["id"]])
+    context = new_context()
+    context.set_default_timeout(SLOW)
+    with running_link(PROFILES["lome-3g"], through(server), seed=23) as link:
+        phone = open_through(context, link, server, seed, seed.editor)
+        phone.click(".tab-committee")
+        amendment = phone.locator(f".amendment[data-suggestion='{made['id']}']")
+        amendment.locator(".vote-approve").click()
+        mine = amendment.locator(".my-vote")
+        expect(mine).to_have_text("Envoi de votre avis « Pour »…")
+        answer_lost_in_browser(link, lambda: stored_topics(application, "AmendmentVoteCast") == 1)
+        expect(mine).to_contain_text("nouvel essai automatique")
+        expect(amendment.locator(".vote-approve")).to_be_disabled()
+        link.restore()
+        expect(mine).to_have_text("Avis de votre structure : Pour", timeout=SLOW)
+        expect(amendment.locator(".tally")).to_contain_text("Pour : 1")
+    assert stored_topics(application, "AmendmentVoteCast") == 1

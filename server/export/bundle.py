@@ -19,7 +19,9 @@ import orjson
 from palabre.server.export.model import (
     Approval,
     ExportOptions,
+    Note,
     Person,
+    Remark,
     Snapshot,
     SourcesAnnex,
     SuggestionNote,
@@ -96,41 +98,38 @@ def _approval(approval: Approval) -> dict[str, Any]:
     }
 
 
-def _note(note: Any) -> dict[str, Any]:
+def _remark(remark: Remark, **fields: Any) -> dict[str, Any]:
+    """A comment's or a suggestion's note: what they share, then ``fields``, then the
+    replies (the bundle's order)."""
     return {
-        "id": note.id,
-        "author": _person(note.author),
-        "created_at": _utc(note.created_at),
-        "status": note.status,
-        "section": note.section,
-        "quote": note.quote,
-        "body": note.body,
+        "id": remark.id,
+        "author": _person(remark.author),
+        "created_at": _utc(remark.created_at),
+        "status": remark.status,
+        "section": remark.section,
+        "quote": remark.quote,
+        **fields,
         "replies": [
             {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
-            for r in note.replies
+            for r in remark.replies
         ],
     }
+
+
+def _note(note: Note) -> dict[str, Any]:
+    return _remark(note, body=note.body)
 
 
 def _suggestion(note: SuggestionNote) -> dict[str, Any]:
-    return {
-        "id": note.id,
-        "author": _person(note.author),
-        "created_at": _utc(note.created_at),
-        "status": note.status,
-        "section": note.section,
-        "quote": note.quote,
-        "replacement": note.replacement,
-        "reason": note.reason,
-        "decided_by": None if note.decided_by is None else _person(note.decided_by),
-        "decided_at": None if note.decided_at is None else _utc(note.decided_at),
-        "decision_reason": note.decision_reason,
-        "by_committee": note.by_committee,
-        "replies": [
-            {"author": _person(r.author), "created_at": _utc(r.created_at), "body": r.body}
-            for r in note.replies
-        ],
-    }
+    return _remark(
+        note,
+        replacement=note.replacement,
+        reason=note.reason,
+        decided_by=None if note.decided_by is None else _person(note.decided_by),
+        decided_at=None if note.decided_at is None else _utc(note.decided_at),
+        decision_reason=note.decision_reason,
+        by_committee=note.by_committee,
+    )
 
 
 def _sources(annex: SourcesAnnex) -> dict[str, Any]:

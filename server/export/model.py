@@ -104,36 +104,36 @@ class NoteReply:
 
 
 @dataclass(frozen=True)
-class Note:
-    """A comment thread, appended to the export as a numbered note."""
+class Remark:
+    """What a comment thread and a suggestion appended to the export share: who, when, where
+    (section and quote), in what state, and the replies."""
 
     id: str
     author: Person
     created_at: datetime
-    status: str  # open or resolved
+    status: str  # a thread: open or resolved; a suggestion: open, accepted, rejected, withdrawn
     section: str
-    quote: str
-    body: str
+    quote: str  # of a suggestion: empty for an insertion
     replies: tuple[NoteReply, ...]
 
 
 @dataclass(frozen=True)
-class SuggestionNote:
+class Note(Remark):
+    """A comment thread, appended to the export as a numbered note."""
+
+    body: str
+
+
+@dataclass(frozen=True)
+class SuggestionNote(Remark):
     """A suggestion, appended to the export with its fate (``suggestions=open|all``)."""
 
-    id: str
-    author: Person
-    created_at: datetime
-    status: str  # open, accepted, rejected or withdrawn
-    section: str
-    quote: str  # empty: an insertion
     replacement: str  # empty: a deletion
     reason: str
     decided_by: Person | None  # None: not decided, or by the operator
     decided_at: datetime | None
     decision_reason: str
     by_committee: bool  # decided by a vote on amendments
-    replies: tuple[NoteReply, ...]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ the document, the version (or the date of the point) and "page / pages". The tex
 French (``fr-FR``), an English cover English.
 
 Deterministic: the meta carries the export's generation time, and the zip is rewritten with
-fixed entry times (``archive.py``)."""
+fixed entry times (``archive.py``).
+
+Why one file of over 400 lines: one renderer per format (``export/``); the ODF styles and the
+body that uses them belong together."""
 
 from __future__ import annotations
 

@@ -7,18 +7,22 @@ accepted ones into the text in the set's order, through the
 closed vote again resumes that writing if it was interrupted. The proposal that follows
 (``POST .../proposals``) pins the resulting text. The live channel sends
 ``amendments.opened``, ``amendments.vote`` and ``amendments.closed`` from the stored events.
+
+Every POST may carry an ``Idempotency-Key`` (``idempotency.py``): a vote opened under one is
+named after it, so a retry never opens a second; the same vote cast again records nothing.
+The OpenAPI description is in ``suggestion_schema.py``.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from palabre.domain.application import MemberInfo, PalabreApplication
+from palabre.domain.application import MemberInfo
 from palabre.domain.committee import Choice
 from palabre.domain.ids import parse_id
 from palabre.domain.shapes import Json
 from palabre.server.answers.suggestions import amendments_json
-from palabre.server.http.comments import AUTHOR
+from palabre.server.http.idempotency import requested_id
 from palabre.server.http.plumbing import (
     Authenticated,
     JSONResponse,
@@ -29,49 +33,25 @@ from palabre.server.http.plumbing import (
     readable_document,
     text_field,
 )
-from palabre.server.http.schema import (
-    ID,
-    INTEGER,
-    READS,
-    STRING,
-    TIME,
-    array,
-    changes,
-    enum,
-    json_answer,
-    nullable,
-    obj,
-    operation,
-    path_item,
-    ref,
-)
-from palabre.server.storage.store import Store
-from palabre.server.suggestions import SuggestionDesk
+from palabre.server.http.suggestion_schema import AMENDMENTS, AMENDMENTS_VOTE
+from palabre.server.http.suggestions import DeskApi
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-AMENDMENTS = "/api/documents/{document_id}/amendments"
-VOTE = AMENDMENTS + "/{amendments_id}"
 
-
-class AmendmentsApi:
-    def __init__(self, store: Store, desk: SuggestionDesk) -> None:
-        self._store = store
-        self._desk = desk
-
-    @property
-    def _app(self) -> PalabreApplication:
-        return self._store.application
-
+class AmendmentsApi(DeskApi):
     def routes(self, endpoint: Authenticated) -> list[Route]:
-        return [
-            Route(AMENDMENTS, endpoint(self.list_votes), methods=["GET"]),
-            Route(AMENDMENTS, endpoint(self.open_vote), methods=["POST"]),
-            Route(VOTE, endpoint(self.get_vote), methods=["GET"]),
-            Route(VOTE + "/votes", endpoint(self.vote), methods=["POST"]),
-            Route(VOTE + "/close", endpoint(self.close_vote), methods=["POST"]),
-        ]
+        return self._routes(
+            endpoint,
+            [
+                ("GET", AMENDMENTS, self.list_votes),
+                ("POST", AMENDMENTS, self.open_vote),
+                ("GET", AMENDMENTS_VOTE, self.get_vote),
+                ("POST", AMENDMENTS_VOTE + "/votes", self.vote),
+                ("POST", AMENDMENTS_VOTE + "/close", self.close_vote),
+            ],
+        )
 
     async def list_votes(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
@@ -84,11 +64,11 @@ class AmendmentsApi:
     async def open_vote(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
         suggestion_ids = ids_field(await read_json(request), "suggestion_ids", "suggestion id")
+        opened_as = requested_id(request, member, "amendments")
 
         def command() -> Json:
-            return amendments_json(
-                self._app, self._app.open_amendments(document_id, suggestion_ids)
-            )
+            vote = self._app.open_amendments(document_id, suggestion_ids, opened_as)
+            return amendments_json(self._app, vote)
 
         return JSONResponse(await self._store.call(command), 201)
 
@@ -128,93 +108,3 @@ class AmendmentsApi:
 
 def _amendments_id(request: Request) -> UUID:
     return parse_id(request.path_params["amendments_id"], "amendments id")
-
-
-# OpenAPI -----------------------------------------------------------------------------------
-
-
-def openapi_paths() -> Json:
-    """Path items for ``openapi.py`` to merge; schemas are inline."""
-    listing = operation(
-        "The document's votes on amendments, oldest first",
-        json_answer(obj({"amendments": array(VOTE_ANSWER)})),
-        failures=READS,
-    )
-    open_vote = operation(
-        "Put open suggestions to the committee in the open meeting, in this order "
-        "(coordinators); 409 without an open meeting or for a decided suggestion",
-        json_answer(VOTE_ANSWER),
-        status=201,
-        body=obj({"suggestion_ids": {**array(ID), "minItems": 1, "maxItems": 50}}),
-        failures=changes(),
-    )
-    cast = operation(
-        "Vote on one amendment for your organisation; the last vote counts",
-        json_answer(VOTE_ANSWER),
-        status=201,
-        body=NEW_VOTE,
-        failures=changes(),
-    )
-    close = operation(
-        "Decide every amendment under the vote's rule and write the accepted ones into the "
-        "text, in order (coordinators); again on a closed vote: write what is left",
-        json_answer(VOTE_ANSWER),
-        failures=changes(body=False),
-    )
-    one = operation("One vote on amendments", json_answer(VOTE_ANSWER), failures=READS)
-    return (
-        path_item(AMENDMENTS, get=listing, post=open_vote)
-        | path_item(VOTE, get=one)
-        | path_item(VOTE + "/votes", post=cast)
-        | path_item(VOTE + "/close", post=close)
-    )
-
-
-CAST = obj(
-    {
-        "suggestion_id": ID,
-        "organisation_id": ID,
-        "organisation": STRING,
-        "country": STRING,
-        "member_id": ID,
-        "member": STRING,
-        "vote": enum("approve", "abstain", "object"),
-        "reason": STRING,
-    },
-    ("vote", "reason"),  # hidden under a secret ballot until the vote closes
-)
-AMENDMENT = obj(
-    {
-        "suggestion_id": ID,
-        "author": AUTHOR,
-        "quote": STRING,
-        "replacement": STRING,
-        "status": enum("open", "accepted", "rejected", "withdrawn"),
-        "votes": array(CAST),
-        "casts": INTEGER,
-        "decision": nullable(enum("accepted", "rejected")),
-        "tally": nullable(ref("Tally")),
-    }
-)
-VOTE_ANSWER = obj(
-    {
-        "id": ID,
-        "document_id": ID,
-        "meeting_id": ID,
-        "status": enum("open", "closed"),
-        "rule": ref("Rule"),
-        "opened_by": nullable(ID),
-        "opened_at": TIME,
-        "closed_by": nullable(ID),
-        "closed_at": nullable(TIME),
-        "amendments": array(AMENDMENT),
-    }
-)
-NEW_VOTE = obj(
-    {
-        "suggestion_id": ID,
-        "vote": enum("approve", "abstain", "object"),
-        "reason": {"type": "string", "maxLength": 2_000},
-    },
-    ("reason",),
-)

@@ -17,10 +17,10 @@ from uuid import UUID
 from palabre.domain.application import MemberInfo, PalabreApplication
 from palabre.domain.comment import Anchor, Reply, Thread
 from palabre.domain.errors import InvalidInput
-from palabre.domain.ids import DocumentId, parse_id, request_id
+from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.shapes import Json
 from palabre.server.answers.comments import thread_answers
-from palabre.server.http.idempotency import Idempotent, request_key
+from palabre.server.http.idempotency import Idempotent, requested_id
 from palabre.server.http.plumbing import (
     Authenticated,
     Handler,
@@ -100,8 +100,7 @@ class CommentsApi:
         body = await read_json(request)
         anchor = Anchor.parse(body.get("quote"), body.get("section"), body.get("anchor"))
         words = _body(body)
-        key = request_key(request)
-        comment_id = None if key is None else request_id(member.id, key, "comment")
+        comment_id = requested_id(request, member, "comment")
         answer = await self._change(
             document_id, lambda: self._app.comment(document_id, words, anchor, comment_id)
         )
@@ -110,8 +109,8 @@ class CommentsApi:
     async def reply(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
         comment_id, words = _comment_id(request), _body(await read_json(request))
-        key = request_key(request)
-        reply_id = None if key is None else str(request_id(member.id, key, "reply"))
+        made_as = requested_id(request, member, "reply")
+        reply_id = None if made_as is None else str(made_as)
 
         def command() -> tuple[Reply, Thread]:
             reply = self._app.reply_to_comment(document_id, comment_id, words, reply_id)

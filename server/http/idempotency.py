@@ -21,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from uuid import UUID
 
 from palabre.domain.application import MemberInfo
 from palabre.domain.errors import Conflict, ErrorCode, InvalidInput
+from palabre.domain.ids import request_id
 from palabre.server.http.plumbing import MemberHandler, read_body
 from palabre.server.storage.answered import AnsweredRequests
 from palabre.server.storage.store import Store
@@ -48,6 +50,13 @@ def request_key(request: Request) -> str | None:
             code=ErrorCode.IDEMPOTENCY_KEY_INVALID,
         )
     return key
+
+
+def requested_id(request: Request, member: MemberInfo, kind: str) -> UUID | None:
+    """The id of what the request makes (``kind``: a comment, a suggestion...), derived from
+    the member and its idempotency key, if it has one: a retry names the same thing."""
+    key = request_key(request)
+    return None if key is None else request_id(member.id, key, kind)
 
 
 class Idempotent:

@@ -13,7 +13,6 @@ import functools
 
 from palabre.domain.errors import ErrorCode
 from palabre.domain.shapes import Json
-from palabre.server.http.amendments import openapi_paths as amendments_paths
 from palabre.server.http.audit import openapi_paths as audit_openapi_paths
 from palabre.server.http.changes import openapi_paths as changes_paths
 from palabre.server.http.comments import openapi_paths as comment_paths
@@ -43,7 +42,8 @@ from palabre.server.http.schema import (
     paths_of,
     ref,
 )
-from palabre.server.http.suggestions import openapi_paths as suggestions_paths
+from palabre.server.http.suggestion_schema import SCHEMAS as SUGGESTION_SCHEMAS
+from palabre.server.http.suggestion_schema import openapi_paths as suggestions_paths
 from palabre.server.http.versions import openapi_paths as versions_paths
 from palabre.server.http.web import openapi_paths as web_paths
 from starlette.requests import Request
@@ -80,14 +80,13 @@ def openapi_document() -> Json:
         | audit_openapi_paths()
         | comment_paths()
         | suggestions_paths()
-        | amendments_paths()
         | interview_paths()
         | history_paths()
         | export_paths()
         | invitation_paths()
         | web_paths(),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | SUGGESTION_SCHEMAS,
             "responses": _error_responses(),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},

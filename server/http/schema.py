@@ -155,6 +155,7 @@ class Op:
     public: bool = False
     also: tuple[int, ...] = ()
     idempotent: bool = False  # takes an Idempotency-Key header
+    query: tuple[Json, ...] = ()  # its query parameters (``query()``)
 
     def describe(self) -> Json:
         ok = (
@@ -171,8 +172,9 @@ class Op:
             operation["requestBody"] = {"required": True, "content": {JSON: schema}}
         if self.public:
             operation["security"] = []
-        if self.idempotent:
-            operation["parameters"] = [IDEMPOTENCY_KEY]
+        parameters = [*self.query, *([IDEMPOTENCY_KEY] if self.idempotent else [])]
+        if parameters:
+            operation["parameters"] = parameters
         return operation
 
     def errors(self) -> list[int]:

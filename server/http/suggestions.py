@@ -7,11 +7,15 @@ Every answer is the suggestion with where its passage stands now (``answers/sugg
 Every change is pushed on the document's live channel by ``channel/relay.py`` from the stored
 events, as ``suggestion.made``, ``suggestion.revised``, ``suggestion.replied``,
 ``suggestion.accepted``, ``suggestion.rejected`` or ``suggestion.withdrawn``.
+
+Every POST may carry an ``Idempotency-Key`` (``idempotency.py``): a suggestion or a reply made
+under one takes an id derived from it, so a retry never makes a second one, even when the
+first answer was never kept. The OpenAPI description is in ``suggestion_schema.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -21,61 +25,61 @@ from palabre.domain.ids import DocumentId, parse_id
 from palabre.domain.shapes import Json
 from palabre.domain.suggestion import Passage, SuggestionRecord
 from palabre.server.answers.suggestions import located_answer, suggestion_answers
-from palabre.server.http.comments import AUTHOR, BODY_ONLY, POSITIONS, REPLY
+from palabre.server.http.idempotency import Idempotent, requested_id
 from palabre.server.http.plumbing import (
     Authenticated,
     JSONResponse,
+    MemberHandler,
     optional_text_field,
     read_json,
     readable_document,
     text_field,
 )
-from palabre.server.http.schema import (
-    ID,
-    INTEGER,
-    READS,
-    STRING,
-    TIME,
-    array,
-    changes,
-    enum,
-    json_answer,
-    nullable,
-    obj,
-    operation,
-    path_item,
-    query,
-)
+from palabre.server.http.suggestion_schema import SUGGESTION, SUGGESTIONS
 from palabre.server.storage.store import Store
 from palabre.server.suggestions import SuggestionDesk
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-SUGGESTIONS = "/api/documents/{document_id}/suggestions"
-SUGGESTION = SUGGESTIONS + "/{suggestion_id}"
+Table = Sequence[tuple[str, str, MemberHandler]]  # method, path, handler
 
 
-class SuggestionsApi:
-    def __init__(self, store: Store, desk: SuggestionDesk) -> None:
+class DeskApi:
+    """What the suggestions and the votes on amendments share: the store, the desk, and
+    POSTs that may be retried under an idempotency key."""
+
+    def __init__(self, store: Store, desk: SuggestionDesk, idempotent: Idempotent) -> None:
         self._store = store
         self._desk = desk
+        self._idempotent = idempotent
 
     @property
     def _app(self) -> PalabreApplication:
         return self._store.application
 
+    def _routes(self, endpoint: Authenticated, table: Table) -> list[Route]:
+        def bound(method: str, handler: MemberHandler) -> MemberHandler:
+            return self._idempotent(handler) if method == "POST" else handler
+
+        return [Route(path, endpoint(bound(m, h)), methods=[m]) for m, path, h in table]
+
+
+class SuggestionsApi(DeskApi):
     def routes(self, endpoint: Authenticated) -> list[Route]:
-        return [
-            Route(SUGGESTIONS, endpoint(self.list_suggestions), methods=["GET"]),
-            Route(SUGGESTIONS, endpoint(self.make), methods=["POST"]),
-            Route(SUGGESTION, endpoint(self.get_suggestion), methods=["GET"]),
-            Route(SUGGESTION, endpoint(self.revise), methods=["PATCH"]),
-            Route(SUGGESTION + "/replies", endpoint(self.reply), methods=["POST"]),
-            Route(SUGGESTION + "/accept", endpoint(self.accept), methods=["POST"]),
-            Route(SUGGESTION + "/reject", endpoint(self.reject), methods=["POST"]),
-            Route(SUGGESTION + "/withdraw", endpoint(self.withdraw), methods=["POST"]),
-        ]
+        return self._routes(
+            endpoint,
+            [
+                ("GET", SUGGESTIONS, self.list_suggestions),
+                ("POST", SUGGESTIONS, self.make),
+                ("GET", SUGGESTION, self.get_suggestion),
+                ("PATCH", SUGGESTION, self.revise),
+                ("POST", SUGGESTION + "/replies", self.reply),
+                ("POST", SUGGESTION + "/accept", self.accept),
+                ("POST", SUGGESTION + "/reject", self.reject),
+                ("POST", SUGGESTION + "/withdraw", self.withdraw),
+            ],
+        )
 
     async def list_suggestions(self, request: Request, member: MemberInfo) -> Response:
         document_id = await readable_document(self._store, request, member)
@@ -93,7 +97,8 @@ class SuggestionsApi:
         document_id = await readable_document(self._store, request, member)
         body = await read_json(request)
         passage, reason = _passage(body), optional_text_field(body, "reason") or ""
-        record, where = await self._desk.make(document_id, passage, reason)
+        made_as = requested_id(request, member, "suggestion")
+        record, where = await self._desk.make(document_id, passage, reason, made_as)
         return JSONResponse(await located_answer(self._store, record, where), 201)
 
     async def revise(self, request: Request, member: MemberInfo) -> Response:
@@ -109,9 +114,11 @@ class SuggestionsApi:
         document_id = await readable_document(self._store, request, member)
         suggestion_id = _suggestion_id(request)
         words = text_field(await read_json(request), "body")
+        made_as = requested_id(request, member, "suggestion-reply")
+        reply_id = None if made_as is None else str(made_as)
 
         def command() -> tuple[Reply, SuggestionRecord]:
-            reply = self._app.reply_to_suggestion(document_id, suggestion_id, words)
+            reply = self._app.reply_to_suggestion(document_id, suggestion_id, words, reply_id)
             return reply, self._app.suggestion(document_id, suggestion_id)
 
         reply, record = await self._store.call(command)
@@ -160,105 +167,3 @@ def _passage(body: Mapping[str, Any]) -> Passage:
     return Passage.parse(
         body.get("quote"), body.get("replacement"), body.get("section"), body.get("anchor")
     )
-
-
-# OpenAPI -----------------------------------------------------------------------------------
-
-
-def openapi_paths() -> Json:
-    """Path items for ``openapi.py`` to merge; schemas are inline."""
-    listing = operation(
-        "The document's suggestions, oldest first, with `range` and `conflict` computed now",
-        json_answer(obj({"suggestions": array(SUGGESTION_ANSWER)})),
-        parameters=[STATUS_QUERY],
-        failures=READS,
-    )
-    make = operation(
-        "Suggest a replacement of a passage (coordinators, editors, commenters); 409 when "
-        "the passage does not read as quoted now",
-        json_answer(SUGGESTION_ANSWER),
-        status=201,
-        body=NEW_SUGGESTION,
-        failures=changes(),
-    )
-    revise = operation(
-        "Change your own open suggestion: passage, replacement, reason",
-        json_answer(SUGGESTION_ANSWER),
-        body=NEW_SUGGESTION,
-        failures=changes(),
-    )
-    reply = operation(
-        "Reply to a suggestion",
-        json_answer(REPLIED),
-        status=201,
-        body=BODY_ONLY,
-        failures=changes(),
-    )
-    accept = operation(
-        "Accept: the replacement is written into the text, credited to the suggester (the "
-        "passage's authors who edit, or a coordinator); 409 once decided, or when the passage "
-        "changed meanwhile",
-        json_answer(SUGGESTION_ANSWER),
-        failures=changes(body=False),
-    )
-    reject = operation(
-        "Reject, with a reason (the passage's authors who edit, or a coordinator)",
-        json_answer(SUGGESTION_ANSWER),
-        body=REASON,
-        failures=changes(),
-    )
-    withdraw = operation(
-        "Withdraw your own open suggestion",
-        json_answer(SUGGESTION_ANSWER),
-        failures=changes(body=False),
-    )
-    one = operation("One suggestion", json_answer(SUGGESTION_ANSWER), failures=READS)
-    return (
-        path_item(SUGGESTIONS, get=listing, post=make)
-        | path_item(SUGGESTION, get=one, patch=revise)
-        | path_item(SUGGESTION + "/replies", post=reply)
-        | path_item(SUGGESTION + "/accept", post=accept)
-        | path_item(SUGGESTION + "/reject", post=reject)
-        | path_item(SUGGESTION + "/withdraw", post=withdraw)
-    )
-
-
-STATUS_QUERY = query("status", enum("open", "accepted", "rejected", "withdrawn"))
-PASSAGE_TEXT: Json = {"type": "string", "maxLength": 10_000}
-SUGGESTION_ANSWER = obj(
-    {
-        "id": ID,
-        "document_id": ID,
-        "status": enum("open", "accepted", "rejected", "withdrawn"),
-        "author": AUTHOR,
-        "quote": STRING,
-        "replacement": STRING,
-        "reason": STRING,
-        "section": STRING,
-        "anchor": nullable(POSITIONS),
-        "range": nullable(obj({"start": INTEGER, "end": INTEGER})),
-        "conflict": {"type": "boolean"},
-        "passage_authors": array(ID),
-        "created_at": TIME,
-        "revised_at": nullable(TIME),
-        "decided_by": nullable(AUTHOR),
-        "decided_at": nullable(TIME),
-        "decision_reason": STRING,
-        "position": nullable(INTEGER),
-        "amendments_id": nullable(ID),
-        "before_committee": {"type": "boolean"},
-        "replies": array(REPLY),
-    }
-)
-REPLIED = {"allOf": [SUGGESTION_ANSWER, obj({"reply": REPLY})]}
-NEW_SUGGESTION = obj(
-    {
-        "quote": PASSAGE_TEXT,
-        "replacement": PASSAGE_TEXT,
-        "reason": {"type": "string", "maxLength": 2_000},
-        "section": {"type": "string", "maxLength": 300},
-        "anchor": POSITIONS,
-    },
-    ("reason", "section", "anchor"),
-)
-REASON = obj({"reason": {"type": "string", "minLength": 1, "maxLength": 2_000}})

@@ -51,7 +51,10 @@ it. Every wait on it is bounded: a timeout or a lost update is reported, never f
 
 Clients do not negotiate permessage-deflate. Targets are printed next to the figures and
 marked PASS or MISS; nothing is asserted.
-"""
+
+Why one file of over 400 lines: it is one program (the servers under test, each load, the
+statistics, the report), run as ``make bench``; the other benchmarks import a few of its
+pieces."""
 
 from __future__ import annotations
 

@@ -28,6 +28,9 @@ Both servers run side by side; each measurement alternates between them, Palabre
 
 Ratios are Palabre / reference: below 1 favours Palabre for times and memory, above 1 for
 rates. Nothing is asserted; targets are marked PASS or MISS.
+
+Why one file of over 400 lines: it is one program (the two servers, each measurement, the
+report), run as one comparison; its parts are called from nowhere else.
 """
 
 from __future__ import annotations

@@ -64,6 +64,12 @@ class ServerProcess:
                 ready.set()
 
     @property
+    def address(self) -> tuple[str, int]:
+        """Host and port, for a proxy in front of the server (``tests/support/link``)."""
+        host, port = self.base_url.removeprefix("http://").rsplit(":", 1)
+        return host, int(port)
+
+    @property
     def ws_url(self) -> str:
         return self.base_url.replace("http://", "ws://", 1)
 

@@ -3,6 +3,10 @@
 // rule); the coordinator closes the vote, which applies the adopted ones to the text in order.
 // The section reads its own state (the votes on amendments, the open suggestions) and draws
 // itself in its own box; the committee panel tells it when an event concerns it.
+//
+// Every action is sent with `api.sure()` (api.js): on a weak link it is tried again under the
+// same idempotency key until the server answers, so a vote is cast once and a set is put to
+// the committee once. While a vote is on its way, its amendment says so and waits.
 import { h, fill } from './dom.js'
 import { t } from './i18n.js'
 import { explain, Notice } from './errors.js'
@@ -25,6 +29,7 @@ export class AmendmentsSection {
     this.box = h('section', { class: 'card amendments', 'aria-labelledby': 'amendments-title' })
     this.error = h('p', { class: 'error', role: 'alert' })
     this.drafts = new Drafts(this.box)
+    this.casting = new Map() // suggestion id -> { choice, retries }: votes on their way
   }
 
   get coordinator () { return this.me.role === 'coordinator' }
@@ -84,7 +89,7 @@ export class AmendmentsSection {
       onsubmit: (event) => {
         event.preventDefault()
         const ids = [...event.target.querySelectorAll('input:checked')].map((i) => i.value)
-        if (ids.length) this.run(() => this.api.post(this.path('/amendments'), { suggestion_ids: ids }))
+        if (ids.length) this.run(() => this.api.sure(this.path('/amendments'), { suggestion_ids: ids }))
       }
     }, h('fieldset', {}, h('legend', {}, t('amendments.choose')),
       free.map((s) => h('label', { class: 'check' },
@@ -102,7 +107,7 @@ export class AmendmentsSection {
         ? h('button', {
           type: 'button',
           class: 'primary close-amendments',
-          onclick: () => this.run(() => this.api.post(this.path(`/amendments/${vote.id}/close`)))
+          onclick: () => this.run(() => this.api.sure(this.path(`/amendments/${vote.id}/close`)))
         }, t('amendments.close'))
         : null)
   }
@@ -127,20 +132,40 @@ export class AmendmentsSection {
 
   renderVoting (vote, item) {
     const reason = h('textarea', { rows: 1, maxlength: 2000, 'aria-label': t('vote.reason'), 'data-draft': `amend-reason:${item.suggestion_id}` })
+    const id = item.suggestion_id
     const cast = (choice) => this.run(async () => {
       if (choice === 'object' && !reason.value.trim()) throw new Notice(t('vote.reasonNeeded'))
-      await this.api.post(this.path(`/amendments/${vote.id}/votes`), {
-        suggestion_id: item.suggestion_id, vote: choice, reason: reason.value.trim()
-      })
+      const sending = { choice, retries: 0 }
+      this.casting.set(id, sending)
+      this.render()
+      const body = { suggestion_id: id, vote: choice, reason: reason.value.trim() }
+      try {
+        await this.api.sure(this.path(`/amendments/${vote.id}/votes`), body, {
+          onRetry: (n) => { sending.retries = n; this.render() }
+        })
+      } finally {
+        this.casting.delete(id)
+      }
     })
-    const mine = item.votes.find((v) => v.organisation_id === this.me.organisation_id)
+    const sending = this.casting.get(id)
     return h('div', { class: 'voting', role: 'group', 'aria-label': t('vote.label') },
-      mine
-        ? h('p', { class: 'my-vote' }, mine.vote ? t('vote.mine', { vote: t(`choice.${mine.vote}`) }) : t('vote.mineSecret'))
-        : null,
+      this.renderMine(item, sending),
       reason,
       h('div', { class: 'row' }, CHOICES.map((choice) => h('button', {
-        type: 'button', class: `vote vote-${choice}`, onclick: () => cast(choice)
+        type: 'button', class: `vote vote-${choice}`, disabled: Boolean(sending), onclick: () => cast(choice)
       }, t(`choice.${choice}`)))))
+  }
+
+  // The organisation's vote on this amendment, or the one on its way.
+  renderMine (item, sending) {
+    if (sending) {
+      const vote = t(`choice.${sending.choice}`)
+      return h('p', { class: 'my-vote pending' }, sending.retries
+        ? t('vote.retrying', { vote, n: sending.retries })
+        : t('vote.sending', { vote }))
+    }
+    const mine = item.votes.find((v) => v.organisation_id === this.me.organisation_id)
+    if (!mine) return null
+    return h('p', { class: 'my-vote' }, mine.vote ? t('vote.mine', { vote: t(`choice.${mine.vote}`) }) : t('vote.mineSecret'))
   }
 }

@@ -84,14 +84,15 @@ export class Api {
   }
 
   // A POST that creates something, sent until the server answers (see above). `onRetry(n)`
-  // is told each time an attempt failed and another will follow.
-  async sure (path, body = {}, { onRetry = () => {} } = {}) {
+  // is told each time an attempt failed and another will follow. `method` 'PATCH' sends a
+  // change that is the same whenever it arrives (a suggestion's new words) the same way.
+  async sure (path, body = {}, { onRetry = () => {}, method = 'POST' } = {}) {
     const key = newKey()
     this.pending += 1
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await this.json('POST', path, body, { key, timeout: ATTEMPT_TIMEOUT_MS })
+          return await this.json(method, path, body, { key, timeout: ATTEMPT_TIMEOUT_MS })
         } catch (error) {
           if (!(error instanceof ApiError) || !RETRY_STATUSES.has(error.status)) throw error
           onRetry(attempt)

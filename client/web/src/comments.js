@@ -11,21 +11,12 @@ import * as Y from 'yjs'
 import { h, fill, reconcile } from './dom.js'
 import { t, formatTime } from './i18n.js'
 import { documentPath } from './api.js'
+import { encodePosition, placeRange } from './positions.js'
 import { sectionAt } from './outline.js'
 import { Drafts } from './drafts.js'
 import { explain, Notice } from './errors.js'
 
 const MAX_QUOTE = 2000
-
-function toBase64 (bytes) {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-function fromBase64 (text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
-}
 
 // Show that `send(onRetry)` is on its way: `button` waits, `note` says so.
 function sending (button, note, send) {
@@ -84,12 +75,7 @@ export class CommentsPanel {
   // Where a thread's passage stands now, in the editor's positions.
   range (thread) {
     if (!thread.anchor || thread.detached) return null
-    const start = Y.createAbsolutePositionFromRelativePosition(
-      Y.decodeRelativePosition(fromBase64(thread.anchor.start)), this.live.doc)
-    const end = Y.createAbsolutePositionFromRelativePosition(
-      Y.decodeRelativePosition(fromBase64(thread.anchor.end)), this.live.doc)
-    if (!start || !end || end.index <= start.index) return null
-    return { from: start.index, to: end.index }
+    return placeRange(thread.anchor.start, thread.anchor.end, this.live.doc)
   }
 
   textChanged () {
@@ -121,8 +107,8 @@ export class CommentsPanel {
     if (to <= from) throw new Notice(t('comments.detached'))
     const text = this.live.text.toString()
     const anchor = {
-      start: toBase64(Y.encodeRelativePosition(this.draft.start)),
-      end: toBase64(Y.encodeRelativePosition(this.draft.end))
+      start: encodePosition(this.draft.start),
+      end: encodePosition(this.draft.end)
     }
     const thread = await this.api.sure(documentPath(this.documentId, '/comments'), {
       body, quote: text.slice(from, to), section: sectionAt(text, from), anchor

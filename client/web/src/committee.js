@@ -17,6 +17,9 @@
 //
 // Votes and decisions use the committee's words (domain/vocabulary.json): the same nouns as
 // the minutes and the exports.
+//
+// Why one file of over 400 lines: one panel drawn in place from one state (above); its parts
+// read and write that state, so they stay together (amendments have their own module).
 import { h, fill } from './dom.js'
 import { t, plural, formatDate, formatMoment } from './i18n.js'
 import { documentPath } from './api.js'

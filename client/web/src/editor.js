@@ -14,8 +14,8 @@ import { markdown } from '@codemirror/lang-markdown'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
 
-// One layer of marked passages: its ranges follow edits until they are set again.
-function layer (className) {
+// Decorations that follow edits until `set` gives new ones: `field` goes in the extensions.
+export function decorationLayer () {
   const set = StateEffect.define()
   const field = StateField.define({
     create: () => Decoration.none,
@@ -28,7 +28,12 @@ function layer (className) {
     },
     provide: (f) => EditorView.decorations.from(f)
   })
-  return { set, field, mark: Decoration.mark({ class: className }) }
+  return { set, field }
+}
+
+// One layer of marked passages, all in one class.
+function layer (className) {
+  return { ...decorationLayer(), mark: Decoration.mark({ class: className }) }
 }
 const commented = layer('cm-commented')
 const sourced = layer('cm-sourced')

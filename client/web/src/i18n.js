@@ -4,6 +4,9 @@
 // (domain/vocabulary.json, the same words as the minutes and the exports) and the
 // translation of every error code the server can answer (error-messages.json; a test checks
 // that it covers the server's registry).
+//
+// Why one file of over 400 lines: the French and English dictionaries have the same keys, side
+// by side, so that a word missing in one language shows.
 import vocabulary from '../../../domain/vocabulary.json'
 import errorMessages from './error-messages.json'
 

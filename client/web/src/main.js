@@ -3,6 +3,9 @@
 // and on a phone), the tabs and what each loads, the member list that colours everyone
 // (kept current by the live channel), and the routing of live events to the panels. A tab
 // whose loading fails says why and offers to try again.
+//
+// Why one file of over 400 lines: it is the page's composition root; every panel is made and
+// wired here, once, and nowhere else.
 import './style.css'
 import { h, fill } from './dom.js'
 import { Api, ApiError, documentPath } from './api.js'

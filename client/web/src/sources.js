@@ -8,22 +8,13 @@ import * as Y from 'yjs'
 import { h, fill } from './dom.js'
 import { t, formatDate } from './i18n.js'
 import { documentPath } from './api.js'
+import { encodePosition, placeRange } from './positions.js'
 import { sectionAt } from './outline.js'
 import { renderMarkdown } from './preview.js'
 import { explain, Notice } from './errors.js'
 
 const MAX_QUOTE = 2000
 const COVERAGE_DELAY = 1500 // ms after typing stops before the coverage is asked again
-
-function toBase64 (bytes) {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-function fromBase64 (text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
-}
 
 function markdownBlock (className, text) {
   const block = h('div', { class: `${className} markdown-body` })
@@ -77,12 +68,7 @@ export class SourcesPanel {
   // Where a link's passage stands now, in the editor's positions.
   range (link) {
     if (!link.anchor || link.detached) return null
-    const start = Y.createAbsolutePositionFromRelativePosition(
-      Y.decodeRelativePosition(fromBase64(link.anchor.start)), this.live.doc)
-    const end = Y.createAbsolutePositionFromRelativePosition(
-      Y.decodeRelativePosition(fromBase64(link.anchor.end)), this.live.doc)
-    if (!start || !end || end.index <= start.index) return null
-    return { from: start.index, to: end.index }
+    return placeRange(link.anchor.start, link.anchor.end, this.live.doc)
   }
 
   markPassages () {
@@ -100,8 +86,8 @@ export class SourcesPanel {
     if (to <= from) throw new Notice(t('sources.selectFirst'))
     const text = this.live.text.toString()
     const anchor = {
-      start: toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(this.live.text, from))),
-      end: toBase64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(this.live.text, to, -1)))
+      start: encodePosition(Y.createRelativePositionFromTypeIndex(this.live.text, from)),
+      end: encodePosition(Y.createRelativePositionFromTypeIndex(this.live.text, to, -1))
     }
     await this.api.post(this.path(`/interviews/${interview.id}/links`), {
       quote: text.slice(from, to), section: sectionAt(text, from), anchor

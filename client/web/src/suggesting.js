@@ -5,24 +5,14 @@
 // cursor move. Undo and redo are held too, so they cannot change the text behind the
 // member's back. Suggestions are drawn inline: the passage struck through, the replacement
 // underlined after it, in the author's colour.
-import { EditorState, Prec, StateEffect, StateField } from '@codemirror/state'
+import { EditorState, Prec } from '@codemirror/state'
 import { Decoration, EditorView, WidgetType, keymap } from '@codemirror/view'
 import { ySyncAnnotation } from 'y-codemirror.next'
+import { decorationLayer } from './editor.js'
 import { joinChanges } from './suggestion_draft.js'
 
-export const setSuggestionMarks = StateEffect.define()
-
-const marks = StateField.define({
-  create: () => Decoration.none,
-  update (value, transaction) {
-    value = value.map(transaction.changes)
-    for (const effect of transaction.effects) {
-      if (effect.is(setSuggestionMarks)) value = effect.value
-    }
-    return value
-  },
-  provide: (field) => EditorView.decorations.from(field)
-})
+const { set: setSuggestionMarks, field: marks } = decorationLayer()
+export { setSuggestionMarks }
 
 class Insertion extends WidgetType {
   constructor (text, colour, id, conflict) {

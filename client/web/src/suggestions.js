@@ -5,10 +5,16 @@
 // The draft's passage is held as Yjs relative positions, so it follows others' typing. It is
 // sent to the server a moment after the member stops typing (made, then revised), one request
 // at a time; a draft that no longer changes anything is withdrawn.
+//
+// Making and revising a suggestion, replying, accepting, rejecting and withdrawing are sent
+// with `api.sure()` (api.js): on a weak link each is tried again under the same idempotency
+// key until the server answers, so a suggestion or a reply is made once and nothing is
+// decided twice. Meanwhile the card says the request is on its way and its buttons wait.
 import * as Y from 'yjs'
 import { h, fill } from './dom.js'
 import { t, formatTime } from './i18n.js'
 import { documentPath } from './api.js'
+import { decodePosition, encodePosition, placeRange } from './positions.js'
 import { sectionAt } from './outline.js'
 import { Drafts } from './drafts.js'
 import { explain, Notice } from './errors.js'
@@ -19,16 +25,6 @@ const SYNC_DELAY_MS = 800
 const SUGGESTERS = ['coordinator', 'editor', 'commenter']
 const EDITORS = ['coordinator', 'editor']
 
-function toBase64 (bytes) {
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-function fromBase64 (text) {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
-}
-
 export class SuggestionsPanel {
   constructor ({ api, documentId, live, editor, me, colours, container, onCount }) {
     Object.assign(this, { api, documentId, live, editor, me, colours, container, onCount })
@@ -36,6 +32,9 @@ export class SuggestionsPanel {
     this.draft = null // { id, start, end, replacement, reason, version, sent, timer }
     this.chosen = false // suggesting mode, as the member toggled it
     this.queue = Promise.resolve()
+    this.sending = new Map() // suggestion id -> { retries }: a reply or decision on its way
+    this.failed = new Map() // suggestion id -> why the last one failed
+    this.rejecting = new Set() // suggestion ids whose rejection form is open
     this.list = h('ol', { class: 'suggestion-list' })
     // Not `.error`: an empty alert of this side panel must not stand before another panel's.
     this.error = h('p', { class: 'suggestion-error', role: 'alert' })
@@ -76,40 +75,33 @@ export class SuggestionsPanel {
   received (item) {
     if (item.status === 'open') this.items.set(item.id, item)
     else this.items.delete(item.id)
-    if (this.draft && this.draft.id === item.id && item.status !== 'open') this.draft = null
+    if (item.status !== 'open') {
+      if (this.draft && this.draft.id === item.id) this.draft = null
+      this.failed.delete(item.id)
+      this.rejecting.delete(item.id)
+    }
     this.render()
   }
 
   // Placing suggestions in the text ---------------------------------------------------------
 
-  absolute (encoded) {
-    const found = Y.createAbsolutePositionFromRelativePosition(
-      Y.decodeRelativePosition(fromBase64(encoded)), this.live.doc)
-    return found ? found.index : null
-  }
-
   // Where a suggestion's passage stands now, and whether it still reads as quoted.
   place (item) {
     const text = this.live.text.toString()
-    let from = null
-    let to = null
+    let range = null
     if (item.anchor) {
-      from = this.absolute(item.anchor.start)
-      to = this.absolute(item.anchor.end)
+      range = placeRange(item.anchor.start, item.anchor.end, this.live.doc, { empty: true })
     } else if (item.quote && text.indexOf(item.quote) >= 0 &&
       text.indexOf(item.quote) === text.lastIndexOf(item.quote)) {
-      from = text.indexOf(item.quote)
-      to = from + item.quote.length
+      range = { from: text.indexOf(item.quote), to: text.indexOf(item.quote) + item.quote.length }
     }
-    if (from === null || to === null || from > to) return null
-    return { from, to, conflict: item.conflict || text.slice(from, to) !== item.quote }
+    if (!range) return null
+    return { ...range, conflict: item.conflict || text.slice(range.from, range.to) !== item.quote }
   }
 
-  draftRange () {
-    const start = Y.createAbsolutePositionFromRelativePosition(this.draft.start, this.live.doc)
-    const end = Y.createAbsolutePositionFromRelativePosition(this.draft.end, this.live.doc)
-    if (!start || !end || start.index > end.index) return null
-    return { from: start.index, to: end.index }
+  // Where a draft's passage stands now (`draft`: the current one by default).
+  draftRange (draft = this.draft) {
+    return placeRange(draft.start, draft.end, this.live.doc, { empty: true })
   }
 
   placed () {
@@ -127,11 +119,19 @@ export class SuggestionsPanel {
     const range = this.draft && this.draftRange()
     if (range) {
       found.push({
-        id: this.draft.id || 'draft', ...range, conflict: false,
+        id: this.draft.id || 'draft', ...range, conflict: this.draftConflicts(range),
         replacement: this.draft.replacement, colour: this.colours.member(this.me.id).colour
       })
     }
     return found
+  }
+
+  // The draft as the server has it no longer reads as quoted: someone edited its passage
+  // since it was last sent (the member's next keystroke sends it again, with the new words).
+  draftConflicts (range) {
+    const sent = this.draft.id && this.items.get(this.draft.id)
+    if (!sent || this.draft.sent !== this.draft.version) return false
+    return this.live.text.toString().slice(range.from, range.to) !== sent.quote
   }
 
   markSuggestions () {
@@ -139,9 +139,21 @@ export class SuggestionsPanel {
     view.dispatch({ effects: setSuggestionMarks.of(suggestionMarks(this.placed(), view.state.doc.length)) })
   }
 
+  // The text changed (anyone's typing): marks follow at once; a card is drawn again only when
+  // its passage started or stopped reading as quoted (accept waits while it does not).
   textChanged () {
     clearTimeout(this.marking)
-    this.marking = setTimeout(() => this.markSuggestions(), 100)
+    this.marking = setTimeout(() => {
+      this.markSuggestions()
+      if (this.cardStates() !== this.drawnStates) this.renderList()
+    }, 100)
+  }
+
+  cardStates () {
+    return [...this.items.values()].map((item) => {
+      const where = this.place(item)
+      return `${item.id}:${where ? where.conflict : 'gone'}`
+    }).join(' ')
   }
 
   // Suggesting mode: a keystroke becomes the draft -------------------------------------------
@@ -193,8 +205,8 @@ export class SuggestionsPanel {
       version: 0,
       sent: 0,
       timer: null,
-      start: Y.decodeRelativePosition(fromBase64(item.anchor.start)),
-      end: Y.decodeRelativePosition(fromBase64(item.anchor.end)),
+      start: decodePosition(item.anchor.start),
+      end: decodePosition(item.anchor.end),
       replacement: item.replacement
     }
   }
@@ -222,13 +234,12 @@ export class SuggestionsPanel {
   async push (draft) {
     if (draft.sent === draft.version || !draft.start) return
     const version = draft.version
-    const start = Y.createAbsolutePositionFromRelativePosition(draft.start, this.live.doc)
-    const end = Y.createAbsolutePositionFromRelativePosition(draft.end, this.live.doc)
-    if (!start || !end || start.index > end.index) throw new Notice(t('suggestions.lost'))
+    const range = this.draftRange(draft)
+    if (!range) throw new Notice(t('suggestions.lost'))
     const text = this.live.text.toString()
-    const quote = text.slice(start.index, end.index)
+    const quote = text.slice(range.from, range.to)
     if (isEmpty(draft, quote)) {
-      if (draft.id) await this.api.post(this.path(`/${draft.id}/withdraw`))
+      if (draft.id) await this.api.sure(this.path(`/${draft.id}/withdraw`))
       draft.sent = version
       if (this.draft === draft && draft.version === version) this.draft = null
       this.render()
@@ -238,15 +249,15 @@ export class SuggestionsPanel {
       quote,
       replacement: draft.replacement,
       reason: draft.reason,
-      section: sectionAt(text, start.index),
+      section: sectionAt(text, range.from),
       anchor: {
-        start: toBase64(Y.encodeRelativePosition(draft.start)),
-        end: toBase64(Y.encodeRelativePosition(draft.end))
+        start: encodePosition(draft.start),
+        end: encodePosition(draft.end)
       }
     }
     const answer = draft.id
-      ? await this.api.json('PATCH', this.path(`/${draft.id}`), body)
-      : await this.api.post(this.path(), body)
+      ? await this.api.sure(this.path(`/${draft.id}`), body, { method: 'PATCH' })
+      : await this.api.sure(this.path(), body)
     draft.id = answer.id
     draft.sent = version
     this.error.textContent = ''
@@ -255,9 +266,26 @@ export class SuggestionsPanel {
 
   // Cards ------------------------------------------------------------------------------------
 
+  // Reply, accept, reject or withdraw: one request per card at a time, until answered.
+  // The card keeps what is on its way and what failed: it is drawn again at every event.
   async act (item, action, body) {
-    const answer = await this.api.post(this.path(`/${item.id}/${action}`), body)
+    if (this.sending.has(item.id)) return
+    const sending = { retries: 0 }
+    this.sending.set(item.id, sending)
+    this.failed.delete(item.id)
+    this.renderList()
+    let answer = null
+    try {
+      answer = await this.api.sure(this.path(`/${item.id}/${action}`), body, {
+        onRetry: (n) => { sending.retries = n; this.renderList() }
+      })
+    } catch (error) {
+      this.failed.set(item.id, explain(error))
+    }
+    this.sending.delete(item.id)
+    if (!answer) return this.renderList()
     this.drafts.forget(`suggestion:${item.id}`)
+    this.rejecting.delete(item.id)
     this.received(answer)
   }
 
@@ -278,18 +306,19 @@ export class SuggestionsPanel {
     const where = this.place(item)
     const mine = item.author.id === this.me.id
     const conflict = !where || where.conflict
-    const error = h('p', { class: 'error', role: 'alert' })
-    const fail = (e) => { error.textContent = explain(e) }
+    const fail = (e) => { this.failed.set(item.id, explain(e)); this.renderList() }
+    const sending = this.sending.get(item.id)
+    const waiting = Boolean(sending)
     const before = item.before_committee
     const reasonArea = h('textarea', { rows: 2, maxlength: 2000, class: 'reject-reason', 'aria-label': t('suggestions.rejectReason'), 'data-draft': `suggestion:${item.id}:reject` })
     const rejectForm = h('form', {
       class: 'reject-form',
-      hidden: true,
+      hidden: !this.rejecting.has(item.id),
       onsubmit: (event) => {
         event.preventDefault()
-        if (reasonArea.value.trim()) this.act(item, 'reject', { reason: reasonArea.value.trim() }).catch(fail)
+        if (reasonArea.value.trim()) this.act(item, 'reject', { reason: reasonArea.value.trim() })
       }
-    }, reasonArea, h('button', { type: 'submit', class: 'confirm-reject' }, t('suggestions.confirmReject')))
+    }, reasonArea, h('button', { type: 'submit', class: 'confirm-reject', disabled: waiting }, t('suggestions.confirmReject')))
     const replyArea = h('textarea', { rows: 2, maxlength: 10000, 'aria-label': t('comments.reply'), 'data-draft': `suggestion:${item.id}:reply` })
     const ownReason = h('textarea', { rows: 2, maxlength: 2000, class: 'own-reason', 'aria-label': t('suggestions.reason'), 'data-draft': `suggestion:${item.id}:reason` }, item.reason)
     return h('li', {
@@ -323,20 +352,23 @@ export class SuggestionsPanel {
         class: 'reply',
         onsubmit: (event) => {
           event.preventDefault()
-          if (replyArea.value.trim()) this.act(item, 'replies', { body: replyArea.value.trim() }).catch(fail)
+          if (replyArea.value.trim()) this.act(item, 'replies', { body: replyArea.value.trim() })
         }
-      }, replyArea, h('button', { type: 'submit' }, t('comments.reply')))
+      }, replyArea, h('button', { type: 'submit', disabled: waiting }, t('comments.reply')))
       : null,
     h('div', { class: 'row actions' },
       this.canDecide(item) && !before
-        ? [h('button', { type: 'button', class: 'accept primary', disabled: conflict, onclick: () => this.act(item, 'accept').catch(fail) }, t('suggestions.accept')),
-            h('button', { type: 'button', class: 'reject', onclick: () => { rejectForm.hidden = false; reasonArea.focus() } }, t('suggestions.reject'))]
+        ? [h('button', { type: 'button', class: 'accept primary', disabled: conflict || waiting, onclick: () => this.act(item, 'accept') }, t('suggestions.accept')),
+            h('button', { type: 'button', class: 'reject', onclick: () => { this.rejecting.add(item.id); rejectForm.hidden = false; reasonArea.focus() } }, t('suggestions.reject'))]
         : null,
       mine && !item.amendments_id
-        ? h('button', { type: 'button', class: 'withdraw', onclick: () => this.act(item, 'withdraw').catch(fail) }, t('suggestions.withdraw'))
+        ? h('button', { type: 'button', class: 'withdraw', disabled: waiting, onclick: () => this.act(item, 'withdraw') }, t('suggestions.withdraw'))
         : null),
     rejectForm,
-    error)
+    h('p', { class: 'sending', role: 'status' }, sending
+      ? (sending.retries ? t('comments.retrying', { n: sending.retries }) : t('comments.sending'))
+      : ''),
+    h('p', { class: 'error', role: 'alert' }, this.failed.get(item.id) || ''))
   }
 
   renderToggle () {
@@ -352,6 +384,7 @@ export class SuggestionsPanel {
     const position = (item) => (this.place(item) || { from: Infinity }).from
     const shown = [...this.items.values()].sort((a, b) => position(a) - position(b) || a.created_at.localeCompare(b.created_at))
     fill(this.list, shown.length ? shown.map((item) => this.renderCard(item)) : h('li', { class: 'muted' }, t('suggestions.none')))
+    this.drawnStates = this.cardStates()
     this.drafts.restore(focus)
     this.onCount(shown.length)
   }

@@ -33,6 +33,9 @@
 // restart  {clients, length, sha256, timeout}: the clients join and print {"event":"ready"};
 //          on the stdin line "stop" the clock starts (the harness then restarts the server);
 //          the result is when every client had reconnected and synced again.
+//
+// Why one file of over 400 lines: it is one script, run as one process per measurement, with
+// one mode per measurement that share its client set-up and statistics.
 
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
