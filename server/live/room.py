@@ -27,6 +27,10 @@ On weak links: the answer to a sync step 1 goes out in messages of at most
 slow link; presence states not renewed in time are dropped every few seconds
 (``presence.py``), so a dead link's member does not stay present, here and on the other
 instances.
+
+Over 400 lines: the room is where a frame's checks, the replica, the fan-out, presence and
+the rebuild after a panic meet, and they share the replica and the readiness it guards;
+what could leave did (the batcher, presence, client owners, outgoing messages).
 """
 
 from __future__ import annotations
