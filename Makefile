@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # mypy cannot follow setuptools' package-dir mapping, so it reads a tree of links instead.
 TYPECHECK_ROOT := build/typecheck
 
-.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads bench-weak bench-messages test-cuts clean web web-check web-weight fuzz crash
+.PHONY: help system-packages install serve test test-sqlite lint typecheck pytest bench bench-compare bench-export bench-instances bench-reads bench-weak bench-messages bench-compression test-cuts clean web web-check web-weight fuzz crash
 
 help:
 	@echo "make serve          install and run the service on ./palabre.sqlite3"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench-reads    history, diffs and authorship of a 266,889-character document (median ms)"
 	@echo "make bench-weak     20 members on good links and 3 on lome-3g: keystroke to screen, bytes, page loads"
 	@echo "make bench-messages the largest messages of a first sync and of a catch-up after an hour offline"
+	@echo "make bench-compression the compression settings side by side: fan-out latency and CPU, first sync bytes"
 	@echo "make test-cuts      the weak-link cuts test at full length: ten 30-second cuts (about 8 minutes)"
 
 $(BIN)/python:
@@ -103,6 +104,9 @@ bench-weak: install
 
 bench-messages: install
 	$(BIN)/python -m tests.benchmarks.messages
+
+bench-compression: install
+	$(BIN)/python -m tests.benchmarks.compression
 
 fuzz: install
 	$(BIN)/python -m tests.campaigns.fuzz --frames 1000000

@@ -27,6 +27,11 @@ class Settings:
     # many bytes, and a connection sent nothing for this long gets a keepalive message.
     max_sync_message_bytes: int = 64 << 10
     keepalive_seconds: int = 10
+    # Websocket compression (issue 12): per message (large ones compressed once for every
+    # recipient, small ones sent as they are), per connection (every message, each
+    # connection's own context: uvicorn's way), or off; see server/live/transport.py.
+    compression: str = "per-message"
+    compress_min_bytes: int = 1024
     max_pending_bytes: int = 64 << 20
     store_threads: int = 4
     log_level: str = "info"
@@ -81,6 +86,11 @@ class Settings:
         if settings.update_check not in ("on", "off"):
             raise InvalidInput(
                 f"PALABRE_UPDATE_CHECK: 'on' or 'off', not {settings.update_check!r}"
+            )
+        if settings.compression not in ("per-message", "per-connection", "off"):
+            raise InvalidInput(
+                f"PALABRE_COMPRESSION: {settings.compression!r} is not per-message, "
+                "per-connection or off"
             )
         if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
             raise InvalidInput("PALABRE_PUBLIC_URL must start with http:// or https://")

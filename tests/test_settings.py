@@ -34,6 +34,8 @@ def test_values_are_read_from_the_environment() -> None:
         {"PALABRE_READY_MAX_LAG": "0"},
         {"PALABRE_POLL_MS": "often"},
         {"PALABRE_UPDATE_CHECK": "no"},
+        {"PALABRE_COMPRESSION": "gzip"},
+        {"PALABRE_COMPRESS_MIN_BYTES": "0"},
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(environ: dict[str, str]) -> None:

@@ -24,6 +24,8 @@ from palabre.server.live.room import Room
 from palabre.server.settings import Settings
 from pycrdt import Doc, Text
 
+from tests.support.fakes import RecordingPeer
+
 KEEPALIVE = b"\x01\x01\x00"  # an awareness message naming no client
 
 
@@ -79,17 +81,6 @@ def test_a_member_reconnecting_takes_their_client_id_over_and_comes_back_at_a_la
 
 
 # The connection's keepalive -------------------------------------------------------------------
-
-
-class RecordingPeer:
-    def __init__(self) -> None:
-        self.frames: list[bytes] = []
-
-    async def send(self, frame: bytes) -> None:
-        self.frames.append(frame)
-
-    async def close(self, code: int, reason: str) -> None:
-        pass
 
 
 def member() -> MemberInfo:

@@ -13,17 +13,18 @@ configured by ``server/logs.py`` (JSON when not on a terminal; tokens never writ
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from palabre.server import logs
 from palabre.server.app import create_app
 from palabre.server.bootstrap import Services, open_services
 from palabre.server.cli.parsers import Commands
+from palabre.server.live.transport import LiveProtocol, TransportOptions
 from palabre.server.settings import Settings
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 
 def add_parsers(commands: Commands) -> None:
@@ -41,7 +42,9 @@ def serve(settings: Settings, host: str, port: int) -> int:
             host=host,
             port=port,
             log_level=settings.log_level,
-            ws=_WebSocketProtocol,
+            # Palabre's own websocket transport (server/live/transport.py): broadcasts framed
+            # once, compression decided per message.
+            ws=cast(Any, functools.partial(LiveProtocol, options=transport_options(settings))),
             # A little above our own limit, so that our named 4413 close is what clients see.
             ws_max_size=settings.max_message_bytes + 4096,
             ws_ping_interval=20,
@@ -54,18 +57,8 @@ def serve(settings: Settings, host: str, port: int) -> int:
     return 0
 
 
-class _WebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websocket protocol (``websockets-sansio``), letting go of the parser's error
-    once handled. websockets keeps it (``parser_exc``), and its traceback holds the frames of
-    the parse, and with them the protocol itself: a reference cycle that only the garbage
-    collector's rare full collections free. For a compressed frame above the size limit the
-    frames hold what was decompressed up to it (8 MiB by default): twenty such frames, 16 KiB
-    each on the wire, held 134 MB of a server until a full collection (found by the fuzz
-    campaign; ``tests/test_campaigns.py``)."""
-
-    def handle_parser_exception(self) -> None:
-        super().handle_parser_exception()
-        self.conn.parser_exc = None
+def transport_options(settings: Settings) -> TransportOptions:
+    return TransportOptions(settings.compression, settings.compress_min_bytes)
 
 
 class _Server(uvicorn.Server):

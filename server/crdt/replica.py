@@ -141,3 +141,10 @@ def compact(updates: Iterable[bytes]) -> bytes:
 
 def merge(updates: list[bytes]) -> bytes:
     return updates[0] if len(updates) == 1 else merge_updates(*updates)
+
+
+def merge_all(updates: list[bytes]) -> bytes:
+    """The updates as one update, for sending (a slow reader's queue, ``live/outgoing.py``);
+    InvalidUpdate if the engine refuses them (a panic included)."""
+    with engine_refusals("a merge of updates"):
+        return merge(updates)

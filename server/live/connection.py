@@ -1,11 +1,16 @@
 """One websocket session: who it is, what it may do, its outgoing queue, and its lifecycle.
 
-Sending never blocks the room: frames go to a queue bounded in frames and in bytes, drained
-by the connection's own writer task (:meth:`Connection.run_writer`). A client that cannot keep
-up is closed with TOO_SLOW and resyncs on reconnect, so one weak link never slows the others
-down.
+Sending never blocks the room: messages (``outgoing.py``; a broadcast is one object shared by
+every recipient's queue) go to a queue bounded in messages and in bytes. At the end of the
+event loop's turn, what the queue holds is written in one write if the peer can take it at
+once (the usual case, without a task switch per message and recipient); when it cannot (a
+slow reader), the connection's own writer task (:meth:`Connection.run_writer`) waits for it
+and writes what accumulated meanwhile. When several broadcast updates wait together they go
+out merged into one update (``outgoing.coalesce``), each merged message within
+``merge_limit`` bytes. A client that cannot keep up even so is closed with TOO_SLOW and
+resyncs on reconnect, so one weak link never slows the others down.
 
-Keepalive: when the writer has had nothing to send for ``keepalive`` seconds it sends a
+Keepalive: when nothing was written for ``keepalive`` seconds the writer sends a
 keepalive message (``crdt/protocol.py``), so that a stock y-websocket client, which drops a
 socket that received no message for 30 s, never takes a quiet link for a dead one (a browser
 slowing a background tab's timers checks that rule late, but against the time of the last
@@ -22,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
+from collections.abc import Sequence
 from enum import Enum
 from uuid import UUID, uuid4
 
@@ -30,11 +37,14 @@ from palabre.domain.application import MemberInfo
 from palabre.domain.roles import Role
 from palabre.server.crdt.protocol import keepalive_message
 from palabre.server.live.close_codes import CloseCode
+from palabre.server.live.outgoing import Outgoing, coalesce
 from palabre.server.live.peer import Peer
 
 log = logging.getLogger("palabre.connection")
 
 MAX_REASON_BYTES = 123  # the websocket protocol's limit for a close reason
+WRITE_BYTES = 256 << 10  # the writer takes at most about this much from the queue at once
+MERGE_FROM = 2  # broadcast updates waiting together that the writer merges into one
 
 
 class State(Enum):
@@ -59,6 +69,7 @@ class Connection:
         credential_id: UUID | None = None,
         queue_bytes: int = 32 << 20,
         keepalive: float | None = None,
+        merge_limit: int = 64 << 10,
     ) -> None:
         self.session_id = uuid4().hex
         self.credential_id = credential_id  # the token it authenticated with (its hash's id)
@@ -71,13 +82,18 @@ class Connection:
         self.state = State.OPEN
         self.close_code: CloseCode | None = None
         self.close_reason = ""
-        self._queue: deque[bytes] = deque()
+        self._queue: deque[Outgoing] = deque()
         self._queue_size = queue_size
         self._queue_bytes = queue_bytes  # the same bound, in bytes
         self._queued_bytes = 0
-        self._ready = asyncio.Event()
+        self._ready = asyncio.Event()  # the writer task has something to do
         self._writing = False
+        self._flush_soon = False  # a write at the end of this turn is scheduled
+        self._waiting_on_peer = False  # the writer is in the middle of a slow write
+        self._last_write = time.monotonic()
         self._keepalive = keepalive  # seconds of silence before a keepalive; None: never
+        self._merge_limit = merge_limit  # bytes at most in one merged update
+        self.spared_messages = 0  # messages that merging broadcast updates spared
 
     @property
     def can_edit(self) -> bool:
@@ -91,19 +107,46 @@ class Connection:
     def queued(self) -> int:
         return len(self._queue)
 
-    def send(self, frame: bytes) -> None:
-        """Queue a frame; dropped once the connection is closing."""
+    def send(self, message: bytes | Outgoing) -> None:
+        """Queue a message (bytes: for this connection only); dropped once the connection is
+        closing. It is written at the end of this turn of the event loop, with whatever else
+        was queued meanwhile."""
         if self.state is not State.OPEN:
             return
+        if isinstance(message, bytes):
+            message = Outgoing(message)
         if (
             len(self._queue) >= self._queue_size
-            or self._queued_bytes + len(frame) > self._queue_bytes
+            or self._queued_bytes + len(message) > self._queue_bytes
         ):
             self.close(CloseCode.TOO_SLOW, "send queue overflowed; reconnect to resync")
             return
-        self._queue.append(frame)
-        self._queued_bytes += len(frame)
-        self._ready.set()
+        self._queue.append(message)
+        self._queued_bytes += len(message)
+        if not self._flush_soon:
+            self._flush_soon = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Write what is queued at once if the peer can take it without waiting (the usual
+        case: no task switch per message and recipient); otherwise, or while the writer is
+        waiting on the peer (order matters), the writer task does it."""
+        self._flush_soon = False
+        if not self._queue or self.state is not State.OPEN:
+            return
+        if self._waiting_on_peer or not self.peer.ready_to_write:
+            self._ready.set()
+            return
+        try:
+            while self._queue and self.peer.ready_to_write:
+                self.peer.write(self._take())
+        except Exception as error:  # the peer went away
+            log.debug("send to %s failed: %r", self.session_id, error)
+            self.peer_gone()
+            return
+        self._last_write = time.monotonic()
+        if self._queue:
+            self._ready.set()
 
     def close(self, code: CloseCode, reason: str = "") -> None:
         """Ask for the connection to close; frames already queued are dropped unless normal.
@@ -137,9 +180,10 @@ class Connection:
                 if not await self._wait_ready():
                     self.send(keepalive_message())
                 while self._queue:
-                    frame = self._queue.popleft()
-                    self._queued_bytes -= len(frame)
-                    await self.peer.send(frame)
+                    self._waiting_on_peer = True
+                    await self.peer.send(self._take())
+                    self._waiting_on_peer = False
+                    self._last_write = time.monotonic()
                 if self.state is not State.OPEN:
                     break
                 self._ready.clear()
@@ -153,16 +197,36 @@ class Connection:
                 await self.peer.close(int(self.close_code), self.close_reason)
         self.state = State.CLOSED
 
+    def _take(self) -> Sequence[Outgoing]:
+        """What waits in the queue, up to about ``WRITE_BYTES``, its updates merged when
+        several wait together."""
+        taken: list[Outgoing] = []
+        size = updates = 0
+        while self._queue and size < WRITE_BYTES:
+            message = self._queue.popleft()
+            taken.append(message)
+            size += len(message)
+            updates += message.update is not None
+        self._queued_bytes -= size
+        if updates < MERGE_FROM:
+            return taken
+        sent = coalesce(taken, self._merge_limit)
+        self.spared_messages += len(taken) - len(sent)
+        return sent
+
     async def _wait_ready(self) -> bool:
-        """Until there is something to write (True), or the keepalive is due (False)."""
+        """Until the writer has something to do (True), or nothing was written for
+        ``keepalive`` seconds (False)."""
         if self._keepalive is None:
             await self._ready.wait()
             return True
-        try:
-            async with asyncio.timeout(self._keepalive):
-                await self._ready.wait()
-        except TimeoutError:
-            return False
+        while not self._ready.is_set():
+            due = self._last_write + self._keepalive - time.monotonic()
+            if due <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(due):
+                    await self._ready.wait()
         return True
 
 

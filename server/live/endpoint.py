@@ -33,9 +33,10 @@ from palabre.server.failures import AuthFailures
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
 from palabre.server.live.limits import Flooding, MemberRates, Throttle
-from palabre.server.live.peer import WebSocketPeer
+from palabre.server.live.peer import Peer, WebSocketPeer
 from palabre.server.live.room import Room
 from palabre.server.live.rooms import Rooms
+from palabre.server.live.transport import PEER_EXTENSION
 from palabre.server.logs import log_document, log_member
 from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
@@ -156,7 +157,7 @@ class LiveEndpoint:
     ) -> None:
         log_member.set(admitted.member.id)  # after the room's tasks were made: they are the room's
         connection = Connection(
-            WebSocketPeer(websocket),
+            _peer(websocket),
             admitted.member,
             admitted.role,
             queue_size=self._settings.send_queue,
@@ -164,6 +165,7 @@ class LiveEndpoint:
             wants_acks=websocket.query_params.get("acks") == "1",
             credential_id=admitted.credential_id,
             keepalive=self._settings.keepalive_seconds,
+            merge_limit=self._settings.max_sync_message_bytes,
         )
         writer = asyncio.get_running_loop().create_task(connection.run_writer())
         try:
@@ -198,29 +200,30 @@ class LiveEndpoint:
     async def _read(
         self, room: Room, connection: Connection, websocket: WebSocket, throttle: Throttle
     ) -> None:
-        idle = self._settings.idle_timeout_seconds
+        watch = IdleWatch(connection, self._settings.idle_timeout_seconds)
         received = 0
-        while connection.open:
-            try:
-                async with asyncio.timeout(idle):
+        try:
+            while connection.open:
+                try:
                     message = await websocket.receive()
-            except TimeoutError:
-                _refusing(connection, CloseCode.TIMEOUT, f"nothing received for {idle} s")
-                return
-            except (WebSocketDisconnect, RuntimeError):
-                connection.peer_gone()
-                return
-            if message["type"] == "websocket.disconnect":
-                connection.peer_gone()
-                return
-            received += 1
-            if received % FRAMES_BETWEEN_YIELDS == 0:
-                # The transport hands over a whole socket read of frames without suspending:
-                # let the other connections' writers run, or one flooding client starves them.
-                await asyncio.sleep(0)
-            if not await self._handle(room, connection, message.get("bytes"), throttle):
-                return
-            await room.backpressure()
+                except (WebSocketDisconnect, RuntimeError):
+                    connection.peer_gone()
+                    return
+                if message["type"] == "websocket.disconnect":
+                    connection.peer_gone()
+                    return
+                watch.last = watch.clock()
+                received += 1
+                if received % FRAMES_BETWEEN_YIELDS == 0:
+                    # The transport hands over a whole socket read of frames without
+                    # suspending: let the other connections' writers run, or one flooding
+                    # client starves them.
+                    await asyncio.sleep(0)
+                if not await self._handle(room, connection, message.get("bytes"), throttle):
+                    return
+                await room.backpressure()
+        finally:
+            watch.stop()
 
     async def _handle(
         self, room: Room, connection: Connection, frame: bytes | None, throttle: Throttle
@@ -246,6 +249,39 @@ class LiveEndpoint:
             _refusing(connection, _close_code(error), str(error))
             return False
         return True
+
+
+class IdleWatch:
+    """Closes a connection that sent nothing for ``idle`` seconds (4408). A frame only notes
+    the time (``last``); one timer per quiet period checks it, instead of a timer per frame."""
+
+    def __init__(self, connection: Connection, idle: float) -> None:
+        loop = asyncio.get_running_loop()
+        self.clock = loop.time
+        self.last = self.clock()
+        self._connection = connection
+        self._idle = idle
+        self._timer = loop.call_later(idle, self._check)
+
+    def _check(self) -> None:
+        quiet = self.clock() - self.last
+        if quiet >= self._idle:
+            _refusing(self._connection, CloseCode.TIMEOUT, f"nothing received for {self._idle} s")
+        else:
+            self._timer = asyncio.get_running_loop().call_later(self._idle - quiet, self._check)
+
+    def stop(self) -> None:
+        self._timer.cancel()
+
+
+def _peer(websocket: WebSocket) -> Peer:
+    """Palabre's own transport when it runs the socket (``palabre serve``): messages' frames
+    go straight to it; under another ASGI server, the ASGI interface."""
+    offered = websocket.scope.get("extensions", {}).get(PEER_EXTENSION)
+    if offered is not None:
+        peer: Peer = offered["peer"]
+        return peer
+    return WebSocketPeer(websocket)
 
 
 def _close_code(error: InvalidUpdate) -> CloseCode:

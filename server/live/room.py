@@ -27,6 +27,10 @@ On weak links: the answer to a sync step 1 goes out in messages of at most
 slow link; presence states not renewed in time are dropped every few seconds
 (``presence.py``), so a dead link's member does not stay present, here and on the other
 instances.
+
+Over 400 lines: the room is where a frame's checks, the replica, the fan-out, presence and
+the rebuild after a panic meet, and they share the replica and the readiness it guards;
+what could leave did (the batcher, presence, client owners, outgoing messages).
 """
 
 from __future__ import annotations
@@ -51,7 +55,6 @@ from palabre.server.crdt.protocol import (
     permission_denied_message,
     sync_step1_message,
     sync_step2_frames,
-    update_message,
 )
 from palabre.server.crdt.replica import EMPTY_UPDATE, InvalidUpdate, LiveText, rebuild
 from palabre.server.live.admission import Admission
@@ -59,6 +62,7 @@ from palabre.server.live.batcher import Batcher, ContributionStore, Spawn
 from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
+from palabre.server.live.outgoing import Outgoing, PresenceWindow
 from palabre.server.live.owners import ClientOwners
 from palabre.server.live.presence import Presence
 from palabre.server.settings import Settings
@@ -103,6 +107,9 @@ class Room:
         self._held_foreign: list[bytes] = []  # stored elsewhere during a rebuild
         self._max_sync_message = settings.max_sync_message_bytes
         self._presence_watch = spawn(self._watch_presence())
+        self._presence_out = PresenceWindow(
+            lambda payload: self._broadcast(awareness_message(payload), exclude=None)
+        )
         self.batcher = Batcher(
             document_id,
             store,
@@ -141,7 +148,7 @@ class Room:
         self.connections.discard(connection)
         gone = self.presence.remove(connection.session_id)
         if gone is not None:
-            self._broadcast(awareness_message(gone), exclude=None)
+            self._relay(gone)
             self._presence_changed(connection.session_id, gone)
 
     def disconnect(
@@ -180,7 +187,7 @@ class Room:
                 connection.session_id, message.payload, _stamp(connection), time.monotonic()
             )
             if applied.forward is not None:
-                self._broadcast(awareness_message(applied.forward), exclude=connection)
+                self._relay(applied.forward)
                 self._presence_changed(connection.session_id, applied.forward)
             if applied.echo is not None:
                 connection.send(awareness_message(applied.echo))
@@ -220,7 +227,8 @@ class Room:
             # The sender holds what it sent; a change that is more than that (it completed
             # structs that were waiting for it, someone else's included) goes back to it too.
             sender_has_it = change == update
-            self._broadcast(update_message(change), exclude=connection if sender_has_it else None)
+            exclude = connection if sender_has_it else None
+            self._broadcast(Outgoing.of_update(change), exclude=exclude)
             self.batcher.record(connection, change)
         if connection.wants_acks:
             self.batcher.acknowledge_soon()
@@ -241,7 +249,7 @@ class Room:
             raise
         author = OnBehalf(member, session_id, received_updates=1)
         for change in changes:
-            self._broadcast(update_message(change), exclude=None)
+            self._broadcast(Outgoing.of_update(change), exclude=None)
             self.batcher.record(author, change)
         self.admission.resized(self.live)
 
@@ -251,7 +259,7 @@ class Room:
             self._held_foreign.append(update)  # the rebuilt replica takes it
             return
         for change in self.live.apply(update):
-            self._broadcast(update_message(change), exclude=None)
+            self._broadcast(Outgoing.of_update(change), exclude=None)
         self.admission.resized(self.live)
 
     def _presence_changed(self, session_id: str, payload: bytes) -> None:
@@ -261,19 +269,27 @@ class Room:
     def relay_presence(self, payload: bytes) -> None:
         """Presence of people connected to another instance (validated and stamped there,
         checked again by ``server/cluster/``): passed on to everyone here, not kept."""
-        self._broadcast(awareness_message(payload), exclude=None)
+        self._relay(payload)
 
-    def _broadcast(self, frame: bytes, exclude: Connection | None) -> None:
+    def _relay(self, payload: bytes) -> None:
+        """Presence for everyone, at the end of the current window (``outgoing.py``)."""
+        self._presence_out.add(payload)
+
+    def _broadcast(self, message: bytes | Outgoing, exclude: Connection | None) -> None:
+        """One message to every connection but ``exclude``: one object in every queue, so
+        its frames are built once (``outgoing.py``)."""
+        if isinstance(message, bytes):
+            message = Outgoing(message)
         for connection in self.connections:
             if connection is not exclude:
-                connection.send(frame)
+                connection.send(message)
 
     async def _watch_presence(self) -> None:
         """Every few seconds, drop the states not renewed in time and tell everyone."""
         while True:
             await asyncio.sleep(PRESENCE_CHECK_SECONDS)
             for session_id, gone in self.presence.expire(time.monotonic()):
-                self._broadcast(awareness_message(gone), exclude=None)
+                self._relay(gone)
                 self._presence_changed(str(session_id), gone)
 
     def _flusher_died(self, error: BaseException) -> None:
@@ -358,6 +374,7 @@ class Room:
     async def close(self, code: CloseCode) -> None:
         """Close every connection, store what is pending, stop, and checkpoint if worth it."""
         self._presence_watch.cancel()
+        self._presence_out.stop()
         for connection in list(self.connections):
             connection.close(code)
         await self.batcher.close()

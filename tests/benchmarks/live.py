@@ -240,6 +240,27 @@ class PeakRss:
         return self.peak / (1 << 20)
 
 
+class CpuTime:
+    """CPU time (user and system, every thread) a process used while a block runs."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self._start = 0.0
+        self.seconds = 0.0
+
+    def _now(self) -> float:
+        with contextlib.suppress(psutil.Error):
+            return float(sum(self._process.cpu_times()[:2]))
+        return self._start
+
+    def __enter__(self) -> CpuTime:
+        self._start = self._now()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = self._now() - self._start
+
+
 class OtherLoad:
     """CPU time used by every other process on the machine while a block runs, in cores:
     the machine is shared, so this says how noisy the figures are."""

@@ -47,6 +47,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ from palabre.domain.roles import Country, Role
 from palabre.server.storage.database import Database, open_application
 
 from tests.benchmarks import stock
-from tests.benchmarks.live import TRACE, PeakRss, settle
+from tests.benchmarks.live import CAPACITY, TRACE, CpuTime, OtherLoad, PeakRss, settle
 from tests.benchmarks.stock import NodeReference, StockClient
 from tests.support.server import ServerProcess
 
@@ -173,13 +174,22 @@ class PalabreTarget(Target):
 
     def restart(self) -> None:
         """SIGTERM, then SIGKILL if the graceful stop takes over a minute; start again."""
+        mark = len(self.server.output)
         started = time.perf_counter()
+        self.notes.append(f"SIGTERM at {datetime.now(UTC).isoformat(timespec='milliseconds')}")
         try:
             self.server.stop(timeout=60)
         except subprocess.TimeoutExpired:
             self.server.kill()
             self.notes.append("the graceful stop took over 60 s: killed")
         self.notes.append(f"stopped in {time.perf_counter() - started:.1f} s")
+        stages = ("Shutting down", "Waiting for", "shutdown complete", "Cancel", "not be stored")
+        waits = [
+            line.strip()
+            for line in self.server.output[mark:]
+            if any(stage in line for stage in stages)
+        ]
+        self.notes.extend(f"server: {line[:200]}" for line in waits)
         started = time.perf_counter()
         self.server.start()
         self.notes.append(f"started again in {time.perf_counter() - started:.1f} s")
@@ -226,6 +236,8 @@ class FanoutRound:
     result: Json
     rss_mb: float
     persisted: bool | None  # None: the server stores nothing
+    cpu_seconds: float = 0.0  # the server's, during the load
+    other_cores: float = 0.0  # what every other process on the machine used meanwhile
 
 
 @dataclass
@@ -234,6 +246,7 @@ class IngestRun:
     visible_seconds: float | None
     persisted_seconds: float | None
     followed: bool
+    cpu_seconds: float = 0.0  # the server's, until visible
 
 
 @dataclass
@@ -270,7 +283,7 @@ async def fanout_round(suite: Suite, size: int, round_: int, plan: Loads) -> Non
         "cursor_moves": plan.cursor_moves,
         "timeout": plan.timeout,
     }
-    with PeakRss(target.pid()) as rss:
+    with PeakRss(target.pid()) as rss, CpuTime(target.pid()) as cpu, OtherLoad([]) as other:
         answer = await stock.run("fanout", config, plan.timeout * 4 + plan.seconds)
     suite.handshakes.update(answer["handshakes"]["answers"])
     result: Json = answer["result"]
@@ -278,10 +291,13 @@ async def fanout_round(suite: Suite, size: int, round_: int, plan: Loads) -> Non
     if isinstance(target, PalabreTarget):
         first = target.fanout(size, round_)[0]
         persisted = await wait_stored(target, first, result["sha256"], plan.timeout)
-    suite.fanouts.setdefault(size, []).append(FanoutRound(result, rss.megabytes, persisted))
+    found = FanoutRound(result, rss.megabytes, persisted, cpu.seconds, other.cores)
+    suite.fanouts.setdefault(size, []).append(found)
     print(
         f"  {target.name}: {size} clients, round {round_ + 1}: p99 {result['p99']:.1f} ms, "
-        f"{result['expected'] - result['delivered']} lost",
+        f"{result['expected'] - result['delivered']} lost, server CPU {cpu.seconds:.1f} s, "
+        f"machine {other.cores:.2f} cores busy, load generator's loop p99 "
+        f"{result['event_loop_p99_ms']:.0f} ms",
         flush=True,
     )
 
@@ -297,14 +313,17 @@ async def ingest_run(suite: Suite, run: int, plan: Loads, follow: bool) -> None:
         "follow": follow,
         "timeout": plan.timeout,
     }
-    answer = await stock.run("ingest", config, plan.timeout * 4)
+    with CpuTime(target.pid()) as cpu:
+        answer = await stock.run("ingest", config, plan.timeout * 4)
     suite.handshakes.update(answer["handshakes"]["answers"])
     result: Json = answer["result"]
     persisted = None
     stores = isinstance(target, PalabreTarget)
     if stores and await wait_stored(target, client, plan.end_sha256, plan.timeout):
         persisted = time.time() - result["start_epoch_ms"] / 1000
-    suite.ingests.append(IngestRun(result["updates"], result["visible_seconds"], persisted, follow))
+    suite.ingests.append(
+        IngestRun(result["updates"], result["visible_seconds"], persisted, follow, cpu.seconds)
+    )
     print(f"  {target.name}: ingest run {run + 1} done", flush=True)
 
 
@@ -435,6 +454,14 @@ def lines(p: Suite, r: Suite, plan: Loads) -> list[Line]:
                 0,
             )
         )
+        found.append(
+            Line(
+                f"{label} server CPU during the load (s)",
+                _fanout_value(p, size, lambda x: x.cpu_seconds),
+                _fanout_value(r, size, lambda x: x.cpu_seconds),
+                True,
+            )
+        )
         rss_target = "<150" if size == max(plan.sizes) else ""
         found.append(
             Line(
@@ -456,6 +483,12 @@ def lines(p: Suite, r: Suite, plan: Loads) -> list[Line]:
         ),
         Line(
             "ingest seph-blog1, persisted (updates/s)", _rate(p, persisted=True), None, False, "", 0
+        ),
+        Line(
+            "ingest seph-blog1: server CPU per run (s)",
+            _median([run.cpu_seconds for run in p.ingests]),
+            _median([run.cpu_seconds for run in r.ingests]),
+            True,
         ),
         Line(
             "late join, room loaded (ms, median of 5)",
@@ -552,8 +585,10 @@ def report(p: Suite, r: Suite, plan: Loads) -> None:
                 print(
                     f"  fan-out {size} #{k}: {x['updates']} edits, {x['delivered']}/"
                     f"{x['expected']} deliveries, p50/p95/p99/max {x['p50']:.1f}/{x['p95']:.1f}/"
-                    f"{x['p99']:.1f}/{x['max']:.1f} ms, converged {x['converged']}, stored text "
-                    f"is the final text: {stored}, reconnections {x['reconnections']}, "
+                    f"{x['p99']:.1f}/{x['max']:.1f} ms, server CPU {found.cpu_seconds:.1f} s, "
+                    f"machine busy {found.other_cores:.2f} cores, converged {x['converged']}, "
+                    f"stored text is the final text: {stored}, reconnections {x['reconnections']} "
+                    f"(close codes {x.get('close_codes', {})}), "
                     f"load generator {x['load_cpu']:.2f} cores (event loop p99 "
                     f"{x['event_loop_p99_ms']:.0f} ms)"
                 )
@@ -578,7 +613,7 @@ async def compare(directory: Path, args: argparse.Namespace) -> None:
     plan = loads(args)
     database_url = f"sqlite:///{directory / 'palabre-stock.sqlite3'}"
     seeded = seed_palabre(database_url, plan)
-    server = ServerProcess(database_url).start()
+    server = ServerProcess(database_url, CAPACITY).start()
     reference = NodeReference(directory / "reference-node.log").start()
     try:
         palabre = Suite(PalabreTarget(server, seeded))

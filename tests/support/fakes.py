@@ -1,8 +1,8 @@
 """Recording fakes of the live core's two seams, for in-process tests that run in milliseconds:
 
 - :class:`RecordingPeer` stands for a websocket (``live/peer.py``'s ``Peer``): it records the
-  frames sent and the close, and can be held (its sends block until released) to play a
-  client that does not read.
+  messages sent (each write, and each message's payload) and the close, and can be held (its
+  sends block until released) to play a client that does not read.
 - :class:`RecordingStore` stands for storage (``live/batcher.py``'s ``ContributionStore``): it
   keeps contributions in a list, records every call, and can be told to fail the next N
   appends, to be slow (every append waits for a gate), or that another process stored
@@ -23,6 +23,7 @@ from palabre.domain.errors import PositionConflict
 from palabre.domain.ids import DocumentId
 from palabre.server.crdt.check import check_update
 from palabre.server.crdt.replica import merge
+from palabre.server.live.outgoing import Outgoing
 from palabre.server.storage.store import PendingRun, StoredState
 
 
@@ -34,7 +35,8 @@ class RecordingPeer:
     """A websocket peer that records what it is sent and how it is closed."""
 
     def __init__(self) -> None:
-        self.frames: list[bytes] = []
+        self.frames: list[bytes] = []  # every message's payload, in order
+        self.writes: list[list[Outgoing]] = []  # what each write held
         self.closed: tuple[int, str] | None = None
         self._open = asyncio.Event()
         self._open.set()
@@ -46,9 +48,18 @@ class RecordingPeer:
     def release(self) -> None:
         self._open.set()
 
-    async def send(self, frame: bytes) -> None:
+    @property
+    def ready_to_write(self) -> bool:
+        return self._open.is_set()
+
+    def write(self, messages: Sequence[Outgoing]) -> None:
+        assert self._open.is_set(), "written while held"
+        self.writes.append(list(messages))
+        self.frames.extend(message.payload for message in messages)
+
+    async def send(self, messages: Sequence[Outgoing]) -> None:
         await self._open.wait()
-        self.frames.append(frame)
+        self.write(messages)
 
     async def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)

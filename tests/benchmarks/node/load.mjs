@@ -52,6 +52,9 @@ const print = (message) => process.stdout.write(JSON.stringify(message) + '\n')
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'
 
+// Close codes the clients' sockets saw (a server's refusals, the provider's own 30-second rule).
+const closeCodes = {}
+
 // The handshakes' answers: which extensions the server accepted.
 const handshakes = { total: 0, deflate: 0, answers: new Set() }
 
@@ -84,7 +87,11 @@ class Client {
       WebSocketPolyfill: BrowserLikeWebSocket,
       disableBc: true
     })
-    this.provider.on('connection-close', (event) => { if (event) this.closes++ })
+    this.provider.on('connection-close', (event) => {
+      if (!event) return
+      this.closes++
+      closeCodes[event.code] = (closeCodes[event.code] ?? 0) + 1
+    })
     this.provider.awareness.setLocalStateField('user', { name, color: '#30bced' })
     this.moveCursor(0)
   }
@@ -210,6 +217,7 @@ const fanout = async ({ clients: specs, writers, rate, seconds, cursor_moves: cu
     max: percentile(latencies, 1),
     drain_seconds: drained,
     reconnections: clients.reduce((sum, client) => sum + client.closes, 0),
+    close_codes: closeCodes,
     load_cpu: cpu, // cores used by this process during the load
     event_loop_p99_ms: loop.percentile(99) / 1e6,
     groups: groupStats(specs, writers, sent, byPair)
