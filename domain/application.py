@@ -18,13 +18,7 @@ from palabre.domain.comment_commands import CommentCommands
 from palabre.domain.committee_commands import COORDINATORS, CommitteeCommands
 from palabre.domain.contribution_log import ContributionLog
 from palabre.domain.document import Document
-from palabre.domain.errors import (
-    Conflict,
-    ErrorCode,
-    InvalidInput,
-    NotFound,
-    Unauthenticated,
-)
+from palabre.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, Unauthenticated
 from palabre.domain.ids import (
     DocumentId,
     MemberId,
