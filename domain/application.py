@@ -3,7 +3,6 @@ plain data; reads return plain data too."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,25 +13,23 @@ from eventsourcing.application import AggregateNotFoundError, Application, Event
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Recording, Transcoder
 from palabre.domain.amendment_commands import AmendmentCommands
+from palabre.domain.authentication import Authentication, KnownTokens
 from palabre.domain.comment_commands import CommentCommands
 from palabre.domain.committee_commands import COORDINATORS, CommitteeCommands
 from palabre.domain.contribution_log import ContributionLog
 from palabre.domain.document import Document
-from palabre.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, Unauthenticated
+from palabre.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from palabre.domain.ids import (
     DocumentId,
     MemberId,
     catalogue_id,
-    credential_id_for,
     organisation_id_for,
 )
 from palabre.domain.interview_commands import InterviewCommands
 from palabre.domain.invitation_commands import InvitationCommands
 from palabre.domain.member import (
-    TOKEN_PREFIX,
     Credential,
     Member,
-    hash_token,
     issue_credential,
 )
 from palabre.domain.notes import NotesVault
@@ -42,7 +39,6 @@ from palabre.domain.roles import Country, Role
 from palabre.domain.suggestion_commands import SuggestionCommands
 
 A = TypeVar("A")
-MAX_TOKEN_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -102,6 +98,7 @@ class PalabreApplication(
     AmendmentCommands,
     InterviewCommands,
     InvitationCommands,
+    Authentication,
     Application[UUID],
 ):
     name = "Palabre"
@@ -121,6 +118,7 @@ class PalabreApplication(
         self._on_saved = on_saved
         self.notes_vault = notes_vault
         super().__init__(env=env)
+        self.known_tokens = KnownTokens(self._newer_than)
         assert self.snapshots is not None, "the checkpoint store needs IS_SNAPSHOTTING_ENABLED"
         self.checkpoints = self.snapshots
 
@@ -296,23 +294,6 @@ class PalabreApplication(
     def member(self, member_id: UUID) -> MemberInfo:
         return self._member_info(self._get(Member, member_id, "member"))
 
-    def authenticate(self, token: str) -> MemberInfo:
-        """The member a token identifies; Unauthenticated for anything else."""
-        if not token or len(token) > MAX_TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
-            raise Unauthenticated("missing or malformed token")
-        token_hash = hash_token(token)
-        try:
-            credential = self._get(Credential, credential_id_for(token_hash), "credential")
-        except NotFound:
-            raise Unauthenticated("unknown token") from None
-        # Found by the hash's id, so it matches; compared again in constant time, so that no
-        # path ever compares a secret byte by byte.
-        if not hmac.compare_digest(credential.token_hash, token_hash):
-            raise Unauthenticated("unknown token")
-        if credential.revoked:
-            raise Unauthenticated("revoked token", code=ErrorCode.TOKEN_REVOKED)
-        return self.member(credential.member_id)
-
     def _member_info(self, member: Member) -> MemberInfo:
         return MemberInfo(
             id=MemberId(member.id),
@@ -324,6 +305,9 @@ class PalabreApplication(
         )
 
     # Helpers ---------------------------------------------------------------------------------
+
+    def _newer_than(self, aggregate_id: UUID, version: int) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, gt=version, limit=1))
 
     def _commit(self, *aggregates: Any) -> None:
         self.save(*aggregates)

@@ -23,3 +23,10 @@ class TooManyFailures(PalabreError):
     """Too many failed authentications from one address: try again later."""
 
     code = ErrorCode.TOO_MANY_REQUESTS
+
+
+class CoolingDown(PalabreError):
+    """A member (or token) whose connection was just closed for hostile input, reconnecting
+    within its cool-down: try again later."""
+
+    code = ErrorCode.TOO_MANY_REQUESTS

@@ -53,6 +53,10 @@ class Settings:
     handshake_timeout_ms: int = 10000  # from the upgrade to a joined room (4408)
     idle_timeout_seconds: int = 300  # no frame from the client this long (4408)
     auth_failures_per_minute: int = 30  # per client address; then 429 / 4429 for a minute
+    # A token and member closed for hostile input (4400, 4413, 4422, 1002, 1007, 1009) are
+    # refused (4429) this long, doubling with each such close up to the cap (server/cooldowns.py).
+    cooldown_seconds: int = 1
+    cooldown_max_seconds: int = 60
     allowed_origins: str = ""  # extra websocket origins, comma-separated (see the README)
     log_format: str = "auto"  # "json", "text", or "auto": JSON unless standard error is a tty
     ready_max_lag: int = 10000  # notifications the projections may trail before /readyz fails

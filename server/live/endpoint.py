@@ -4,12 +4,16 @@ The handshake is always accepted so that refusals reach the client as named clos
 (a refused handshake would only show as an HTTP error, without a reason). Before anything
 else: the ``Origin`` a browser sends must be the page's own or an allowed one (another site
 cannot open a socket with a member's stored token), the address must not be over its limit
-of failed authentications, and the whole handshake (authentication, loading the room) must
-end within ``handshake_timeout_ms``. Then every frame is bounded (size, rate) and the
-connection closes after ``idle_timeout_seconds`` without one. Each refusal closes only this
-connection, with a close code and a log line naming the member and the reason; nothing of a
-refused frame is stored. A crash of this handler (a bug) leaves the room and the other
-connections as they are: ``finally`` leaves the room and releases it.
+of failed authentications, the token and then its member must not be in a cool-down for
+hostile input (``server/cooldowns.py``: checked before the token is looked up and before
+the room is loaded, so an attacker's reconnections cost a hash and a lookup), and the whole
+handshake (authentication, loading the room) must end within ``handshake_timeout_ms``.
+Then every frame is bounded (size, rate) and the connection closes after
+``idle_timeout_seconds`` without one. Each refusal closes only this connection, with a close
+code and a log line naming the member and the reason; nothing of a refused frame is stored;
+a close for hostile input (4400, 4413, 4422, or the transport's 1002, 1007, 1009) starts or
+doubles the cool-down of that token and member. A crash of this handler (a bug) leaves the
+room and the other connections as they are: ``finally`` leaves the room and releases it.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from palabre.domain.errors import InvalidInput, NotFound, Unauthenticated
 from palabre.domain.ids import DocumentId, credential_id_for, parse_id
 from palabre.domain.member import hash_token
 from palabre.domain.roles import Role
+from palabre.server.cooldowns import Cooldowns
 from palabre.server.crdt.check import ForbiddenContent, TooLarge
 from palabre.server.crdt.replica import InvalidUpdate
-from palabre.server.errors import TooManyFailures
+from palabre.server.errors import CoolingDown, TooManyFailures
 from palabre.server.failures import AuthFailures
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
@@ -51,6 +56,12 @@ REFUSED = {  # close codes that refuse a frame, by the reason metrics name
     CloseCode.MESSAGE_TOO_LARGE: "too_large",
     CloseCode.TOO_SLOW: "too_slow",
 }
+HOSTILE = {  # closes for what the client sent: its token and member cool down
+    CloseCode.BAD_MESSAGE,
+    CloseCode.FORBIDDEN_CONTENT,
+    CloseCode.MESSAGE_TOO_LARGE,
+}
+PROTOCOL_CLOSES = {1002, 1007, 1009}  # the transport failed the connection for what it read
 
 
 class Refused(Exception):
@@ -84,6 +95,7 @@ class LiveEndpoint:
         self._settings = settings
         self._failures = failures
         self._members = MemberRates(settings)
+        self._cooldowns = Cooldowns(settings.cooldown_seconds, settings.cooldown_max_seconds)
         self._metrics = metrics or Metrics()
 
     async def handle(self, websocket: WebSocket) -> None:
@@ -114,10 +126,13 @@ class LiveEndpoint:
             raise Refused(CloseCode.FORBIDDEN, "origin not allowed")
         address = websocket.client.host if websocket.client else ""
         token = websocket.query_params.get("token", "")
+        credential_id = credential_id_for(hash_token(token))
         try:
+            self._cooldowns.check(str(credential_id))
             self._failures.check(address)
             member = await self._store.authenticate(token)
-        except TooManyFailures as error:
+            self._cooldowns.check(str(member.id))
+        except (TooManyFailures, CoolingDown) as error:
             raise Refused(CloseCode.TOO_SLOW, str(error)) from None
         except Unauthenticated as error:
             self._failures.failed(address)
@@ -130,7 +145,6 @@ class LiveEndpoint:
         role = member.role_on(document_id)
         if role is None:
             raise Refused(CloseCode.FORBIDDEN, "no role on this document")
-        credential_id = credential_id_for(hash_token(token))
         return Admitted(member, role, document_id, credential_id, token)
 
     def _origin_allowed(self, websocket: WebSocket) -> bool:
@@ -168,12 +182,15 @@ class LiveEndpoint:
             merge_limit=self._settings.max_sync_message_bytes,
         )
         writer = asyncio.get_running_loop().create_task(connection.run_writer())
+        gone_with: int | None = None
         try:
             room.join(connection)
             await self._recheck(connection, admitted)
-            await self._read(room, connection, websocket, throttle)
+            gone_with = await self._read(room, connection, websocket, throttle)
         finally:
             log_member.set(None)  # what the room does next (unloading) is nobody's
+            if connection.close_code in HOSTILE or gone_with in PROTOCOL_CLOSES:
+                self._cooldowns.penalise(str(admitted.credential_id), str(admitted.member.id))
             room.leave(connection)
             self._rooms.release(room)
             connection.close(CloseCode.NORMAL)
@@ -199,19 +216,24 @@ class LiveEndpoint:
 
     async def _read(
         self, room: Room, connection: Connection, websocket: WebSocket, throttle: Throttle
-    ) -> None:
+    ) -> int | None:
+        """Read frames until the connection closes; the close code of a peer that went away
+        (the transport's own for a protocol violation), None if the server closed it."""
         watch = IdleWatch(connection, self._settings.idle_timeout_seconds)
         received = 0
         try:
             while connection.open:
                 try:
                     message = await websocket.receive()
-                except (WebSocketDisconnect, RuntimeError):
+                except WebSocketDisconnect as gone:
                     connection.peer_gone()
-                    return
+                    return gone.code
+                except RuntimeError:
+                    connection.peer_gone()
+                    return None
                 if message["type"] == "websocket.disconnect":
                     connection.peer_gone()
-                    return
+                    return int(message.get("code", 1005))
                 watch.last = watch.clock()
                 received += 1
                 if received % FRAMES_BETWEEN_YIELDS == 0:
@@ -220,10 +242,11 @@ class LiveEndpoint:
                     # client starves them.
                     await asyncio.sleep(0)
                 if not await self._handle(room, connection, message.get("bytes"), throttle):
-                    return
+                    return None
                 await room.backpressure()
         finally:
             watch.stop()
+        return None
 
     async def _handle(
         self, room: Room, connection: Connection, frame: bytes | None, throttle: Throttle

@@ -48,7 +48,8 @@ from palabre.server.storage.database import Database, open_application
 from tests.support.cli import palabre
 from tests.support.server import REPO, ServerProcess
 
-ATTACKERS = 4
+ATTACKERS = 4  # connections at once
+TOKENS = 24  # members each attacking connection takes turns with (see attacker.py)
 MAX_RSS_MB = 300
 NAMED = {int(code) for code in CloseCode}
 BEFORE = 5.0  # seconds of editing before the attack starts
@@ -95,7 +96,7 @@ class Report:
         }
 
 
-def cast(database_url: str, attackers: int = ATTACKERS) -> Cast:
+def cast(database_url: str, attackers: int = ATTACKERS * TOKENS) -> Cast:
     app = open_application(Database(database_url))
     try:
         attacked, quiet = app.create_document("Attaqué"), app.create_document("Tranquille")
@@ -227,7 +228,7 @@ async def run(
     database_url: str, seconds: float, frames: int, seed: int = 1, attackers: int = ATTACKERS
 ) -> Report:
     report = Report()
-    actors = cast(database_url, attackers)
+    actors = cast(database_url, attackers * TOKENS)
     server = ServerProcess(database_url).start()
     try:
         assert server.process is not None
@@ -243,7 +244,7 @@ async def run(
         )
         await asyncio.sleep(BEFORE)
         started = time.monotonic()
-        attacker = await start_attacker(server, actors, seconds, frames, seed)
+        attacker = await start_attacker(server, actors, seconds, frames, seed, attackers)
         switching = asyncio.ensure_future(alternate(attacker, phase))
         output, _ = await attacker.communicate()
         switching.cancel()
@@ -277,7 +278,7 @@ async def run(
 
 
 async def start_attacker(
-    server: ServerProcess, actors: Cast, seconds: float, frames: int, seed: int
+    server: ServerProcess, actors: Cast, seconds: float, frames: int, seed: int, tasks: int
 ) -> asyncio.subprocess.Process:
     urls = [f"{server.ws_url}/ws/{actors.attacked}?token={t}" for t in actors.attackers]
     return await asyncio.create_subprocess_exec(
@@ -287,6 +288,7 @@ async def start_attacker(
         str(seconds),
         str(frames),
         str(seed),
+        str(tasks),
         *urls,
         cwd=REPO,
         stdout=asyncio.subprocess.PIPE,
@@ -342,7 +344,10 @@ def main() -> int:
     parser.add_argument("--frames", type=int, help="or until this many frames are sent")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--attackers", type=int, default=ATTACKERS, help="members attacking, one connection each"
+        "--attackers",
+        type=int,
+        default=ATTACKERS,
+        help=f"attacking connections at once, each taking turns with {TOKENS} members' tokens",
     )
     parser.add_argument("--database", help="a PostgreSQL URL (default: a new SQLite file)")
     args = parser.parse_args()
