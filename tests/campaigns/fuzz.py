@@ -49,7 +49,7 @@ from tests.support.cli import palabre
 from tests.support.server import REPO, ServerProcess
 
 ATTACKERS = 4  # connections at once
-TOKENS = 24  # members each attacking connection takes turns with (see attacker.py)
+TOKENS = 48  # members each attacking connection takes turns with (see attacker.py)
 MAX_RSS_MB = 300
 NAMED = {int(code) for code in CloseCode}
 BEFORE = 5.0  # seconds of editing before the attack starts
