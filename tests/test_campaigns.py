@@ -17,7 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.campaigns import crash
-from tests.campaigns.fuzz import SLOWER, cast, run
+from tests.campaigns.fuzz import cast, run
 from tests.conftest import BACKENDS
 from tests.support.server import ServerProcess
 
@@ -32,19 +32,17 @@ def backend(request: pytest.FixtureRequest) -> str:
 async def test_a_minute_of_hostile_frames_hurts_nobody_and_breaks_nothing(
     database_url: str,
 ) -> None:
-    """Every criterion of the campaign but one is asserted. The other document's latency
-    under attack is measured and judged against twice its unattacked figure; on the shared
-    2-core development machine it was 2 to 4 times (see the README's "Robustness"), so that
-    criterion is reported as an expected failure, with its figures, until it holds."""
+    """Every criterion of the campaign is asserted, with no allowance: among them, the other
+    document's median editing latency under attack at most twice its unattacked figure
+    (reconnections after hostile input are refused before anything is looked up, and
+    authentication replays no unchanged events; see the README's "Robustness")."""
     report = await run(database_url, seconds=60, frames=sys.maxsize)
     summary = orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode()
     print(summary)
-    slower = [problem for problem in report.problems if problem.startswith(SLOWER)]
-    assert [p for p in report.problems if p not in slower] == [], summary
-    assert report.attack["frames_read"] > 1_000
-    assert set(report.reads.values()) == {200}
-    if slower:
-        pytest.xfail(slower[0])
+    assert report.problems == [], summary
+    assert report.attack["frames_read"] > 1_000, summary
+    assert set(report.reads.values()) == {200}, summary
+    assert report.attacked_ms <= 2 * report.baseline_ms, summary
 
 
 async def test_compressed_frames_above_the_limit_leave_nothing_behind(database_url: str) -> None:
