@@ -7,6 +7,7 @@ and let in again once the cool-down is over."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
@@ -141,3 +142,28 @@ async def _admitted_within(url: str, deadline: float) -> float:
                 raise AssertionError(f"refused with {refused}, not the cool-down's 4429")
         await asyncio.sleep(0.1)
     raise AssertionError(f"still refused after {deadline} s")
+
+
+async def test_a_protocol_violation_starts_a_cool_down_and_a_goodbye_does_not(
+    database_url: str, seed: Seed
+) -> None:
+    """A frame past the transport's limit (closed by the transport itself, 1009) counts as
+    hostile; a client that closes normally comes back at once."""
+    env = {"PALABRE_COOLDOWN_SECONDS": "30", "PALABRE_MAX_MESSAGE_BYTES": "1000"}
+    server = ServerProcess(database_url, env).start()
+    try:
+        huge = ws_url(server.base_url, seed.document_id, seed.editor)
+        async with connect(huge, max_size=None) as ws:
+            await asyncio.wait_for(ws.recv(), 10)  # let in: the sync step 1
+            with contextlib.suppress(ConnectionClosed, OSError):
+                await ws.send(b"\x00\x02" + b"\x01" * 200_000)
+            with contextlib.suppress(ConnectionClosed):
+                async for _ in ws:
+                    pass
+        assert (await close_code_for(huge))[0] == 4429
+        polite = ws_url(server.base_url, seed.document_id, seed.editor2)
+        for _ in range(3):
+            async with connect(polite) as ws:
+                await asyncio.wait_for(ws.recv(), 10)  # let in every time
+    finally:
+        server.kill()
