@@ -46,6 +46,7 @@ from palabre.server.logs import log_document, log_member
 from palabre.server.metrics import Metrics
 from palabre.server.settings import Settings
 from palabre.server.storage.store import Store
+from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 log = logging.getLogger("palabre.live")
@@ -217,23 +218,20 @@ class LiveEndpoint:
     async def _read(
         self, room: Room, connection: Connection, websocket: WebSocket, throttle: Throttle
     ) -> int | None:
-        """Read frames until the connection closes; the close code of a peer that went away
-        (the transport's own for a protocol violation), None if the server closed it."""
+        """Read frames until the connection closes; the transport's close code if it failed
+        the connection for what it read (see :func:`_failed_with`), None otherwise."""
         watch = IdleWatch(connection, self._settings.idle_timeout_seconds)
         received = 0
         try:
             while connection.open:
                 try:
                     message = await websocket.receive()
-                except WebSocketDisconnect as gone:
-                    connection.peer_gone()
-                    return gone.code
-                except RuntimeError:
+                except (WebSocketDisconnect, RuntimeError):
                     connection.peer_gone()
                     return None
                 if message["type"] == "websocket.disconnect":
                     connection.peer_gone()
-                    return int(message.get("code", 1005))
+                    return _failed_with(message)
                 watch.last = watch.clock()
                 received += 1
                 if received % FRAMES_BETWEEN_YIELDS == 0:
@@ -305,6 +303,17 @@ def _peer(websocket: WebSocket) -> Peer:
         peer: Peer = offered["peer"]
         return peer
     return WebSocketPeer(websocket)
+
+
+def _failed_with(disconnect: Message) -> int | None:
+    """The code Palabre's transport failed the connection with (1002, 1007, 1009...: it
+    reports its own failures without a reason, ``transport.py`` ``_failed``), or None when
+    the client closed it: a close frame always brings its reason, maybe empty, and a client
+    that closes with 1009 because the server sent more than it takes is not hostile. Under
+    another ASGI server every disconnect carries a reason: none counts (fails open)."""
+    if "reason" in disconnect:
+        return None
+    return int(disconnect.get("code", 1005))
 
 
 def _close_code(error: InvalidUpdate) -> CloseCode:
