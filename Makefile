@@ -68,7 +68,7 @@ typecheck:
 	MYPYPATH=$(TYPECHECK_ROOT) $(BIN)/mypy --cache-dir build/mypy-cache tests
 
 pytest:
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=30
 
 # The built web client ships in the package (server/static); Node is needed only to build it.
 web:
