@@ -87,22 +87,27 @@ process.stdout.write(JSON.stringify({ text: doc.getText('body').toString(),
 
 @pytest.mark.node
 def test_yjs_applies_the_pieces_in_order_to_the_same_text() -> None:
-    node = shutil.which("node")
-    assert node is not None, "Node.js is needed (tests/interop)"
     source = typed(4)
     pieces = split_update(source.get_update(), 200)
     assert len(pieces) > 5
+    answer = in_yjs(APPLY_IN_YJS, pieces)
+    assert answer == {"text": str(source.get("body", type=Text)), "pending": False}
+
+
+def in_yjs(script: str, pieces: list[bytes]) -> Any:
+    """What ``script`` prints, run in Node with Yjs, given the pieces one per line (base64)."""
+    node = shutil.which("node")
+    assert node is not None, "Node.js is needed (tests/interop)"
     lines = "\n".join(base64.b64encode(p).decode() for p in pieces)
     done = subprocess.run(
-        [node, "--input-type=module", "-e", APPLY_IN_YJS],
+        [node, "--input-type=module", "-e", script],
         input=lines,
         capture_output=True,
         text=True,
         cwd=INTEROP,
         check=True,
     )
-    answer = orjson.loads(done.stdout)
-    assert answer == {"text": str(source.get("body", type=Text)), "pending": False}
+    return orjson.loads(done.stdout)
 
 
 # Yjs again, piece by piece: whether anything is left pending after each one.
@@ -125,21 +130,10 @@ def test_yjs_places_each_piece_as_it_arrives_none_waits_for_a_later_one(seed: in
     """Three members' interleaved typing, cut small: every struct comes after what it stands
     next to, so Yjs integrates each piece at once instead of keeping it pending (and merging
     everything pending again with each piece that follows)."""
-    node = shutil.which("node")
-    assert node is not None, "Node.js is needed (tests/interop)"
     source = typed(seed)
     pieces = split_update(source.get_update(), 200)
     assert len(pieces) > 5
-    lines = "\n".join(base64.b64encode(p).decode() for p in pieces)
-    done = subprocess.run(
-        [node, "--input-type=module", "-e", PENDING_IN_YJS],
-        input=lines,
-        capture_output=True,
-        text=True,
-        cwd=INTEROP,
-        check=True,
-    )
-    answer = orjson.loads(done.stdout)
+    answer = in_yjs(PENDING_IN_YJS, pieces)
     assert answer["text"] == str(source.get("body", type=Text))
     assert answer["pending"] == [False] * len(pieces)
 
