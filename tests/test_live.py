@@ -14,7 +14,7 @@ from pycrdt import Awareness, Doc, Text, create_awareness_message, create_update
 
 from tests.conftest import Seed
 from tests.support.live import close_code_for, converged, ws_url
-from tests.support.server import ServerProcess
+from tests.support.server import UNTHROTTLED, ServerProcess
 
 
 async def test_two_python_clients_converge(server: ServerProcess, seed: Seed) -> None:
@@ -217,11 +217,7 @@ async def test_a_flooding_client_does_not_starve_the_others(database_url: str, s
 
     trace = traces.load("sveltecomponent")
     frames = [create_update_message(update) for update in traces.updates_of(trace)]
-    unlimited = {
-        "PALABRE_UPDATES_PER_SECOND": "1000000",
-        "PALABRE_MEMBER_UPDATES_PER_SECOND": "1000000",
-    }
-    server = ServerProcess(database_url, unlimited).start()
+    server = ServerProcess(database_url, UNTHROTTLED).start()
     async with LiveDocument(server.base_url, seed.document_id, seed.editor2) as reader:
         url = ws_url(server.base_url, seed.document_id, seed.editor)
         async with connect(url, max_size=None) as flooder:

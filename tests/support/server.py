@@ -16,6 +16,12 @@ from pathlib import Path
 
 LISTENING = re.compile(r"palabre listening on (http://[\d.]+:\d+)")
 REPO = Path(__file__).resolve().parents[2]
+# For tests of what the server does with many updates, not of its rates (tests of those use
+# the defaults): at the default 100 updates a second a replayed trace is read slowly.
+UNTHROTTLED = {
+    "PALABRE_UPDATES_PER_SECOND": "1000000",
+    "PALABRE_MEMBER_UPDATES_PER_SECOND": "1000000",
+}
 
 
 class ServerProcess:
