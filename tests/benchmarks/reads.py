@@ -5,7 +5,7 @@ Run from the repository root::
 
     python -m tests.benchmarks.reads             # about 3 minutes on 2 cores
 
-The document: real editing traces (``../shared/traces``, josephg/editing-traces, CC BY 4.0)
+The document: real editing traces (``tests/data``, josephg/editing-traces, CC BY 4.0)
 typed one after the other into one text, each after the end of the previous one:
 seph-blog1, friendsforever_flat, seph-blog1, sveltecomponent, seph-blog1, seph-blog1:
 593,000 transactions ending at 266,889 characters (a 250,000-character référentiel is about
