@@ -250,6 +250,23 @@ class LiveProtocol(asyncio.Protocol):
             self._resume_reading()
         return message
 
+    async def receive_many(self, limit: int) -> list[Message]:
+        """What the app would get from ``limit`` calls of the ASGI ``receive``, without waiting
+        between them: the messages that are waiting (at least one, waited for), oldest first.
+        The live endpoint reads this way (``palabre.peer``), so a socket read of many frames
+        costs one call, not one per frame."""
+        while not self._inbox:
+            self._inbox_ready.clear()
+            await self._inbox_ready.wait()
+        taken: list[Message] = []
+        while self._inbox and len(taken) < limit:
+            message, size = self._inbox.popleft()
+            self._inbox_bytes -= size
+            taken.append(message)
+        if self._reading_paused and len(self._inbox) <= INBOX_MESSAGES // 2:
+            self._resume_reading()
+        return taken
+
     def _resume_reading(self) -> None:
         if self._reading_paused and self._transport is not None and not self._gone:
             self._reading_paused = False
