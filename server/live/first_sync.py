@@ -6,9 +6,10 @@ client that joins until the document changes much.
 Cutting a whole state is linear in its size, on the event loop: for seph-blog1 (429 KB of
 state) tens of milliseconds, most of a late joiner's wait and a pause for everyone in the
 room. Kept here, a change costs nothing: it is added to the answer's open tail, and a join
-sends the kept pieces, then the tail merged into one update (cut as well, and kept as a
-piece, once it outgrows ``limit``); applied in order they make the document as it is, since
-each change was applied after the pieces before it. When what is kept has grown to twice
+sends the kept pieces, then the tail merged into one update (kept as pieces of its own once
+it outgrows ``limit``: runs of consecutive changes within the limit, merged, no update read);
+applied in order they make the document as it is, since each change was applied after the
+pieces before it. When what is kept has grown to twice
 the state it was cut from (text written, then erased), or the tail to that much without a
 join, everything is dropped and the next join cuts the state again.
 
@@ -87,14 +88,30 @@ class FirstSync:
         self._keep(split_update(state, self._limit))
 
     def _close_tail(self, live: LiveText) -> None:
-        """The tail as pieces of its own, kept after the others."""
+        """The tail as pieces of its own, kept after the others: runs of consecutive changes
+        of at most ``limit`` bytes together, each merged into one (in the order they were
+        applied, so each comes after what it stands next to); no update is read for it. A
+        change above the limit alone (a paste) is cut."""
+        pieces: list[bytes] = []
+        run: list[bytes] = []
+        size = 0
         try:
-            merged = merge_all(self._tail)
+            for change in self._tail:
+                if run and size + len(change) > self._limit:
+                    pieces.append(merge_all(run))
+                    run, size = [], 0
+                if len(change) > self._limit:
+                    pieces.extend(split_update(change, self._limit))
+                    continue
+                run.append(change)
+                size += len(change)
+            if run:
+                pieces.append(merge_all(run))
         except InvalidUpdate:
             self._cut(live)
             return
         self._tail, self._tail_bytes, self._tail_answer = [], 0, None
-        self._keep(split_update(merged, self._limit))
+        self._keep(pieces)
 
     def _keep(self, pieces: list[bytes]) -> None:
         kept = [Outgoing(update_message(piece)) for piece in pieces]
