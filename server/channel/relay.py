@@ -203,8 +203,10 @@ class Relay:
             if published is not None:
                 published.to(self._hub)
         elif isinstance(event, MEMBERSHIP):
+            self._rooms.grants_changed()  # before anything is closed: see LiveEndpoint
             await self._membership(event, notification.id)
         elif isinstance(event, REVOCATION):
+            self._rooms.grants_changed()
             self._revoked(event.originator_id)
         elif (kind := COMMENTS.get(type(event))) is not None:
             await self._comment(event, kind, notification.id)

@@ -11,9 +11,9 @@ that owns it rebuilds it from the store.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
-from palabre.server.crdt.lib0 import Reader
+from palabre.server.crdt import state_vector
 from pycrdt import Doc, Text, TransactionEvent, merge_updates
 
 BODY = "body"  # the shared Markdown text
@@ -113,8 +113,12 @@ class LiveText:
 
     def clocks(self) -> dict[int, int]:
         """The state vector: for each client id, the clock this replica holds up to."""
-        reader = Reader(self._doc.get_state())
-        return {reader.var_uint(): reader.var_uint() for _ in range(reader.var_uint())}
+        return state_vector.decode(self._doc.get_state())
+
+    def clocks_of(self, clients: Collection[int]) -> dict[int, int]:
+        """The clocks of those of ``clients`` this replica holds anything of, without
+        decoding the whole state vector (``state_vector.py``)."""
+        return state_vector.clocks_of(self._doc.get_state(), clients)
 
     def state_vector(self) -> bytes:
         return self._doc.get_state()

@@ -81,6 +81,7 @@ class Admitted:
     document_id: DocumentId
     credential_id: UUID
     token: str  # for the check after joining; never logged
+    grant_changes: int  # the rooms' count of enforced grant changes before authenticating
 
 
 class LiveEndpoint:
@@ -129,6 +130,7 @@ class LiveEndpoint:
         address = websocket.client.host if websocket.client else ""
         token = websocket.query_params.get("token", "")
         credential_id = credential_id_for(hash_token(token))
+        grant_changes = self._rooms.grant_changes
         try:
             self._cooldowns.check(str(credential_id))
             self._failures.check(address)
@@ -141,13 +143,14 @@ class LiveEndpoint:
             raise Refused(CloseCode.UNAUTHORIZED, str(error)) from None
         try:
             document_id = DocumentId(parse_id(websocket.path_params["document_id"], "document id"))
-            await self._store.document(document_id)
+            if self._rooms.get(document_id) is None:  # a loaded room proves it exists
+                await self._store.document(document_id)
         except (NotFound, InvalidInput):
             raise Refused(CloseCode.DOCUMENT_NOT_FOUND, "unknown document") from None
         role = member.role_on(document_id)
         if role is None:
             raise Refused(CloseCode.FORBIDDEN, "no role on this document")
-        return Admitted(member, role, document_id, credential_id, token)
+        return Admitted(member, role, document_id, credential_id, token, grant_changes)
 
     def _origin_allowed(self, websocket: WebSocket) -> bool:
         """Browsers always send ``Origin``; scripts and native clients may not (they hold the
@@ -187,7 +190,8 @@ class LiveEndpoint:
         gone_with: int | None = None
         try:
             room.join(connection)
-            await self._recheck(connection, admitted)
+            if self._rooms.grant_changes != admitted.grant_changes:
+                await self._recheck(connection, admitted)
             gone_with = await self._read(room, connection, websocket, throttle)
         finally:
             log_member.set(None)  # what the room does next (unloading) is nobody's
@@ -203,8 +207,15 @@ class LiveEndpoint:
             writer.cancel()
 
     async def _recheck(self, connection: Connection, admitted: Admitted) -> None:
-        """A removal, role change or revocation made while this connection was joining could
-        not close it (it was not in the room yet): check once more now that it is."""
+        """A removal, role change or revocation enforced while this connection was joining
+        could not close it (it was not in the room yet): check once more now that it is.
+
+        Only then: every such change is stored before the relay enforces it, and the relay
+        counts it (``Rooms.grants_changed``) before closing what it affects. So one stored
+        before this connection's authentication was seen by it; one enforced after the join
+        closes the connection, which is in the room; one stored during the handshake and
+        enforced before the join changed the count. Without that second authentication an
+        admitted hostile connection costs one store call instead of two."""
         try:
             member = await self._store.authenticate(admitted.token)
         except Unauthenticated:

@@ -46,6 +46,9 @@ class Rooms:
         self._unloading: dict[DocumentId, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        # Revocations, removals and role changes this process has enforced (``grants_changed``):
+        # a connection admitted before one and joining after it is checked again.
+        self.grant_changes = 0
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -161,6 +164,12 @@ class Rooms:
         those ``keep`` spares; returns how many were closed."""
         room = self._rooms.get(document_id)
         return 0 if room is None else room.disconnect(member_id, code, reason, keep)
+
+    def grants_changed(self) -> None:
+        """A revocation, removal or role change is about to be enforced (the relay, for every
+        such stored event, before it closes what it affects): connections authenticated
+        before it and joining a room after it must check their grant again."""
+        self.grant_changes += 1
 
     def disconnect_credential(self, credential_id: UUID, code: CloseCode, reason: str) -> int:
         """Close every live connection (in this process) opened with one credential, which
