@@ -25,6 +25,8 @@ const result = await esbuild.build({
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
   outdir: assets,
   entryNames: 'app-[hash]',
+  chunkNames: 'chunk-[hash]', // what the page loads later (markdown.js), or shares with it
+  splitting: true,
   assetNames: '[name]-[hash]',
   legalComments: 'eof',
   charset: 'utf8',
@@ -32,10 +34,14 @@ const result = await esbuild.build({
   logLevel: 'warning'
 })
 const outputs = Object.keys(result.metafile.outputs).map((file) => path.basename(file))
-const js = outputs.find((name) => name.endsWith('.js'))
-const css = outputs.find((name) => name.endsWith('.css'))
+const [entry, built] = Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint)
+const js = path.basename(entry)
+const css = path.basename(built.cssBundle)
+// Chunks the entry imports statically are fetched beside it, not after it has been read.
+const preloads = built.imports.filter((imported) => imported.kind === 'import-statement')
+  .map((imported) => `<link rel="modulepreload" href="/assets/${path.basename(imported.path)}">\n`)
 const page = (await readFile(path.join(here, 'index.html'), 'utf8'))
-  .replace('{{js}}', js).replace('{{css}}', css)
+  .replace('{{js}}', js).replace('{{css}}', css).replace('{{preloads}}\n', preloads.join(''))
 await writeFile(path.join(out, 'index.html'), page)
 
 // The service worker keeps this release (the page and every asset) in a cache named after
