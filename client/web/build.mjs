@@ -18,7 +18,7 @@ await rm(out, { recursive: true, force: true })
 await mkdir(assets, { recursive: true })
 const result = await esbuild.build({
   absWorkingDir: here, // hashes depend on paths relative to it: fixed, whoever runs the build
-  entryPoints: [path.join(here, 'src/main.js')],
+  entryPoints: [path.join(here, 'src/boot.js')],
   bundle: true,
   minify: true,
   format: 'esm',
@@ -37,9 +37,21 @@ const outputs = Object.keys(result.metafile.outputs).map((file) => path.basename
 const [entry, built] = Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint)
 const js = path.basename(entry)
 const css = path.basename(built.cssBundle)
-// Chunks the entry imports statically are fetched beside it, not after it has been read.
-const preloads = built.imports.filter((imported) => imported.kind === 'import-statement')
-  .map((imported) => `<link rel="modulepreload" href="/assets/${path.basename(imported.path)}">\n`)
+// The small entry (boot.js) runs main.js at once: main.js's chunk and every chunk it or the
+// entry imports statically are fetched beside the entry, not one after another as each is
+// read. Chunks main.js imports when needed (markdown.js) are not.
+const needed = new Set()
+const need = (file) => {
+  for (const imported of result.metafile.outputs[file].imports) {
+    if (imported.external || needed.has(imported.path)) continue
+    if (imported.kind !== 'import-statement' && file !== entry) continue
+    needed.add(imported.path)
+    need(imported.path)
+  }
+}
+need(entry)
+const preloads = [...needed].sort()
+  .map((file) => `<link rel="modulepreload" href="/assets/${path.basename(file)}">\n`)
 const page = (await readFile(path.join(here, 'index.html'), 'utf8'))
   .replace('{{js}}', js).replace('{{css}}', css).replace('{{preloads}}\n', preloads.join(''))
 await writeFile(path.join(out, 'index.html'), page)

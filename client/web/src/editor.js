@@ -46,36 +46,6 @@ function layer (className) {
 const commented = layer('cm-commented')
 const sourced = layer('cm-sourced')
 
-// What the editor and the reader share: the look, and typing refused where read only, and
-// said so (`onRefused`), never silently ignored.
-function looks (label, onRefused) {
-  return [
-    drawSelection(),
-    highlightActiveLine(),
-    EditorView.lineWrapping,
-    markdownSupport(),
-    syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-    EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
-    EditorView.domEventHandlers({
-      beforeinput: (_event, view) => { if (view.state.readOnly) onRefused() },
-      paste: (_event, view) => { if (view.state.readOnly) onRefused() },
-      drop: (_event, view) => { if (view.state.readOnly) onRefused() }
-    })
-  ]
-}
-
-// A read-only view of `text` that looks like the editor (early.js shows the text with it
-// before the live document has synced): one can scroll, move and select, not type.
-export function createReader ({ parent, text, label, onRefused }) {
-  return new EditorView({
-    parent,
-    state: EditorState.create({
-      doc: text,
-      extensions: [...looks(label, onRefused), EditorState.readOnly.of(true)]
-    })
-  })
-}
-
 export function createEditor ({
   parent, live, label, placeholderText, onChange, onUpdate, onRefused, extensions = []
 }) {
@@ -87,14 +57,25 @@ export function createEditor ({
       doc: live.text.toString(),
       extensions: [
         keymap.of([...yUndoManagerKeymap, ...defaultKeymap, indentWithTab]),
-        ...looks(label, onRefused),
+        drawSelection(),
+        highlightActiveLine(),
+        EditorView.lineWrapping,
+        markdownSupport(),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         placeholder(placeholderText),
         editable.of(EditorState.readOnly.of(false)),
         commented.field,
         sourced.field,
+        EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged || update.selectionSet) onChange(update)
           onUpdate(update)
+        }),
+        // Read only: typing is refused, and said so, never silently ignored.
+        EditorView.domEventHandlers({
+          beforeinput: (_event, view) => { if (view.state.readOnly) onRefused() },
+          paste: (_event, view) => { if (view.state.readOnly) onRefused() },
+          drop: (_event, view) => { if (view.state.readOnly) onRefused() }
         }),
         ...extensions,
         yCollab(live.text, live.awareness, { undoManager })

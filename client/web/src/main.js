@@ -6,7 +6,6 @@
 //
 // Why one file of over 400 lines: it is the page's composition root; every panel is made and
 // wired here, once, and nowhere else.
-import './style.css'
 import { h, fill } from './dom.js'
 import { Api, ApiError, documentPath } from './api.js'
 import { takeInvitation, saveToken, signOut } from './auth.js'
