@@ -2,7 +2,9 @@
 current text (``GET .../text``, started by ``boot.js`` beside who the member is) read only
 before its live document has synced (``early.js``), takes no typing until then and says why,
 then hands over to the editor without moving the page, and loses nothing typed after; a
-visit after that opens the editor from IndexedDB and does not ask for the text.
+visit after that opens the editor from IndexedDB and does not ask for the text, and opens
+its websocket only once IndexedDB has given the text back, so that it neither asks the server
+for the whole document again nor sends the kept text back up.
 
 The live document is held back by routing the page's websocket through Playwright: the
 server's messages are kept until the test lets them go, as a slow first sync would keep them.
@@ -17,7 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from palabre.client.live import LiveDocument
-from playwright.sync_api import Browser, BrowserContext, Page, Request, WebSocketRoute, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Request,
+    WebSocket,
+    WebSocketRoute,
+    expect,
+)
 
 from tests.conftest import Seed
 from tests.support.browser import editor_text, invitation, server_text
@@ -187,6 +197,58 @@ def test_a_visit_after_the_first_opens_the_editor_at_once_without_asking_for_the
     assert any(path.endswith("/me") for path in asked), asked
     assert not [path for path in asked if path.endswith("/text")], asked
     held.release()
+
+
+# A slow IndexedDB, made certain: a read-write transaction over the text's store that keeps
+# itself busy until its page goes, so the page being loaded waits to read what it kept.
+HOLD_INDEXEDDB = """async (name) => {
+  const db = await new Promise((resolve, reject) => {
+    const opening = indexedDB.open(name)
+    opening.onsuccess = () => resolve(opening.result)
+    opening.onerror = () => reject(opening.error)
+  })
+  const store = db.transaction(['updates'], 'readwrite').objectStore('updates')
+  await new Promise((resolve) => {
+    const busy = () => { store.count().onsuccess = () => { resolve(); busy() } }
+    busy()
+  })
+}"""
+
+
+def test_a_visit_after_the_first_sends_nothing_it_kept_back_and_is_not_sent_it_again(
+    context: BrowserContext, server: ServerProcess, seed: Seed
+) -> None:
+    write(server, seed, TEXT)
+    page = context.new_page()
+    page.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor2))
+    expect(page.locator(".status")).to_have_attribute("data-state", "saved")
+    name = page.evaluate("() => window.palabre.live.persistence.name")
+
+    holder = context.new_page()  # same origin, so the same IndexedDB
+    holder.goto(f"{server.base_url}/healthz")
+    holder.evaluate(HOLD_INDEXEDDB, name)
+    sent: list[int] = []
+    received: list[int] = []
+
+    def watch(socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: sent.append(len(payload)))
+        socket.on("framereceived", lambda payload: received.append(len(payload)))
+
+    page.on("websocket", watch)
+    page.reload()
+    page.wait_for_function("() => window.palabre !== undefined")
+    # Long enough for a socket to open and sync on this machine many times over: a page that
+    # did not wait for IndexedDB would now have asked for the whole document.
+    page.wait_for_timeout(1000)
+    holder.close()
+    expect(page.locator(".status")).to_have_attribute("data-state", "saved")
+    assert editor_text(page) == TEXT
+    print(
+        f"after the reload: {len(sent)} frames sent (largest {max(sent)} B), "
+        f"{len(received)} received ({sum(received)} B in all), the text {len(TEXT)} B"
+    )
+    assert max(sent) < len(TEXT) / 10, sent
+    assert sum(received) < len(TEXT) / 10, received
 
 
 def request_path(request: Request) -> str:

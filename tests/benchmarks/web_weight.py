@@ -1,8 +1,10 @@
 """The web page's first-load weight: what a browser downloads to show it the first time (the
-page, its JavaScript and CSS, and the service worker it registers; no fonts: the page uses the
-system's), compressed as the server sends it. The worker's install takes the assets from the
-browser's HTTP cache (they are immutable), so they are not counted twice. Budget: 400 KB.
-Prints one line per file and the total; exit status 1 over budget.
+page, the JavaScript and CSS it links, modulepreloaded chunks included, and the service worker
+it registers; no fonts: the page uses the system's), compressed as the server sends it. The
+worker's install takes the assets from the browser's HTTP cache (they are immutable), so they
+are not counted twice. Chunks the page loads only when needed (the Markdown renderer) are
+listed after the total, not in it. Budget: 400 KB. Prints one line per file and the total;
+exit status 1 over budget.
 
     python -m tests.benchmarks.web_weight
 """
@@ -38,6 +40,11 @@ def main() -> int:
         print(f"{name:28} {raw / 1024:8.1f} KB raw {compressed / 1024:8.1f} KB gzip")
     total = sum(compressed for _, _, compressed in rows)
     print(f"first load: {total / 1024:.1f} KB compressed (budget {BUDGET // 1024} KB)")
+    client, counted = WebClient(STATIC), {name for name, _, _ in rows}
+    for name, asset in client.assets.items():
+        if name not in counted:
+            raw, packed = len(asset.raw) / 1024, len(asset.compressed) / 1024
+            print(f"{name:28} {raw:8.1f} KB raw {packed:8.1f} KB gzip, loaded when needed")
     return 0 if total <= BUDGET else 1
 
 
