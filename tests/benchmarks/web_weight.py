@@ -51,7 +51,8 @@ def main() -> int:
     rows = first_load(client)
     for row in rows:
         print(line(row))
-    total, brotli = (sum(row[column] for row in rows) for column in (2, 3))
+    total = sum(packed for _, _, packed, _ in rows)
+    brotli = sum(brotli for _, _, _, brotli in rows)
     print(
         f"first load: {total / 1024:.1f} KB gzip (budget {BUDGET // 1024} KB), "
         f"{brotli / 1024:.1f} KB to a browser that accepts brotli"
