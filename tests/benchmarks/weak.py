@@ -243,7 +243,8 @@ def page_loads(server: ServerProcess, documents: Json, tokens: list[str], runs: 
                         finally:
                             context.close()
                 print(
-                    f"\nfirst load through lome-3g, {name} ({length:,} characters), "
+                    f"\nfirst load through lome-3g, {name} ({length:,} characters, "
+                    f"{_text_sent(server, document, tokens[0]):,} bytes as /text sends it), "
                     f"median of {runs} (s): text shown / synced"
                 )
                 for label, values in (("cold", cold), ("warm", warm)):
@@ -270,6 +271,14 @@ def _text(server: ServerProcess, document: str, token: str) -> str:
     return httpx.get(
         f"{server.base_url}/api/documents/{document}/text", headers=_bearer(token)
     ).text
+
+
+def _text_sent(server: ServerProcess, document: str, token: str) -> int:
+    """What ``GET .../text`` puts on the wire for a browser (gzip-compressed)."""
+    headers = _bearer(token) | {"Accept-Encoding": "gzip, deflate, br"}
+    url = f"{server.base_url}/api/documents/{document}/text"
+    with httpx.stream("GET", url, headers=headers) as answer:
+        return sum(len(chunk) for chunk in answer.iter_raw())
 
 
 # Running --------------------------------------------------------------------------------------
