@@ -22,6 +22,11 @@ const MESSAGE_SAVED = 100
 // few seconds), which no browser slows down.
 const RENEW_AFTER_MS = 15000
 const CONNECT_ANYWAY_MS = 10000 // an IndexedDB that never answers does not keep the page offline
+// The plain text is kept beside the document in IndexedDB (its 'custom' store) at each sync,
+// 10 s after a change, and when the tab is hidden: a later visit shows it (early.js) while
+// IndexedDB gives back the document itself, which takes seconds for a long one.
+const TEXT_KEY = 'text'
+const KEEP_TEXT_MS = 10000
 
 // A WebSocket that tells the tracker which document messages it sends, and `received` when a
 // message arrives.
@@ -94,6 +99,7 @@ export class LiveDocument {
     const start = () => { if (!started) { started = true; this.provider.connect() } }
     this.persistence.whenSynced.then(start)
     setTimeout(start, CONNECT_ANYWAY_MS)
+    this.keepTextAfterChanges()
     // The browser knows first when the network goes: stop trying, and resume when it is back.
     window.addEventListener('offline', () => this.provider.disconnect())
     window.addEventListener('online', () => this.provider.connect())
@@ -115,6 +121,25 @@ export class LiveDocument {
       const changes = { added: mine(added), updated: mine(updated), removed: mine(removed) }
       if (changes.added.length + changes.updated.length + changes.removed.length) send(changes, origin)
     })
+  }
+
+  keepTextAfterChanges () {
+    let timer = null
+    const keep = () => {
+      clearTimeout(timer)
+      timer = null
+      this.persistence.set(TEXT_KEY, this.text.toString()).catch(() => {})
+    }
+    this.provider.on('sync', (synced) => { if (synced) keep() })
+    this.text.observe(() => { if (timer === null) timer = setTimeout(keep, KEEP_TEXT_MS) })
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden' && timer !== null) keep()
+    })
+  }
+
+  // The text as this browser last kept it (a string), or null.
+  keptText () {
+    return this.persistence.get(TEXT_KEY).then((text) => typeof text === 'string' ? text : null, () => null)
   }
 
   get unsaved () {

@@ -33,6 +33,7 @@ import { UnsavedWarning, warnAfter } from './unsaved.js'
 const storage = window.localStorage
 const root = document.getElementById('app')
 const WIDE = window.matchMedia('(min-width: 1001px)') // the outline sits beside the text
+const KEPT_TEXT_AFTER_MS = 200
 
 function languageButton () {
   return h('button', {
@@ -258,7 +259,12 @@ async function documentPage (api, token, documentId) {
   })
   presence.attachEditor(editorBox)
   const early = new EarlyText({ box: editorBox, editor, live, note: loadingNote, label: t('editor.label') })
-  earlyText.then((text) => early.show(text))
+  // A later visit: the text as this browser kept it, while IndexedDB gives the document back
+  // (if that takes more than KEPT_TEXT_AFTER_MS: a short document's would only flicker).
+  earlyText.then((fetched) => {
+    if (fetched !== null) return early.show(fetched, { note: true })
+    setTimeout(() => live.keptText().then((kept) => early.show(kept, { note: false })), KEPT_TEXT_AFTER_MS)
+  })
   afterOpening(live, () => { registerServiceWorker(); preloadMarkdown() })
   const renderPreview = previewer(preview)
   let outlining = null
