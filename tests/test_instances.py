@@ -68,6 +68,9 @@ async def test_two_clients_on_each_instance_type_at_once_and_end_identical(
         # Live, not merely eventually: nobody on B writes, so only a wake-up brings A's edit.
         a1.insert(0, "Bonjour de A. ")
         await b1.wait_for_text("Bonjour de A. ", timeout=5)
+        # B2 appends after A's words, so it must hold them first: B1 holding them says
+        # nothing about when B2's relay arrives.
+        await b2.wait_for_text("Bonjour de A. ", timeout=5)
         b2.insert(len(b2.value), "Bonsoir de B.")
         await a2.wait_for_text("Bonjour de A. Bonsoir de B.", timeout=5)
         typed = await asyncio.gather(

@@ -80,6 +80,20 @@ def test_a_member_reconnecting_takes_their_client_id_over_and_comes_back_at_a_la
     assert renewed.echo is None
 
 
+def test_a_members_other_connection_echoing_states_takes_nothing_over() -> None:
+    presence = Presence()
+    presence.apply("writer", update(5, 1, {"cursor": 0}), stamp("afi"), now=0.0)
+    for n in range(20):  # Afi's other tabs come and go; the writer echoes each of their states
+        client = 100 + n
+        presence.apply(f"tab{n}", update(client, 1, {"cursor": n}), stamp("afi"), now=1.0)
+        echo = presence.apply("writer", update(client, 1, {"cursor": n}), stamp("afi"), now=1.0)
+        assert echo.forward is None
+        assert entries(presence.remove(f"tab{n}")) == [(client, 1, None)]  # still the tab's
+        late = presence.apply("writer", update(client, 1, {"cursor": n}), stamp("afi"), now=1.0)
+        assert late.forward is None  # a state echoed after its tab left brings no ghost back
+    assert [e[0] for e in entries(presence.snapshot())] == [5]
+
+
 # The connection's keepalive -------------------------------------------------------------------
 
 

@@ -139,8 +139,22 @@ def compact(updates: Iterable[bytes]) -> bytes:
     return rebuild(updates).encode_state()
 
 
+MERGE_FAN_IN = 32  # updates merged by one call of the engine
+
+
 def merge(updates: list[bytes]) -> bytes:
-    return updates[0] if len(updates) == 1 else merge_updates(*updates)
+    """The updates as one update. Merged by groups of ``MERGE_FAN_IN``, then the merges, and
+    so on: the engine's cost grows faster than the count it is given (a run of 512 keystrokes
+    of seph-blog1 took 2.7 µs per update in one call against 1.0 in groups of 32), and the
+    result is the same bytes."""
+    while len(updates) > 1:
+        updates = [
+            group[0] if len(group) == 1 else merge_updates(*group)
+            for group in (
+                updates[at : at + MERGE_FAN_IN] for at in range(0, len(updates), MERGE_FAN_IN)
+            )
+        ]
+    return updates[0]
 
 
 def merge_all(updates: list[bytes]) -> bytes:

@@ -28,9 +28,11 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Sequence
 from enum import Enum
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 from palabre.domain.application import MemberInfo
@@ -56,6 +58,40 @@ class State(Enum):
 class ConnectionStateError(RuntimeError):
     def __init__(self, action: str, expected: State, actual: State) -> None:
         super().__init__(f"cannot {action}: expected state {expected.value}, got {actual.value}")
+
+
+class WriteRound:
+    """The connections that queued messages during this turn of the event loop, written at its
+    end by one callback for all of them: a broadcast to 250 people scheduled 250 callbacks
+    before. One per event loop."""
+
+    _rounds: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WriteRound]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._due: list[Connection] = []
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> WriteRound:
+        found = cls._rounds.get(loop)
+        if found is None:
+            found = cls._rounds[loop] = cls(loop)
+        return found
+
+    def add(self, connection: Connection) -> None:
+        if not self._due:
+            self._loop.call_soon(self._write)
+        self._due.append(connection)
+
+    def _write(self) -> None:
+        due, self._due = self._due, []
+        for connection in due:
+            try:
+                connection.write_queued()
+            except Exception:  # a bug: the others are still written
+                log.exception("writing to %s failed", connection.session_id)
 
 
 class Connection:
@@ -89,6 +125,7 @@ class Connection:
         self._ready = asyncio.Event()  # the writer task has something to do
         self._writing = False
         self._flush_soon = False  # a write at the end of this turn is scheduled
+        self._round: WriteRound | None = None  # where it is scheduled (its loop's)
         self._waiting_on_peer = False  # the writer is in the middle of a slow write
         self._last_write = time.monotonic()
         self._keepalive = keepalive  # seconds of silence before a keepalive; None: never
@@ -125,9 +162,11 @@ class Connection:
         self._queued_bytes += len(message)
         if not self._flush_soon:
             self._flush_soon = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            if self._round is None:
+                self._round = WriteRound.of(asyncio.get_running_loop())
+            self._round.add(self)
 
-    def _flush(self) -> None:
+    def write_queued(self) -> None:
         """Write what is queued at once if the peer can take it without waiting (the usual
         case: no task switch per message and recipient); otherwise, or while the writer is
         waiting on the peer (order matters), the writer task does it."""

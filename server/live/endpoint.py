@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -221,26 +222,31 @@ class LiveEndpoint:
         """Read frames until the connection closes; the transport's close code if it failed
         the connection for what it read (see :func:`_failed_with`), None otherwise."""
         watch = IdleWatch(connection, self._settings.idle_timeout_seconds)
+        receive = _receiver(websocket)
         received = 0
         try:
             while connection.open:
                 try:
-                    message = await websocket.receive()
+                    messages = await receive(FRAMES_BETWEEN_YIELDS)
                 except (WebSocketDisconnect, RuntimeError):
                     connection.peer_gone()
                     return None
-                if message["type"] == "websocket.disconnect":
-                    connection.peer_gone()
-                    return _failed_with(message)
                 watch.last = watch.clock()
-                received += 1
-                if received % FRAMES_BETWEEN_YIELDS == 0:
+                for message in messages:
+                    if message["type"] == "websocket.disconnect":
+                        connection.peer_gone()
+                        return _failed_with(message)
+                    if not connection.open:
+                        return None
+                    if not await self._handle(room, connection, message.get("bytes"), throttle):
+                        return None
+                received += len(messages)
+                if received >= FRAMES_BETWEEN_YIELDS:
                     # The transport hands over a whole socket read of frames without
                     # suspending: let the other connections' writers run, or one flooding
                     # client starves them.
+                    received = 0
                     await asyncio.sleep(0)
-                if not await self._handle(room, connection, message.get("bytes"), throttle):
-                    return None
                 await room.backpressure()
         finally:
             watch.stop()
@@ -303,6 +309,20 @@ def _peer(websocket: WebSocket) -> Peer:
         peer: Peer = offered["peer"]
         return peer
     return WebSocketPeer(websocket)
+
+
+def _receiver(websocket: WebSocket) -> Callable[[int], Awaitable[list[Message]]]:
+    """How the reader takes frames: every waiting one at once (up to a count) from Palabre's
+    own transport; one at a time through the ASGI interface under another server."""
+    offered = websocket.scope.get("extensions", {}).get(PEER_EXTENSION)
+    if offered is not None:
+        receive_many: Callable[[int], Awaitable[list[Message]]] = offered["peer"].receive_many
+        return receive_many
+
+    async def one(limit: int) -> list[Message]:
+        return [await websocket.receive()]
+
+    return one
 
 
 def _failed_with(disconnect: Message) -> int | None:

@@ -15,6 +15,11 @@ Telling the truth on weak links:
   hide the client's next renewal.
 - A client id held by another connection of the same member is taken over: a phone that
   reconnects while its dead connection still waits for a timeout is present again at once.
+  Only by a connection that holds no state yet (its first message is its own state): stock
+  clients send back every presence change they receive, and a member's second tab echoing
+  the first one's state, or the state of a tab that left, must not take it over (it used to:
+  a writer whose member's other connections came and went reached the limit of client ids
+  per connection and was closed with 4400).
 - A client that comes back with a clock the others already saw removed is given the next
   clock: its state goes out under it, and the client itself is sent its state under that clock,
   which it adopts (y-protocols takes a higher clock for its own id), so that its renewals count.
@@ -70,9 +75,11 @@ class Presence:
         for entry in decode_awareness(payload):
             held = self._held.get(entry.client_id)
             if held is not None and held.owner != owner:
-                if held.member != stamp.get("id"):
-                    continue  # another member's presence: not this one's to change
+                if held.member != stamp.get("id") or self._count(owner) > 0:
+                    continue  # another's presence, or echoed by one with its own: not its
                 held.owner = owner  # the same member, reconnected: the new connection's now
+            elif held is None and entry.client_id in self._removed and self._count(owner) > 0:
+                continue  # someone who left, echoed by a connection that has its own state
             if held is None and self._count(owner) >= MAX_CLIENTS_PER_CONNECTION:
                 raise InvalidUpdate("too many awareness clients on one connection")
             state = self._stamped(entry.state, stamp, self._max_state_bytes)

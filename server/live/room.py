@@ -62,6 +62,7 @@ from palabre.server.live.batcher import Batcher, ContributionStore, Spawn
 from palabre.server.live.checker import InlineChecker, UpdateChecker
 from palabre.server.live.close_codes import CloseCode
 from palabre.server.live.connection import Connection
+from palabre.server.live.first_sync import EMPTY_STATE_VECTOR, FirstSync
 from palabre.server.live.outgoing import Outgoing, PresenceWindow
 from palabre.server.live.owners import ClientOwners
 from palabre.server.live.presence import Presence
@@ -106,6 +107,7 @@ class Room:
         self._ready.set()
         self._held_foreign: list[bytes] = []  # stored elsewhere during a rebuild
         self._max_sync_message = settings.max_sync_message_bytes
+        self.first_sync = FirstSync(settings.max_sync_message_bytes)
         self._presence_watch = spawn(self._watch_presence())
         self._presence_out = PresenceWindow(
             lambda payload: self._broadcast(awareness_message(payload), exclude=None)
@@ -177,9 +179,7 @@ class Room:
         if not self._ready.is_set():
             await self._ready.wait()
         if isinstance(message, SyncStep1):
-            answer = self.live.encode_state(message.state_vector)
-            for piece in sync_step2_frames(answer, self._max_sync_message):
-                connection.send(piece)
+            self._answer(connection, message.state_vector)
         elif isinstance(message, DocumentUpdate):
             await self._receive_update(connection, message.update, message.resync)
         elif isinstance(message, AwarenessUpdate):
@@ -195,6 +195,22 @@ class Room:
             snapshot = self.presence.snapshot()
             if snapshot is not None:
                 connection.send(awareness_message(snapshot))
+
+    def _answer(self, connection: Connection, state_vector: bytes) -> None:
+        """What ``connection`` lacks; for a client holding nothing, the answer kept
+        between joins (``first_sync.py``)."""
+        if state_vector == EMPTY_STATE_VECTOR:
+            for message in self.first_sync.answer(self.live):
+                connection.send(message)
+            return
+        answer = self.live.encode_state(state_vector)
+        for piece in sync_step2_frames(answer, self._max_sync_message):
+            connection.send(piece)
+
+    def _applied(self, change: bytes, exclude: Connection | None) -> None:
+        """A change the replica took: to everyone but ``exclude``, and to the kept answer."""
+        self._broadcast(Outgoing.of_update(change), exclude=exclude)
+        self.first_sync.changed(change)
 
     async def _receive_update(self, connection: Connection, update: bytes, resync: bool) -> None:
         if not connection.can_edit:
@@ -227,8 +243,7 @@ class Room:
             # The sender holds what it sent; a change that is more than that (it completed
             # structs that were waiting for it, someone else's included) goes back to it too.
             sender_has_it = change == update
-            exclude = connection if sender_has_it else None
-            self._broadcast(Outgoing.of_update(change), exclude=exclude)
+            self._applied(change, exclude=connection if sender_has_it else None)
             self.batcher.record(connection, change)
         if connection.wants_acks:
             self.batcher.acknowledge_soon()
@@ -249,7 +264,7 @@ class Room:
             raise
         author = OnBehalf(member, session_id, received_updates=1)
         for change in changes:
-            self._broadcast(Outgoing.of_update(change), exclude=None)
+            self._applied(change, exclude=None)
             self.batcher.record(author, change)
         self.admission.resized(self.live)
 
@@ -259,7 +274,7 @@ class Room:
             self._held_foreign.append(update)  # the rebuilt replica takes it
             return
         for change in self.live.apply(update):
-            self._broadcast(Outgoing.of_update(change), exclude=None)
+            self._applied(change, exclude=None)
         self.admission.resized(self.live)
 
     def _presence_changed(self, session_id: str, payload: bytes) -> None:
@@ -337,6 +352,7 @@ class Room:
                 log.exception("document %s: rebuilding the replica failed", self.document_id)
                 await asyncio.sleep(min(MAX_REBUILD_BACKOFF_SECONDS, 0.05 * 2**failures))
         self.live = replacement
+        self.first_sync.drop()
         self.admission.resized(replacement)
         held, self._held_foreign = self._held_foreign, []
         self._ready.set()

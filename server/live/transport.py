@@ -47,7 +47,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from palabre.server.live.outgoing import PLAIN, Outgoing, compressed_frame, deflate
@@ -149,8 +149,8 @@ class LiveProtocol(asyncio.Protocol):
     # asyncio.Protocol ------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports are not subclasses of asyncio.Transport, only alike.
+        self._transport = cast(asyncio.Transport, transport)
         self._state.connections.add(self)  # type: ignore[arg-type]
         self._client = _address(transport.get_extra_info("peername"))
         self._server = _address(transport.get_extra_info("sockname"))
@@ -249,6 +249,23 @@ class LiveProtocol(asyncio.Protocol):
         if self._reading_paused and len(self._inbox) <= INBOX_MESSAGES // 2:
             self._resume_reading()
         return message
+
+    async def receive_many(self, limit: int) -> list[Message]:
+        """What the app would get from ``limit`` calls of the ASGI ``receive``, without waiting
+        between them: the messages that are waiting (at least one, waited for), oldest first.
+        The live endpoint reads this way (``palabre.peer``), so a socket read of many frames
+        costs one call, not one per frame."""
+        while not self._inbox:
+            self._inbox_ready.clear()
+            await self._inbox_ready.wait()
+        taken: list[Message] = []
+        while self._inbox and len(taken) < limit:
+            message, size = self._inbox.popleft()
+            self._inbox_bytes -= size
+            taken.append(message)
+        if self._reading_paused and len(self._inbox) <= INBOX_MESSAGES // 2:
+            self._resume_reading()
+        return taken
 
     def _resume_reading(self) -> None:
         if self._reading_paused and self._transport is not None and not self._gone:

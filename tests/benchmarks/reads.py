@@ -64,7 +64,7 @@ from tests.benchmarks import stock
 from tests.benchmarks.live import OtherLoad
 from tests.benchmarks.stock import StockClient
 from tests.support import traces
-from tests.support.server import ServerProcess
+from tests.support.server import UNTHROTTLED, ServerProcess
 
 PIECES = (
     "seph-blog1",
@@ -396,7 +396,9 @@ async def bench(args: argparse.Namespace) -> None:
             raise SystemExit(f"{kept} exists: --keep makes a new file")
         database_url = f"sqlite:///{kept or Path(tmp) / 'palabre.sqlite3'}"
         seeded = seed(database_url)
-        env = {"PALABRE_BATCH_MAX_UPDATES": str(args.batch_max_updates)}
+        # The typing client replays traces as fast as it goes: at the default update rates it
+        # would be held to 100 updates a second (and closed with 4429), as in the live benchmark.
+        env = {**UNTHROTTLED, "PALABRE_BATCH_MAX_UPDATES": str(args.batch_max_updates)}
         server = ServerProcess(database_url, env, python=args.server_python).start()
         try:
             async with httpx.AsyncClient(trust_env=False, timeout=args.timeout) as http:
