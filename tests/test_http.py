@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 from uuid import UUID
 
 import httpx
 import pytest
 from palabre.client import PalabreClient, PalabreHTTPError
+from palabre.client.live import LiveDocument
 
 from tests.conftest import Seed
 from tests.support.server import ServerProcess
@@ -111,3 +113,30 @@ async def test_text_is_markdown_in_utf8(server: ServerProcess, seed: Seed) -> No
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/markdown; charset=utf-8"
     assert response.text == ""
+
+
+async def test_text_is_gzip_compressed_for_a_client_that_accepts_it(
+    server: ServerProcess, seed: Seed
+) -> None:
+    """A page opening a long document over a weak link reads it before its live document has
+    synced (client/web/src/early.js): fewer bytes when compressed."""
+    text = "Les structures du réseau présentent leurs attentes. " * 100
+    async with LiveDocument(server.base_url, seed.document_id, seed.editor) as live:
+        live.insert(0, text)
+        await live.wait_saved()
+    url = f"{server.base_url}/api/documents/{seed.document_id}/text"
+    bearer = {"Authorization": f"Bearer {seed.observer}"}
+    async with httpx.AsyncClient() as http:
+        for accepted, encoded in (("gzip, br", True), ("identity", False), ("gzip;q=0", False)):
+            headers = bearer | {"Accept-Encoding": accepted}
+            async with http.stream("GET", url, headers=headers) as response:
+                raw = b"".join([chunk async for chunk in response.aiter_raw()])
+            assert response.headers["vary"] == "Accept-Encoding"
+            assert response.headers["content-type"] == "text/markdown; charset=utf-8"
+            if encoded:
+                assert response.headers["content-encoding"] == "gzip"
+                assert gzip.decompress(raw).decode("utf-8") == text
+                assert len(raw) < len(text.encode("utf-8")) / 4
+            else:
+                assert "content-encoding" not in response.headers, accepted
+                assert raw.decode("utf-8") == text

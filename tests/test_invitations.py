@@ -12,6 +12,7 @@ import httpx
 import pytest
 from palabre.domain.application import PalabreApplication
 from palabre.domain.errors import InvalidInput
+from palabre.server.http.web import STATIC
 from palabre.server.settings import Settings
 
 from tests.conftest import Seed
@@ -114,8 +115,21 @@ def test_the_page_and_its_assets_are_served_compressed_and_cached(server: Server
         )
         assert "content-encoding" not in plain.headers
         assert gzip.decompress(gzip.compress(plain.content)) == asset.content
+        # Brotli from the build when accepted (the browser tests' Chromium asks for it and
+        # runs what it decoded); a weight of zero refuses it.
+        with httpx.stream(
+            "GET", f"{server.base_url}/assets/{name}", headers={"Accept-Encoding": "br, gzip"}
+        ) as brotli:
+            assert brotli.headers["content-encoding"] == "br"
+            assert b"".join(brotli.iter_raw()) == (STATIC / "assets" / f"{name}.br").read_bytes()
+        refused = httpx.get(
+            f"{server.base_url}/assets/{name}", headers={"Accept-Encoding": "br;q=0, gzip"}
+        )
+        assert refused.headers["content-encoding"] == "gzip"
+        assert refused.content == plain.content
     assert httpx.get(f"{server.base_url}/assets/app-missing.js").status_code == 404
     assert httpx.get(f"{server.base_url}/assets/..%2Fweb.py").status_code == 404
+    assert httpx.get(f"{server.base_url}/assets/{assets[0]}.br").status_code == 404
 
 
 def test_the_first_load_stays_under_its_weight_budget(server: ServerProcess) -> None:

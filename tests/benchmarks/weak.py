@@ -53,6 +53,15 @@ from tests.support.synthetic import store_history
 
 Json = dict[str, Any]
 GOOD, WEAK = 20, 3
+# The text is shown: in the editor, or in the reader a first visit shows before the live
+# document has synced (client/web/src/early.js).
+SHOWN = """n => {
+  const page = window.palabre
+  const reader = page && page.early.reader
+  const shown = Math.max(page ? page.editor.view.state.doc.length : 0,
+    reader ? reader.textContent.length : 0)
+  return Boolean(page) && shown >= n
+}"""
 PAGES_100 = 450_000  # keystrokes of the 100-page document (about 250,000 characters)
 
 
@@ -234,7 +243,8 @@ def page_loads(server: ServerProcess, documents: Json, tokens: list[str], runs: 
                         finally:
                             context.close()
                 print(
-                    f"\nfirst load through lome-3g, {name} ({length:,} characters), "
+                    f"\nfirst load through lome-3g, {name} ({length:,} characters, "
+                    f"{_text_sent(server, document, tokens[0]):,} bytes as /text sends it), "
                     f"median of {runs} (s): text shown / synced"
                 )
                 for label, values in (("cold", cold), ("warm", warm)):
@@ -249,9 +259,7 @@ def _load(context: BrowserContext, url: str, length: int) -> tuple[float, float]
     page = context.new_page()
     started = time.monotonic()
     page.goto(url)
-    page.wait_for_function(
-        "n => window.palabre && window.palabre.editor.view.state.doc.length >= n", arg=length
-    )
+    page.wait_for_function(SHOWN, arg=length)
     shown = time.monotonic() - started
     page.locator(".status[data-state='saved']").wait_for()
     synced = time.monotonic() - started
@@ -263,6 +271,14 @@ def _text(server: ServerProcess, document: str, token: str) -> str:
     return httpx.get(
         f"{server.base_url}/api/documents/{document}/text", headers=_bearer(token)
     ).text
+
+
+def _text_sent(server: ServerProcess, document: str, token: str) -> int:
+    """What ``GET .../text`` puts on the wire for a browser (gzip-compressed)."""
+    headers = _bearer(token) | {"Accept-Encoding": "gzip, deflate, br"}
+    url = f"{server.base_url}/api/documents/{document}/text"
+    with httpx.stream("GET", url, headers=headers) as answer:
+        return sum(len(chunk) for chunk in answer.iter_raw())
 
 
 # Running --------------------------------------------------------------------------------------

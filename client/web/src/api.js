@@ -37,6 +37,26 @@ function pause (ms) {
   })
 }
 
+// Answers to GET requests boot.js started before the page's code had arrived: path ->
+// { token, response }, each taken once by the first request for it with the same token.
+const prefetched = new Map()
+
+// Start `GET path` now (once `wanted` resolves to true) for the page to take later.
+export function prefetch (token, path, wanted = Promise.resolve(true)) {
+  const response = wanted.then((yes) => yes
+    ? fetch(path, { headers: { Authorization: `Bearer ${token}` } })
+    : null)
+  response.catch(() => {}) // a failure is the taker's, if any
+  prefetched.set(path, { token, response })
+}
+
+function takePrefetched (method, path, token) {
+  const early = prefetched.get(path)
+  if (method !== 'GET' || !early || early.token !== token) return null
+  prefetched.delete(path)
+  return early.response
+}
+
 export class Api {
   constructor (token) {
     this.token = token
@@ -52,7 +72,13 @@ export class Api {
     if (abort) setTimeout(() => abort.abort(), timeout)
     let response
     try {
-      response = await fetch(path, {
+      const early = takePrefetched(method, path, this.token)
+      response = early && await early
+    } catch (error) {
+      response = null // asked again below
+    }
+    try {
+      response = response || await fetch(path, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -5,7 +5,7 @@
 // preview, sanitised.
 import { h, fill } from './dom.js'
 import { t, currentLanguage } from './i18n.js'
-import { renderMarkdown } from './preview.js'
+import { renderInto } from './markdown.js'
 import { explain } from './errors.js'
 
 function zone () {
@@ -27,7 +27,7 @@ export function changeNote (api, path, { open = false, summary = t('changes.titl
     fill(body, h('p', { class: 'muted' }, t('changes.loading')))
     const query = `?lang=${currentLanguage()}&tz=${encodeURIComponent(zone())}`
     api.get(path + query).then((answer) => {
-      body.innerHTML = renderMarkdown(answer.text.replace(/^# .*\n+/, ''))
+      return renderInto(body, answer.text.replace(/^# .*\n+/, ''))
     }).catch((error) => {
       loaded = false
       fill(body, h('p', { class: 'muted' }, error.status === 404 ? t('changes.none') : explain(error)))

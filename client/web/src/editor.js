@@ -4,15 +4,23 @@
 // happens. Commenters type in suggesting mode only (`extensions` brings it: suggesting.js).
 // Passages with open comments are underlined; passages linked to an interview (sources) are
 // marked too, each kind in its own layer.
-import { EditorState, Compartment, StateEffect, StateField } from '@codemirror/state'
+import { EditorState, Compartment, Prec, StateEffect, StateField } from '@codemirror/state'
 import {
   EditorView, keymap, drawSelection, highlightActiveLine, Decoration, placeholder
 } from '@codemirror/view'
 import { defaultKeymap, indentWithTab } from '@codemirror/commands'
-import { syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language'
-import { markdown } from '@codemirror/lang-markdown'
+import { LanguageSupport, syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language'
+import { commonmarkLanguage, markdownKeymap, pasteURLAsLink } from '@codemirror/lang-markdown'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
+
+// Markdown as `markdown()` of @codemirror/lang-markdown gives it (CommonMark, the keymap that
+// continues lists and quotes, a URL pasted over a selection makes a link), without its
+// default HTML sub-language: that one brings the HTML, CSS and JavaScript parsers (about
+// 150 KB of the bundle, a third of it) for the odd tag typed in a référentiel.
+function markdownSupport () {
+  return new LanguageSupport(commonmarkLanguage, [pasteURLAsLink, Prec.high(keymap.of(markdownKeymap))])
+}
 
 // Decorations that follow edits until `set` gives new ones: `field` goes in the extensions.
 export function decorationLayer () {
@@ -52,7 +60,7 @@ export function createEditor ({
         drawSelection(),
         highlightActiveLine(),
         EditorView.lineWrapping,
-        markdown(),
+        markdownSupport(),
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         placeholder(placeholderText),
         editable.of(EditorState.readOnly.of(false)),

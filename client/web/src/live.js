@@ -21,6 +21,12 @@ const MESSAGE_SAVED = 100
 // renewal is also made on the traffic received (the server sends at least a keepalive every
 // few seconds), which no browser slows down.
 const RENEW_AFTER_MS = 15000
+const CONNECT_ANYWAY_MS = 10000 // an IndexedDB that never answers does not keep the page offline
+// The plain text is kept beside the document in IndexedDB (its 'custom' store) at each sync,
+// 10 s after a change, and when the tab is hidden: a later visit shows it (early.js) while
+// IndexedDB gives back the document itself, which takes seconds for a long one.
+const TEXT_KEY = 'text'
+const KEEP_TEXT_MS = 10000
 
 // A WebSocket that tells the tracker which document messages it sends, and `received` when a
 // message arrives.
@@ -73,7 +79,8 @@ export class LiveDocument {
         params: { token, acks: '1' },
         WebSocketPolyfill: countingSocket(this.tracker, () => this.renewPresence()),
         maxBackoffTime: 5000,
-        disableBc: true
+        disableBc: true,
+        connect: false // below, once IndexedDB has given the kept text back
       })
     this.sendOwnPresenceOnly()
     this.provider.messageHandlers[MESSAGE_SAVED] = (_encoder, decoder) => {
@@ -84,6 +91,15 @@ export class LiveDocument {
     this.tracker.onChange(() => { if (this.tracker.state === 'saved') this.journal.acknowledged() })
     this.provider.on('closed', (event) => onClosed && onClosed(event.code))
     this.awareness = this.provider.awareness
+    // The socket opens once IndexedDB has given back what it kept (or after CONNECT_ANYWAY_MS
+    // if it never does): opened before, its sync step 1 would ask the server for the whole
+    // document again, and the kept text, arriving then as a change of this page, would be sent
+    // up whole (a 100-page document: 2.8 MB, half a minute of a 256 kbit/s uplink).
+    let started = false
+    const start = () => { if (!started) { started = true; this.provider.connect() } }
+    this.persistence.whenSynced.then(start)
+    setTimeout(start, CONNECT_ANYWAY_MS)
+    this.keepTextAfterChanges()
     // The browser knows first when the network goes: stop trying, and resume when it is back.
     window.addEventListener('offline', () => this.provider.disconnect())
     window.addEventListener('online', () => this.provider.connect())
@@ -105,6 +121,25 @@ export class LiveDocument {
       const changes = { added: mine(added), updated: mine(updated), removed: mine(removed) }
       if (changes.added.length + changes.updated.length + changes.removed.length) send(changes, origin)
     })
+  }
+
+  keepTextAfterChanges () {
+    let timer = null
+    const keep = () => {
+      clearTimeout(timer)
+      timer = null
+      this.persistence.set(TEXT_KEY, this.text.toString()).catch(() => {})
+    }
+    this.provider.on('sync', (synced) => { if (synced) keep() })
+    this.text.observe(() => { if (timer === null) timer = setTimeout(keep, KEEP_TEXT_MS) })
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden' && timer !== null) keep()
+    })
+  }
+
+  // The text as this browser last kept it (a string), or null.
+  keptText () {
+    return this.persistence.get(TEXT_KEY).then((text) => typeof text === 'string' ? text : null, () => null)
   }
 
   get unsaved () {

@@ -6,7 +6,6 @@
 //
 // Why one file of over 400 lines: it is the page's composition root; every panel is made and
 // wired here, once, and nowhere else.
-import './style.css'
 import { h, fill } from './dom.js'
 import { Api, ApiError, documentPath } from './api.js'
 import { takeInvitation, saveToken, signOut } from './auth.js'
@@ -15,7 +14,7 @@ import { LiveDocument } from './live.js'
 import { createEditor } from './editor.js'
 import { renderToolbar } from './toolbar.js'
 import { headings, plainHeading, renderOutline } from './outline.js'
-import { previewer } from './preview.js'
+import { previewer, preloadMarkdown } from './markdown.js'
 import { Presence } from './presence.js'
 import { Colours } from './colours.js'
 import { CommentsPanel } from './comments.js'
@@ -26,13 +25,15 @@ import { CommitteePanel } from './committee.js'
 import { HistoryPanel } from './history.js'
 import { exportButtons } from './exports.js'
 import { openEvents } from './events.js'
-import { registerServiceWorker, lastKnown, keptFirst, isRefusal } from './offline.js'
+import { registerServiceWorker, lastKnown, keptFirst, hasKept, isRefusal } from './offline.js'
+import { EarlyText, fetchText } from './early.js'
 import { errorText, failure } from './errors.js'
 import { UnsavedWarning, warnAfter } from './unsaved.js'
 
 const storage = window.localStorage
 const root = document.getElementById('app')
 const WIDE = window.matchMedia('(min-width: 1001px)') // the outline sits beside the text
+const KEPT_TEXT_AFTER_MS = 200
 
 function languageButton () {
   return h('button', {
@@ -139,8 +140,21 @@ function followRoster (roster, kind, data) {
   return true
 }
 
+// What the first screen does not need waits until the document has synced (or 20 s): the
+// service worker's install (it fetches every asset, chunks not loaded yet included) and the
+// Markdown renderer, so that neither takes a weak link's bandwidth from the first sync.
+function afterOpening (live, work) {
+  let done = false
+  const run = () => { if (!done) { done = true; work() } }
+  live.provider.on('sync', (synced) => { if (synced) run() })
+  setTimeout(run, 20000)
+}
+
 async function documentPage (api, token, documentId) {
   let me, info, listed, answers
+  // Nothing kept from an earlier visit: the text over HTTP, beside the answers (early.js).
+  const earlyText = hasKept(api, documentPath(documentId, '/me'))
+    .then((kept) => kept ? null : fetchText(api, documentId))
   try {
     // The member list only colours people: without it (offline...) the page still opens,
     // with colours from ids until the list is read again when the live channel starts.
@@ -184,6 +198,7 @@ async function documentPage (api, token, documentId) {
   const sourcesBox = h('div', { class: 'sources' })
   const editorBox = h('div', { class: 'editor', id: 'editor' })
   const readOnlyNote = h('p', { class: 'note read-only', role: 'status' })
+  const loadingNote = h('p', { class: 'note loading-text', role: 'status', hidden: true, 'data-i18n': 'editor.loadingText' })
   const committeeTab = tabPanel('committee')
   const historyTab = tabPanel('history')
   const exportsTab = tabPanel('exports')
@@ -211,6 +226,7 @@ async function documentPage (api, token, documentId) {
       panel.hidden = other !== name
     }
     if (name === 'sources' && sources) sources.reload().catch((error) => sources.fail(error))
+    if (name === 'preview') renderPreview(live.text.toString())
   }
 
   let comments = null // created once the editor exists
@@ -242,11 +258,19 @@ async function documentPage (api, token, documentId) {
     })]
   })
   presence.attachEditor(editorBox)
+  const early = new EarlyText({ box: editorBox, editor, live, note: loadingNote, label: t('editor.label') })
+  // A later visit: the text as this browser kept it, while IndexedDB gives the document back
+  // (if that takes more than KEPT_TEXT_AFTER_MS: a short document's would only flicker).
+  earlyText.then((fetched) => {
+    if (fetched !== null) return early.show(fetched, { note: true })
+    setTimeout(() => live.keptText().then((kept) => early.show(kept, { note: false })), KEPT_TEXT_AFTER_MS)
+  })
+  afterOpening(live, () => { registerServiceWorker(); preloadMarkdown() })
   const renderPreview = previewer(preview)
   let outlining = null
   function textChanged () {
     const text = live.text.toString()
-    renderPreview(text)
+    if (!previewPanel.hidden) renderPreview(text) // else when shown (showSide)
     clearTimeout(outlining)
     outlining = setTimeout(() => {
       const found = headings(text)
@@ -338,6 +362,7 @@ async function documentPage (api, token, documentId) {
       h('div', { id: 'panel-text', role: 'tabpanel', 'aria-labelledby': 'tab-text', class: 'panel' },
         h('div', { class: 'row editing' }, renderToolbar(editor), suggestions.toggle),
         readOnlyNote,
+        loadingNote,
         h('div', { class: 'workspace' },
           outlineBox,
           editorBox,
@@ -396,7 +421,7 @@ async function documentPage (api, token, documentId) {
     textChanged()
   })
   // Tests and the curious can reach the live document from the console.
-  window.palabre = { live, editor, me, colours, presence, warning, errorText, plainHeading, suggestions }
+  window.palabre = { live, editor, early, me, colours, presence, warning, errorText, plainHeading, suggestions }
 
   // The server's answers, after the kept ones the page may have opened with: `me` is changed
   // in place (every panel holds it); a refusal opens the page again, which then shows it.
@@ -434,7 +459,8 @@ async function start () {
 }
 
 initLanguage(storage)
-registerServiceWorker()
+// A document page registers the service worker once it has opened (afterOpening).
+if (!/^\/d\//.test(window.location.pathname)) registerServiceWorker()
 onLanguage(() => { if (!window.palabre) translate(root) })
 // A link opened in a tab already showing the page only changes the fragment.
 window.addEventListener('hashchange', () => { if (/invite=/.test(window.location.hash)) window.location.reload() })

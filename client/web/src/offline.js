@@ -80,6 +80,12 @@ export async function keptFirst (api, path, storage = window.localStorage) {
   return { value: kept, fresh }
 }
 
+// Whether an answer for `path` was kept from an earlier visit (then the page has been opened
+// in this browser before, and IndexedDB holds the document).
+export async function hasKept (api, path, storage = window.localStorage) {
+  return read(storage, await keyFor(api.token, path)) !== null
+}
+
 export function isRefusal (error) {
   return error instanceof ApiError && REFUSALS.includes(error.status)
 }

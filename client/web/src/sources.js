@@ -10,7 +10,7 @@ import { t, formatDate } from './i18n.js'
 import { documentPath } from './api.js'
 import { encodePosition, placeRange } from './positions.js'
 import { sectionAt } from './outline.js'
-import { renderMarkdown } from './preview.js'
+import { renderInto } from './markdown.js'
 import { explain, Notice } from './errors.js'
 
 const MAX_QUOTE = 2000
@@ -18,7 +18,7 @@ const COVERAGE_DELAY = 1500 // ms after typing stops before the coverage is aske
 
 function markdownBlock (className, text) {
   const block = h('div', { class: `${className} markdown-body` })
-  block.innerHTML = renderMarkdown(text)
+  renderInto(block, text)
   return block
 }
 
