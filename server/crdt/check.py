@@ -37,7 +37,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from palabre.server.crdt.lib0 import write_var_string, write_var_uint
+from palabre.server.crdt.lib0 import read_var_uint, write_var_string, write_var_uint
 from palabre.server.crdt.replica import BODY, InvalidUpdate
 
 MAX_CLIENT_ID = 2**53 - 1
@@ -273,34 +273,17 @@ def _value(raw: bytes) -> int:
 # keystroke reader does not recognise.
 
 
-def _uint(data: bytes, at: int) -> tuple[int, int]:
-    """A lib0 varuint at ``at``; IndexError past the end or beyond ten bytes."""
-    byte = data[at]
-    if byte < 0x80:
-        return byte, at + 1
-    value, shift = byte & 0x7F, 7
-    while True:
-        at += 1
-        byte = data[at]
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at + 1
-        shift += 7
-        if shift >= 70:
-            raise IndexError("varint too long")
-
-
 def _structs(data: bytes, at: int = 0) -> tuple[list[Group], int, int]:
     found: list[Group] = []
     inserted = 0
-    groups, at = _uint(data, at)
+    groups, at = read_var_uint(data, at)
     if groups > MAX_CLIENTS_PER_UPDATE:
         raise InvalidUpdate(f"malformed update: {groups} client ids announced")
     for _ in range(groups):
         start = at
-        count, at = _uint(data, at)
-        client, at = _uint(data, at)
-        clock, at = _uint(data, at)
+        count, at = read_var_uint(data, at)
+        client, at = read_var_uint(data, at)
+        clock, at = read_var_uint(data, at)
         _client(client)
         end = _clock(clock)
         for _ in range(count):
@@ -318,22 +301,22 @@ def _struct(data: bytes, at: int) -> tuple[int, int, int]:
     at += 1
     ref = info & 0x1F
     if ref in (GC_REF, SKIP_REF):
-        length, at = _uint(data, at)
+        length, at = read_var_uint(data, at)
         return _clock(length), 0, at
     if info & HAS_ORIGIN:
-        client, at = _uint(data, at)
-        clock, at = _uint(data, at)
+        client, at = read_var_uint(data, at)
+        clock, at = read_var_uint(data, at)
         if not 0 < client <= MAX_CLIENT_ID or clock >= MAX_CLOCK:
             _id_in_range(client, clock)
     if info & HAS_RIGHT_ORIGIN:
-        client, at = _uint(data, at)
-        clock, at = _uint(data, at)
+        client, at = read_var_uint(data, at)
+        clock, at = read_var_uint(data, at)
         if not 0 < client <= MAX_CLIENT_ID or clock >= MAX_CLOCK:
             _id_in_range(client, clock)
     if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
         at = _root_parent(data, at, info)
     if ref == STRING_REF:
-        size, at = _uint(data, at)
+        size, at = read_var_uint(data, at)
         end = at + size
         if end > len(data):
             raise IndexError("a string beyond the end")
@@ -342,16 +325,16 @@ def _struct(data: bytes, at: int) -> tuple[int, int, int]:
             return size, size, end
         return len(raw.decode("utf-8").encode("utf-16-le")) // 2, size, end
     if ref == DELETED_REF:
-        length, at = _uint(data, at)
+        length, at = read_var_uint(data, at)
         return _clock(length), 0, at
     raise ForbiddenContent(f"{CONTENT_NAMES.get(ref, f'content of kind {ref}')}: plain text only")
 
 
 def _root_parent(data: bytes, at: int, info: int) -> int:
-    kind, at = _uint(data, at)
+    kind, at = read_var_uint(data, at)
     if kind != 1:
         raise ForbiddenContent("an item inside a nested type: plain text in body only")
-    size, at = _uint(data, at)
+    size, at = read_var_uint(data, at)
     if at + size > len(data):
         raise IndexError("a name beyond the end")
     name = data[at : at + size].decode("utf-8")
@@ -380,16 +363,16 @@ def _clock(clock: int) -> int:
 
 
 def _delete_set(data: bytes, at: int) -> tuple[bool, int]:
-    clients, at = _uint(data, at)
+    clients, at = read_var_uint(data, at)
     if clients > MAX_CLIENTS_PER_UPDATE:
         raise InvalidUpdate(f"malformed update: a delete set naming {clients} client ids")
     for _ in range(clients):
-        client, at = _uint(data, at)
+        client, at = read_var_uint(data, at)
         _client(client)
-        ranges, at = _uint(data, at)
+        ranges, at = read_var_uint(data, at)
         for _ in range(ranges):
-            clock, at = _uint(data, at)
-            length, at = _uint(data, at)
+            clock, at = read_var_uint(data, at)
+            length, at = read_var_uint(data, at)
             _clock(clock)
             _clock(length)
     return clients > 0, at

@@ -28,6 +28,25 @@ def write_var_string(text: str) -> bytes:
     return write_var_uint(len(encoded)) + encoded
 
 
+def read_var_uint(data: bytes, at: int) -> tuple[int, int]:
+    """The varuint at ``at`` in ``data``: its value and the offset after it. A plain function
+    for the readers that run on the event loop for every update (``check.py``, ``split.py``);
+    IndexError past the end or beyond ten bytes."""
+    byte = data[at]
+    if byte < 0x80:
+        return byte, at + 1
+    value, shift = byte & 0x7F, 7
+    while True:
+        at += 1
+        byte = data[at]
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at + 1
+        shift += 7
+        if shift >= 7 * MAX_VARINT_BYTES:
+            raise IndexError("varint too long")
+
+
 class Reader:
     """Reads lib0 values from ``data`` in order; IndexError when they run past its end."""
 

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from palabre.server.crdt.lib0 import Reader, write_var_uint
+from palabre.server.crdt.lib0 import Reader, read_var_uint, write_var_uint
 
 EMPTY_DELETE_SET = b"\x00"
 NO_STRUCTS = b"\x00"
@@ -201,31 +201,14 @@ def _delete_set_pieces(update: bytes, at: int, limit: int) -> list[bytes]:
 # but strings and deleted runs) are still read through ``Reader``.
 
 
-def _uint(data: bytes, at: int) -> tuple[int, int]:
-    """A varuint at ``at``: its value and the offset after it (IndexError past the end)."""
-    byte = data[at]
-    if byte < 0x80:
-        return byte, at + 1
-    value, shift = byte & 0x7F, 7
-    while True:
-        at += 1
-        byte = data[at]
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at + 1
-        shift += 7
-        if shift >= 70:
-            raise IndexError("varint too long")
-
-
 def _read(update: bytes) -> tuple[list[Run], int]:
     """The update's runs of structs, and where its delete set starts."""
     runs = []
-    groups, at = _uint(update, 0)
+    groups, at = read_var_uint(update, 0)
     for _ in range(groups):
-        count, at = _uint(update, at)
-        client, at = _uint(update, at)
-        clock, at = _uint(update, at)
+        count, at = read_var_uint(update, at)
+        client, at = read_var_uint(update, at)
+        clock, at = read_var_uint(update, at)
         structs = []
         for _ in range(count):
             start = at
@@ -243,16 +226,16 @@ def _struct(data: bytes, at: int) -> tuple[int, tuple[Id, ...], int]:
     at += 1
     ref = info & 0x1F
     if ref in (GC, SKIP):
-        length, at = _uint(data, at)
+        length, at = read_var_uint(data, at)
         return length, (), at
     needs: tuple[Id, ...] = ()
     if info & HAS_ORIGIN:
-        client, at = _uint(data, at)
-        clock, at = _uint(data, at)
+        client, at = read_var_uint(data, at)
+        clock, at = read_var_uint(data, at)
         needs = ((client, clock),)
     if info & HAS_RIGHT_ORIGIN:
-        client, at = _uint(data, at)
-        clock, at = _uint(data, at)
+        client, at = read_var_uint(data, at)
+        clock, at = read_var_uint(data, at)
         needs = (*needs, (client, clock))
     if not info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN):
         reader = Reader(data, at)
@@ -264,10 +247,10 @@ def _struct(data: bytes, at: int) -> tuple[int, tuple[Id, ...], int]:
             reader.var_bytes()
         at = reader.offset
     if ref == DELETED:
-        length, at = _uint(data, at)
+        length, at = read_var_uint(data, at)
         return length, needs, at
     if ref == STRING:
-        size, at = _uint(data, at)
+        size, at = read_var_uint(data, at)
         end = at + size
         if end > len(data):
             raise IndexError("a string beyond the end")
