@@ -30,7 +30,13 @@ from playwright.sync_api import (
 )
 
 from tests.conftest import Seed
-from tests.support.browser import editor_text, invitation, server_text
+from tests.support.browser import (
+    HOLD_INDEXEDDB,
+    PERSISTENCE_NAME,
+    editor_text,
+    invitation,
+    server_text,
+)
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -201,22 +207,6 @@ def test_a_visit_after_the_first_opens_the_editor_at_once_without_asking_for_the
     held.release()
 
 
-# A slow IndexedDB, made certain: a read-write transaction over the text's store that keeps
-# itself busy until its page goes, so the page being loaded waits to read what it kept.
-HOLD_INDEXEDDB = """async (name) => {
-  const db = await new Promise((resolve, reject) => {
-    const opening = indexedDB.open(name)
-    opening.onsuccess = () => resolve(opening.result)
-    opening.onerror = () => reject(opening.error)
-  })
-  const store = db.transaction(['updates'], 'readwrite').objectStore('updates')
-  await new Promise((resolve) => {
-    const busy = () => { store.count().onsuccess = () => { resolve(); busy() } }
-    busy()
-  })
-}"""
-
-
 def test_a_later_visit_shows_the_kept_text_while_indexeddb_is_slow_and_syncs_only_after_it(
     context: BrowserContext, server: ServerProcess, seed: Seed
 ) -> None:
@@ -224,7 +214,7 @@ def test_a_later_visit_shows_the_kept_text_while_indexeddb_is_slow_and_syncs_onl
     page = context.new_page()
     page.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor2))
     expect(page.locator(".status")).to_have_attribute("data-state", "saved")
-    name = page.evaluate("() => window.palabre.live.persistence.name")
+    name = page.evaluate(PERSISTENCE_NAME)
     kept = "async () => (await window.palabre.live.keptText()) || ''"
     page.wait_for_function(
         f"async (n) => ({kept})().then((text) => text.length === n)", arg=len(TEXT)

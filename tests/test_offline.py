@@ -34,6 +34,8 @@ from starlette.middleware import Middleware
 
 from tests.conftest import Seed
 from tests.support.browser import (
+    HOLD_INDEXEDDB,
+    PERSISTENCE_NAME,
     editor_text,
     eventually,
     invitation,
@@ -297,22 +299,6 @@ def test_a_phone_that_lost_its_network_opens_the_page_offline_and_stores_its_edi
 
 
 ROUNDS = 3  # in a row: one is enough to lose a word that IndexedDB had not written
-# A slow IndexedDB (a busy phone's flash), made certain: a read-write transaction over the
-# text's store that keeps itself busy until the page goes, so every write the page starts
-# after it waits behind it, and leaving the page aborts them all.
-SLOW_INDEXEDDB = """async () => {
-  const name = window.palabre.live.persistence.name
-  const db = await new Promise((resolve, reject) => {
-    const opening = indexedDB.open(name)
-    opening.onsuccess = () => resolve(opening.result)
-    opening.onerror = () => reject(opening.error)
-  })
-  const store = db.transaction(['updates'], 'readwrite').objectStore('updates')
-  await new Promise((resolve) => {
-    const busy = () => { store.count().onsuccess = () => { resolve(); busy() } }
-    busy()
-  })
-}"""
 JOURNALS = "() => Object.keys(localStorage).filter((key) => key.startsWith('palabre.journal.'))"
 
 
@@ -323,7 +309,7 @@ def leave_right_after_typing(
     the document again), before IndexedDB can have written it; after each, the page shows
     every word typed so far and counts every character typed since the last save."""
     for word in words:
-        page.evaluate(SLOW_INDEXEDDB)
+        page.evaluate(HOLD_INDEXEDDB, page.evaluate(PERSISTENCE_NAME))
         type_at_end(page, word)
         if close_tab:
             url, context = page.url, page.context

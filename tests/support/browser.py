@@ -86,3 +86,21 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# A slow IndexedDB (a busy phone's flash), made certain: a read-write transaction over the
+# text's store of the database ``name`` that keeps itself busy until its page goes, so every
+# read or write started after it waits behind it, and leaving the page aborts them all.
+HOLD_INDEXEDDB = """async (name) => {
+  const db = await new Promise((resolve, reject) => {
+    const opening = indexedDB.open(name)
+    opening.onsuccess = () => resolve(opening.result)
+    opening.onerror = () => reject(opening.error)
+  })
+  const store = db.transaction(['updates'], 'readwrite').objectStore('updates')
+  await new Promise((resolve) => {
+    const busy = () => { store.count().onsuccess = () => { resolve(); busy() } }
+    busy()
+  })
+}"""
+PERSISTENCE_NAME = "() => window.palabre.live.persistence.name"  # the page's IndexedDB database
