@@ -128,6 +128,16 @@ def write(server: ServerProcess, seed: Seed, text: str) -> None:
         thread.submit(asyncio.run, typed()).result(timeout=60)
 
 
+def first_visit(context: BrowserContext, server: ServerProcess, seed: Seed) -> Page:
+    """The document holds TEXT; a member opens it a first time, and it is synced and shown."""
+    write(server, seed, TEXT)
+    page = context.new_page()
+    page.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor2))
+    expect(page.locator(".status")).to_have_attribute("data-state", "saved")
+    assert editor_text(page) == TEXT
+    return page
+
+
 def reader_text(page: Page) -> str:
     text: str = page.evaluate("() => document.querySelector('.reader').textContent")
     return text
@@ -187,11 +197,7 @@ def test_a_first_visit_shows_the_text_before_the_live_document_and_takes_typing_
 def test_a_visit_after_the_first_opens_the_editor_at_once_without_asking_for_the_text(
     context: BrowserContext, server: ServerProcess, seed: Seed
 ) -> None:
-    write(server, seed, TEXT)
-    page = context.new_page()
-    page.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor2))
-    expect(page.locator(".status")).to_have_attribute("data-state", "saved")
-    assert editor_text(page) == TEXT
+    page = first_visit(context, server, seed)
 
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request_path(request)))
@@ -210,10 +216,7 @@ def test_a_visit_after_the_first_opens_the_editor_at_once_without_asking_for_the
 def test_a_later_visit_shows_the_kept_text_while_indexeddb_is_slow_and_syncs_only_after_it(
     context: BrowserContext, server: ServerProcess, seed: Seed
 ) -> None:
-    write(server, seed, TEXT)
-    page = context.new_page()
-    page.goto(invitation(server, seed.document_id, seed.coordinator, seed.editor2))
-    expect(page.locator(".status")).to_have_attribute("data-state", "saved")
+    page = first_visit(context, server, seed)
     name = page.evaluate(PERSISTENCE_NAME)
     kept = "async () => (await window.palabre.live.keptText()) || ''"
     page.wait_for_function(
