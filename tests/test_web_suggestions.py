@@ -80,7 +80,7 @@ def test_a_commenters_suggestion_is_seen_live_and_accepted_by_the_passages_autho
     toggle = maelle.locator(".suggesting-toggle")
     expect(toggle).to_have_attribute("aria-pressed", "true")  # commenters only suggest
     expect(toggle).to_be_disabled()
-    expect(maelle.locator(".note")).to_contain_text("suggérer")
+    expect(maelle.locator(".note.read-only")).to_contain_text("suggérer")
 
     select(maelle, "Relier")
     maelle.keyboard.type("Réunir à Lomé")
