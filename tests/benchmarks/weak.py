@@ -258,12 +258,14 @@ def page_loads(server: ServerProcess, documents: Json, tokens: list[str], runs: 
 def _load(context: BrowserContext, url: str, length: int) -> tuple[float, float]:
     page = context.new_page()
     started = time.monotonic()
-    page.goto(url)
+    answer = page.goto(url)
     page.wait_for_function(SHOWN, arg=length)
     shown = time.monotonic() - started
     page.locator(".status[data-state='saved']").wait_for()
     synced = time.monotonic() - started
     page.close()
+    worker = answer is not None and answer.from_service_worker
+    print(f"  one load: {shown:.1f} / {synced:.1f} s, page from the service worker: {worker}")
     return shown, synced
 
 
