@@ -298,6 +298,70 @@ def test_a_phone_that_lost_its_network_opens_the_page_offline_and_stores_its_edi
         nothing_private_cached(page, member, seed)
 
 
+# The kept page, marked: it stands for an older release's page, so the page shows which one it
+# was given. Only the body changes (and the headers that describe it).
+MARK_KEPT = """async (release) => {
+  const cache = await caches.open(`palabre-${release}`)
+  const kept = await cache.match('/')
+  const text = (await kept.text()).replace('</head>', '<meta name="kept" content="yes">\\n</head>')
+  const headers = new Headers(kept.headers)
+  headers.delete('content-length')
+  headers.delete('content-encoding')
+  await cache.put('/', new Response(text, { status: 200, headers }))
+}"""
+GIVEN_KEPT = "() => document.querySelector('meta[name=kept]') !== null"
+KEPT_MARKED = """async (release) => {
+  const kept = await (await caches.open(`palabre-${release}`)).match('/')
+  return (await kept.text()).includes('<meta name="kept"')
+}"""
+
+
+@pytest.mark.browser
+def test_on_a_slow_link_a_warm_reload_is_given_the_kept_page_before_the_network_answers(
+    member: Member, server: ServerProcess, seed: Seed
+) -> None:
+    """On lome-3g the page request takes at least a round trip of 600 ms: the service worker
+    answers the kept page at the deadline, and the network answer, when it comes, replaces
+    the kept page for the next visit."""
+    with running_link(PROFILES["lome-3g"], through(server), seed=13) as link:
+        page = first_visit(member, link, server, seed)
+        page.evaluate(MARK_KEPT, release())
+        assert page.evaluate(KEPT_MARKED, release())
+        reloaded = time.monotonic()
+        page.reload(wait_until="commit")
+        page.wait_for_load_state("domcontentloaded")
+        committed = time.monotonic() - reloaded
+        assert page.evaluate(GIVEN_KEPT), "the page waited for the network"
+        print(f"the kept page given {committed:.2f} s after the reload on lome-3g")
+        expect(page.locator(".cm-content")).to_have_text("Écrit en ligne.", timeout=SLOW)
+        # The network's page came later and is kept in its place, for the next visit.
+        eventually(
+            lambda: not page.evaluate(KEPT_MARKED, release()),
+            "the network's page is kept",
+            SLOW / 1000,
+        )
+        assert kept(page) == {f"{link.url}/"} | {
+            f"{link.url}/assets/{path.name}" for path in built_assets()
+        }
+        nothing_private_cached(page, member, seed)
+
+
+@pytest.mark.browser
+def test_on_a_fast_link_a_reload_is_given_the_network_page_not_the_kept_one(
+    member: Member, server: ServerProcess, seed: Seed
+) -> None:
+    """When the network answers within the deadline, its page is the one shown: a new
+    release's page is seen at once, never a stale kept one."""
+    with running_link(PROFILES["direct"], through(server)) as link:
+        page = first_visit(member, link, server, seed)
+        page.evaluate(MARK_KEPT, release())
+        for _ in range(3):
+            page.reload()
+            assert not page.evaluate(GIVEN_KEPT), "a fast network's page was not shown"
+            expect(page.locator(".cm-content")).to_have_text("Écrit en ligne.", timeout=SLOW)
+            page.evaluate(MARK_KEPT, release())
+
+
 ROUNDS = 3  # in a row: one is enough to lose a word that IndexedDB had not written
 JOURNALS = "() => Object.keys(localStorage).filter((key) => key.startsWith('palabre.journal.'))"
 

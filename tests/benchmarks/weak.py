@@ -238,7 +238,7 @@ def page_loads(server: ServerProcess, documents: Json, tokens: list[str], runs: 
                         context = browser.new_context(viewport={"width": 1366, "height": 850})
                         context.set_default_timeout(180_000)
                         try:
-                            cold.append(_load(context, first, length))
+                            cold.append(_load(context, first, length, settle=True))
                             warm.append(_load(context, f"{link.url}/d/{document}", length))
                         finally:
                             context.close()
@@ -255,15 +255,23 @@ def page_loads(server: ServerProcess, documents: Json, tokens: list[str], runs: 
             browser.close()
 
 
-def _load(context: BrowserContext, url: str, length: int) -> tuple[float, float]:
+def _load(
+    context: BrowserContext, url: str, length: int, *, settle: bool = False
+) -> tuple[float, float]:
+    """One load, timed; ``settle``: then wait until the service worker is active (its install
+    has kept the release), so that the next load in the context is a warm one with it."""
     page = context.new_page()
     started = time.monotonic()
-    page.goto(url)
+    answer = page.goto(url)
     page.wait_for_function(SHOWN, arg=length)
     shown = time.monotonic() - started
     page.locator(".status[data-state='saved']").wait_for()
     synced = time.monotonic() - started
+    if settle:
+        page.evaluate("async () => { await navigator.serviceWorker.ready }")
     page.close()
+    worker = answer is not None and answer.from_service_worker
+    print(f"  one load: {shown:.1f} / {synced:.1f} s, page from the service worker: {worker}")
     return shown, synced
 
 
