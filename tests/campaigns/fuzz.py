@@ -341,7 +341,7 @@ def judge(report: Report) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60, help="attack this long")
-    parser.add_argument("--frames", type=int, help="or until this many frames are sent")
+    parser.add_argument("--frames", type=int, help="or until the server has read this many frames")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--attackers",
