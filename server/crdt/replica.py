@@ -107,10 +107,6 @@ class LiveText:
         """The text's length in UTF-8 bytes, without reading the text."""
         return len(self._text)
 
-    def clients(self) -> set[int]:
-        """The client ids that wrote anything this replica holds (its state vector's)."""
-        return set(self.clocks())
-
     def clocks(self) -> dict[int, int]:
         """The state vector: for each client id, the clock this replica holds up to."""
         return state_vector.decode(self._doc.get_state())

@@ -64,15 +64,11 @@ async def compressed_markdown(request: Request, text: str) -> Response:
     over a weak link: 252,342 characters are 3 to 4 times fewer bytes), else as it is."""
     body = text.encode("utf-8")
     headers = {"Vary": "Accept-Encoding"}
-    if len(body) < GZIP_FROM_BYTES or not accepts_gzip(request):
+    if len(body) < GZIP_FROM_BYTES or not accepts_encoding(request, "gzip"):
         return Response(body, media_type=MARKDOWN, headers=headers)
     packed = await asyncio.to_thread(gzip.compress, body, compresslevel=GZIP_LEVEL, mtime=0)
     headers["Content-Encoding"] = "gzip"
     return Response(packed, media_type=MARKDOWN, headers=headers)
-
-
-def accepts_gzip(request: Request) -> bool:
-    return accepts_encoding(request, "gzip")
 
 
 def accepts_encoding(request: Request, coding: str) -> bool:

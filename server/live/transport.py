@@ -241,13 +241,7 @@ class LiveProtocol(asyncio.Protocol):
             self._transport.pause_reading()
 
     async def _receive(self) -> Message:
-        while not self._inbox:
-            self._inbox_ready.clear()
-            await self._inbox_ready.wait()
-        message, size = self._inbox.popleft()
-        self._inbox_bytes -= size
-        if self._reading_paused and len(self._inbox) <= INBOX_MESSAGES // 2:
-            self._resume_reading()
+        (message,) = await self.receive_many(1)
         return message
 
     async def receive_many(self, limit: int) -> list[Message]:
